@@ -1,0 +1,77 @@
+"""The `zldesk` command. Only Typer is imported here; each command imports what it needs when it runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+from .commands import contracts as contract_commands
+from .commands.state import State
+from .errors import ZlDeskError
+
+
+class _Group(TyperGroup):
+    """Turns a ZlDeskError from any command into a short message on stderr and a non-zero exit."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ZlDeskError as e:
+            from .commands.output import error
+
+            error(e)
+            raise typer.Exit(e.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="zldesk：ZLHIS 维护合同的值班台。不带命令时打开控制台。",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(contract_commands.import_app, name="import")
+app.add_typer(contract_commands.export_app, name="export")
+app.command("contracts")(contract_commands.contracts)
+app.command("covered")(contract_commands.covered)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"zldesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[Optional[str], typer.Option(
+        "--db", metavar="PATH|URL", help="数据库文件或 SQLAlchemy URL（默认 $ZLDESK_DB，再默认用户数据目录）。")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本。")] = False,
+) -> None:
+    ctx.obj = State(db=db)
+    if ctx.invoked_subcommand is None:
+        from .console import run_console
+
+        run_console(ctx.obj)
+
+
+@app.command("paths")
+def paths(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False) -> None:
+    """数据库和内置数据在哪里。"""
+    from .commands.output import print_json, say
+    from .data import bundled_contracts, data_dir
+
+    info = {"db": ctx.obj.url, "data": str(data_dir()), "contracts": [str(p) for p in bundled_contracts()]}
+    if json:
+        print_json(info)
+        return
+    say(("数据库    ", "bold"), info["db"])
+    say(("内置数据  ", "bold"), info["data"])
+
+
+def main() -> None:
+    app(prog_name="zldesk")

@@ -1,0 +1,69 @@
+"""Printing for the CLI: JSON for machines; for people, rich text in which user data is never markup."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import ZlDeskError
+from ..text import visible
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def say(*parts: str | tuple[str, str], stderr: bool = False) -> None:
+    """One line made of literal pieces; a piece may be (text, style). Nothing in it is read as markup."""
+    from rich.text import Text
+
+    line = Text()
+    for part in parts:
+        text, style = (part, "") if isinstance(part, str) else part
+        line.append(visible(text), style=style)
+    console(stderr).print(line)
+
+
+def warn(message: str) -> None:
+    say(("警告：", "yellow"), message, stderr=True)
+
+
+def error(e: ZlDeskError) -> None:
+    say(("错误：", "bold red"), (e.title, "bold"), stderr=True)
+    for line in e.message.splitlines():
+        say("  ", line, stderr=True)
+
+
+def write_file(path: Path, content: str) -> None:
+    """Write all of it or nothing: a temporary file beside the target (owner-only), then a rename."""
+    path = path.expanduser()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise ZlDeskError("无法写入", f"{path}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise ZlDeskError("无法写入", f"{path}: {e.strerror}") from None
+
+
+def emit(content: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(content)
+    else:
+        write_file(out, content)

@@ -1,0 +1,479 @@
+"""The maintenance contract as plain typed data, and its validation.
+
+No database and no file formats here (see `contract_io.py`): a contract is built from the dict that
+TOML or JSON gives, every problem is collected with its field path, and `to_dict` gives that dict back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import Problem
+
+DAYS = ("all", "weekdays", "workdays")
+UNITS = ("hours", "working_days")
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+HHMM_RE = re.compile(r"^(\d{2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Business time: on `days`, from `start` to `end`; with `outside`, only while that window is closed."""
+
+    name: str
+    label: str
+    days: str
+    start: str
+    end: str
+    note: str = ""
+    outside: str | None = None
+
+    @property
+    def start_time(self) -> time:
+        return parse_hhmm(self.start)
+
+    @property
+    def minutes(self) -> int:
+        """Length of one day's opening, in minutes (`24:00` closes at midnight)."""
+        return hhmm_minutes(self.end) - hhmm_minutes(self.start)
+
+
+@dataclass(frozen=True)
+class Target:
+    amount: int | float
+    unit: str
+    window: str
+
+
+@dataclass(frozen=True)
+class Severity:
+    level: int
+    name: str
+    description: str
+    target: Target
+    negotiable: bool = False
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Service:
+    category: str
+    name: str
+    description: str
+    channels: tuple[str, ...] = ()
+    frequency: str | None = None
+    exclusions: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Module:
+    no: int
+    name: str
+    selected: bool
+    sites: int | None = None
+    remark: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    kind: str
+    label: str
+    value: str
+    window: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Contract:
+    code: str
+    customer: str
+    vendor: str
+    product: str
+    timezone: str
+    title: str = ""
+    period: Period | None = None
+    windows: tuple[Window, ...] = ()
+    severities: tuple[Severity, ...] = ()
+    services: tuple[Service, ...] = ()
+    modules: tuple[Module, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    # Findings that do not stop an import (a repeated module name, a label that disagrees with its days).
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def window(self, name: str) -> Window:
+        for w in self.windows:
+            if w.name == name:
+                return w
+        raise KeyError(name)
+
+    def severity(self, level: int) -> Severity:
+        for s in self.severities:
+            if s.level == level:
+                return s
+        raise KeyError(level)
+
+    def module(self, no: int) -> Module:
+        for m in self.modules:
+            if m.no == no:
+                return m
+        raise KeyError(no)
+
+
+def hhmm_minutes(text: str) -> int:
+    m = HHMM_RE.match(text)
+    if not m:
+        raise ValueError(text)
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def parse_hhmm(text: str) -> time:
+    minutes = hhmm_minutes(text)
+    return time(minutes // 60, minutes % 60) if minutes < 24 * 60 else time(0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Validation: walk the dict, collect every problem with its path, build the dataclasses.
+
+_MISSING = object()
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def table(self, value: Any, path: str, required: set[str], optional: set[str]) -> dict | None:
+        if not isinstance(value, dict):
+            self.error(path, f"应为表（键值对），实际是 {_type_name(value)}")
+            return None
+        for key in value:
+            if key not in required and key not in optional:
+                known = "、".join(sorted(required | optional))
+                self.error(_join(path, key), f"未知字段（可用字段：{known}）")
+        for key in sorted(required):
+            if key not in value:
+                self.error(_join(path, key), "缺少必填字段")
+        return value
+
+    def get(self, d: dict, path: str, key: str, kind: str, default: Any = _MISSING) -> Any:
+        """Read one field of kind str|int|bool|number|strlist|date; a wrong type is reported."""
+        value = d.get(key, _MISSING)
+        if value is _MISSING or (value is None and default is not _MISSING):
+            return None if default is _MISSING else default
+        where = _join(path, key)
+        ok = {
+            "str": isinstance(value, str),
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "bool": isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "strlist": isinstance(value, list) and all(isinstance(v, str) for v in value),
+            "date": isinstance(value, (date, str)),
+        }[kind]
+        if not ok:
+            wanted = {"str": "文本", "int": "整数", "bool": "布尔值（true/false）", "number": "数字",
+                      "strlist": "文本列表", "date": "日期（YYYY-MM-DD）"}[kind]
+            self.error(where, f"应为{wanted}，实际是 {_type_name(value)} {value!r}")
+            return None
+        if kind in ("str", "strlist") and any(_bad_text(v) for v in ([value] if kind == "str" else value)):
+            self.error(where, "含有 NUL 或无效的 Unicode 代理字符")
+            return None
+        if kind == "strlist":
+            return tuple(v.strip() for v in value)
+        if kind == "str":
+            return value.strip()
+        if kind == "date" and isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                self.error(where, f"不是日期（YYYY-MM-DD）：{value!r}")
+                return None
+        if kind == "date" and isinstance(value, datetime):
+            self.error(where, f"应为日期（YYYY-MM-DD），不带时刻：{value!r}")
+            return None
+        return value
+
+    def rows(self, d: dict, key: str) -> list[tuple[str, Any]]:
+        value = d.get(key, [])
+        if not isinstance(value, list):
+            self.error(key, f"应为列表，实际是 {_type_name(value)}")
+            return []
+        return [(f"{key}[{i}]", item) for i, item in enumerate(value)]
+
+
+def _bad_text(text: str) -> bool:
+    return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "布尔值", int: "整数", float: "小数", str: "文本", list: "列表", dict: "表",
+            type(None): "空值 null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _hhmm(r: _Reader, value: str | None, path: str, allow_24: bool) -> str | None:
+    if value is None:
+        return None
+    m = HHMM_RE.match(value)
+    if not m:
+        r.error(path, f"时间应写作 HH:MM（如 08:30），实际是 {value!r}")
+        return None
+    hh, mm = int(m.group(1)), int(m.group(2))
+    if not (hh < 24 and mm < 60) and not (allow_24 and hh == 24 and mm == 0):
+        r.error(path, f"不是有效的时刻：{value!r}")
+        return None
+    return value
+
+
+def contract_from_dict(data: Any) -> tuple[Contract | None, list[Problem], list[Problem]]:
+    """Build a Contract from parsed TOML/JSON. Returns (contract or None, errors, warnings)."""
+    r = _Reader()
+    top = r.table(
+        data, "",
+        {"code", "customer", "vendor", "product", "timezone"},
+        {"title", "period", "windows", "severities", "services", "modules", "contacts"},
+    )
+    if top is None:
+        return None, r.problems, r.warnings
+    code = r.get(top, "", "code", "str")
+    if code is not None and not CODE_RE.match(code):
+        r.error("code", f"合同代号只能用小写字母、数字、- 和 _（不超过 40 个字符）：{code!r}")
+    tz = r.get(top, "", "timezone", "str")
+    if tz is not None:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            r.error("timezone", f"未知时区：{tz!r}（例如 Asia/Shanghai）")
+    period = _period(r, top.get("period"))
+    windows = [w for path, item in r.rows(top, "windows") if (w := _window(r, path, item))]
+    _check_windows(r, windows)
+    names = {w.name for w in windows}
+    severities = [s for path, item in r.rows(top, "severities") if (s := _severity(r, path, item, names))]
+    _check_levels(r, severities)
+    services = [s for path, item in r.rows(top, "services") if (s := _service(r, path, item))]
+    modules = [m for path, item in r.rows(top, "modules") if (m := _module(r, path, item))]
+    _check_modules(r, modules)
+    contacts = [c for path, item in r.rows(top, "contacts") if (c := _contact(r, path, item, names))]
+    if r.problems:
+        return None, r.problems, r.warnings
+    contract = Contract(
+        code=code, customer=r.get(top, "", "customer", "str"), vendor=r.get(top, "", "vendor", "str"),
+        product=r.get(top, "", "product", "str"), timezone=tz, title=r.get(top, "", "title", "str", ""),
+        period=period, windows=tuple(windows), severities=tuple(severities), services=tuple(services),
+        modules=tuple(modules), contacts=tuple(contacts), warnings=tuple(r.warnings),
+    )
+    return contract, [], r.warnings
+
+
+def _period(r: _Reader, value: Any) -> Period | None:
+    if value is None:
+        return None
+    d = r.table(value, "period", {"start", "end"}, set())
+    if d is None:
+        return None
+    start, end = r.get(d, "period", "start", "date"), r.get(d, "period", "end", "date")
+    if start and end and end < start:
+        r.error("period.end", f"结束日期 {end} 早于开始日期 {start}")
+        return None
+    return Period(start, end) if start and end else None
+
+
+def _window(r: _Reader, path: str, item: Any) -> Window | None:
+    d = r.table(item, path, {"name", "label", "days", "start", "end"}, {"note", "outside"})
+    if d is None:
+        return None
+    before = len(r.problems)
+    days = r.get(d, path, "days", "str")
+    if days is not None and days not in DAYS:
+        r.error(f"{path}.days", f"应为 {' | '.join(DAYS)} 之一，实际是 {days!r}")
+    start = _hhmm(r, r.get(d, path, "start", "str"), f"{path}.start", allow_24=False)
+    end = _hhmm(r, r.get(d, path, "end", "str"), f"{path}.end", allow_24=True)
+    if start and end and hhmm_minutes(end) <= hhmm_minutes(start):
+        r.error(f"{path}.end", f"结束时间 {end} 不晚于开始时间 {start}（跨午夜的时段请拆成两个窗口）")
+    w = Window(
+        name=r.get(d, path, "name", "str"), label=r.get(d, path, "label", "str"), days=days,
+        start=start, end=end, note=r.get(d, path, "note", "str", ""),
+        outside=r.get(d, path, "outside", "str", None) or None,
+    )
+    return w if len(r.problems) == before else None
+
+
+def _check_windows(r: _Reader, windows: list[Window]) -> None:
+    seen: set[str] = set()
+    by_name = {w.name: w for w in windows}
+    for i, w in enumerate(windows):
+        if w.name in seen:
+            r.error(f"windows[{i}].name", f"窗口名重复：{w.name!r}")
+        seen.add(w.name)
+        if w.outside is not None:
+            other = by_name.get(w.outside)
+            if other is None:
+                r.error(f"windows[{i}].outside", f"引用了不存在的窗口 {w.outside!r}")
+            elif other.outside is not None or other.name == w.name:
+                r.error(f"windows[{i}].outside", f"outside 只能引用普通窗口，{w.outside!r} 自身也带 outside")
+        # The text sometimes writes a label (7*8) that its own days contradict: keep both, say so.
+        m = re.match(r"^\s*(\d)\s*\*\s*\d+", w.label)
+        if m and w.outside is None:
+            per_week = int(m.group(1))
+            if (per_week == 7) != (w.days == "all"):
+                r.warnings.append(Problem(
+                    f"windows[{i}]", f"窗口 {w.name!r} 的标签 {w.label!r} 与其日期 {w.days!r} 不一致；"
+                    f"时限按 days={w.days!r} 计算"))
+
+
+def _severity(r: _Reader, path: str, item: Any, windows: set[str]) -> Severity | None:
+    d = r.table(item, path, {"level", "name", "description", "target"}, {"examples", "negotiable"})
+    if d is None:
+        return None
+    before = len(r.problems)
+    target = None
+    t = r.table(d.get("target", {}), f"{path}.target", {"amount", "unit", "window"}, set()) \
+        if "target" in d else None
+    if t is not None:
+        tp = f"{path}.target"
+        amount, unit, window = r.get(t, tp, "amount", "number"), r.get(t, tp, "unit", "str"), \
+            r.get(t, tp, "window", "str")
+        if amount is not None and not 0 < amount < float("inf"):
+            r.error(f"{tp}.amount", f"时限应大于 0，实际是 {amount!r}")
+        if unit is not None and unit not in UNITS:
+            r.error(f"{tp}.unit", f"应为 {' | '.join(UNITS)} 之一，实际是 {unit!r}")
+        if window is not None and window not in windows:
+            r.error(f"{tp}.window", f"引用了不存在的窗口 {window!r}（已有：{'、'.join(sorted(windows))}）")
+        target = Target(amount, unit, window)
+    level = r.get(d, path, "level", "int")
+    s = Severity(
+        level=level, name=r.get(d, path, "name", "str"), description=r.get(d, path, "description", "str"),
+        target=target, negotiable=r.get(d, path, "negotiable", "bool", False),
+        examples=r.get(d, path, "examples", "strlist", ()),
+    )
+    return s if len(r.problems) == before else None
+
+
+def _check_levels(r: _Reader, severities: list[Severity]) -> None:
+    levels = [s.level for s in severities]
+    if sorted(levels) != list(range(1, len(levels) + 1)):
+        r.error("severities", f"级别应为 1..{len(levels)} 各一次，实际是 {sorted(levels)}")
+
+
+def _service(r: _Reader, path: str, item: Any) -> Service | None:
+    d = r.table(item, path, {"category", "name", "description"},
+                {"channels", "frequency", "exclusions", "note"})
+    if d is None:
+        return None
+    before = len(r.problems)
+    s = Service(
+        category=r.get(d, path, "category", "str"), name=r.get(d, path, "name", "str"),
+        description=r.get(d, path, "description", "str"), channels=r.get(d, path, "channels", "strlist", ()),
+        frequency=r.get(d, path, "frequency", "str", None) or None,
+        exclusions=r.get(d, path, "exclusions", "strlist", ()), note=r.get(d, path, "note", "str", ""),
+    )
+    return s if len(r.problems) == before else None
+
+
+def _module(r: _Reader, path: str, item: Any) -> Module | None:
+    d = r.table(item, path, {"no", "name", "selected"}, {"sites", "remark"})
+    if d is None:
+        return None
+    before = len(r.problems)
+    m = Module(
+        no=r.get(d, path, "no", "int"), name=r.get(d, path, "name", "str"),
+        selected=r.get(d, path, "selected", "bool"), sites=r.get(d, path, "sites", "int", None),
+        remark=r.get(d, path, "remark", "str", ""),
+    )
+    if m.no is not None and m.no <= 0:
+        r.error(f"{path}.no", f"编号应为正整数，实际是 {m.no}")
+    if m.sites is not None and m.sites < 0:
+        r.error(f"{path}.sites", f"站点数不能为负：{m.sites}")
+    if m.name == "":
+        r.error(f"{path}.name", "模块名为空")
+    return m if len(r.problems) == before else None
+
+
+def _check_modules(r: _Reader, modules: list[Module]) -> None:
+    first_no: dict[int, int] = {}
+    first_name: dict[str, int] = {}
+    for i, m in enumerate(modules):
+        if m.no in first_no:
+            r.error(f"modules[{i}].no", f"编号 {m.no} 重复（modules[{first_no[m.no]}] 已用）")
+        first_no.setdefault(m.no, i)
+        if m.name in first_name:
+            other = modules[first_name[m.name]]
+            r.warnings.append(Problem(
+                f"modules[{i}].name", f"模块名 {m.name!r} 重复：第 {other.no} 行与第 {m.no} 行（两行都保留）"))
+        first_name.setdefault(m.name, i)
+
+
+def _contact(r: _Reader, path: str, item: Any, windows: set[str]) -> Contact | None:
+    d = r.table(item, path, {"kind", "label", "value"}, {"window", "note"})
+    if d is None:
+        return None
+    before = len(r.problems)
+    c = Contact(
+        kind=r.get(d, path, "kind", "str"), label=r.get(d, path, "label", "str"),
+        value=r.get(d, path, "value", "str"), window=r.get(d, path, "window", "str", None) or None,
+        note=r.get(d, path, "note", "str", ""),
+    )
+    if c.kind is not None and not KIND_RE.match(c.kind):
+        r.error(f"{path}.kind", f"类别应为小写英文标识（如 hotline、backup、qq_group），实际是 {c.kind!r}")
+    if c.window is not None and c.window not in windows:
+        r.error(f"{path}.window", f"引用了不存在的窗口 {c.window!r}")
+    return c if len(r.problems) == before else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Back to a dict: every key, in the order a person reads them. TOML drops the empty ones.
+
+def contract_to_dict(c: Contract) -> dict[str, Any]:
+    return {
+        "code": c.code, "customer": c.customer, "vendor": c.vendor, "product": c.product,
+        "timezone": c.timezone, "title": c.title,
+        "period": None if c.period is None else {"start": c.period.start, "end": c.period.end},
+        "windows": [
+            {"name": w.name, "label": w.label, "days": w.days, "start": w.start, "end": w.end,
+             "outside": w.outside, "note": w.note}
+            for w in c.windows
+        ],
+        "severities": [
+            {"level": s.level, "name": s.name, "description": s.description, "examples": list(s.examples),
+             "target": {"amount": s.target.amount, "unit": s.target.unit, "window": s.target.window},
+             "negotiable": s.negotiable}
+            for s in c.severities
+        ],
+        "services": [
+            {"category": s.category, "name": s.name, "description": s.description,
+             "channels": list(s.channels), "frequency": s.frequency, "exclusions": list(s.exclusions),
+             "note": s.note}
+            for s in c.services
+        ],
+        "modules": [
+            {"no": m.no, "name": m.name, "selected": m.selected, "sites": m.sites, "remark": m.remark}
+            for m in c.modules
+        ],
+        "contacts": [
+            {"kind": k.kind, "label": k.label, "value": k.value, "window": k.window, "note": k.note}
+            for k in c.contacts
+        ],
+    }

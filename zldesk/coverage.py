@@ -1,0 +1,138 @@
+"""What the contract covers: a module by number, hanzi or pinyin; a service or one of its exclusions.
+
+Pure: a Contract in, ranked matches out. Pinyin comes from pypinyin (imported on first use: it costs
+~170 ms), with every reading of a polyphonic character accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .contract import Contract, Module, Service
+
+# A clause of a description that takes something out of the service.
+_EXCLUDING = re.compile(r"^(不包括|不包含|不含|除)")
+_CLAUSE_SPLIT = re.compile(r"(?<=[，。；;])")
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: str  # module | service | exclusion
+    name: str
+    covered: bool
+    clause: str  # where the contract says so, in its own words
+    via: str  # number | name | pinyin | description | exclusion
+    score: int  # lower is better
+    module: Module | None = None
+    service: Service | None = None
+
+    @property
+    def status(self) -> str:
+        if self.kind == "exclusion":
+            return "不含"
+        return "覆盖" if self.covered else "未选"
+
+    def to_json(self, contract: Contract) -> dict:
+        out = {"kind": self.kind, "name": self.name, "covered": self.covered, "clause": self.clause,
+               "match": self.via, "contract": contract.code}
+        if self.module is not None:
+            out |= {"no": self.module.no, "selected": self.module.selected, "sites": self.module.sites,
+                    "remark": self.module.remark}
+        if self.service is not None:
+            out |= {"category": self.service.category, "channels": list(self.service.channels)}
+        return out
+
+
+def lookup(contract: Contract, query: str) -> list[Match]:
+    """Every module, service and exclusion the query names, best first. Empty: not in the contract."""
+    q = query.strip()
+    if not q:
+        return []
+    if q.isdigit():
+        return [_module_match(m, "number", 0) for m in contract.modules if m.no == int(q)]
+    matches: list[Match] = []
+    folded = q.casefold()
+    letters = re.sub(r"[\s']", "", folded)
+    use_pinyin = bool(re.fullmatch(r"[a-z]+", letters))
+    for m in contract.modules:
+        name = m.name.casefold()
+        if folded == name:
+            matches.append(_module_match(m, "name", 0))
+        elif folded in name:
+            matches.append(_module_match(m, "name", 10 + name.index(folded)))
+        elif use_pinyin and (cost := pinyin_cost(letters, m.name)) is not None:
+            matches.append(_module_match(m, "pinyin", 20 + cost))
+    for s in contract.services:
+        matches.extend(_service_matches(s, folded, letters if use_pinyin else None))
+    matches.sort(key=lambda m: m.score)
+    return matches
+
+
+def _module_match(m: Module, via: str, score: int) -> Match:
+    state = "是" if m.selected else "否（未选）"
+    sites = f"，站点数 {m.sites}" if m.sites is not None else ""
+    remark = f"，备注：{m.remark}" if m.remark else ""
+    clause = f"软件系统明细表第 {m.no} 行：{m.name}，是否选择：{state}{sites}{remark}"
+    return Match("module", m.name, m.selected, clause, via, score, module=m)
+
+
+def _service_matches(s: Service, folded: str, letters: str | None) -> list[Match]:
+    where = f"服务内容细则·{s.category}·{s.name}"
+    # An exclusion that names the thing answers the question outright: it comes before a service that
+    # merely mentions it.
+    for exclusion in s.exclusions:
+        if folded in exclusion.casefold():
+            return [Match("exclusion", s.name, False, f"{where}（备注）：{exclusion}", "exclusion", 15, service=s)]
+    for clause in _CLAUSE_SPLIT.split(s.description):
+        if _EXCLUDING.match(clause) and folded in clause.casefold():
+            return [Match("exclusion", s.name, False, f"{where}：{clause.rstrip('，。；;')}", "exclusion", 15,
+                          service=s)]
+    if folded in s.name.casefold():
+        return [Match("service", s.name, True, f"{where}：{s.description}", "name", 30, service=s)]
+    if letters and (cost := pinyin_cost(letters, s.name)) is not None:
+        return [Match("service", s.name, True, f"{where}：{s.description}", "pinyin", 40 + cost, service=s)]
+    if folded in s.description.casefold():
+        return [Match("service", s.name, True, f"{where}：{s.description}", "description", 50, service=s)]
+    return []
+
+
+@lru_cache(maxsize=4096)
+def syllables(name: str) -> tuple[frozenset[str], ...]:
+    """Each hanzi's possible readings; runs of latin letters or digits count as one syllable each."""
+    from pypinyin import Style, pinyin
+
+    out: list[frozenset[str]] = []
+    for readings in pinyin(name, style=Style.NORMAL, heteronym=True, errors="default"):
+        if len(readings) == 1 and not re.fullmatch(r"[a-z]+", readings[0]):
+            out.extend(frozenset([tok.lower()]) for tok in re.findall(r"[A-Za-z]+|\d+", readings[0]))
+        else:
+            out.append(frozenset(r.lower() for r in readings))
+    return tuple(out)
+
+
+def pinyin_cost(query: str, name: str) -> int | None:
+    """Whether `query` spells `name` in pinyin, full or by initials or mixed (mzsf, menzhen, mjzshoufei).
+
+    The query is cut into pieces, each a prefix of one syllable's reading, syllables in order; skipped
+    syllables are allowed (门诊 for 门急诊) and each costs 1. None when it cannot be spelt.
+    """
+    sylls = syllables(name)
+    n, m = len(query), len(sylls)
+    # best[i][j]: least skips to spell query[i:] from syllable j on.
+    inf = 10**6
+    best = [[inf] * (m + 1) for _ in range(n + 1)]
+    for j in range(m + 1):
+        best[n][j] = 0
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            cost = best[i][j + 1] + 1  # skip syllable j
+            for reading in sylls[j]:
+                k = 0
+                while k < len(reading) and i + k < n and query[i + k] == reading[k]:
+                    k += 1
+                    cost = min(cost, best[i + k][j + 1])
+            best[i][j] = cost
+    # Syllables left over at the end are free: a query may be just the start of a name.
+    return None if best[0][0] >= inf else best[0][0]

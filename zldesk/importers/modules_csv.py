@@ -1,0 +1,127 @@
+"""The module list as CSV: header `no,name,selected,sites,remark` (or the contract's own 编号,使用模块,...)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from ..contract import Module
+from ..errors import InvalidInput, Problem
+from ..text import decode_table_text
+
+COLUMNS = ("no", "name", "selected", "sites", "remark")
+_ALIASES = {"编号": "no", "序号": "no", "使用模块": "name", "模块": "name", "模块名称": "name",
+            "是否选择": "selected", "站点数": "sites", "备注": "remark"}
+_YES = {"是", "yes", "y", "true", "1", "√"}
+_NO = {"否", "no", "n", "false", "0", ""}
+# Excel runs a cell that starts with one of these as a formula; exports quote them with a leading '.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def read_modules_csv(data: bytes, source: str) -> tuple[tuple[Module, ...], list[Problem]]:
+    """Parse the CSV bytes. Returns (modules, warnings); raises InvalidInput with line and field."""
+    text = decode_table_text(data, source)
+    rows_with_lines = _rows_with_lines(text, source)
+    if not rows_with_lines:
+        raise InvalidInput(source, [Problem("", "文件是空的：第一行应为表头 no,name,selected,sites,remark")])
+    header_line, header = rows_with_lines[0]
+    columns = [_ALIASES.get(h.strip(), h.strip().lower()) for h in header]
+    problems: list[Problem] = []
+    if len(header) == 1 and ";" in header[0]:
+        problems.append(Problem("", "分隔符应为英文逗号 ,（这一行用的是分号 ;）", header_line))
+    else:
+        for name in columns:
+            if name not in COLUMNS:
+                problems.append(Problem(name, f"未知的列（可用：{','.join(COLUMNS)}）", header_line))
+        for name in ("no", "name", "selected"):
+            if name not in columns:
+                problems.append(Problem(name, "缺少这一列", header_line))
+        if len(set(columns)) != len(columns):
+            problems.append(Problem("", "表头有重复的列", header_line))
+    if problems:
+        raise InvalidInput(source, problems)
+
+    modules: list[Module] = []
+    warnings: list[Problem] = []
+    seen_no: dict[int, int] = {}
+    seen_name: dict[str, int] = {}
+    for line, row in rows_with_lines[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(columns):
+            problems.append(Problem("", f"这一行有 {len(row)} 格，表头只有 {len(columns)} 列", line))
+            continue
+        cells = {name: unquote(row[i]).strip() if i < len(row) else "" for i, name in enumerate(columns)}
+        module = _module(cells, line, problems)
+        if module is None:
+            continue
+        if module.no in seen_no:
+            problems.append(Problem("no", f"编号 {module.no} 重复（第 {seen_no[module.no]} 行已用）", line))
+            continue
+        seen_no[module.no] = line
+        if module.name in seen_name:
+            warnings.append(Problem("name", f"模块名 {module.name!r} 与第 {seen_name[module.name]} 行重复（两行都保留）", line))
+        seen_name.setdefault(module.name, line)
+        modules.append(module)
+    if not problems and not modules:
+        problems.append(Problem("", "没有任何模块行"))
+    if problems:
+        raise InvalidInput(source, problems)
+    return tuple(modules), warnings
+
+
+def _module(cells: dict[str, str], line: int, problems: list[Problem]) -> Module | None:
+    before = len(problems)
+    no = _int(cells["no"], "no", line, problems, required=True)
+    if cells["name"] == "":
+        problems.append(Problem("name", "模块名为空", line))
+    selected = cells["selected"].lower()
+    if selected not in _YES | _NO:
+        problems.append(Problem("selected", f"应为 是/否/yes/no/true/false/1/0 或空，实际是 {cells['selected']!r}", line))
+    sites = _int(cells.get("sites", ""), "sites", line, problems, required=False)
+    if len(problems) > before:
+        return None
+    return Module(no=no, name=cells["name"], selected=selected in _YES, sites=sites, remark=cells.get("remark", ""))
+
+
+def _int(value: str, field: str, line: int, problems: list[Problem], required: bool) -> int | None:
+    if value == "" and not required:
+        return None
+    if not re.fullmatch(r"\d{1,6}", value) or (field == "no" and int(value) == 0):
+        what = "正整数" if field == "no" else "非负整数或空"
+        problems.append(Problem(field, f"应为{what}，实际是 {value!r}", line))
+        return None
+    return int(value)
+
+
+def _rows_with_lines(text: str, source: str) -> list[tuple[int, list[str]]]:
+    """Each parsed row with the line it starts on (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    out = []
+    line = 1
+    try:
+        for row in reader:
+            out.append((line, row))
+            line = reader.line_num + 1
+    except csv.Error as e:
+        raise InvalidInput(source, [Problem("", f"CSV 格式错误：{e}", reader.line_num)]) from None
+    return out
+
+
+def quote(value: str) -> str:
+    return "'" + value if _FORMULA.match(value) else value
+
+
+def unquote(value: str) -> str:
+    return value[1:] if value.startswith("'") and _FORMULA.match(value) else value
+
+
+def dumps_modules_csv(modules: tuple[Module, ...]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for m in modules:
+        writer.writerow([m.no, quote(m.name), "是" if m.selected else "否",
+                         "" if m.sites is None else m.sites, quote(m.remark)])
+    return out.getvalue()

@@ -1,0 +1,43 @@
+"""The SQLite (or PostgreSQL) store: tables, schema versions and the query functions."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+from .db import make_engine, reading, resolve_url, writing
+from .schema import LATEST, read_version, upgrade
+
+__all__ = ["open_store", "make_engine", "reading", "writing", "resolve_url"]
+
+
+def open_store(url: str, seed: bool = True) -> Engine:
+    """Open (creating or upgrading) the store at `url`. A fresh store gets the bundled contracts."""
+    engine = make_engine(url)
+    with reading(engine) as session:
+        current = read_version(session.connection())
+    if current == LATEST and not seed:
+        return engine
+    if current != LATEST or _needs_seed(engine):
+        with writing(engine) as session:
+            conn = session.connection()
+            upgrade(conn)  # re-reads the version under the write lock: a racing opener did it already
+            if seed and conn.execute(text("SELECT value FROM meta WHERE key = 'seeded'")).first() is None:
+                _seed(session)
+                conn.execute(text("INSERT INTO meta (key, value) VALUES ('seeded', 'bundled')"))
+    return engine
+
+
+def _needs_seed(engine: Engine) -> bool:
+    with reading(engine) as session:
+        return session.connection().execute(text("SELECT 1 FROM meta WHERE key = 'seeded'")).first() is None
+
+
+def _seed(session) -> None:
+    from ..contract_io import read_contract_file
+    from ..data import bundled_contracts
+    from .contracts import count_contracts, save_contract
+
+    if count_contracts(session):
+        return
+    for path in bundled_contracts():
+        save_contract(session, read_contract_file(path), source=f"bundled:{path.name}", who="zldesk")

@@ -1,0 +1,158 @@
+"""Query functions for contracts. They take a Session and never commit: the caller's transaction does."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlmodel import Session, delete, func, select
+
+from ..contract import Contact, Contract, Module, Period, Service, Severity, Target, Window
+from ..contract_diff import diff_contracts, diff_modules
+from ..errors import NotFound
+from .models import ContactRow, ContractRow, ImportLog, ModuleRow, ServiceRow, SeverityRow, WindowRow
+
+_CHILDREN = (WindowRow, SeverityRow, ServiceRow, ModuleRow, ContactRow)
+
+
+@dataclass(frozen=True)
+class ContractSummary:
+    code: str
+    customer: str
+    product: str
+    timezone: str
+    modules: int
+    selected: int
+    updated_at: datetime
+
+
+def count_contracts(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(ContractRow)).one()
+
+
+def list_contracts(session: Session) -> list[ContractSummary]:
+    rows = session.exec(select(ContractRow).order_by(ContractRow.code)).all()
+    out = []
+    for row in rows:
+        modules = session.exec(select(ModuleRow).where(ModuleRow.contract_id == row.id)).all()
+        out.append(ContractSummary(row.code, row.customer, row.product, row.timezone, len(modules),
+                                   sum(m.selected for m in modules), row.updated_at))
+    return out
+
+
+def resolve_code(session: Session, code: str | None) -> str:
+    """The contract the user meant: the one named, or the only one in the store."""
+    codes = list(session.exec(select(ContractRow.code).order_by(ContractRow.code)).all())
+    if code is not None:
+        if code not in codes:
+            raise NotFound("没有这个合同", f"{code!r}；库中的合同：{'、'.join(codes) or '（无）'}")
+        return code
+    if len(codes) == 1:
+        return codes[0]
+    if not codes:
+        raise NotFound("库中没有合同", "先用 zldesk import contract FILE 导入一个")
+    raise NotFound("请指明合同", f"库中有 {len(codes)} 个合同：{'、'.join(codes)}；用 --contract 或 CODE 指定")
+
+
+def _row(session: Session, code: str) -> ContractRow:
+    row = session.exec(select(ContractRow).where(ContractRow.code == code)).first()
+    if row is None:
+        resolve_code(session, code)  # raises with the list of known codes
+        raise NotFound("没有这个合同", code)
+    return row
+
+
+def get_contract(session: Session, code: str) -> Contract:
+    row = _row(session, code)
+
+    def children(model):
+        return session.exec(select(model).where(model.contract_id == row.id).order_by(model.position)).all()
+
+    return Contract(
+        code=row.code, customer=row.customer, vendor=row.vendor, product=row.product, timezone=row.timezone,
+        title=row.title,
+        period=Period(row.period_start, row.period_end) if row.period_start and row.period_end else None,
+        windows=tuple(Window(w.name, w.label, w.days, w.start, w.end, w.note, w.outside)
+                      for w in children(WindowRow)),
+        severities=tuple(Severity(s.level, s.name, s.description, Target(s.amount, s.unit, s.window),
+                                  s.negotiable, tuple(s.examples)) for s in children(SeverityRow)),
+        services=tuple(Service(s.category, s.name, s.description, tuple(s.channels), s.frequency,
+                               tuple(s.exclusions), s.note) for s in children(ServiceRow)),
+        modules=tuple(Module(m.no, m.name, m.selected, m.sites, m.remark) for m in children(ModuleRow)),
+        contacts=tuple(Contact(c.kind, c.label, c.value, c.window, c.note) for c in children(ContactRow)),
+    )
+
+
+def find_contract(session: Session, code: str) -> Contract | None:
+    exists = session.exec(select(ContractRow.id).where(ContractRow.code == code)).first()
+    return None if exists is None else get_contract(session, code)
+
+
+def save_contract(session: Session, contract: Contract, *, source: str, who: str, raw: bytes = b"") -> list[str]:
+    """Create or replace the contract with this code (its id, and so its tickets, stay). Returns the changes."""
+    old = find_contract(session, contract.code)
+    changes = diff_contracts(old, contract)
+    if old is not None and not changes:
+        return []
+    now = datetime.now(timezone.utc)
+    row = session.exec(select(ContractRow).where(ContractRow.code == contract.code)).first() or ContractRow(
+        code=contract.code, customer="", vendor="", product="", timezone="", updated_at=now)
+    row.customer, row.vendor, row.product = contract.customer, contract.vendor, contract.product
+    row.timezone, row.title, row.updated_at = contract.timezone, contract.title, now
+    row.period_start = contract.period.start if contract.period else None
+    row.period_end = contract.period.end if contract.period else None
+    session.add(row)
+    session.flush()
+    for model in _CHILDREN:
+        session.exec(delete(model).where(model.contract_id == row.id))
+    cid = row.id
+    session.add_all(
+        [WindowRow(contract_id=cid, position=i, name=w.name, label=w.label, days=w.days, start=w.start,
+                   end=w.end, outside=w.outside, note=w.note) for i, w in enumerate(contract.windows)]
+        + [SeverityRow(contract_id=cid, position=i, level=s.level, name=s.name, description=s.description,
+                       examples=list(s.examples), amount=s.target.amount, unit=s.target.unit,
+                       window=s.target.window, negotiable=s.negotiable) for i, s in enumerate(contract.severities)]
+        + [ServiceRow(contract_id=cid, position=i, category=s.category, name=s.name, description=s.description,
+                      channels=list(s.channels), frequency=s.frequency, exclusions=list(s.exclusions),
+                      note=s.note) for i, s in enumerate(contract.services)]
+        + _module_rows(cid, contract.modules)
+        + [ContactRow(contract_id=cid, position=i, kind=c.kind, label=c.label, value=c.value, window=c.window,
+                      note=c.note) for i, c in enumerate(contract.contacts)]
+    )
+    _log(session, cid, now, who, "contract", source, raw, changes)
+    return changes
+
+
+def replace_modules(session: Session, code: str, modules: tuple[Module, ...], *, source: str, who: str,
+                    raw: bytes = b"") -> list[str]:
+    """Replace the contract's module list. Returns the changes."""
+    row = _row(session, code)
+    old = tuple(Module(m.no, m.name, m.selected, m.sites, m.remark) for m in session.exec(
+        select(ModuleRow).where(ModuleRow.contract_id == row.id).order_by(ModuleRow.position)).all())
+    changes = diff_modules(old, modules)
+    if not changes:
+        return []
+    session.exec(delete(ModuleRow).where(ModuleRow.contract_id == row.id))
+    session.add_all(_module_rows(row.id, modules))
+    now = datetime.now(timezone.utc)
+    row.updated_at = now
+    session.add(row)
+    _log(session, row.id, now, who, "modules", source, raw, changes)
+    return changes
+
+
+def import_log(session: Session, code: str) -> list[ImportLog]:
+    row = _row(session, code)
+    return list(session.exec(select(ImportLog).where(ImportLog.contract_id == row.id).order_by(ImportLog.id)).all())
+
+
+def _module_rows(contract_id: int, modules: tuple[Module, ...]) -> list[ModuleRow]:
+    return [ModuleRow(contract_id=contract_id, position=i, no=m.no, name=m.name, selected=m.selected,
+                      sites=m.sites, remark=m.remark) for i, m in enumerate(modules)]
+
+
+def _log(session: Session, contract_id: int, at: datetime, who: str, what: str, source: str, raw: bytes,
+         changes: list[str]) -> None:
+    session.add(ImportLog(contract_id=contract_id, at=at, who=who, what=what, source=source,
+                          sha256=hashlib.sha256(raw).hexdigest() if raw else "", summary="\n".join(changes)))

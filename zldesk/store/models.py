@@ -1,0 +1,121 @@
+"""The store's tables. The schema itself is made by the frozen migrations in `schema.py`;
+a test checks that these classes and the migrated schema agree."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .types import UtcDateTime
+
+
+def _contract_fk() -> Any:
+    return Field(sa_column=Column(Integer, ForeignKey("contract.id", ondelete="CASCADE"), nullable=False,
+                                  index=True))
+
+
+class Meta(SQLModel, table=True):
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class ContractRow(SQLModel, table=True):
+    __tablename__ = "contract"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    customer: str
+    vendor: str
+    product: str
+    timezone: str
+    title: str = ""
+    period_start: date | None = None
+    period_end: date | None = None
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class WindowRow(SQLModel, table=True):
+    __tablename__ = "contract_window"
+    __table_args__ = (UniqueConstraint("contract_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = _contract_fk()
+    position: int
+    name: str
+    label: str
+    days: str
+    start: str
+    end: str
+    outside: str | None = None
+    note: str = ""
+
+
+class SeverityRow(SQLModel, table=True):
+    __tablename__ = "severity"
+    __table_args__ = (UniqueConstraint("contract_id", "level"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = _contract_fk()
+    position: int
+    level: int
+    name: str
+    description: str
+    examples: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # JSON keeps 3 and 3.5 apart, so an exported contract reads as it was imported.
+    amount: Any = Field(sa_column=Column(JSON, nullable=False))
+    unit: str
+    window: str
+    negotiable: bool = False
+
+
+class ServiceRow(SQLModel, table=True):
+    __tablename__ = "service"
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = _contract_fk()
+    position: int
+    category: str
+    name: str
+    description: str
+    channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    frequency: str | None = None
+    exclusions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str = ""
+
+
+class ModuleRow(SQLModel, table=True):
+    __tablename__ = "module"
+    __table_args__ = (UniqueConstraint("contract_id", "no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = _contract_fk()
+    position: int
+    no: int
+    name: str
+    selected: bool
+    sites: int | None = None
+    remark: str = ""
+
+
+class ContactRow(SQLModel, table=True):
+    __tablename__ = "contact"
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = _contract_fk()
+    position: int
+    kind: str
+    label: str
+    value: str
+    window: str | None = None
+    note: str = ""
+
+
+class ImportLog(SQLModel, table=True):
+    """Every import that changed a contract: who, when, from which file (and its hash), what changed."""
+
+    __tablename__ = "import_log"
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = _contract_fk()
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    who: str
+    what: str
+    source: str
+    sha256: str
+    summary: str

@@ -1,0 +1,112 @@
+"""Schema versions. Each migration is frozen: it builds its own Core tables, never the live models,
+so an old store upgrades through exactly the steps it missed, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (JSON, Boolean, Column, Connection, Date, ForeignKey, Integer, MetaData, String,
+                        Table, Text, UniqueConstraint, text)
+
+from ..errors import StoreError
+from .types import UtcDateTime
+
+
+def _v1(conn: Connection) -> None:
+    """Contracts: the contract row and its windows, severities, services, modules and contacts."""
+    md = MetaData()
+    Table("meta", md, Column("key", String, primary_key=True), Column("value", String, nullable=False))
+    Table(
+        "contract", md,
+        Column("id", Integer, primary_key=True), Column("code", String, nullable=False, unique=True),
+        Column("customer", String, nullable=False), Column("vendor", String, nullable=False),
+        Column("product", String, nullable=False), Column("timezone", String, nullable=False),
+        Column("title", String, nullable=False), Column("period_start", Date), Column("period_end", Date),
+        Column("updated_at", UtcDateTime(), nullable=False),
+    )
+
+    def child(name: str, *columns: Column, unique: tuple[str, ...] = ()) -> None:
+        args = [
+            Column("id", Integer, primary_key=True),
+            Column("contract_id", Integer, ForeignKey("contract.id", ondelete="CASCADE"), nullable=False,
+                   index=True),
+            Column("position", Integer, nullable=False),
+            *columns,
+        ]
+        if unique:
+            args.append(UniqueConstraint("contract_id", *unique))
+        Table(name, md, *args)
+
+    child("contract_window", Column("name", String, nullable=False), Column("label", String, nullable=False),
+          Column("days", String, nullable=False), Column("start", String, nullable=False),
+          Column("end", String, nullable=False), Column("outside", String), Column("note", Text, nullable=False),
+          unique=("name",))
+    child("severity", Column("level", Integer, nullable=False), Column("name", String, nullable=False),
+          Column("description", Text, nullable=False), Column("examples", JSON, nullable=False),
+          Column("amount", JSON, nullable=False), Column("unit", String, nullable=False),
+          Column("window", String, nullable=False), Column("negotiable", Boolean, nullable=False),
+          unique=("level",))
+    child("service", Column("category", String, nullable=False), Column("name", String, nullable=False),
+          Column("description", Text, nullable=False), Column("channels", JSON, nullable=False),
+          Column("frequency", String), Column("exclusions", JSON, nullable=False),
+          Column("note", Text, nullable=False))
+    child("module", Column("no", Integer, nullable=False), Column("name", String, nullable=False),
+          Column("selected", Boolean, nullable=False), Column("sites", Integer),
+          Column("remark", Text, nullable=False), unique=("no",))
+    child("contact", Column("kind", String, nullable=False), Column("label", String, nullable=False),
+          Column("value", String, nullable=False), Column("window", String), Column("note", Text, nullable=False))
+    md.create_all(conn)
+
+
+def _v2(conn: Connection) -> None:
+    """The import log: who imported which file into which contract, when, and what it changed."""
+    md = MetaData()
+    Table("contract", md, Column("id", Integer, primary_key=True))
+    Table(
+        "import_log", md,
+        Column("id", Integer, primary_key=True),
+        Column("contract_id", Integer, ForeignKey("contract.id", ondelete="CASCADE"), nullable=False,
+               index=True),
+        Column("at", UtcDateTime(), nullable=False), Column("who", String, nullable=False),
+        Column("what", String, nullable=False), Column("source", Text, nullable=False),
+        Column("sha256", String, nullable=False), Column("summary", Text, nullable=False),
+    )
+    md.tables["import_log"].create(conn)
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2)]
+LATEST = MIGRATIONS[-1][0]
+
+
+def read_version(conn: Connection) -> int:
+    """0 for an empty store; raises StoreError for a file that is not a zldesk store."""
+    tables = _table_names(conn)
+    if "meta" not in tables:
+        if tables:
+            raise StoreError("不是 zldesk 的数据库", f"其中已有别的表（{', '.join(sorted(tables)[:5])}），没有 meta 表")
+        return 0
+    row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
+    return int(row[0]) if row else 0
+
+
+def upgrade(conn: Connection, target: int = LATEST) -> tuple[int, int]:
+    """Run the missing migrations inside the caller's transaction. Returns (from, to)."""
+    found = read_version(conn)
+    if found > LATEST:
+        raise StoreError(
+            "数据库版本比本程序新",
+            f"数据库的结构版本是 {found}，这个 zldesk 只认识到 {LATEST}；请升级 zldesk（pip install -U zldesk）",
+        )
+    for version, step in MIGRATIONS:
+        if found < version <= target:
+            step(conn)
+            conn.execute(
+                text("DELETE FROM meta WHERE key = 'schema_version'"))
+            conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"), {"v": str(version)})
+    return found, max(found, min(target, LATEST))
+
+
+def _table_names(conn: Connection) -> set[str]:
+    from sqlalchemy import inspect
+
+    return set(inspect(conn).get_table_names())

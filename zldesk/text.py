@@ -1,0 +1,36 @@
+"""Text from files and users: decoding with a clear error, and showing it literally."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidInput, Problem
+
+# C0/C1 controls (but newline and tab), DEL, and bidi overrides: shown as escapes, never sent to a terminal.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """The text with every control character made visible (`\\x1b`), so it can never act on a terminal."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def decode_table_text(data: bytes, source: str) -> str:
+    """CSV as Chinese offices save it: UTF-8 with or without BOM, UTF-16 with BOM, or GB18030 (GBK)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise InvalidInput(source, [Problem("", f"UTF-16 文件在第 {e.start} 字节处损坏")]) from None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InvalidInput(source, [Problem("", "含有 NUL 字节：不是文本文件（或是没有 BOM 的 UTF-16）", line)])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            line = data[: utf8_error.start].count(b"\n") + 1
+            raise InvalidInput(source, [Problem(
+                "", f"既不是 UTF-8 也不是 GB18030 编码（第 {utf8_error.start} 字节起无法解码）", line)]) from None
