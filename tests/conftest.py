@@ -1,0 +1,53 @@
+"""Shared fixtures: every test gets its own real SQLite file, and the real CLI pointed at it."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from zldesk.cli import app
+from zldesk.data import data_dir
+
+LEISHAN = data_dir() / "contracts" / "leishan.toml"
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A store file of this test's own; ZLDESK_DB points at it, as a user would set it."""
+    path = tmp_path / "store" / "zldesk.db"
+    monkeypatch.setenv("ZLDESK_DB", str(path))
+    monkeypatch.setenv("TZ", "UTC")  # SSH hosts run UTC; nothing may depend on it
+    return path
+
+
+@pytest.fixture
+def cli(db_path: Path):
+    """Run `zldesk ARGS...` through Typer's CliRunner against the test's store."""
+
+    def run(*args: str, input: str | None = None) -> Ran:
+        result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+        return Ran(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+def store_checksum(path: Path) -> str:
+    """A digest of every row of every table: equal digests mean the store's content is unchanged."""
+    conn = sqlite3.connect(path)
+    try:
+        dump = "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+    return hashlib.sha256(dump.encode()).hexdigest()
