@@ -1,0 +1,126 @@
+"""The console, driven by keys through Textual's Pilot, on a real store built the way the CLI builds it."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from rich.text import Text
+from textual.widgets import DataTable, Input, Static
+
+from zldesk.app import make_app
+from zldesk.errors import StoreError
+from zldesk.store.db import resolve_url
+
+
+def _rows(app) -> list[list[str]]:
+    table = app.screen.query_one(DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def _clause(app) -> str:
+    return str(app.screen.query_one("#clause", Static).render())
+
+
+async def test_type_ahead_finds_a_module_by_pinyin_initials(db_path):
+    """Typing / then mzsf leaves one row, 门急诊收费系统, covered, with its row of the contract below."""
+    app = make_app(resolve_url())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"mzsf")
+        await pilot.pause()
+        assert app.screen.query_one(Input).value == "mzsf"
+        assert _rows(app) == [["覆盖", "模块", "2", "门急诊收费系统"]]
+        assert "软件系统明细表第 2 行" in _clause(app)
+
+
+async def test_exclusion_is_shown_with_its_clause(db_path):
+    app = make_app(resolve_url())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        await pilot.press(*"weixin")  # not a name: 微信 is only in the exclusion, so pinyin finds nothing
+        await pilot.pause()
+        app.screen.query_one(Input).value = "微信支付"
+        await pilot.pause()
+        assert _rows(app)[0][:2] == ["不含", "不含条款"]
+        assert "不包含具备支付性质及商业用途类接口" in _clause(app)
+
+
+async def test_nothing_found_says_not_in_contract(db_path):
+    app = make_app(resolve_url())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one(Input).value = "手术麻醉"
+        await pilot.pause()
+        assert _rows(app) == []
+        assert "合同中没有「手术麻醉」" in _clause(app)
+
+
+async def test_keys_move_between_screens(db_path):
+    """c shows the contract's windows, levels and contacts; m comes back; ? lists every key."""
+    app = make_app(resolve_url())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ContractScreen"
+        contacts = _plain(app.screen.query_one("#contacts", Static).content)
+        assert "13314486056" in contacts and "1027378715" in contacts
+        await pilot.press("m")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CoverageScreen"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CoverageScreen"
+
+
+async def test_j_k_g_G_move_the_cursor(db_path):
+    app = make_app(resolve_url())
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one(DataTable)
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("G")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+
+
+async def test_markup_in_a_module_name_is_shown_literally(cli, db_path, tmp_path):
+    """A name that looks like Rich markup or a click action is text: shown as typed, nothing runs."""
+    path = tmp_path / "m.csv"
+    path.write_text('no,name,selected\n1,[@click=app.quit]点我[/],是\n2,[bold]粗[/bold] [IMPORTANT],是\n',
+                    encoding="utf-8")
+    assert cli("import", "modules", str(path), "--contract", "leishan").exit_code == 0
+    app = make_app(resolve_url())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        names = [row[3] for row in _rows(app)[:2]]
+        assert names == ["[@click=app.quit]点我[/]", "[bold]粗[/bold] [IMPORTANT]"]
+        await pilot.click(DataTable, offset=(25, 1))
+        await pilot.pause()
+        assert app.is_running
+
+
+def test_a_store_that_cannot_be_opened_fails_before_any_screen(db_path, cli):
+    """A store from a newer zldesk: a clear message and a non-zero exit, no console."""
+    assert cli("contracts").exit_code == 0
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError):
+        make_app(resolve_url())
+    ran = cli()  # no command: the console
+    assert ran.exit_code == 1
+    assert "数据库版本比本程序新" in ran.stderr
+
+
+def _plain(renderable) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(renderable if not isinstance(renderable, str) else Text(renderable))
+    return console.export_text()

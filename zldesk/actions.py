@@ -1,0 +1,37 @@
+"""Every key of the console in one table: bindings, footer, help screen and palette read only this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    keys: str  # comma-separated, as Textual's Binding takes them
+    action: str
+    description: str
+    footer: bool = True
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("app.coverage", "m", "app.show('coverage')", "合同范围"),
+    Action("app.contract", "c", "app.show('contract')", "合同条款"),
+    Action("app.help", "question_mark,f1", "app.help", "帮助"),
+    Action("app.quit", "q", "app.quit", "退出"),
+    Action("app.next_contract", "t", "app.next_contract", "切换合同", footer=False),
+    Action("coverage.filter", "slash", "focus_filter", "查询", footer=False),
+    Action("coverage.back", "escape", "leave_filter", "返回表格", footer=False),
+    Action("list.down", "j", "cursor_down", "下一行", footer=False),
+    Action("list.up", "k", "cursor_up", "上一行", footer=False),
+    Action("list.top", "g", "cursor_top", "到顶", footer=False),
+    Action("list.bottom", "G", "cursor_bottom", "到底", footer=False),
+)
+
+
+def bindings(prefix: str):
+    """Textual bindings for the actions whose id starts with `prefix`."""
+    from textual.binding import Binding
+
+    return [Binding(a.keys, a.action, a.description, show=a.footer, id=a.id)
+            for a in ACTIONS if a.id.startswith(prefix)]

@@ -1,0 +1,111 @@
+"""Contract (`c`): service windows, severity definitions and contacts, in the contract's own words."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ..actions import bindings
+from ..text import visible
+
+_DAYS = {"all": "每天", "weekdays": "周一至周五", "workdays": "法定工作日"}
+_UNITS = {"hours": "小时", "working_days": "个工作日"}
+
+
+_KINDS = {"hotline": "热线", "backup": "备勤", "complaints": "投诉", "qq_group": "QQ 群", "forum": "论坛",
+          "website": "网站", "ftp": "FTP", "email": "邮件"}
+
+
+def _t(value: object, style: str = "") -> Text:
+    return Text(visible(str(value)), style=style)
+
+
+def _table(*columns: str) -> Table:
+    # No box lines: box-drawing glyphs are ambiguous-width and shift CJK columns in some terminals.
+    table = Table(box=None, expand=True, header_style="bold underline", padding=(0, 1))
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    return table
+
+
+def windows_table(contract) -> Group:
+    """One line per window, its note below it at full width (a note column would be a thin strip)."""
+    table = _table("窗口", "标签", "日期", "时段")
+    parts: list = []
+    for w in contract.windows:
+        hours = f"{w.start}-{w.end}" + (f"，{w.outside} 关闭时" if w.outside else "")
+        row = _table("", "", "", "")
+        row.show_header = False
+        for column, width in zip(row.columns, (9, 18, 11, 30)):
+            column.width = width
+        row.add_row(_t(w.name, "bold"), _t(w.label), _t(_DAYS.get(w.days, w.days)), _t(hours))
+        parts.append(row)
+        if w.note:
+            parts.append(Padding(_t(w.note, "dim"), (0, 1, 0, 4)))
+    for column, width in zip(table.columns, (9, 18, 11, 30)):
+        column.width = width
+    return Group(table, *parts)
+
+
+def severities_table(contract) -> Table:
+    table = _table("级别", "时限", "定义")
+    for s in sorted(contract.severities, key=lambda s: s.level):
+        target = f"{s.target.amount} {_UNITS.get(s.target.unit, s.target.unit)}（{s.target.window}）"
+        if s.negotiable:
+            target += "，可协商"
+        table.add_row(_t(f"{s.level} 级", "bold"), _t(target), _t(f"{s.name}：{s.description}"))
+    return table
+
+
+def contacts_table(contract) -> Table:
+    table = _table("类别", "名称", "号码/地址")
+    for c in contract.contacts:
+        table.add_row(_t(_KINDS.get(c.kind, c.kind)), _t(c.label), _t(c.value, "bold"))
+    return table
+
+
+class ContractScreen(Screen):
+    BINDINGS = bindings("list.")
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="contract-body"):
+            yield Static(Text("服务窗口"), classes="section")
+            yield Static(id="windows")
+            yield Static(Text("问题分级与到达时限"), classes="section")
+            yield Static(id="severities")
+            yield Static(Text("联系方式"), classes="section")
+            yield Static(id="contacts")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_contract()
+
+    def refresh_contract(self) -> None:
+        contract = self.app.contract
+        if contract is None:
+            return
+        self.query_one("#windows", Static).update(windows_table(contract))
+        self.query_one("#severities", Static).update(severities_table(contract))
+        self.query_one("#contacts", Static).update(contacts_table(contract))
+
+    def _scroll(self):
+        return self.query_one("#contract-body", VerticalScroll)
+
+    def action_cursor_down(self) -> None:
+        self._scroll().scroll_down()
+
+    def action_cursor_up(self) -> None:
+        self._scroll().scroll_up()
+
+    def action_cursor_top(self) -> None:
+        self._scroll().scroll_home()
+
+    def action_cursor_bottom(self) -> None:
+        self._scroll().scroll_end()

@@ -1,0 +1,97 @@
+"""Coverage (`m`): the contract's modules and services, filtered as you type (hanzi, pinyin, number)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from ..actions import bindings
+from ..coverage import Match, lookup
+from ..text import visible
+
+_STYLES = {"覆盖": "bold green", "未选": "bold red", "不含": "bold red"}
+_KINDS = {"module": "模块", "service": "服务", "exclusion": "不含条款"}
+
+
+def all_rows(contract) -> list[Match]:
+    """The unfiltered view: every module, then every service, as the contract lists them."""
+    rows = [lookup(contract, str(m.no))[0] for m in contract.modules]
+    rows += [Match("service", s.name, True, f"服务内容细则·{s.category}·{s.name}：{s.description}", "name", 0,
+                   service=s) for s in contract.services]
+    return rows
+
+
+class CoverageScreen(Screen):
+    BINDINGS = bindings("coverage.") + bindings("list.")
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="查询：编号、汉字或拼音（如 21、收费、mzsf、微信支付）", id="filter")
+        yield DataTable(id="matches", cursor_type="row", zebra_stripes=True)
+        yield Static(id="clause")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("状态", width=4)
+        table.add_column("类别", width=8)
+        table.add_column("编号", width=4)
+        table.add_column("名称")
+        self.refresh_contract()
+        table.focus()
+
+    def refresh_contract(self) -> None:
+        self.show(self.query_one(Input).value)
+
+    def show(self, query: str) -> None:
+        contract = self.app.contract
+        table = self.query_one(DataTable)
+        table.clear()
+        self.matches = [] if contract is None else (lookup(contract, query) if query.strip() else all_rows(contract))
+        for i, m in enumerate(self.matches):
+            table.add_row(
+                Text(m.status, style=_STYLES[m.status]),
+                Text(_KINDS[m.kind]),
+                Text(str(m.module.no) if m.module else ""),
+                Text(visible(m.name)),
+                key=str(i),
+            )
+        if not self.matches:
+            what = f"「{query.strip()}」" if query.strip() else ""
+            self.query_one("#clause", Static).update(Text(f"合同中没有{visible(what)}：既不在软件系统明细表，也不在服务内容细则中"))
+        else:
+            self._show_clause(0)
+
+    def _show_clause(self, index: int) -> None:
+        if 0 <= index < len(self.matches):
+            self.query_one("#clause", Static).update(Text(visible(self.matches[index].clause)))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.show(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_clause(event.cursor_row)
+
+    def action_focus_filter(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_leave_filter(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
+
+    def action_cursor_top(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_cursor_bottom(self) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=table.row_count - 1)

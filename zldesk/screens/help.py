@@ -1,0 +1,36 @@
+"""Help (`?`, F1): every key, read from the one action table."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+_KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc"}
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "关闭")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 60; height: auto; max-height: 90%; border: round $primary;
+                                  background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, actions) -> None:
+        super().__init__()
+        self.actions = actions
+
+    def compose(self) -> ComposeResult:
+        table = Table(show_edge=False, expand=True, title="按键（esc 关闭）")
+        table.add_column("按键")
+        table.add_column("作用")
+        for a in self.actions:
+            keys = " / ".join(_KEY_NAMES.get(k, k) for k in a.keys.split(","))
+            table.add_row(Text(keys, style="bold"), Text(a.description))
+        with VerticalScroll():
+            yield Static(table)
