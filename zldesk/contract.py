@@ -267,23 +267,31 @@ def contract_from_dict(data: Any) -> tuple[Contract | None, list[Problem], list[
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             r.error("timezone", f"未知时区：{tz!r}（例如 Asia/Shanghai）")
+    scalars = {key: r.get(top, "", key, "str", "" if key == "title" else _MISSING)
+               for key in ("customer", "vendor", "product", "title")}
     period = _period(r, top.get("period"))
-    windows = [w for path, item in r.rows(top, "windows") if (w := _window(r, path, item))]
-    _check_windows(r, windows)
-    names = {w.name for w in windows}
-    severities = [s for path, item in r.rows(top, "severities") if (s := _severity(r, path, item, names))]
-    _check_levels(r, severities)
+    window_rows = r.rows(top, "windows")
+    windows = [(path, w) for path, item in window_rows if (w := _window(r, path, item))]
+    # A window dropped for its own error is still a name: referring to it is not a second error.
+    names = {w.name for _, w in windows} | {item["name"] for _, item in window_rows
+                                            if isinstance(item, dict) and isinstance(item.get("name"), str)}
+    _check_windows(r, windows, names)
+    severity_rows = r.rows(top, "severities")
+    severities = [(path, s) for path, item in severity_rows if (s := _severity(r, path, item, names))]
+    raw_levels = [item.get("level") if isinstance(item, dict) else None for _, item in severity_rows]
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in raw_levels):
+        _check_levels(r, raw_levels)
     services = [s for path, item in r.rows(top, "services") if (s := _service(r, path, item))]
-    modules = [m for path, item in r.rows(top, "modules") if (m := _module(r, path, item))]
+    modules = [(path, m) for path, item in r.rows(top, "modules") if (m := _module(r, path, item))]
     _check_modules(r, modules)
     contacts = [c for path, item in r.rows(top, "contacts") if (c := _contact(r, path, item, names))]
     if r.problems:
         return None, r.problems, r.warnings
     contract = Contract(
-        code=code, customer=r.get(top, "", "customer", "str"), vendor=r.get(top, "", "vendor", "str"),
-        product=r.get(top, "", "product", "str"), timezone=tz, title=r.get(top, "", "title", "str", ""),
-        period=period, windows=tuple(windows), severities=tuple(severities), services=tuple(services),
-        modules=tuple(modules), contacts=tuple(contacts), warnings=tuple(r.warnings),
+        code=code, customer=scalars["customer"], vendor=scalars["vendor"], product=scalars["product"],
+        timezone=tz, title=scalars["title"], period=period, windows=tuple(w for _, w in windows),
+        severities=tuple(s for _, s in severities), services=tuple(services),
+        modules=tuple(m for _, m in modules), contacts=tuple(contacts), warnings=tuple(r.warnings),
     )
     return contract, [], r.warnings
 
@@ -321,26 +329,27 @@ def _window(r: _Reader, path: str, item: Any) -> Window | None:
     return w if len(r.problems) == before else None
 
 
-def _check_windows(r: _Reader, windows: list[Window]) -> None:
+def _check_windows(r: _Reader, windows: list[tuple[str, Window]], names: set[str]) -> None:
     seen: set[str] = set()
-    by_name = {w.name: w for w in windows}
-    for i, w in enumerate(windows):
+    by_name = {w.name: w for _, w in windows}
+    for path, w in windows:
         if w.name in seen:
-            r.error(f"windows[{i}].name", f"窗口名重复：{w.name!r}")
+            r.error(f"{path}.name", f"窗口名重复：{w.name!r}")
         seen.add(w.name)
         if w.outside is not None:
             other = by_name.get(w.outside)
             if other is None:
-                r.error(f"windows[{i}].outside", f"引用了不存在的窗口 {w.outside!r}")
+                if w.outside not in names:
+                    r.error(f"{path}.outside", f"引用了不存在的窗口 {w.outside!r}")
             elif other.outside is not None or other.name == w.name:
-                r.error(f"windows[{i}].outside", f"outside 只能引用普通窗口，{w.outside!r} 自身也带 outside")
+                r.error(f"{path}.outside", f"outside 只能引用普通窗口，{w.outside!r} 自身也带 outside")
         # The text sometimes writes a label (7*8) that its own days contradict: keep both, say so.
         m = re.match(r"^\s*(\d)\s*\*\s*\d+", w.label)
         if m and w.outside is None:
             per_week = int(m.group(1))
             if (per_week == 7) != (w.days == "all"):
                 r.warnings.append(Problem(
-                    f"windows[{i}]", f"窗口 {w.name!r} 的标签 {w.label!r} 与其日期 {w.days!r} 不一致；"
+                    path, f"窗口 {w.name!r} 的标签 {w.label!r} 与其日期 {w.days!r} 不一致；"
                     f"时限按 days={w.days!r} 计算"))
 
 
@@ -372,8 +381,7 @@ def _severity(r: _Reader, path: str, item: Any, windows: set[str]) -> Severity |
     return s if len(r.problems) == before else None
 
 
-def _check_levels(r: _Reader, severities: list[Severity]) -> None:
-    levels = [s.level for s in severities]
+def _check_levels(r: _Reader, levels: list[int]) -> None:
     if sorted(levels) != list(range(1, len(levels) + 1)):
         r.error("severities", f"级别应为 1..{len(levels)} 各一次，实际是 {sorted(levels)}")
 
@@ -412,18 +420,18 @@ def _module(r: _Reader, path: str, item: Any) -> Module | None:
     return m if len(r.problems) == before else None
 
 
-def _check_modules(r: _Reader, modules: list[Module]) -> None:
-    first_no: dict[int, int] = {}
-    first_name: dict[str, int] = {}
-    for i, m in enumerate(modules):
+def _check_modules(r: _Reader, modules: list[tuple[str, Module]]) -> None:
+    first_no: dict[int, str] = {}
+    first_name: dict[str, Module] = {}
+    for path, m in modules:
         if m.no in first_no:
-            r.error(f"modules[{i}].no", f"编号 {m.no} 重复（modules[{first_no[m.no]}] 已用）")
-        first_no.setdefault(m.no, i)
+            r.error(f"{path}.no", f"编号 {m.no} 重复（{first_no[m.no]} 已用）")
+        first_no.setdefault(m.no, path)
         if m.name in first_name:
-            other = modules[first_name[m.name]]
+            other = first_name[m.name]
             r.warnings.append(Problem(
-                f"modules[{i}].name", f"模块名 {m.name!r} 重复：第 {other.no} 行与第 {m.no} 行（两行都保留）"))
-        first_name.setdefault(m.name, i)
+                f"{path}.name", f"模块名 {m.name!r} 重复：第 {other.no} 行与第 {m.no} 行（两行都保留）"))
+        first_name.setdefault(m.name, m)
 
 
 def _contact(r: _Reader, path: str, item: Any, windows: set[str]) -> Contact | None:

@@ -60,10 +60,13 @@ def import_contract(
     state: State = ctx.obj
     if dry_run:
         engine = state.engine_if_exists()
-        old = None
         if engine is not None:
             with reading(engine) as session:
                 old = find_contract(session, contract.code)
+        else:  # no store yet: the real import would first load the bundled contracts
+            from ..data import bundled_contracts
+
+            old = next((c for c in map(read_contract_file, bundled_contracts()) if c.code == contract.code), None)
         _report(diff_contracts(old, contract), contract.code, dry_run=True)
         return
     with writing(state.engine()) as session:

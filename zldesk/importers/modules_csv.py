@@ -105,7 +105,7 @@ def _rows_with_lines(text: str, source: str) -> list[tuple[int, list[str]]]:
             out.append((line, row))
             line = reader.line_num + 1
     except csv.Error as e:
-        raise InvalidInput(source, [Problem("", f"CSV 格式错误：{e}", reader.line_num)]) from None
+        raise InvalidInput(source, [Problem("", f"CSV 格式错误（这一行起）：{e}", line)]) from None
     return out
 
 
