@@ -183,3 +183,16 @@ def test_engine_imports_nothing_heavy():
             " if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_benchmark_runs_and_agrees():
+    """The benchmark itself, tiny: it must keep running, and zldesk and the peer must agree."""
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "sla_bench.py"
+    run = subprocess.run([sys.executable, str(script), "--tickets", "3000", "--peer", "60"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    rows = [line for line in run.stdout.splitlines() if "with the peer" in line]
+    assert len(rows) == 4
+    assert all("60/60 with the peer, 3000/3000 with the plain path" in row for row in rows)
