@@ -196,3 +196,13 @@ def test_benchmark_runs_and_agrees():
     rows = [line for line in run.stdout.splitlines() if "with the peer" in line]
     assert len(rows) == 4
     assert all("60/60 with the peer, 3000/3000 with the plain path" in row for row in rows)
+
+
+def test_every_year_the_package_knows_loads():
+    """Odd schedule entries (a make-up day in the previous December, extra named days off) all load."""
+    cal = ChinaCalendar()
+    for year in range(2001, 2028):
+        days = cal.special_days(year)
+        assert days and all(d.date.year == year for d in days), year
+    assert cal.day(date(2020, 1, 31)).name == "春节延长假期"
+    assert cal.day(date(2001, 12, 29)).kind == "makeup"

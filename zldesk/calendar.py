@@ -101,22 +101,37 @@ class ChinaCalendar:
         days: dict[date, Day] = {}
         for d, name in observed.items():
             days[d] = Day(d, HOLIDAY, name, source)
-        # The package writes a substituted day off as 休息日（由 YYYY-MM-DD 调休）; the schedule table gives
-        # the pairs (day off, make-up workday) directly.
-        for off_m, off_d, work_m, work_d in official.get(year, ()):
-            off, work = date(year, off_m, off_d), _makeup_date(year, off_m, work_m, work_d)
+        # The package writes a substituted day off as 休息日（由 YYYY-MM-DD 调休）; its schedule table gives
+        # the pairs (day off, make-up workday) directly, and a few extra days off with their names.
+        for off, work, name in _schedule(official, year):
+            if name is not None:
+                days[off] = Day(off, HOLIDAY, name, source)
+                continue
             block = _block_name(days, off)
             days[off] = Day(off, HOLIDAY, f"{block}调休休息" if block else "调休休息", source)
-            days[work] = Day(work, MAKEUP, f"{block}调休上班" if block else "调休上班", source)
+            if work.year == year:
+                days[work] = Day(work, MAKEUP, f"{block}调休上班" if block else "调休上班", source)
+        # A make-up Saturday can precede its holiday's year (2011-12-31 for 2012-01-03): the next year's
+        # schedule lists it.
+        for off, work, name in _schedule(official, year + 1):
+            if name is None and work.year == year:
+                block = _block_name(self._year(year + 1), off)
+                days[work] = Day(work, MAKEUP, f"{block}调休上班" if block else "调休上班", source)
         _name_weekends_inside_holidays(days, source)
         return days, (source if known else None)
 
 
-def _makeup_date(year: int, off_month: int, work_month: int, work_day: int) -> date:
-    # A make-up day for an early-January day off can fall in the previous December.
-    if off_month == 1 and work_month == 12:
-        return date(year - 1, work_month, work_day)
-    return date(year, work_month, work_day)
+def _schedule(official: dict, year: int):
+    """The package's schedule table for `year` as (day off, make-up workday or None, name or None).
+
+    Entries are (off month, off day, work month, work day[, work year]) or (month, day, name) for an
+    extra day off with no make-up day (2015-09-03, the 2020 Spring Festival extension)."""
+    for entry in official.get(year, ()):
+        if len(entry) == 3:
+            yield date(year, entry[0], entry[1]), None, entry[2]
+        else:
+            work_year = entry[4] if len(entry) == 5 else year
+            yield date(year, entry[0], entry[1]), date(work_year, entry[2], entry[3]), None
 
 
 def _block_name(days: dict[date, Day], d: date) -> str | None:
@@ -142,7 +157,7 @@ def _name_weekends_inside_holidays(days: dict[date, Day], source: str) -> None:
         name = _block_name(days, d) or _base_name(days[d].name)
         for step in (timedelta(days=1), timedelta(days=-1)):
             other = d + step
-            while other.weekday() >= 5 and other not in days:
+            while other.weekday() >= 5 and other not in days and other.year == d.year:
                 days[other] = Day(other, HOLIDAY, f"{name}（周末）", source)
                 other += step
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
-from .calendar import ChinaCalendar, weekday_name
+from .calendar import ChinaCalendar
 from .contract import Contract, Severity, Window, hhmm_minutes
 
 _DAYS = {"all": "每天", "weekdays": "星期一至五", "workdays": "法定工作日"}
@@ -231,18 +231,18 @@ class Policy:
         start = clock_start(opened, changes)
         timeline = self.timelines[s.target.window]
         target = self.target_seconds(level)
-        due_ts = _due_with_pauses(timeline, int(start.timestamp()), target, _merged(pauses, start))
+        due_ts = _due_with_pauses(timeline, start.timestamp(), target, _merged(pauses, start))
         due = None if due_ts is None else datetime.fromtimestamp(due_ts, self.out_zone)
         provisional, warnings = self._provisional(s, start, due or start)
         return Deadline(level, s.target.window, start.astimezone(self.zone), target, due,
                         negotiated.astimezone(self.zone) if negotiated else None, provisional, warnings,
                         tuple(pauses))
 
-    def elapsed(self, deadline: Deadline, at: datetime) -> int:
+    def elapsed(self, deadline: Deadline, at: datetime) -> float:
         """Business seconds counted from the clock's start to `at`, pauses excluded."""
         _aware(at, "at")
         timeline = self.timelines[deadline.window]
-        start, now = int(deadline.clock_start.timestamp()), int(at.timestamp())
+        start, now = deadline.clock_start.timestamp(), at.timestamp()
         if now <= start:
             return 0
         counted = timeline.business_at(now) - timeline.business_at(start)
@@ -252,7 +252,7 @@ class Policy:
                 counted -= timeline.business_at(b) - timeline.business_at(a)
         return counted
 
-    def remaining(self, deadline: Deadline, at: datetime) -> int:
+    def remaining(self, deadline: Deadline, at: datetime) -> float:
         """Business seconds left at `at` (negative once breached), against the computed deadline."""
         return deadline.target_seconds - self.elapsed(deadline, at)
 
@@ -360,7 +360,7 @@ def clock_start(opened: datetime, changes: tuple[SeverityChange, ...]) -> dateti
     return start
 
 
-def _merged(pauses: tuple[Pause, ...], start: datetime) -> list[tuple[int, int | None]]:
+def _merged(pauses: tuple[Pause, ...], start: datetime) -> list[tuple[float, float | None]]:
     """Pauses as sorted, non-overlapping epoch spans; an open pause runs to None (forever)."""
     spans = []
     for p in pauses:
@@ -369,9 +369,9 @@ def _merged(pauses: tuple[Pause, ...], start: datetime) -> list[tuple[int, int |
             _aware(p.end, "pause end")
             if p.end <= p.start:
                 continue
-        spans.append((int(p.start.timestamp()), None if p.end is None else int(p.end.timestamp())))
+        spans.append((p.start.timestamp(), None if p.end is None else p.end.timestamp()))
     spans.sort(key=lambda s: s[0])
-    out: list[tuple[int, int | None]] = []
+    out: list[tuple[float, float | None]] = []
     for a, b in spans:
         if out and (out[-1][1] is None or a <= out[-1][1]):
             pa, pb = out[-1]
@@ -381,7 +381,7 @@ def _merged(pauses: tuple[Pause, ...], start: datetime) -> list[tuple[int, int |
     return out
 
 
-def _due_with_pauses(timeline: Timeline, start: int, target: int, pauses) -> int | None:
+def _due_with_pauses(timeline: Timeline, start: float, target: int, pauses) -> float | None:
     base = timeline.business_at(start)
     need = target
     for a, b in pauses:
@@ -419,6 +419,3 @@ def describe_window(window: Window) -> str:
         return f"{days} {hours}，{window.outside} 窗口关闭时"
     return f"{days} {hours}"
 
-
-def local_day(ts: datetime) -> str:
-    return f"{ts.month}月{ts.day}日（{weekday_name(ts.date())}）"

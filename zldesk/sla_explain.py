@@ -9,9 +9,9 @@ from .sla import Deadline, Policy, Step, _merged, describe_window
 _UNITS = {"hours": "小时", "working_days": "个工作日"}
 
 
-def duration(seconds: int) -> str:
-    """1 小时, 9.5 小时, 2 小时 15 分, 40 分 …"""
-    seconds = abs(seconds)
+def duration(seconds: float) -> str:
+    """1 小时, 9.5 小时, 2 小时 15 分, 40 分 … (to the second: a phone call needs no more)"""
+    seconds = round(abs(seconds))
     hours, rest = divmod(seconds, 3600)
     if rest == 0:
         return f"{hours} 小时"
@@ -40,10 +40,10 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
     steps = [Step("rule", rule, seconds=d.target_seconds)]
 
     start = d.clock_start
-    start_ts = int(start.timestamp())
+    start_ts = start.timestamp()
     merged = _merged(d.pauses, start)
     if d.computed_due is not None:
-        end_ts = int(d.computed_due.timestamp())
+        end_ts = d.computed_due.timestamp()
     else:  # frozen: the walk ends where the open pause began
         end_ts = max(start_ts, next(a for a, b in merged if b is None))
     steps.append(Step("start", f"从 {moment(start)} 起算", start=start))
@@ -67,7 +67,7 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
             text = f"{moment(sx)}至{sy:%H:%M} 计 {duration(y - x)}"
             if policy.calendar.day(sx.date()).kind == "makeup" and window.days == "workdays":
                 text += f"（{policy.calendar.day(sx.date()).name}）"
-            events.append((x, Step("counted", text, start=sx, end=sy, seconds=y - x)))
+            events.append((x, Step("counted", text, start=sx, end=sy, seconds=round(y - x))))
     for a, b in pauses:
         if b <= start_ts or a >= end_ts:
             continue
@@ -75,7 +75,7 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
         lost = timeline.business_at(b) - timeline.business_at(a)
         sa, sb = datetime.fromtimestamp(a, zone), datetime.fromtimestamp(b, zone)
         events.append((a, Step("pause", f"{moment(sa)}至{moment(sb)} 挂起（等待医院），其间 {duration(lost)}营业时间不计",
-                               start=sa, end=sb, seconds=lost)))
+                               start=sa, end=sb, seconds=round(lost))))
     end = datetime.fromtimestamp(end_ts, zone)
     for first, last, reason in _skipped_runs(policy, window, start.date(), end.date(), timeline):
         text = (f"{first.month}月{first.day}日" + (f"至{last.month}月{last.day}日" if last != first else "")
