@@ -18,7 +18,6 @@ import statistics
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 from zldesk.contract_io import read_contract_file
 from zldesk.data import data_dir
