@@ -94,7 +94,9 @@ def test_migrated_schema_matches_models(tmp_path):
     """The frozen migrations and the table classes describe the same tables and columns."""
     engine = open_store(_url(tmp_path / "z.db"), seed=False)
     insp = inspect(engine)
-    migrated = {t: {c["name"] for c in insp.get_columns(t)} for t in insp.get_table_names()}
+    # The search index is an FTS5 virtual table (and its shadow tables): SQL, not a model.
+    migrated = {t: {c["name"] for c in insp.get_columns(t)} for t in insp.get_table_names()
+                if not t.startswith("ticket_search")}
     models = {t.name: {c.name for c in t.columns} for t in SQLModel.metadata.sorted_tables}
     assert migrated == models
 

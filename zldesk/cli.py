@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from . import __version__
 from .commands import contracts as contract_commands
 from .commands.sla import sla_app
+from .commands.tickets import ticket_app
 from .commands.state import State
 from .errors import ZlDeskError
 
@@ -39,6 +40,7 @@ app.add_typer(contract_commands.export_app, name="export")
 app.command("contracts")(contract_commands.contracts)
 app.command("covered")(contract_commands.covered)
 app.add_typer(sla_app, name="sla")
+app.add_typer(ticket_app, name="ticket")
 
 
 def _version(value: bool) -> None:

@@ -252,6 +252,11 @@ class Policy:
                 counted -= timeline.business_at(b) - timeline.business_at(a)
         return counted
 
+    def business_between(self, window: str, start: float, end: float) -> float:
+        """Business seconds on `window` from `start` to `end` (epoch seconds); negative if end < start."""
+        timeline = self.timelines[window]
+        return timeline.business_at(end) - timeline.business_at(start)
+
     def remaining(self, deadline: Deadline, at: datetime) -> float:
         """Business seconds left at `at` (negative once breached), against the computed deadline."""
         return deadline.target_seconds - self.elapsed(deadline, at)

@@ -34,3 +34,38 @@ def decode_table_text(data: bytes, source: str) -> str:
             line = data[: utf8_error.start].count(b"\n") + 1
             raise InvalidInput(source, [Problem(
                 "", f"既不是 UTF-8 也不是 GB18030 编码（第 {utf8_error.start} 字节起无法解码）", line)]) from None
+
+
+# ---- search: Chinese has no spaces, so text is indexed as overlapping pairs of characters ----------
+
+_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
+
+
+def _is_cjk(run: str) -> bool:
+    return not run[0].isascii()
+
+
+def search_tokens(text: str) -> str:
+    """The text as FTS tokens: each Chinese run as its bigrams plus its last character, latin words as is.
+
+    `门急诊` -> `门急 急诊 诊`: any substring of two or more characters is a phrase of consecutive bigrams,
+    and any single character is the start of some token (a prefix query)."""
+    out: list[str] = []
+    for run in _RUNS.findall(text.lower()):
+        if _is_cjk(run):
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+            out.append(run[-1])
+        else:
+            out.append(run)
+    return " ".join(out)
+
+
+def search_query(text: str) -> str | None:
+    """An FTS5 MATCH expression finding `text` as a substring (latin words by prefix); None if empty."""
+    parts = []
+    for run in _RUNS.findall(text.lower()):
+        if _is_cjk(run) and len(run) > 1:
+            parts.append('"' + " ".join(run[i:i + 2] for i in range(len(run) - 1)) + '"')
+        else:
+            parts.append(f'"{run}"*')
+    return " AND ".join(parts) or None

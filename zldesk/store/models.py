@@ -119,3 +119,60 @@ class ImportLog(SQLModel, table=True):
     source: str
     sha256: str
     summary: str
+
+
+class TicketRow(SQLModel, table=True):
+    """A ticket's current state: a cache of its events, rebuilt by replaying them (a test checks)."""
+
+    __tablename__ = "ticket"
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    version: int
+    state: str
+    severity: int
+    title: str
+    description: str
+    module_no: int | None = None
+    module_name: str
+    in_scope: bool
+    caller: str
+    phone: str
+    dept: str
+    channel: str
+    assignee: str
+    received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    arrived_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    state_before_pause: str | None = None
+    pauses: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    levels: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    negotiated_due: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    negotiated_with: str = ""
+    remote: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    computed_due: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    # The binding deadline as epoch seconds: the board sorts and counts down on it without parsing.
+    due_ts: float | None = None
+    clock_start: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    provisional: bool = False
+    warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class TicketEvent(SQLModel, table=True):
+    """One change to a ticket: who, when entered, when effective, the action's data, what changed."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (UniqueConstraint("ticket_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    seq: int
+    kind: str
+    who: str
+    entered_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    effective_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str = ""
+    changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,348 @@
+"""`zldesk ticket ...`: open, act on, list, show and search tickets."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import datetime, timezone
+from typing import Annotated, Optional
+
+import typer
+
+from . import output
+from .sla import parse_instant
+
+ticket_app = typer.Typer(help="工单：登记、受理、到场、解决、挂起、改级别、协商时限、备注、远程许可、查询。",
+                         no_args_is_help=True)
+
+At = Annotated[Optional[str], typer.Option("--at", help="生效时间，ISO；默认现在。不带时区按合同所在时区。")]
+As = Annotated[Optional[str], typer.Option("--as", help="操作人（默认当前系统用户）。")]
+Reason = Annotated[str, typer.Option("--reason", help="原因。")]
+IfVersion = Annotated[Optional[int], typer.Option("--if-version", help="只在工单仍是这个版本时修改（防止覆盖别人的改动）。")]
+Json = Annotated[bool, typer.Option("--json", help="输出 JSON。")]
+TicketId = Annotated[int, typer.Argument(help="工单号。")]
+
+
+def _who(name: str | None) -> str:
+    if name and name.strip():
+        return name.strip()
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry inside some containers
+        return "unknown"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _at(text: str | None, zone) -> datetime:
+    return parse_instant(text, zone, "--at") if text else _now().astimezone(zone)
+
+
+# Lists kept on the ticket for replay; a person reads the event itself instead.
+_INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
+
+
+def _remaining(policy, t, d, now: datetime) -> float | None:
+    """Business seconds left (negative: breached); frozen while paused; None once the clock stopped."""
+    if t.sla_stop is not None:
+        return None
+    return policy.remaining(d, now)
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "已停表"
+    sign = "-" if seconds < 0 else ""
+    minutes = int(abs(seconds) // 60)
+    return f"{sign}{minutes // 60}:{minutes % 60:02d}"
+
+
+def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
+    out = {
+        "id": tid, "contract": t.contract, "version": t.version, "state": t.state, "severity": t.severity,
+        "title": t.title, "description": t.description, "module_no": t.module_no, "module": t.module_name,
+        "in_scope": t.in_scope, "caller": t.caller, "phone": t.phone, "dept": t.dept, "channel": t.channel,
+        "assignee": t.assignee,
+        **{k: getattr(t, k).isoformat() if getattr(t, k) else None for k in (
+            "received_at", "acknowledged_at", "arrived_at", "resolved_at", "closed_at", "negotiated_due")},
+        "negotiated_with": t.negotiated_with,
+        "pauses": [{"start": a.isoformat(), "end": b.isoformat() if b else None, "reason": r} for a, b, r in t.pauses],
+        "due": d.due.isoformat() if d.due else None,
+        "computed_due": d.computed_due.isoformat() if d.computed_due else None,
+        "window": d.window, "provisional": d.provisional, "warnings": list(d.warnings),
+        "remaining_seconds": _remaining(policy, t, d, now),
+        "breaches": policy.breaches(d, t.sla_stop or now),
+        "remote_permission": _remote_json(t, now),
+    }
+    if events is not None:
+        from ..sla_explain import sentence
+
+        steps = policy.explain(d)
+        out["explain"] = [s.to_json() for s in steps]
+        out["sentence"] = sentence(steps)
+        out["history"] = [{"seq": e.seq, "kind": e.kind, "who": e.who, "entered_at": e.entered_at.isoformat(),
+                           "effective_at": e.effective_at.isoformat(), "data": e.data, "reason": e.reason,
+                           "changes": e.changes} for e in events]
+    return out
+
+
+def _remote_json(t, now: datetime) -> dict | None:
+    grant = t.remote_allowed(now)
+    if grant is None:
+        return None
+    who, at, until = grant
+    return {"granted_by": who, "at": at.isoformat(), "until": until.isoformat() if until else None}
+
+
+def _resolve_module(contract, text: str):
+    """A module of the contract by number, exact name, or a unique part of its name or pinyin."""
+    from ..coverage import lookup
+    from ..errors import NotFound
+
+    text = text.strip()
+    if text.isdigit():
+        for m in contract.modules:
+            if m.no == int(text):
+                return m
+        raise NotFound("合同的模块表里没有这个编号", f"{text}（共 {len(contract.modules)} 行）")
+    exact = [m for m in contract.modules if m.name == text]
+    if exact:
+        return exact[0]
+    matches = [m.module for m in lookup(contract, text) if m.kind == "module"]
+    best = {m.no: m for m in matches}
+    if len(best) == 1:
+        return matches[0]
+    if not best:
+        raise NotFound("合同的模块表里没有这个模块", f"{text!r}；用 zldesk covered 查一查")
+    names = "、".join(f"{m.no} {m.name}" for m in list(best.values())[:8])
+    raise NotFound("模块不唯一", f"{text!r} 可以是：{names}；请写编号")
+
+
+@ticket_app.command("new")
+def new(
+    ctx: typer.Context,
+    severity: Annotated[int, typer.Option("--severity", help="级别（1 最急）。")],
+    title: Annotated[str, typer.Option("--title", help="一句话说明问题。")],
+    contract: Annotated[Optional[str], typer.Option("--contract", help="合同代号；库中只有一个时可省略。")] = None,
+    module: Annotated[Optional[str], typer.Option("--module", help="模块编号或名称（也可拼音）。")] = None,
+    caller: Annotated[str, typer.Option("--caller", help="来电人。")] = "",
+    phone: Annotated[str, typer.Option("--phone", help="来电人电话。")] = "",
+    dept: Annotated[str, typer.Option("--dept", help="科室。")] = "",
+    channel: Annotated[Optional[str], typer.Option("--channel", help="渠道：hotline、backup、remote、qq、onsite…（默认按热线是否开放）。")] = None,
+    description: Annotated[str, typer.Option("--description", help="详细描述。")] = "",
+    at: At = None,
+    who: As = None,
+    json: Json = False,
+) -> None:
+    """登记一张新工单，打印工单号和到期时间。"""
+    from ..store import writing
+    from ..store.contracts import resolve_code
+    from ..store.tickets import open_ticket, policy_for
+    from ..tickets import channel_code
+
+    with writing(ctx.obj.engine()) as session:
+        code = resolve_code(session, contract)
+        policy = policy_for(session, code)
+        when = _at(at, policy.zone)
+        data = {"severity": severity, "title": title, "caller": caller, "phone": phone, "dept": dept,
+                "description": description}
+        if module:
+            m = _resolve_module(policy.contract, module)
+            data |= {"module_no": m.no, "module_name": m.name, "in_scope": m.selected}
+        if channel:
+            data["channel"] = channel_code(channel)
+        else:
+            hotline_open = any(w.name == "hotline" for w in policy.contract.windows) and \
+                policy.business_between("hotline", when.timestamp(), when.timestamp() + 60) > 0
+            data["channel"] = "hotline" if hotline_open else "backup"
+        tid, t, d = open_ticket(session, code, data, when, _who(who))
+    if json:
+        output.print_json(ticket_json(policy, t, d, tid, _now()))
+    else:
+        due = f"{d.due.astimezone(policy.zone):%Y-%m-%d %H:%M}" if d.due else "无"
+        output.say(("已登记工单 ", "green"), (f"#{tid}", "bold"), f"  {t.severity} 级  {t.title}")
+        output.say("  到期 ", (due, "bold"), "（临时）" if d.provisional else "", f"  按 {d.window} 窗口")
+    if module and not t.in_scope:
+        output.warn(f"第 {t.module_no} 行 {t.module_name} 不在合同范围（未选）：工单已登记并标记 不在合同范围")
+    for w in d.warnings:
+        output.warn(w)
+
+
+def _change(ctx: typer.Context, tid: int, kind: str, at: str | None, who: str | None, *, data=None,
+            reason: str = "", if_version: int | None = None, json: bool = False) -> None:
+    from ..store import writing
+    from ..store.tickets import act, get_ticket, policy_for
+    from ..tickets import STATE_NAMES, Action
+
+    with writing(ctx.obj.engine()) as session:
+        before, _ = get_ticket(session, tid)
+        policy = policy_for(session, before.contract)
+        when = _at(at, policy.zone)
+        parsed = {k: parse_instant(v, policy.zone, f"--{k}") if k in ("due", "until") and isinstance(v, str) else v
+                  for k, v in (data or {}).items()}
+        t, d, changes = act(session, tid, Action(kind, when, parsed, reason), _who(who), expected_version=if_version)
+    if json:
+        output.print_json(ticket_json(policy, t, d, tid, _now()) | {"changes": changes})
+        return
+    output.say((f"#{tid}", "bold"), f" {STATE_NAMES[t.state]}（第 {t.version} 版）")
+    for name, (old, new) in changes.items():
+        if name not in _INTERNAL:
+            output.say("  ", name, f"：{old!s} → {new!s}")
+    if d.due:
+        output.say("  到期 ", (f"{d.due.astimezone(policy.zone):%Y-%m-%d %H:%M}", "bold"),
+                   "（临时）" if d.provisional else "")
+
+
+def _simple(kind: str, doc: str, needs_reason: bool = False):
+    def command(ctx: typer.Context, tid: TicketId, at: At = None, who: As = None, reason: Reason = "",
+                if_version: IfVersion = None, json: Json = False) -> None:
+        _change(ctx, tid, kind, at, who, reason=reason, if_version=if_version, json=json)
+
+    command.__doc__ = doc
+    ticket_app.command(kind)(command)
+
+
+_simple("ack", "受理。")
+_simple("arrive", "工程师到场（时限在到场或解决时停表，取先到者）。")
+_simple("resolve", "解决（远程解决也停表）。")
+_simple("close", "关闭已解决的工单。")
+_simple("reopen", "重开已解决或已关闭的工单（需 --reason）。")
+_simple("pause", "挂起：等待医院，时钟暂停。")
+_simple("resume", "恢复挂起的工单，时钟继续。")
+
+
+@ticket_app.command("assign")
+def assign(ctx: typer.Context, tid: TicketId, engineer: Annotated[str, typer.Argument(help="工程师。")],
+           at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
+    """指派工程师。"""
+    _change(ctx, tid, "assign", at, who, data={"engineer": engineer}, if_version=if_version, json=json)
+
+
+@ticket_app.command("severity")
+def severity(ctx: typer.Context, tid: TicketId, level: Annotated[int, typer.Argument(help="新级别。")],
+             reason: Annotated[str, typer.Option("--reason", help="改级别的原因（必填）。")] = "",
+             at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
+    """改级别：升级从此刻重新起算，降级仍从来电起算。"""
+    _change(ctx, tid, "severity", at, who, data={"level": level}, reason=reason, if_version=if_version, json=json)
+
+
+@ticket_app.command("negotiate")
+def negotiate(ctx: typer.Context, tid: TicketId,
+              due: Annotated[str, typer.Option("--due", help="协商后的时限，ISO。")],
+              agreed_with: Annotated[str, typer.Option("--agreed-with", help="医院一方的协商人。")],
+              reason: Reason = "", at: At = None, who: As = None, if_version: IfVersion = None,
+              json: Json = False) -> None:
+    """与医院协商时限（只限合同允许协商的级别）。"""
+    _change(ctx, tid, "negotiate", at, who, data={"due": due, "agreed_with": agreed_with}, reason=reason,
+            if_version=if_version, json=json)
+
+
+@ticket_app.command("note")
+def note(ctx: typer.Context, tid: TicketId, text: Annotated[str, typer.Argument(help="备注。")],
+         at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
+    """加一条备注。"""
+    _change(ctx, tid, "note", at, who, data={"text": text}, if_version=if_version, json=json)
+
+
+@ticket_app.command("remote")
+def remote(ctx: typer.Context, tid: TicketId,
+           granted_by: Annotated[str, typer.Option("--granted-by", help="医院一方允许远程访问的人。")],
+           until: Annotated[Optional[str], typer.Option("--until", help="许可截止时间，ISO（默认到工单关闭）。")] = None,
+           at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
+    """登记医院的远程访问许可（合同：须经医院允许并知情）。"""
+    _change(ctx, tid, "remote", at, who, data={"granted_by": granted_by, "until": until}, if_version=if_version,
+            json=json)
+
+
+@ticket_app.command("list")
+def list_(ctx: typer.Context,
+          open_only: Annotated[bool, typer.Option("--open", help="只列未结的工单。")] = False,
+          contract: Annotated[Optional[str], typer.Option("--contract", help="只列这个合同的。")] = None,
+          json: Json = False) -> None:
+    """工单，最先到期的在前，附剩余营业时间。"""
+    from ..store import reading
+    from ..store.contracts import resolve_code
+    from ..store.tickets import get_ticket, list_tickets, policy_for, ticket_deadline
+    from ..tickets import STATE_NAMES
+
+    now = _now()
+    out = []
+    with reading(ctx.obj.engine()) as session:
+        code = resolve_code(session, contract) if contract else None
+        for row in list_tickets(session, open_only=open_only, contract=code):
+            t, _ = get_ticket(session, row.id)
+            policy = policy_for(session, row.contract)
+            out.append((row, t, policy, ticket_deadline(policy, t)))
+    if json:
+        output.print_json([ticket_json(p, t, d, row.id, now) | {"customer": row.customer} for row, t, p, d in out])
+        return
+    if not out:
+        output.say("没有工单。" if not open_only else "没有未结的工单。")
+    for row, t, p, d in out:
+        left = _remaining(p, t, d, now)
+        due = f"{d.due.astimezone(p.zone):%m-%d %H:%M}" if d.due else "暂停"
+        style = "bold red" if left is not None and left < 0 else ""
+        output.say((f"#{row.id:<5}", "bold"), f"{row.customer}  {t.severity}级  ", (STATE_NAMES[t.state], ""),
+                   f"  {t.module_name or '-'}  {t.title}  {t.assignee or '未指派'}  到期 {due}  ",
+                   (("暂停 " if t.state == "pending" else "") + _clock(left), style))
+
+
+@ticket_app.command("show")
+def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
+    """工单的全部字段、时限及其推算、历史。"""
+    from ..store import reading
+    from ..store.tickets import get_ticket, history, policy_for, ticket_deadline
+    from ..tickets import STATE_NAMES
+
+    now = _now()
+    with reading(ctx.obj.engine()) as session:
+        t, _ = get_ticket(session, tid)
+        policy = policy_for(session, t.contract)
+        events = history(session, tid)
+    d = ticket_deadline(policy, t)
+    data = ticket_json(policy, t, d, tid, now, events)
+    if json:
+        output.print_json(data)
+        return
+    zone = policy.zone
+    output.say((f"#{tid} ", "bold"), (t.title, "bold"), f"  {t.severity} 级  {STATE_NAMES[t.state]}  第 {t.version} 版")
+    if not t.in_scope:
+        output.say(("  不在合同范围", "bold yellow"), f"：第 {t.module_no} 行 {t.module_name} 未选")
+    for label, value in (("合同", t.contract), ("模块", t.module_name), ("来电人", t.caller), ("电话", t.phone),
+                         ("科室", t.dept), ("渠道", t.channel), ("指派", t.assignee), ("描述", t.description)):
+        if value:
+            output.say(f"  {label}：", str(value))
+    output.say("  时限：", _clock(data["remaining_seconds"]), "  ", data["sentence"])
+    grant = data["remote_permission"]
+    output.say("  远程许可：", f"{grant['granted_by']} 允许，至 {grant['until'] or '工单关闭'}" if grant else "无有效许可")
+    output.say(("  历史", "bold"))
+    for e in events:
+        effective = e.effective_at.astimezone(zone)
+        entered = e.entered_at.astimezone(zone)
+        late = f"（{entered:%m-%d %H:%M} 录入）" if abs((entered - effective).total_seconds()) > 60 else ""
+        detail = "；".join(f"{k}: {old} → {new}" for k, (old, new) in e.changes.items() if k not in _INTERNAL)
+        text = {"note": e.data.get("text", ""), "remote": f"{e.data.get('granted_by')} 允许远程访问",
+                "create": e.data.get("title", "")}.get(e.kind, detail)
+        output.say(f"  {e.seq:>3} {effective:%m-%d %H:%M}{late} {e.who} {e.kind} ", text,
+                   f"  原因：{e.reason}" if e.reason else "")
+
+
+@ticket_app.command("search")
+def search(ctx: typer.Context, query: Annotated[str, typer.Argument(help="要找的字词（中文任意两字以上的片段也行）。")],
+           json: Json = False) -> None:
+    """在标题、描述和备注里找工单。"""
+    from ..store import reading
+    from ..store.tickets import search as search_store
+    from ..tickets import STATE_NAMES
+
+    with reading(ctx.obj.engine()) as session:
+        rows = search_store(session, query)
+    if json:
+        output.print_json([{"id": r.id, "contract": r.contract, "severity": r.severity, "state": r.state,
+                            "title": r.title, "received_at": r.received_at.isoformat()} for r in rows])
+        return
+    if not rows:
+        output.say(f"没有找到「{query}」。")
+    for r in rows:
+        output.say((f"#{r.id:<5}", "bold"), f"{r.customer}  {r.severity}级  {STATE_NAMES[r.state]}  ", r.title)

@@ -1,0 +1,252 @@
+"""Query functions for tickets. Every change writes its event and the new state in the caller's one
+transaction, with the ticket's version checked, so a change is never half-written or silently lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, select, update
+
+from ..errors import NotFound, ZlDeskError
+from ..sla import Deadline, Pause, Policy, SeverityChange
+from ..text import search_query, search_tokens
+from ..tickets import OPEN_STATES, Action, Ticket, apply, create
+from .contracts import get_contract
+from .models import ContractRow, TicketEvent, TicketRow
+
+
+class StaleTicket(ZlDeskError):
+    """The ticket changed after the caller read it; nothing was written."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One line of the open-ticket board: plain values, no ORM object, the deadline as epoch seconds."""
+
+    id: int
+    contract: str
+    customer: str
+    severity: int
+    module_name: str
+    title: str
+    assignee: str
+    state: str
+    due_ts: float | None
+    provisional: bool
+    received_at: datetime
+
+
+# ---- the deadline of a ticket -----------------------------------------------------------------------
+
+_POLICIES: dict[tuple[str, datetime], Policy] = {}
+
+
+def policy_for(session: Session, code: str) -> Policy:
+    """The contract's deadline rules, rebuilt only when the contract itself changes."""
+    row = session.exec(select(ContractRow).where(ContractRow.code == code)).first()
+    if row is None:
+        raise NotFound("没有这个合同", code)
+    key = (code, row.updated_at)
+    policy = _POLICIES.get(key)
+    if policy is None:
+        policy = _POLICIES[key] = Policy(get_contract(session, code))
+    return policy
+
+
+def ticket_deadline(policy: Policy, t: Ticket) -> Deadline:
+    return policy.deadline(
+        t.severity, t.received_at,
+        pauses=tuple(Pause(a, b) for a, b, _ in t.pauses),
+        changes=tuple(SeverityChange(at, level) for at, level in t.levels),
+        negotiated=t.negotiated_due,
+    )
+
+
+# ---- rows <-> tickets ----------------------------------------------------------------------------------
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def to_ticket(row: TicketRow, code: str) -> Ticket:
+    return Ticket(
+        contract=code, severity=row.severity, title=row.title, received_at=row.received_at,
+        description=row.description, module_no=row.module_no, module_name=row.module_name,
+        in_scope=row.in_scope, caller=row.caller, phone=row.phone, dept=row.dept, channel=row.channel,
+        assignee=row.assignee, state=row.state, acknowledged_at=row.acknowledged_at, arrived_at=row.arrived_at,
+        resolved_at=row.resolved_at, closed_at=row.closed_at, state_before_pause=row.state_before_pause,
+        pauses=tuple((_dt(a), _dt(b), r) for a, b, r in row.pauses),
+        levels=tuple((_dt(at), level) for at, level in row.levels),
+        negotiated_due=row.negotiated_due, negotiated_with=row.negotiated_with,
+        remote=tuple((who, _dt(at), _dt(until)) for who, at, until in row.remote), version=row.version,
+    )
+
+
+def _row_values(t: Ticket, d: Deadline) -> dict[str, Any]:
+    return dict(
+        version=t.version, state=t.state, severity=t.severity, title=t.title, description=t.description,
+        module_no=t.module_no, module_name=t.module_name, in_scope=t.in_scope, caller=t.caller, phone=t.phone,
+        dept=t.dept, channel=t.channel, assignee=t.assignee, received_at=t.received_at,
+        acknowledged_at=t.acknowledged_at, arrived_at=t.arrived_at, resolved_at=t.resolved_at,
+        closed_at=t.closed_at, state_before_pause=t.state_before_pause,
+        pauses=[[_iso(a), _iso(b), r] for a, b, r in t.pauses], levels=[[_iso(at), lv] for at, lv in t.levels],
+        negotiated_due=t.negotiated_due, negotiated_with=t.negotiated_with,
+        remote=[[who, _iso(at), _iso(until)] for who, at, until in t.remote],
+        computed_due=d.computed_due, due_ts=d.due.timestamp() if d.due else None, clock_start=d.clock_start,
+        provisional=d.provisional, warnings=list(d.warnings),
+    )
+
+
+def encode(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _iso(v) if isinstance(v, datetime) else v for k, v in data.items()}
+
+
+def decode(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data back to values: the datetime-valued keys are known."""
+    return {k: _dt(v) if k in ("due", "until") and v is not None else v for k, v in data.items()}
+
+
+# ---- changes -------------------------------------------------------------------------------------------
+
+def open_ticket(session: Session, code: str, data: dict[str, Any], at: datetime, who: str,
+                now: datetime | None = None) -> tuple[int, Ticket, Deadline]:
+    """Create a ticket (its row, its first event and its search entry). Returns (id, ticket, deadline)."""
+    now = now or datetime.now(timezone.utc)
+    policy = policy_for(session, code)
+    policy.severity(data["severity"])  # an unknown level is refused here, by name
+    t = create({**data, "contract": code}, at, now)
+    d = ticket_deadline(policy, t)
+    contract_id = session.exec(select(ContractRow.id).where(ContractRow.code == code)).one()
+    row = TicketRow(contract_id=contract_id, created_at=now, updated_at=now, **_row_values(t, d))
+    session.add(row)
+    session.flush()
+    session.add(TicketEvent(ticket_id=row.id, seq=1, kind="create", who=who, entered_at=now, effective_at=at,
+                            data=encode({**data, "contract": code}), reason="", changes={}))
+    _index(session, row.id, t, [])
+    return row.id, t, d
+
+
+def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_version: int | None = None,
+        now: datetime | None = None) -> tuple[Ticket, Deadline, dict[str, list]]:
+    """Apply one action. With `expected_version`, refuse (StaleTicket) if the ticket changed since."""
+    now = now or datetime.now(timezone.utc)
+    row, code = _load(session, ticket_id)
+    if expected_version is not None and row.version != expected_version:
+        raise StaleTicket(f"工单 #{ticket_id} 在你读取之后被改过，未写入", _since(session, ticket_id, expected_version))
+    before = to_ticket(row, code)
+    policy = policy_for(session, code)
+    if action.kind == "severity":
+        policy.severity(int(action.data["level"]))
+    if action.kind == "negotiate":
+        action = Action(action.kind, action.at, {**action.data,
+                                                "negotiable": policy.severity(before.severity).negotiable},
+                        action.reason)
+    after, changes = apply(before, action, now)
+    d = ticket_deadline(policy, after)
+    values = _row_values(after, d) | {"updated_at": now}
+    # The version in the WHERE makes the write conditional even where reads are not serialized (PostgreSQL).
+    result = session.exec(update(TicketRow).where(TicketRow.id == ticket_id, TicketRow.version == before.version)
+                          .values(**values))
+    if result.rowcount != 1:
+        raise StaleTicket(f"工单 #{ticket_id} 刚被别人改过，未写入", _since(session, ticket_id, before.version))
+    session.add(TicketEvent(ticket_id=ticket_id, seq=after.version, kind=action.kind, who=who, entered_at=now,
+                            effective_at=action.at, data=encode(action.data), reason=action.reason,
+                            changes=changes))
+    if action.kind == "note":
+        session.flush()
+        _index(session, ticket_id, after, [e.data.get("text", "") for e in history(session, ticket_id)
+                                           if e.kind == "note"])
+    session.expire_all()
+    return after, d, changes
+
+
+def _since(session: Session, ticket_id: int, version: int) -> str:
+    events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.seq > version)
+                          .order_by(TicketEvent.seq)).all()
+    lines = [f"第 {e.seq} 版：{e.who} 于 {e.entered_at:%Y-%m-%d %H:%M} UTC {e.kind}"
+             + (f"（{'、'.join(e.changes)}）" if e.changes else "") for e in events]
+    return "期间的改动：\n" + "\n".join(lines) + "\n请重新读取工单后再改。"
+
+
+def _index(session: Session, ticket_id: int, t: Ticket, notes: list[str]) -> None:
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    tokens = search_tokens(" ".join([t.title, t.description, *notes]))
+    conn = session.connection()
+    conn.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket_id})
+    conn.execute(text("INSERT INTO ticket_search (rowid, tokens) VALUES (:id, :tokens)"),
+                 {"id": ticket_id, "tokens": tokens})
+
+
+# ---- reads ---------------------------------------------------------------------------------------------
+
+def _load(session: Session, ticket_id: int) -> tuple[TicketRow, str]:
+    found = session.exec(select(TicketRow, ContractRow.code).join(ContractRow, ContractRow.id == TicketRow.contract_id)
+                         .where(TicketRow.id == ticket_id)).first()
+    if found is None:
+        raise NotFound("没有这张工单", f"#{ticket_id}")
+    return found
+
+
+def get_ticket(session: Session, ticket_id: int) -> tuple[Ticket, TicketRow]:
+    row, code = _load(session, ticket_id)
+    return to_ticket(row, code), row
+
+
+def history(session: Session, ticket_id: int) -> list[TicketEvent]:
+    return list(session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+                             .order_by(TicketEvent.seq)).all())
+
+
+_LIST_SQL = """
+SELECT t.id, c.code, c.customer, t.severity, t.module_name, t.title, t.assignee, t.state, t.due_ts,
+       t.provisional, t.received_at
+FROM ticket t JOIN contract c ON c.id = t.contract_id
+WHERE {where}
+ORDER BY t.due_ts IS NULL, t.due_ts, t.id
+"""
+
+
+def list_tickets(session: Session, *, open_only: bool = True, contract: str | None = None) -> list[ListRow]:
+    """Tickets soonest-due first (paused ones, whose clock is frozen, last). Plain SQL: this is the board."""
+    clauses, params = [], {}
+    if open_only:
+        clauses.append("t.state IN (" + ", ".join(f"'{s}'" for s in OPEN_STATES) + ")")
+    if contract is not None:
+        clauses.append("c.code = :code")
+        params["code"] = contract
+    sql = _LIST_SQL.format(where=" AND ".join(clauses) or "1 = 1")
+    rows = session.connection().execute(text(sql), params).fetchall()
+    return [ListRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), _utc(r[10])) for r in rows]
+
+
+def _utc(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+
+def search(session: Session, query: str, limit: int = 200) -> list[ListRow]:
+    """Tickets whose title, description or notes contain `query` (Chinese substrings included), newest first."""
+    match = search_query(query)
+    if match is None:
+        return []
+    ids = [r[0] for r in session.connection().execute(
+        text("SELECT rowid FROM ticket_search WHERE ticket_search MATCH :q ORDER BY rowid DESC LIMIT :n"),
+        {"q": match, "n": limit}).fetchall()]
+    if not ids:
+        return []
+    sql = _LIST_SQL.format(where=f"t.id IN ({', '.join(str(int(i)) for i in ids)})")
+    rows = session.connection().execute(text(sql)).fetchall()
+    found = {r[0]: ListRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), _utc(r[10]))
+             for r in rows}
+    return [found[i] for i in ids if i in found]
