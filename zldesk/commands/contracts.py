@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -17,13 +16,6 @@ export_app = typer.Typer(help="导出合同或模块表。", no_args_is_help=Tru
 DryRun = Annotated[bool, typer.Option("--dry-run", help="只校验并列出将要发生的变化，不写入。")]
 Json = Annotated[bool, typer.Option("--json", help="输出 JSON。")]
 OutFile = Annotated[Optional[Path], typer.Option("-o", "--output", help="写到文件（默认标准输出）。")]
-
-
-def _who() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry inside some containers
-        return "unknown"
 
 
 def _report(changes: list[str], code: str, dry_run: bool) -> None:
@@ -70,7 +62,7 @@ def import_contract(
         _report(diff_contracts(old, contract), contract.code, dry_run=True)
         return
     with writing(state.engine()) as session:
-        changes = save_contract(session, contract, source=str(file), who=_who(), raw=raw)
+        changes = save_contract(session, contract, source=str(file), who=output.who(), raw=raw)
     _report(changes, contract.code, dry_run=False)
 
 
@@ -100,7 +92,7 @@ def import_modules(
         return
     with writing(engine) as session:
         code = resolve_code(session, contract)
-        changes = replace_modules(session, code, modules, source=str(file), who=_who(), raw=raw)
+        changes = replace_modules(session, code, modules, source=str(file), who=output.who(), raw=raw)
     _report(changes, code, dry_run=False)
 
 

@@ -13,6 +13,18 @@ from ..errors import ZlDeskError
 from ..text import visible
 
 
+def who(name: str | None = None) -> str:
+    """Who is acting: `--as NAME`, else the OS user."""
+    if name and name.strip():
+        return name.strip()
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry inside some containers
+        return "unknown"
+
+
 def console(stderr: bool = False):
     from rich.console import Console
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime, timezone
 from typing import Annotated, Optional
 
@@ -20,15 +19,6 @@ Reason = Annotated[str, typer.Option("--reason", help="原因。")]
 IfVersion = Annotated[Optional[int], typer.Option("--if-version", help="只在工单仍是这个版本时修改（防止覆盖别人的改动）。")]
 Json = Annotated[bool, typer.Option("--json", help="输出 JSON。")]
 TicketId = Annotated[int, typer.Argument(help="工单号。")]
-
-
-def _who(name: str | None) -> str:
-    if name and name.strip():
-        return name.strip()
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry inside some containers
-        return "unknown"
 
 
 def _now() -> datetime:
@@ -156,7 +146,7 @@ def new(
             hotline_open = any(w.name == "hotline" for w in policy.contract.windows) and \
                 policy.business_between("hotline", when.timestamp(), when.timestamp() + 60) > 0
             data["channel"] = "hotline" if hotline_open else "backup"
-        tid, t, d = open_ticket(session, code, data, when, _who(who))
+        tid, t, d = open_ticket(session, code, data, when, output.who(who))
     if json:
         output.print_json(ticket_json(policy, t, d, tid, _now()))
     else:
@@ -181,7 +171,7 @@ def _change(ctx: typer.Context, tid: int, kind: str, at: str | None, who: str | 
         when = _at(at, policy.zone)
         parsed = {k: parse_instant(v, policy.zone, f"--{k}") if k in ("due", "until") and isinstance(v, str) else v
                   for k, v in (data or {}).items()}
-        t, d, changes = act(session, tid, Action(kind, when, parsed, reason), _who(who), expected_version=if_version)
+        t, d, changes = act(session, tid, Action(kind, when, parsed, reason), output.who(who), expected_version=if_version)
     if json:
         output.print_json(ticket_json(policy, t, d, tid, _now()) | {"changes": changes})
         return
