@@ -141,6 +141,9 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
     now = now or datetime.now(timezone.utc)
     row, code = _load(session, ticket_id)
     if expected_version is not None and row.version != expected_version:
+        if expected_version > row.version:
+            raise StaleTicket(f"工单 #{ticket_id} 没有第 {expected_version} 版，未写入",
+                              f"当前是第 {row.version} 版；请重新读取工单")
         raise StaleTicket(f"工单 #{ticket_id} 在你读取之后被改过，未写入", _since(session, ticket_id, expected_version))
     before = to_ticket(row, code)
     policy = policy_for(session, code)
