@@ -253,19 +253,21 @@ def list_(ctx: typer.Context,
     """工单，最先到期的在前，附剩余营业时间。"""
     from ..store import reading
     from ..store.contracts import resolve_code
-    from ..store.tickets import get_ticket, list_tickets, policy_for, ticket_deadline
+    from ..store.tickets import contract_names, get_ticket, list_tickets, policy_for, ticket_deadline
     from ..tickets import STATE_NAMES
 
     now = _now()
     out = []
     with reading(ctx.obj.engine()) as session:
         code = resolve_code(session, contract) if contract else None
+        names = contract_names(session)
         for row in list_tickets(session, open_only=open_only, contract=code):
             t, _ = get_ticket(session, row.id)
-            policy = policy_for(session, row.contract)
+            policy = policy_for(session, t.contract)
             out.append((row, t, policy, ticket_deadline(policy, t)))
     if json:
-        output.print_json([ticket_json(p, t, d, row.id, now) | {"customer": row.customer} for row, t, p, d in out])
+        output.print_json([ticket_json(p, t, d, row.id, now) | {"customer": names[row.contract_id][1]}
+                           for row, t, p, d in out])
         return
     if not out:
         output.say("没有工单。" if not open_only else "没有未结的工单。")
@@ -273,7 +275,7 @@ def list_(ctx: typer.Context,
         left = _remaining(p, t, d, now)
         due = f"{d.due.astimezone(p.zone):%m-%d %H:%M}" if d.due else "暂停"
         style = "bold red" if left is not None and left < 0 else ""
-        output.say((f"#{row.id:<5}", "bold"), f"{row.customer}  {t.severity}级  ", (STATE_NAMES[t.state], ""),
+        output.say((f"#{row.id:<5}", "bold"), f"{names[row.contract_id][1]}  {t.severity}级  ", (STATE_NAMES[t.state], ""),
                    f"  {t.module_name or '-'}  {t.title}  {t.assignee or '未指派'}  到期 {due}  ",
                    (("暂停 " if t.state == "pending" else "") + _clock(left), style))
 
@@ -323,16 +325,20 @@ def search(ctx: typer.Context, query: Annotated[str, typer.Argument(help="要找
            json: Json = False) -> None:
     """在标题、描述和备注里找工单。"""
     from ..store import reading
+    from ..store.tickets import contract_names
     from ..store.tickets import search as search_store
     from ..tickets import STATE_NAMES
 
     with reading(ctx.obj.engine()) as session:
         rows = search_store(session, query)
+        names = contract_names(session)
     if json:
-        output.print_json([{"id": r.id, "contract": r.contract, "severity": r.severity, "state": r.state,
-                            "title": r.title, "received_at": r.received_at.isoformat()} for r in rows])
+        output.print_json([{"id": r.id, "contract": names[r.contract_id][0], "severity": r.severity,
+                            "state": r.state, "title": r.title, "module": r.module_name,
+                            "assignee": r.assignee} for r in rows])
         return
     if not rows:
         output.say(f"没有找到「{query}」。")
     for r in rows:
-        output.say((f"#{r.id:<5}", "bold"), f"{r.customer}  {r.severity}级  {STATE_NAMES[r.state]}  ", r.title)
+        output.say((f"#{r.id:<5}", "bold"), f"{names[r.contract_id][1]}  {r.severity}级  {STATE_NAMES[r.state]}  ",
+                   r.title)

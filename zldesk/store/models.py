@@ -157,6 +157,8 @@ class TicketRow(SQLModel, table=True):
     clock_start: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
     provisional: bool = False
     warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The board's sort key: due_ts while open (FROZEN while paused), NULL once resolved or closed.
+    board_due: float | None = None
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 

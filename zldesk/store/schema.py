@@ -99,9 +99,15 @@ def _v3(conn: Connection) -> None:
         Column("remote", JSON, nullable=False),
         Column("computed_due", UtcDateTime()), Column("due_ts", Float), Column("clock_start", UtcDateTime()),
         Column("provisional", Boolean, nullable=False), Column("warnings", JSON, nullable=False),
+        Column("board_due", Float),
         Column("created_at", UtcDateTime(), nullable=False), Column("updated_at", UtcDateTime(), nullable=False),
-        Index("ix_ticket_open_due", "state", "due_ts"),
     )
+    # The board: only open tickets, in due order, with every column it lists. A partial covering index
+    # is read alone, in order, without touching the wide rows of the closed majority.
+    board = md.tables["ticket"].c
+    Index("ix_ticket_board", board.board_due, board.id, board.contract_id, board.severity, board.state,
+          board.provisional, board.assignee, board.module_name, board.title,
+          sqlite_where=board.board_due.isnot(None), postgresql_where=board.board_due.isnot(None))
     Table(
         "ticket_event", md,
         Column("id", Integer, primary_key=True),

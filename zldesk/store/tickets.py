@@ -3,19 +3,30 @@ transaction, with the ticket's version checked, so a change is never half-writte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import text
-from sqlmodel import Session, select, update
+from sqlalchemy import bindparam, text
+from sqlmodel import Session, insert, select, update
 
 from ..errors import NotFound, ZlDeskError
 from ..sla import Deadline, Pause, Policy, SeverityChange
 from ..text import search_query, search_tokens
-from ..tickets import OPEN_STATES, Action, Ticket, apply, create
+from ..tickets import Action, Ticket, apply, create
 from .contracts import get_contract
 from .models import ContractRow, TicketEvent, TicketRow
+
+
+_TICKET = TicketRow.__table__
+_EVENT = TicketEvent.__table__
+# Statements built once, values bound per call: building a statement costs more than running it.
+_INSERT_TICKET = insert(_TICKET)
+_INSERT_EVENT = insert(_EVENT)
+_UPDATE_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("b_id"), _TICKET.c.version == bindparam("b_version"))
+_LOAD = (select(_TICKET, ContractRow.code).join(ContractRow, ContractRow.id == _TICKET.c.contract_id)
+         .where(_TICKET.c.id == bindparam("b_id")))
+_CONTRACT_UPDATED = select(ContractRow.updated_at).where(ContractRow.code == bindparam("b_code"))
+_CONTRACT_ID = select(ContractRow.id).where(ContractRow.code == bindparam("b_code"))
 
 
 class StaleTicket(ZlDeskError):
@@ -24,21 +35,27 @@ class StaleTicket(ZlDeskError):
     exit_code = 3
 
 
-@dataclass(frozen=True)
-class ListRow:
-    """One line of the open-ticket board: plain values, no ORM object, the deadline as epoch seconds."""
+# A paused ticket's clock is frozen: it sorts after every running one on the board.
+FROZEN = 1e12
+
+
+class ListRow(NamedTuple):
+    """One line of the open-ticket board: plain values straight from the index, the deadline as epoch seconds."""
 
     id: int
-    contract: str
-    customer: str
+    contract_id: int
     severity: int
+    state: str
+    board_due: float | None
+    provisional: bool
+    assignee: str
     module_name: str
     title: str
-    assignee: str
-    state: str
-    due_ts: float | None
-    provisional: bool
-    received_at: datetime
+
+    @property
+    def due_ts(self) -> float | None:
+        """The binding deadline; None while paused (frozen) or once the ticket is no longer open."""
+        return None if self.board_due is None or self.board_due >= FROZEN else self.board_due
 
 
 # ---- the deadline of a ticket -----------------------------------------------------------------------
@@ -48,10 +65,10 @@ _POLICIES: dict[tuple[str, datetime], Policy] = {}
 
 def policy_for(session: Session, code: str) -> Policy:
     """The contract's deadline rules, rebuilt only when the contract itself changes."""
-    row = session.exec(select(ContractRow).where(ContractRow.code == code)).first()
-    if row is None:
+    updated = session.connection().execute(_CONTRACT_UPDATED, {"b_code": code}).scalar()
+    if updated is None:
         raise NotFound("没有这个合同", code)
-    key = (code, row.updated_at)
+    key = (code, updated)
     policy = _POLICIES.get(key)
     if policy is None:
         policy = _POLICIES[key] = Policy(get_contract(session, code))
@@ -103,6 +120,7 @@ def _row_values(t: Ticket, d: Deadline) -> dict[str, Any]:
         remote=[[who, _iso(at), _iso(until)] for who, at, until in t.remote],
         computed_due=d.computed_due, due_ts=d.due.timestamp() if d.due else None, clock_start=d.clock_start,
         provisional=d.provisional, warnings=list(d.warnings),
+        board_due=None if not t.is_open else (d.due.timestamp() if d.due else FROZEN),
     )
 
 
@@ -125,14 +143,15 @@ def open_ticket(session: Session, code: str, data: dict[str, Any], at: datetime,
     policy.severity(data["severity"])  # an unknown level is refused here, by name
     t = create({**data, "contract": code}, at, now)
     d = ticket_deadline(policy, t)
-    contract_id = session.exec(select(ContractRow.id).where(ContractRow.code == code)).one()
-    row = TicketRow(contract_id=contract_id, created_at=now, updated_at=now, **_row_values(t, d))
-    session.add(row)
-    session.flush()
-    session.add(TicketEvent(ticket_id=row.id, seq=1, kind="create", who=who, entered_at=now, effective_at=at,
-                            data=encode({**data, "contract": code}), reason="", changes={}))
-    _index(session, row.id, t, [])
-    return row.id, t, d
+    contract_id = session.connection().execute(_CONTRACT_ID, {"b_code": code}).scalar_one()
+    # Core statements on the connection, not the ORM: a change is two plain INSERTs or an UPDATE and an INSERT.
+    conn = session.connection()
+    tid = conn.execute(_INSERT_TICKET, dict(contract_id=contract_id, created_at=now, updated_at=now,
+                                            **_row_values(t, d))).inserted_primary_key[0]
+    conn.execute(_INSERT_EVENT, dict(ticket_id=tid, seq=1, kind="create", who=who, entered_at=now, effective_at=at,
+                                     data=encode({**data, "contract": code}), reason="", changes={}))
+    _index(session, tid, t, [])
+    return tid, t, d
 
 
 def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_version: int | None = None,
@@ -157,18 +176,16 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
     d = ticket_deadline(policy, after)
     values = _row_values(after, d) | {"updated_at": now}
     # The version in the WHERE makes the write conditional even where reads are not serialized (PostgreSQL).
-    result = session.exec(update(TicketRow).where(TicketRow.id == ticket_id, TicketRow.version == before.version)
-                          .values(**values))
+    conn = session.connection()
+    result = conn.execute(_UPDATE_TICKET, values | {"b_id": ticket_id, "b_version": before.version})
     if result.rowcount != 1:
         raise StaleTicket(f"工单 #{ticket_id} 刚被别人改过，未写入", _since(session, ticket_id, before.version))
-    session.add(TicketEvent(ticket_id=ticket_id, seq=after.version, kind=action.kind, who=who, entered_at=now,
-                            effective_at=action.at, data=encode(action.data), reason=action.reason,
-                            changes=changes))
+    conn.execute(_INSERT_EVENT, dict(ticket_id=ticket_id, seq=after.version, kind=action.kind, who=who,
+                                     entered_at=now, effective_at=action.at, data=encode(action.data),
+                                     reason=action.reason, changes=changes))
     if action.kind == "note":
-        session.flush()
         _index(session, ticket_id, after, [e.data.get("text", "") for e in history(session, ticket_id)
                                            if e.kind == "note"])
-    session.expire_all()
     return after, d, changes
 
 
@@ -192,15 +209,15 @@ def _index(session: Session, ticket_id: int, t: Ticket, notes: list[str]) -> Non
 
 # ---- reads ---------------------------------------------------------------------------------------------
 
-def _load(session: Session, ticket_id: int) -> tuple[TicketRow, str]:
-    found = session.exec(select(TicketRow, ContractRow.code).join(ContractRow, ContractRow.id == TicketRow.contract_id)
-                         .where(TicketRow.id == ticket_id)).first()
-    if found is None:
+def _load(session: Session, ticket_id: int):
+    row = session.connection().execute(_LOAD, {"b_id": ticket_id}).first()
+    if row is None:
         raise NotFound("没有这张工单", f"#{ticket_id}")
-    return found
+    return row, row.code
 
 
-def get_ticket(session: Session, ticket_id: int) -> tuple[Ticket, TicketRow]:
+def get_ticket(session: Session, ticket_id: int):
+    """(the ticket, its stored row: the cached deadline columns included)."""
     row, code = _load(session, ticket_id)
     return to_ticket(row, code), row
 
@@ -210,32 +227,44 @@ def history(session: Session, ticket_id: int) -> list[TicketEvent]:
                              .order_by(TicketEvent.seq)).all())
 
 
-_LIST_SQL = """
-SELECT t.id, c.code, c.customer, t.severity, t.module_name, t.title, t.assignee, t.state, t.due_ts,
-       t.provisional, t.received_at
-FROM ticket t JOIN contract c ON c.id = t.contract_id
-WHERE {where}
-ORDER BY t.due_ts IS NULL, t.due_ts, t.id
-"""
+_BOARD = "id, contract_id, severity, state, board_due, provisional, assignee, module_name, title"
 
 
 def list_tickets(session: Session, *, open_only: bool = True, contract: str | None = None) -> list[ListRow]:
-    """Tickets soonest-due first (paused ones, whose clock is frozen, last). Plain SQL: this is the board."""
-    clauses, params = [], {}
-    if open_only:
-        clauses.append("t.state IN (" + ", ".join(f"'{s}'" for s in OPEN_STATES) + ")")
+    """Tickets soonest-due first, paused ones (frozen clocks) after the running ones.
+
+    Open tickets come from the partial covering index alone, through the driver's own cursor: this is
+    the board, read every time anything changes."""
+    contract_id = None
     if contract is not None:
-        clauses.append("c.code = :code")
-        params["code"] = contract
-    sql = _LIST_SQL.format(where=" AND ".join(clauses) or "1 = 1")
-    rows = session.connection().execute(text(sql), params).fetchall()
-    return [ListRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), _utc(r[10])) for r in rows]
+        contract_id = session.execute(select(ContractRow.id).where(ContractRow.code == contract)).scalar()
+        if contract_id is None:
+            raise NotFound("没有这个合同", contract)
+    if open_only:
+        where, order = "board_due IS NOT NULL", "board_due, id"
+    else:
+        where, order = "1 = 1", "board_due IS NULL, board_due, due_ts IS NULL, due_ts, id"
+    sql = f"SELECT {_BOARD} FROM ticket WHERE {where}"
+    params: tuple = ()
+    if contract_id is not None:
+        sql += " AND contract_id = " + _placeholder(session)
+        params = (contract_id,)
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(f"{sql} ORDER BY {order}", params)
+        return list(map(ListRow._make, cursor.fetchall()))
+    finally:
+        cursor.close()
 
 
-def _utc(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+def _placeholder(session: Session) -> str:
+    return "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+
+
+def contract_names(session: Session) -> dict[int, tuple[str, str]]:
+    """contract id -> (code, customer), for labelling board rows."""
+    return {cid: (code, customer) for cid, code, customer in
+            session.execute(select(ContractRow.id, ContractRow.code, ContractRow.customer)).all()}
 
 
 def search(session: Session, query: str, limit: int = 200) -> list[ListRow]:
@@ -243,13 +272,8 @@ def search(session: Session, query: str, limit: int = 200) -> list[ListRow]:
     match = search_query(query)
     if match is None:
         return []
-    ids = [r[0] for r in session.connection().execute(
-        text("SELECT rowid FROM ticket_search WHERE ticket_search MATCH :q ORDER BY rowid DESC LIMIT :n"),
-        {"q": match, "n": limit}).fetchall()]
-    if not ids:
-        return []
-    sql = _LIST_SQL.format(where=f"t.id IN ({', '.join(str(int(i)) for i in ids)})")
-    rows = session.connection().execute(text(sql)).fetchall()
-    found = {r[0]: ListRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), _utc(r[10]))
-             for r in rows}
-    return [found[i] for i in ids if i in found]
+    rows = session.connection().execute(text(
+        f"SELECT {', '.join('t.' + c for c in _BOARD.split(', '))} FROM ticket_search s "
+        "JOIN ticket t ON t.id = s.rowid WHERE ticket_search MATCH :q ORDER BY s.rowid DESC LIMIT :n"),
+        {"q": match, "n": limit}).fetchall()
+    return [ListRow._make(r) for r in rows]
