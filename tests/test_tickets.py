@@ -673,3 +673,18 @@ def test_a_version_from_the_future_is_named_as_such(cli):
     ran = cli("ticket", "ack", "1", "--at", "2026-11-24T10:05", "--if-version", "5")
     assert ran.exit_code == 3
     assert "没有第 5 版" in ran.stderr and "当前是第 1 版" in ran.stderr
+
+
+def test_board_rows_carry_the_frozen_countdown_of_paused_tickets(cli, db_path):
+    """The board reads a paused ticket's remaining time from the list row itself, and lists it last."""
+    from zldesk.store import open_store, reading
+    from zldesk.store.tickets import list_tickets
+
+    assert cli("ticket", "new", "--severity", "3", "--title", "挂起的", "--at", "2026-11-23T09:00").exit_code == 0
+    assert cli("ticket", "new", "--severity", "4", "--title", "在跑的", "--at", "2026-11-23T09:00").exit_code == 0
+    assert cli("ticket", "pause", "1", "--at", "2026-11-23T10:00", "--reason", "等医院").exit_code == 0
+    with reading(open_store(f"sqlite:///{db_path}")) as session:
+        rows = list_tickets(session)
+    assert [r.id for r in rows] == [2, 1]
+    assert rows[0].due_ts is not None and rows[0].frozen_remaining is None
+    assert rows[1].due_ts is None and rows[1].frozen_remaining == 27.5 * 3600

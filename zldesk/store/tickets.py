@@ -35,7 +35,9 @@ class StaleTicket(ZlDeskError):
     exit_code = 3
 
 
-# A paused ticket's clock is frozen: it sorts after every running one on the board.
+# A paused ticket's clock is frozen: its board_due is FROZEN + the business seconds it had left, so it
+# sorts after every running ticket (epoch seconds are ~2e9), most urgent first, and the board reads the
+# frozen countdown from the index without loading the ticket.
 FROZEN = 1e12
 
 
@@ -55,7 +57,12 @@ class ListRow(NamedTuple):
     @property
     def due_ts(self) -> float | None:
         """The binding deadline; None while paused (frozen) or once the ticket is no longer open."""
-        return None if self.board_due is None or self.board_due >= FROZEN else self.board_due
+        return None if self.board_due is None or self.board_due >= FROZEN / 2 else self.board_due
+
+    @property
+    def frozen_remaining(self) -> float | None:
+        """Business seconds left when the clock was paused; None unless paused."""
+        return None if self.board_due is None or self.board_due < FROZEN / 2 else self.board_due - FROZEN
 
 
 # ---- the deadline of a ticket -----------------------------------------------------------------------
@@ -108,7 +115,15 @@ def to_ticket(row: TicketRow, code: str) -> Ticket:
     )
 
 
-def _row_values(t: Ticket, d: Deadline) -> dict[str, Any]:
+def _board_due(policy: Policy, t: Ticket, d: Deadline) -> float | None:
+    if not t.is_open:
+        return None
+    if d.due is not None:
+        return d.due.timestamp()
+    return FROZEN + policy.remaining(d, t.pauses[-1][0])
+
+
+def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, Any]:
     return dict(
         version=t.version, state=t.state, severity=t.severity, title=t.title, description=t.description,
         module_no=t.module_no, module_name=t.module_name, in_scope=t.in_scope, caller=t.caller, phone=t.phone,
@@ -120,7 +135,7 @@ def _row_values(t: Ticket, d: Deadline) -> dict[str, Any]:
         remote=[[who, _iso(at), _iso(until)] for who, at, until in t.remote],
         computed_due=d.computed_due, due_ts=d.due.timestamp() if d.due else None, clock_start=d.clock_start,
         provisional=d.provisional, warnings=list(d.warnings),
-        board_due=None if not t.is_open else (d.due.timestamp() if d.due else FROZEN),
+        board_due=board_due,
     )
 
 
@@ -147,7 +162,7 @@ def open_ticket(session: Session, code: str, data: dict[str, Any], at: datetime,
     # Core statements on the connection, not the ORM: a change is two plain INSERTs or an UPDATE and an INSERT.
     conn = session.connection()
     tid = conn.execute(_INSERT_TICKET, dict(contract_id=contract_id, created_at=now, updated_at=now,
-                                            **_row_values(t, d))).inserted_primary_key[0]
+                                            **_row_values(t, d, _board_due(policy, t, d)))).inserted_primary_key[0]
     conn.execute(_INSERT_EVENT, dict(ticket_id=tid, seq=1, kind="create", who=who, entered_at=now, effective_at=at,
                                      data=encode({**data, "contract": code}), reason="", changes={}))
     _index(session, tid, t, [])
@@ -174,7 +189,7 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
                         action.reason)
     after, changes = apply(before, action, now)
     d = ticket_deadline(policy, after)
-    values = _row_values(after, d) | {"updated_at": now}
+    values = _row_values(after, d, _board_due(policy, after, d)) | {"updated_at": now}
     # The version in the WHERE makes the write conditional even where reads are not serialized (PostgreSQL).
     conn = session.connection()
     result = conn.execute(_UPDATE_TICKET, values | {"b_id": ticket_id, "b_version": before.version})
