@@ -26,6 +26,7 @@ async def test_type_ahead_finds_a_module_by_pinyin_initials(db_path):
     """Typing / then mzsf leaves one row, 门急诊收费系统, covered, with its row of the contract below."""
     app = make_app(resolve_url())
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
         await pilot.press("slash", *"mzsf")
         await pilot.pause()
         assert app.screen.query_one(Input).value == "mzsf"
@@ -36,6 +37,7 @@ async def test_type_ahead_finds_a_module_by_pinyin_initials(db_path):
 async def test_exclusion_is_shown_with_its_clause(db_path):
     app = make_app(resolve_url())
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
         await pilot.press("slash")
         await pilot.press(*"weixin")  # not a name: 微信 is only in the exclusion, so pinyin finds nothing
         await pilot.pause()
@@ -48,6 +50,7 @@ async def test_exclusion_is_shown_with_its_clause(db_path):
 async def test_nothing_found_says_not_in_contract(db_path):
     app = make_app(resolve_url())
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
         app.screen.query_one(Input).value = "手术麻醉"
         await pilot.pause()
         assert _rows(app) == []
@@ -77,6 +80,7 @@ async def test_keys_move_between_screens(db_path):
 async def test_j_k_g_G_move_the_cursor(db_path):
     app = make_app(resolve_url())
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
         table = app.screen.query_one(DataTable)
         await pilot.press("j", "j")
         assert table.cursor_row == 2
@@ -96,6 +100,7 @@ async def test_markup_in_a_module_name_is_shown_literally(cli, db_path, tmp_path
     assert cli("import", "modules", str(path), "--contract", "leishan").exit_code == 0
     app = make_app(resolve_url())
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
         await pilot.pause()
         names = [row[3] for row in _rows(app)[:2]]
         assert names == ["[@click=app.quit]点我[/]", "[bold]粗[/bold] [IMPORTANT]"]

@@ -15,11 +15,15 @@ class Action:
 
 
 ACTIONS: tuple[Action, ...] = (
+    Action("app.board", "b", "app.show('board')", "看板"),
     Action("app.coverage", "m", "app.show('coverage')", "合同范围"),
     Action("app.contract", "c", "app.show('contract')", "合同条款"),
     Action("app.help", "question_mark,f1", "app.help", "帮助"),
     Action("app.quit", "q", "app.quit", "退出"),
     Action("app.next_contract", "t", "app.next_contract", "切换合同", footer=False),
+    Action("board.filter", "slash", "filter", "筛选看板"),
+    Action("board.leave", "escape", "leave", "取消筛选", footer=False),
+    Action("board.open", "enter", "open", "打开工单", footer=False),
     Action("coverage.filter", "slash", "focus_filter", "查询", footer=False),
     Action("coverage.back", "escape", "leave_filter", "返回表格", footer=False),
     Action("list.down", "j", "cursor_down", "下一行", footer=False),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
@@ -17,7 +20,7 @@ def make_app(url: str) -> ZlDeskApp:
     engine = open_store(url)
     with reading(engine) as session:
         contracts = [get_contract(session, r.code) for r in list_contracts(session)]
-    return ZlDeskApp(contracts)
+    return ZlDeskApp(engine, contracts)
 
 
 class ZlDeskApp(App):
@@ -31,23 +34,97 @@ class ZlDeskApp(App):
     BINDINGS: list[Binding] = bindings("app.")
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, contracts: list[Contract]) -> None:
+    def __init__(self, engine, contracts: list[Contract]) -> None:
         super().__init__()
+        self.engine = engine
         self.contracts = contracts
         self.contract_index = 0
+        self.watch = None
 
     @property
     def contract(self) -> Contract | None:
         return self.contracts[self.contract_index] if self.contracts else None
 
     def on_mount(self) -> None:
+        from .screens.board import BoardScreen
         from .screens.contract import ContractScreen
         from .screens.coverage import CoverageScreen
+        from .store.watch import ChangeWatch
 
+        self.install_screen(BoardScreen(), "board")
         self.install_screen(CoverageScreen(), "coverage")
         self.install_screen(ContractScreen(), "contract")
         self._update_subtitle()
-        self.push_screen("coverage")
+        self.push_screen("board")
+        self.watch = ChangeWatch(self.engine)
+        self.watch.changed()  # the load below is the first
+        self.load_board()
+        self.set_interval(1.0, self.tick)
+
+    def on_unmount(self) -> None:
+        if self.watch is not None:
+            self.watch.close()
+
+    def tick(self) -> None:
+        """Once a second: countdowns move; another process's change is picked up within the second."""
+        board = self.get_screen("board")
+        board.tick()
+        board.update_now(*self.status())
+        if self.watch.changed():
+            self.load_board()
+
+    def status(self) -> tuple[datetime, str]:
+        from .sla import Policy
+
+        now = datetime.now(timezone.utc)
+        contract = self.contract
+        if contract is None:
+            return now, "库中没有合同"
+        policy = self._status_policy = getattr(self, "_status_policy", None) or Policy(contract)
+        local = now.astimezone(policy.out_zone)
+        parts = [policy.calendar.day(local.date()).name]
+        hotline = next((c.window for c in contract.contacts if c.kind == "hotline" and c.window), None)
+        if hotline:
+            open_now = policy.business_between(hotline, now.timestamp(), now.timestamp() + 1) > 0
+            parts.append("热线开放" if open_now else "热线已下班，接备勤专线")
+        parts.append("值班：（值班表未建）")
+        return local, "  ".join(parts)
+
+    @work(thread=True, exclusive=True, group="board")
+    def load_board(self) -> None:
+        """Read the open tickets off the UI thread; the screen gets plain rows."""
+        from .store import reading
+        from .store.tickets import contract_names, list_tickets, policy_for
+
+        from .errors import ZlDeskError
+
+        try:
+            with reading(self.engine) as session:
+                rows = list_tickets(session)
+                names = contract_names(session)
+                policies = {cid: policy_for(session, code) for cid, (code, _) in names.items()}
+        except ZlDeskError as e:
+            self.call_from_thread(self.notify, f"{e.title}：{e.message}", title="读取工单失败", severity="error",
+                                  markup=False)
+            return
+        self.call_from_thread(self.get_screen("board").show_rows, rows, policies, names)
+
+    def open_ticket(self, ticket_id: int) -> None:
+        from .screens.ticket import TicketScreen
+
+        self.push_screen(TicketScreen(ticket_id))
+
+    def _fatal_error(self) -> None:
+        # Textual's crash report prints local variables, and ours hold phone numbers and names: a bug
+        # gets its traceback, without them. (Overrides a private method; checked by a test.)
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
 
     def _update_subtitle(self) -> None:
         c = self.contract
@@ -61,6 +138,7 @@ class ZlDeskApp(App):
         if len(self.contracts) > 1:
             self.contract_index = (self.contract_index + 1) % len(self.contracts)
             self._update_subtitle()
+            self._status_policy = None
             for name in ("coverage", "contract"):
                 self.get_screen(name).refresh_contract()
 

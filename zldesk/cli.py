@@ -55,12 +55,13 @@ def root(
     db: Annotated[Optional[str], typer.Option(
         "--db", metavar="PATH|URL", help="数据库文件或 SQLAlchemy URL（默认 $ZLDESK_DB，再默认用户数据目录）。")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本。")] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="在一个临时库里打开演示控制台（各种状态的工单），不碰真实数据。")] = False,
 ) -> None:
     ctx.obj = State(db=db)
     if ctx.invoked_subcommand is None:
-        from .console import run_console
+        from .console import run_console, run_demo
 
-        run_console(ctx.obj)
+        run_demo() if demo else run_console(ctx.obj)
 
 
 @app.command("paths")

@@ -7,3 +7,22 @@ def run_console(state) -> None:
     from .app import make_app
 
     make_app(state.url).run()
+
+
+def run_demo() -> None:
+    """The console on a throwaway store filled with demo tickets; the store is removed on exit."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from .app import make_app
+    from .demo import fill_demo
+    from .store import open_store
+
+    folder = Path(tempfile.mkdtemp(prefix="zldesk-demo-"))
+    try:
+        url = f"sqlite:///{folder / 'demo.db'}"
+        fill_demo(open_store(url))
+        make_app(url).run()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

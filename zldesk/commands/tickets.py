@@ -7,6 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..ticket_view import clock as _clock
+from ..ticket_view import remaining as _remaining
+from ..ticket_view import ticket_json
 from . import output
 from .sla import parse_instant
 
@@ -31,58 +34,6 @@ def _at(text: str | None, zone) -> datetime:
 
 # Lists kept on the ticket for replay; a person reads the event itself instead.
 _INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
-
-
-def _remaining(policy, t, d, now: datetime) -> float | None:
-    """Business seconds left (negative: breached); frozen while paused; None once the clock stopped."""
-    if t.sla_stop is not None:
-        return None
-    return policy.remaining(d, now)
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "已停表"
-    sign = "-" if seconds < 0 else ""
-    minutes = int(abs(seconds) // 60)
-    return f"{sign}{minutes // 60}:{minutes % 60:02d}"
-
-
-def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
-    out = {
-        "id": tid, "contract": t.contract, "version": t.version, "state": t.state, "severity": t.severity,
-        "title": t.title, "description": t.description, "module_no": t.module_no, "module": t.module_name,
-        "in_scope": t.in_scope, "caller": t.caller, "phone": t.phone, "dept": t.dept, "channel": t.channel,
-        "assignee": t.assignee,
-        **{k: getattr(t, k).isoformat() if getattr(t, k) else None for k in (
-            "received_at", "acknowledged_at", "arrived_at", "resolved_at", "closed_at", "negotiated_due")},
-        "negotiated_with": t.negotiated_with,
-        "pauses": [{"start": a.isoformat(), "end": b.isoformat() if b else None, "reason": r} for a, b, r in t.pauses],
-        "due": d.due.isoformat() if d.due else None,
-        "computed_due": d.computed_due.isoformat() if d.computed_due else None,
-        "window": d.window, "provisional": d.provisional, "warnings": list(d.warnings),
-        "remaining_seconds": _remaining(policy, t, d, now),
-        "breaches": policy.breaches(d, t.sla_stop or now),
-        "remote_permission": _remote_json(t, now),
-    }
-    if events is not None:
-        from ..sla_explain import sentence
-
-        steps = policy.explain(d)
-        out["explain"] = [s.to_json() for s in steps]
-        out["sentence"] = sentence(steps)
-        out["history"] = [{"seq": e.seq, "kind": e.kind, "who": e.who, "entered_at": e.entered_at.isoformat(),
-                           "effective_at": e.effective_at.isoformat(), "data": e.data, "reason": e.reason,
-                           "changes": e.changes} for e in events]
-    return out
-
-
-def _remote_json(t, now: datetime) -> dict | None:
-    grant = t.remote_allowed(now)
-    if grant is None:
-        return None
-    who, at, until = grant
-    return {"granted_by": who, "at": at.isoformat(), "until": until.isoformat() if until else None}
 
 
 def _resolve_module(contract, text: str):

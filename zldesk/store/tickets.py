@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, text
 from sqlmodel import Session, insert, select, update
 
-from ..errors import NotFound, ZlDeskError
+from ..errors import NotFound, StoreError, ZlDeskError
 from ..sla import Deadline, Pause, Policy, SeverityChange
 from ..text import search_query, search_tokens
 from ..tickets import Action, Ticket, apply, create
@@ -61,7 +61,7 @@ class ListRow(NamedTuple):
 
     @property
     def frozen_remaining(self) -> float | None:
-        """Business seconds left when the clock was paused; None unless paused."""
+        """Business seconds left when the clock stopped (paused, or an engineer arrived); None if running."""
         return None if self.board_due is None or self.board_due < FROZEN / 2 else self.board_due - FROZEN
 
 
@@ -118,6 +118,8 @@ def to_ticket(row: TicketRow, code: str) -> Ticket:
 def _board_due(policy: Policy, t: Ticket, d: Deadline) -> float | None:
     if not t.is_open:
         return None
+    if t.sla_stop is not None:  # an engineer arrived: the clock stopped there, with what was left
+        return FROZEN + policy.remaining(d, t.sla_stop)
     if d.due is not None:
         return d.due.timestamp()
     return FROZEN + policy.remaining(d, t.pauses[-1][0])
@@ -264,10 +266,13 @@ def list_tickets(session: Session, *, open_only: bool = True, contract: str | No
     if contract_id is not None:
         sql += " AND contract_id = " + _placeholder(session)
         params = (contract_id,)
+    dbapi_error = session.get_bind().dialect.loaded_dbapi.Error
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(f"{sql} ORDER BY {order}", params)
         return list(map(ListRow._make, cursor.fetchall()))
+    except dbapi_error as e:
+        raise StoreError("数据库错误", str(e).splitlines()[0]) from None
     finally:
         cursor.close()
 

@@ -1,0 +1,175 @@
+"""The board: the demo store, live countdowns, filtering, opening a ticket, picking up other processes'
+changes without a keypress. Driven through Pilot on real store files."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from rich.console import Console
+
+from zldesk.app import make_app
+from zldesk.board import Countdown, countdown, fit
+from zldesk.contract_io import read_contract_file
+from zldesk.demo import fill_demo
+from zldesk.sla import Policy
+from zldesk.store import open_store, reading
+from zldesk.store.tickets import list_tickets
+from zldesk.widgets.ticket_board import TicketBoard
+
+from .conftest import LEISHAN
+
+POLICY = Policy(read_contract_file(LEISHAN))
+
+
+# ---- the pure parts ------------------------------------------------------------------------------------
+
+def test_fit_counts_terminal_cells():
+    assert fit("门急诊收费系统", 8) == "门急诊~ "
+    assert fit("abc", 5) == "abc  "
+    assert fit("ab\x1b[2Jcd", 20).startswith("ab\\x1b[2Jcd")
+    from rich.cells import cell_len
+
+    assert all(cell_len(fit(text, 9)) == 9 for text in ("全院HIS无法登录", "a", "", "一二三四五六"))
+
+
+def test_countdown_colours_and_signs():
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc).timestamp()
+    level2 = POLICY.target_seconds(2)
+    assert countdown(POLICY, 2, now + 3 * 3600, None, now).style == "green"
+    assert countdown(POLICY, 2, now + 30 * 60, None, now).style == "bold red"  # under an hour
+    late = countdown(POLICY, 2, now - 40 * 60, None, now)
+    assert late.seconds < 0 and late.text.startswith("-0:40") and late.style == "bold white on red"
+    frozen = countdown(POLICY, 3, None, 3600.0, now, "pending")
+    assert frozen.text == "暂停 1:00:00" and frozen.frozen
+    assert Countdown(level2 * 0.2, 0.2, False).style == "yellow"  # under a quarter, over an hour
+
+
+# ---- the demo store -----------------------------------------------------------------------------------
+
+def test_demo_has_every_state_and_the_interesting_cases(tmp_path):
+    engine = open_store(f"sqlite:///{tmp_path / 'demo.db'}")
+    now = datetime.now(timezone.utc)
+    assert fill_demo(engine, now) >= 10
+    with reading(engine) as session:
+        states = {r[0] for r in session.connection().exec_driver_sql("SELECT state FROM ticket")}
+        negotiated = session.connection().exec_driver_sql(
+            "SELECT count(*) FROM ticket WHERE negotiated_due IS NOT NULL").scalar()
+        board = list_tickets(session)
+    assert states == {"new", "acknowledged", "on_site", "pending", "resolved", "closed"}
+    assert negotiated == 1
+    assert any(r.due_ts is not None and r.due_ts < now.timestamp() for r in board)  # one breached
+    assert any(r.state == "pending" and r.frozen_remaining is not None for r in board)
+
+
+# ---- the console ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def demo_url(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    fill_demo(open_store(url))
+    return url
+
+
+async def _rows_ready(pilot, board: TicketBoard, wanted=lambda rows: bool(rows), timeout: float = 5.0) -> float:
+    start = time.monotonic()
+    while not wanted(board.rows):
+        if time.monotonic() - start > timeout:
+            raise AssertionError("the board did not show the expected rows in time")
+        await pilot.pause(0.05)
+    return time.monotonic() - start
+
+
+def _line(board: TicketBoard, index: int) -> dict[str, str]:
+    return board.line_cells(index, time.time())[0]
+
+
+async def test_board_lists_soonest_breach_first_with_frozen_clocks_last(demo_url):
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.screen.query_one(TicketBoard)
+        await _rows_ready(pilot, board)
+        first = _line(board, 0)
+        assert first["countdown"].startswith("-")  # the breached one leads
+        texts = [_line(board, i)["countdown"] for i in range(len(board.rows))]
+        assert texts[-1].startswith("暂停") or texts[-1].startswith("到场")
+        titles = [_line(board, i)["title"] for i in range(len(board.rows))]
+        assert "护士站医嘱无法提交[重要]" in titles  # literal, not markup
+
+
+async def test_enter_opens_the_ticket_and_escape_comes_back(demo_url):
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.screen.query_one(TicketBoard)
+        await _rows_ready(pilot, board)
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TicketScreen"
+        assert app.screen.ticket_id == board.rows[1].id
+        body = Console(width=200, record=True, file=open(os.devnull, "w"))
+        body.print(app.screen.query_one("#ticket").content)
+        text = body.export_text()
+        assert "起算" in text and "历史" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "BoardScreen"
+
+
+async def test_slash_filters_the_board(demo_url):
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.screen.query_one(TicketBoard)
+        await _rows_ready(pilot, board)
+        total = len(board.rows)
+        await pilot.press("slash")
+        app.screen.query_one("#filter").value = "医保"
+        await pilot.pause()
+        assert 0 < len(board.rows) < total
+        assert all("医保" in r.title or "医保" in r.module_name for r in board.rows)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(board.rows) == total
+
+
+async def test_another_process_change_appears_without_a_keypress(demo_url, tmp_path):
+    """A ticket logged from another shell shows within two seconds; the cursor stays on its ticket."""
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.screen.query_one(TicketBoard)
+        await _rows_ready(pilot, board)
+        await pilot.press("j", "j")
+        watched = board.current_id
+        before = len(board.rows)
+        env = {**os.environ, "ZLDESK_DB": demo_url.removeprefix("sqlite:///")}
+        at = (datetime.now(timezone.utc) - timedelta(hours=30)).isoformat()
+        run = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "zldesk", "ticket", "new",
+                                                       "--severity", "2", "--title", "另一台电脑登记的",
+                                                       "--at", at], env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        waited = await _rows_ready(pilot, board, lambda rows: len(rows) == before + 1)
+        assert waited < 2.5
+        assert board.current_id == watched
+        assert any(r.title == "另一台电脑登记的" for r in board.rows)
+
+
+async def test_crash_report_shows_no_local_values(demo_url, capfd):
+    """A bug's traceback is printed without the values of local variables (phone numbers, names)."""
+    app = make_app(demo_url)
+    canary = "".join(["139", "1234", "5678"])  # built, so the source line shown does not contain it
+
+    def broken():
+        secret_phone = canary  # noqa: F841 - a local the report must not show
+        raise RuntimeError("boom")
+
+    app.status = broken
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(1.5)
+    out, err = capfd.readouterr()
+    assert "boom" in out + err
+    assert canary not in out + err

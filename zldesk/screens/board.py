@@ -1,0 +1,93 @@
+"""Board (the default screen): open tickets across contracts, soonest breach first, counting down live."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from ..actions import bindings
+from ..calendar import weekday_name
+from ..text import visible
+from ..widgets.ticket_board import TicketBoard, header_line
+
+
+class BoardScreen(Screen):
+    BINDINGS = bindings("board.")
+    DEFAULT_CSS = """
+    BoardScreen #now { height: 1; background: $boost; padding: 0 1; }
+    BoardScreen #columns { height: 1; text-style: bold; color: $text-muted; }
+    BoardScreen #filter { display: none; height: 3; margin: 0 1; }
+    BoardScreen #filter.shown { display: block; }
+    BoardScreen #empty { display: none; padding: 1 2; }
+    BoardScreen #empty.shown { display: block; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.all_rows: list = []
+        self.filter_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="now")
+        yield Input(placeholder="筛选：标题、模块、医院、指派人或单号（esc 取消）", id="filter")
+        yield Static(id="columns")
+        yield TicketBoard(id="board")
+        yield Static(Text("没有未结的工单。"), id="empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TicketBoard).focus()
+
+    def on_resize(self) -> None:
+        self.query_one("#columns", Static).update(Text(header_line(self.size.width)))
+
+    def show_rows(self, rows: list, policies: dict, names: dict) -> None:
+        self.all_rows, self.policies, self.names = rows, policies, names
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        q = self.filter_text.strip().casefold()
+        rows = self.all_rows
+        if q:
+            rows = [r for r in rows if q in f"#{r.id} {r.title} {r.module_name} {r.assignee} "
+                    f"{self.names.get(r.contract_id, ('', ''))[1]}".casefold()]
+        self.query_one(TicketBoard).set_rows(rows, self.policies, self.names)
+        self.query_one("#empty").set_class(not rows, "shown")
+        self.query_one("#columns", Static).update(Text(header_line(self.size.width)))
+
+    def update_now(self, now: datetime, status: str) -> None:
+        line = f"{now:%m-%d %H:%M:%S} {weekday_name(now.date())}  {status}  未结 {len(self.all_rows)}"
+        if self.filter_text:
+            line += f"  筛选「{visible(self.filter_text)}」"
+        self.query_one("#now", Static).update(Text(line))
+
+    def tick(self) -> None:
+        self.query_one(TicketBoard).refresh()
+
+    # ---- filter ------------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def action_leave(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus:
+            box.value = ""
+            box.remove_class("shown")
+            self.query_one(TicketBoard).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self._apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(TicketBoard).focus()
+
+    def on_ticket_board_opened(self, event: TicketBoard.Opened) -> None:
+        self.app.open_ticket(event.ticket_id)

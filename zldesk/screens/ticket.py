@@ -1,0 +1,102 @@
+"""Ticket (`enter` on the board): every field, the deadline with its explanation, the history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..text import visible
+from ..ticket_view import clock
+from ..tickets import CHANNELS, STATE_NAMES
+
+_INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
+
+
+def _t(value, style: str = "") -> Text:
+    return Text(visible("" if value is None else str(value)), style=style)
+
+
+def ticket_renderable(data: dict, events: list, zone) -> Group:
+    """The ticket as rich renderables; every user text goes in as a plain Text."""
+    head = Text()
+    head.append(f"#{data['id']} ", style="bold")
+    head.append(visible(data["title"]), style="bold")
+    head.append(f"  {data['severity']} 级  {STATE_NAMES[data['state']]}  第 {data['version']} 版")
+    fields = Table.grid(padding=(0, 1))
+    fields.add_column(style="dim", no_wrap=True)
+    fields.add_column()
+    for label, key in (("合同", "contract"), ("模块", "module"), ("来电人", "caller"), ("电话", "phone"),
+                       ("科室", "dept"), ("指派", "assignee"), ("描述", "description")):
+        if data.get(key):
+            fields.add_row(label, _t(data[key]))
+    fields.add_row("渠道", _t(CHANNELS.get(data["channel"], data["channel"])))
+    if not data["in_scope"]:
+        fields.add_row("范围", _t("不在合同范围（模块未选）", "bold yellow"))
+    grant = data["remote_permission"]
+    fields.add_row("远程许可", _t(f"{grant['granted_by']} 允许，至 {grant['until'] or '工单关闭'}" if grant
+                                  else "无有效许可"))
+    due = Text()
+    due.append("时限  ", style="bold")
+    left = data["remaining_seconds"]
+    due.append(clock(left), style="bold red" if left is not None and left < 0 else "bold")
+    if data["breaches"]:
+        due.append("  已超时", style="bold red")
+    if data["provisional"]:
+        due.append("  临时（节假日安排未公布）", style="yellow")
+    explain = Text(visible(data["sentence"]))
+    history = Table.grid(padding=(0, 1))
+    for e in events:
+        effective = e.effective_at.astimezone(zone)
+        entered = e.entered_at.astimezone(zone)
+        when = f"{effective:%m-%d %H:%M}"
+        if abs((entered - effective).total_seconds()) > 60:
+            when += f"（{entered:%m-%d %H:%M} 录入）"
+        detail = {"note": e.data.get("text", ""), "create": e.data.get("title", ""),
+                  "remote": f"{e.data.get('granted_by')} 允许远程访问"}.get(e.kind) or "；".join(
+            f"{k}: {old} → {new}" for k, (old, new) in e.changes.items() if k not in _INTERNAL)
+        if e.reason:
+            detail += f"  原因：{e.reason}"
+        history.add_row(_t(e.seq, "dim"), _t(when), _t(e.who), _t(e.kind, "bold"), _t(detail))
+    return Group(head, Text(""), fields, Text(""), due, explain, Text(""), Text("历史", style="bold"), history)
+
+
+class TicketScreen(Screen):
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "返回"), Binding("j,down", "scroll(1)", show=False),
+                Binding("k,up", "scroll(-1)", show=False)]
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="ticket-body"):
+            yield Static(id="ticket")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        from ..store import reading
+        from ..store.tickets import get_ticket, history, policy_for, ticket_deadline
+        from ..ticket_view import ticket_json
+
+        with reading(self.app.engine) as session:
+            t, _ = get_ticket(session, self.ticket_id)
+            policy = policy_for(session, t.contract)
+            events = history(session, self.ticket_id)
+        now = datetime.now(policy.out_zone)
+        data = ticket_json(policy, t, ticket_deadline(policy, t), self.ticket_id, now, events)
+        self.query_one("#ticket", Static).update(ticket_renderable(data, events, policy.out_zone))
+
+    def action_scroll(self, step: int) -> None:
+        body = self.query_one("#ticket-body", VerticalScroll)
+        body.scroll_down() if step > 0 else body.scroll_up()

@@ -1,0 +1,38 @@
+"""Noticing another process's change without reading the data: the console polls this once a second."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+
+class ChangeWatch:
+    """`changed()` is True when anything was committed since the last call (any process, this one too).
+
+    SQLite: `PRAGMA data_version` on a connection kept for it alone; the pragma opens no read
+    transaction, so a console left open all night pins no WAL. Elsewhere: the newest ticket update."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._last: object = None
+        self._raw = engine.raw_connection() if engine.dialect.name == "sqlite" else None
+
+    def token(self) -> object:
+        if self._raw is not None:
+            cursor = self._raw.cursor()
+            try:
+                cursor.execute("PRAGMA data_version")
+                return cursor.fetchone()[0]
+            finally:
+                cursor.close()
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(text("SELECT count(*), max(updated_at) FROM ticket")).one())
+
+    def changed(self) -> bool:
+        token = self.token()
+        changed, self._last = token != self._last, token
+        return changed
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
