@@ -173,3 +173,68 @@ async def test_crash_report_shows_no_local_values(demo_url, capfd):
     out, err = capfd.readouterr()
     assert "boom" in out + err
     assert canary not in out + err
+
+
+# ---- acting on a ticket from the console ------------------------------------------------------------------
+
+async def _open_first(pilot, app, title_part: str) -> int:
+    board = app.screen.query_one(TicketBoard)
+    await _rows_ready(pilot, board)
+    index = next(i for i, r in enumerate(board.rows) if title_part in r.title)
+    board.cursor = index
+    await pilot.press("enter")
+    await pilot.pause()
+    return board.rows[index].id
+
+
+async def test_single_keys_act_and_ask_for_reasons(demo_url):
+    """On a new ticket: a acknowledges; s asks for the level and a reason, then applies both."""
+    from zldesk.store.tickets import get_ticket, history
+
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tid = await _open_first(pilot, app, "门诊输液系统")  # a new level-4 ticket in the demo
+        await pilot.press("a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.state == "acknowledged"
+        await pilot.press("s")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PromptScreen"
+        await pilot.press("3", "enter", "enter")  # level, then an empty reason: refused by the form
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PromptScreen"
+        await pilot.press(*"医院说影响收费", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TicketScreen"
+    engine = open_store(demo_url)
+    with reading(engine) as session:
+        t, _ = get_ticket(session, tid)
+        events = history(session, tid)
+    assert (t.state, t.severity) == ("acknowledged", 3)
+    assert [e.kind for e in events][-2:] == ["ack", "severity"] and events[-1].reason == "医院说影响收费"
+
+
+async def test_a_change_made_meanwhile_is_not_overwritten(demo_url):
+    """The form was opened on version v; another engineer changes the ticket; saving is refused and said."""
+    from zldesk.store import writing
+    from zldesk.store.tickets import act, get_ticket, history
+    from zldesk.tickets import Action
+
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tid = await _open_first(pilot, app, "门诊输液系统")
+        await pilot.press("i")  # assign: the form opens on the version shown
+        await pilot.pause()
+        with writing(open_store(demo_url)) as session:  # another console, meanwhile
+            act(session, tid, Action("assign", datetime.now(timezone.utc), {"engineer": "别人"}), "李工")
+        await pilot.press(*"张工", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("期间的改动" in m and "李工" in m for m in messages), messages
+    with reading(open_store(demo_url)) as session:
+        t, _ = get_ticket(session, tid)
+        kinds = [e.kind for e in history(session, tid)]
+    assert t.assignee == "别人" and kinds.count("assign") == 1

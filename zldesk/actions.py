@@ -15,7 +15,7 @@ class Action:
 
 
 ACTIONS: tuple[Action, ...] = (
-    Action("app.board", "b", "app.show('board')", "看板"),
+    Action("app.board", "b", "app.show('board')", "看板", footer=False),
     Action("app.coverage", "m", "app.show('coverage')", "合同范围"),
     Action("app.contract", "c", "app.show('contract')", "合同条款"),
     Action("app.help", "question_mark,f1", "app.help", "帮助"),
@@ -24,6 +24,18 @@ ACTIONS: tuple[Action, ...] = (
     Action("board.filter", "slash", "filter", "筛选看板"),
     Action("board.leave", "escape", "leave", "取消筛选", footer=False),
     Action("board.open", "enter", "open", "打开工单", footer=False),
+    Action("ticket.ack", "a", "do('ack')", "受理"),
+    Action("ticket.arrive", "v", "do('arrive')", "到场"),
+    Action("ticket.resolve", "r", "do('resolve')", "解决"),
+    Action("ticket.pause", "p", "do('pause')", "挂起/恢复"),
+    Action("ticket.close", "x", "do('close')", "关闭", footer=False),
+    Action("ticket.reopen", "o", "do('reopen')", "重开", footer=False),
+    Action("ticket.assign", "i", "do('assign')", "指派", footer=False),
+    Action("ticket.severity", "s", "do('severity')", "改级别", footer=False),
+    Action("ticket.negotiate", "d", "do('negotiate')", "协商时限", footer=False),
+    Action("ticket.note", "n", "do('note')", "备注", footer=False),
+    Action("ticket.remote", "l", "do('remote')", "远程许可", footer=False),
+    Action("ticket.back", "escape", "app.pop_screen", "返回看板", footer=False),
     Action("coverage.filter", "slash", "focus_filter", "查询", footer=False),
     Action("coverage.back", "escape", "leave_filter", "返回表格", footer=False),
     Action("list.down", "j", "cursor_down", "下一行", footer=False),

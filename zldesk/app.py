@@ -40,6 +40,9 @@ class ZlDeskApp(App):
         self.contracts = contracts
         self.contract_index = 0
         self.watch = None
+        from .commands.output import who
+
+        self.who = who()
 
     @property
     def contract(self) -> Contract | None:
@@ -72,6 +75,8 @@ class ZlDeskApp(App):
         board.update_now(*self.status())
         if self.watch.changed():
             self.load_board()
+            if type(self.screen).__name__ == "TicketScreen":
+                self.screen.reload()
 
     def status(self) -> tuple[datetime, str]:
         from .sla import Policy

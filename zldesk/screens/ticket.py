@@ -13,8 +13,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..actions import bindings
 from ..text import visible
 from ..ticket_view import clock
+from .prompt import Field, PromptScreen
 from ..tickets import CHANNELS, STATE_NAMES
 
 _INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
@@ -68,13 +70,29 @@ def ticket_renderable(data: dict, events: list, zone) -> Group:
     return Group(head, Text(""), fields, Text(""), due, explain, Text(""), Text("历史", style="bold"), history)
 
 
+# What each single-key action asks for before it is applied (the store refuses a missing reason anyway).
+FORMS: dict[str, tuple[str, list[Field]]] = {
+    "reopen": ("重开工单", [Field("reason", "原因")]),
+    "pause": ("挂起：等待医院，时钟暂停", [Field("reason", "原因", required=False)]),
+    "assign": ("指派", [Field("engineer", "工程师")]),
+    "severity": ("改级别", [Field("level", "新级别（数字）"), Field("reason", "原因")]),
+    "negotiate": ("与医院协商时限", [Field("due", "协商后的时限", placeholder="2026-12-01 17:00"),
+                                   Field("agreed_with", "医院一方的协商人"), Field("reason", "说明", required=False)]),
+    "note": ("备注", [Field("text", "内容")]),
+    "remote": ("远程访问许可", [Field("granted_by", "医院一方允许的人"),
+                              Field("until", "截止时间", required=False, placeholder="默认到工单关闭")]),
+}
+
+
 class TicketScreen(Screen):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "返回"), Binding("j,down", "scroll(1)", show=False),
-                Binding("k,up", "scroll(-1)", show=False)]
+    BINDINGS = bindings("ticket.") + [Binding("j,down", "scroll(1)", show=False),
+                                      Binding("k,up", "scroll(-1)", show=False)]
 
     def __init__(self, ticket_id: int) -> None:
         super().__init__()
         self.ticket_id = ticket_id
+        self.version: int | None = None
+        self.state: str | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="ticket-body"):
@@ -93,6 +111,7 @@ class TicketScreen(Screen):
             t, _ = get_ticket(session, self.ticket_id)
             policy = policy_for(session, t.contract)
             events = history(session, self.ticket_id)
+        self.version, self.state, self.zone = t.version, t.state, policy.out_zone
         now = datetime.now(policy.out_zone)
         data = ticket_json(policy, t, ticket_deadline(policy, t), self.ticket_id, now, events)
         self.query_one("#ticket", Static).update(ticket_renderable(data, events, policy.out_zone))
@@ -100,3 +119,61 @@ class TicketScreen(Screen):
     def action_scroll(self, step: int) -> None:
         body = self.query_one("#ticket-body", VerticalScroll)
         body.scroll_down() if step > 0 else body.scroll_up()
+
+    # ---- single-key actions --------------------------------------------------------------------------
+
+    def action_do(self, kind: str) -> None:
+        if kind == "pause" and self.state == "pending":
+            kind = "resume"
+        # The version the engineer is looking at now: if the ticket changes while the form is open, the
+        # write is refused and they see why, rather than overwriting what they never saw.
+        version = self.version
+        form = FORMS.get(kind)
+        if form is None:
+            self._apply(kind, {}, version)
+        else:
+            title, fields = form
+            self.app.push_screen(PromptScreen(title, fields),
+                                 lambda values: values and self._apply(kind, values, version))
+
+    def _apply(self, kind: str, values: dict, version: int | None) -> None:
+        from ..commands.sla import parse_instant
+        from ..errors import ZlDeskError
+
+        reason = values.pop("reason", "")
+        try:
+            if "level" in values:
+                if not values["level"].isdigit():
+                    raise ZlDeskError("级别应是数字", values["level"])
+                values["level"] = int(values["level"])
+            for key in ("due", "until"):
+                if values.get(key):
+                    values[key] = parse_instant(values[key], self.zone, key)
+                elif key in values:
+                    values[key] = None
+        except ZlDeskError as e:
+            self.notify(f"{e.title}：{e.message}", severity="error", markup=False)
+            return
+        self.run_worker(lambda: self._write(kind, values, reason, version), thread=True, group="ticket")
+
+    def _write(self, kind: str, data: dict, reason: str, version: int | None) -> None:
+        """In a worker thread: apply on the version this screen shows; a newer one is refused, not overwritten."""
+        from ..store import writing
+        from ..store.tickets import StaleTicket, act
+        from ..tickets import STATE_NAMES, Action
+        from ..errors import ZlDeskError
+
+        try:
+            with writing(self.app.engine) as session:
+                t, _, _ = act(session, self.ticket_id, Action(kind, datetime.now(self.zone), data, reason),
+                              self.app.who, expected_version=version)
+        except StaleTicket as e:
+            self.app.call_from_thread(self.notify, f"{e.message}", title=e.title, severity="warning",
+                                      timeout=10, markup=False)
+        except ZlDeskError as e:
+            self.app.call_from_thread(self.notify, e.message or e.title, title=e.title, severity="error",
+                                      markup=False)
+        else:
+            self.app.call_from_thread(self.notify, f"#{self.ticket_id} {STATE_NAMES[t.state]}（第 {t.version} 版）",
+                                      markup=False)
+        self.app.call_from_thread(self.reload)
