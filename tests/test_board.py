@@ -238,3 +238,20 @@ async def test_a_change_made_meanwhile_is_not_overwritten(demo_url):
         t, _ = get_ticket(session, tid)
         kinds = [e.kind for e in history(session, tid)]
     assert t.assignee == "别人" and kinds.count("assign") == 1
+
+
+async def test_footer_fits_80_columns_on_every_screen(demo_url):
+    """Every key the footer promises is drawn inside an 80-column terminal, on each screen."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _rows_ready(pilot, app.screen.query_one(TicketBoard))
+        for keys in ([], ["enter"], ["escape", "m"], ["c"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            keys_ = [k for k in app.screen.query(FooterKey) if k.key != "ctrl+p"]
+            palette = next(k for k in app.screen.query(FooterKey) if k.key == "ctrl+p")
+            assert keys_, type(app.screen).__name__
+            # the palette hint is docked right: every other key must end before it starts
+            assert all(k.region.right <= palette.region.x for k in keys_), type(app.screen).__name__

@@ -17,7 +17,7 @@ class Action:
 ACTIONS: tuple[Action, ...] = (
     Action("app.board", "b", "app.show('board')", "看板", footer=False),
     Action("app.coverage", "m", "app.show('coverage')", "合同范围"),
-    Action("app.contract", "c", "app.show('contract')", "合同条款"),
+    Action("app.contract", "c", "app.show('contract')", "合同条款", footer=False),
     Action("app.help", "question_mark,f1", "app.help", "帮助"),
     Action("app.quit", "q", "app.quit", "退出"),
     Action("app.next_contract", "t", "app.next_contract", "切换合同", footer=False),
