@@ -85,6 +85,12 @@ async def _rows_ready(pilot, board: TicketBoard, wanted=lambda rows: bool(rows),
     return time.monotonic() - start
 
 
+def _plain(renderable) -> str:
+    console = Console(width=100, record=True, file=open(os.devnull, "w"))
+    console.print(renderable)
+    return console.export_text()
+
+
 def _line(board: TicketBoard, index: int) -> dict[str, str]:
     return board.line_cells(index, time.time())[0]
 
@@ -255,3 +261,38 @@ async def test_footer_fits_80_columns_on_every_screen(demo_url):
             assert keys_, type(app.screen).__name__
             # the palette hint is docked right: every other key must end before it starts
             assert all(k.region.right <= palette.region.x for k in keys_), type(app.screen).__name__
+
+
+async def test_log_a_call_from_keystrokes(demo_url):
+    """n, the problem, the module by pinyin (coverage shown), the triage proposes level 2, the deadline is
+    previewed, F2 saves: the ticket is on the board and in the store."""
+    from textual.widgets import Checkbox, Input
+
+    from zldesk.store.tickets import get_ticket
+
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.screen.query_one(TicketBoard)
+        await _rows_ready(pilot, board)
+        before = len(board.rows)
+        await pilot.press("n")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "NewTicketScreen"
+        await pilot.press(*"收费窗口全部无法结算", "tab", *"mzsf")
+        await pilot.pause()
+        hint = _plain(app.screen.query_one("#module-hint").content)
+        assert "覆盖" in hint and "门急诊收费系统" in hint
+        app.screen.query_one("#windows", Checkbox).focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.screen.query_one("#severity", Input).value == "2"
+        assert "2 级，到期" in _plain(app.screen.query_one("#preview").content)
+        await pilot.press("f2")
+        await app.workers.wait_for_complete()
+        await _rows_ready(pilot, app.get_screen("board").query_one(TicketBoard),
+                          lambda rows: len(rows) == before + 1)
+        assert type(app.screen).__name__ == "BoardScreen"
+        new = next(r for r in board.rows if r.title == "收费窗口全部无法结算")
+    with reading(open_store(demo_url)) as session:
+        t, _ = get_ticket(session, new.id)
+    assert (t.severity, t.module_no, t.in_scope) == (2, 2, True)

@@ -21,6 +21,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.help", "question_mark,f1", "app.help", "帮助"),
     Action("app.quit", "q", "app.quit", "退出"),
     Action("app.next_contract", "t", "app.next_contract", "切换合同", footer=False),
+    Action("board.new", "n", "app.new_ticket", "新工单"),
     Action("board.filter", "slash", "filter", "筛选看板"),
     Action("board.leave", "escape", "leave", "取消筛选", footer=False),
     Action("board.open", "enter", "open", "打开工单", footer=False),

@@ -114,6 +114,15 @@ class ZlDeskApp(App):
             return
         self.call_from_thread(self.get_screen("board").show_rows, rows, policies, names)
 
+    def action_new_ticket(self) -> None:
+        from .screens.new_ticket import NewTicketScreen
+        from .sla import Policy
+
+        if self.contract is None:
+            self.notify("库中没有合同：先用 zldesk import contract 导入", severity="error")
+            return
+        self.push_screen(NewTicketScreen(self.contract, Policy(self.contract)))
+
     def open_ticket(self, ticket_id: int) -> None:
         from .screens.ticket import TicketScreen
 

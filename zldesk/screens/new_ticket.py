@@ -1,0 +1,178 @@
+"""New ticket (`n` on the board): who called, which module (coverage shown as you type), which level
+(the contract's own definitions and a short triage), and the deadline previewed before saving."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Input, Static
+
+from ..board import fit
+from ..coverage import lookup
+from ..text import visible
+
+# The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4.
+TRIAGE = (
+    ("whole", "全院系统瘫痪，业务不能开展？", 1),
+    ("windows", "所有窗口部门（挂号、药房、收费、结帐）都不能做基本业务？", 2),
+    ("request", "只是需求类请求（参数调整、装程序、操作指导）？", 4),
+)
+
+
+def propose_level(whole: bool, windows: bool, request: bool) -> int:
+    """The level the answers point to: 1 and 2 by the contract's definitions, else 4 for requests, 3."""
+    if whole:
+        return 1
+    if windows:
+        return 2
+    return 4 if request else 3
+
+
+class NewTicketScreen(Screen):
+    BINDINGS = [Binding("escape", "cancel", "取消"), Binding("f2", "save", "保存")]
+    DEFAULT_CSS = """
+    NewTicketScreen Input, NewTicketScreen Input:focus { height: 1; border: none; padding: 0 1; }
+    NewTicketScreen Input:focus { background: $boost; }
+    NewTicketScreen .label { width: 8; color: $text-muted; }
+    NewTicketScreen Horizontal { height: 1; }
+    NewTicketScreen #module-hint, NewTicketScreen #preview, NewTicketScreen #levels { padding: 0 1; }
+    NewTicketScreen #preview { text-style: bold; }
+    NewTicketScreen Checkbox, NewTicketScreen Checkbox:focus { height: 1; border: none; padding: 0; }
+    NewTicketScreen Checkbox:focus { background: $boost; }
+    """
+
+    def __init__(self, contract, policy) -> None:
+        super().__init__()
+        self.contract, self.policy = contract, policy
+        self.module = None
+
+    def _row(self, key: str, label: str, placeholder: str = "") -> ComposeResult:
+        with Horizontal():
+            yield Static(Text(label), classes="label")
+            yield Input(placeholder=placeholder, id=key)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(f"新工单 · {self.contract.customer}", style="bold"))
+            yield from self._row("title", "问题", "一句话说明（必填）")
+            yield from self._row("module", "模块", "编号、汉字或拼音，如 mzsf")
+            yield Static(id="module-hint")
+            for key, question, _ in TRIAGE:
+                yield Checkbox(question, id=key)
+            yield from self._row("severity", "级别", "1–4（按上面的分诊会自动建议）")
+            yield Static(id="levels")
+            yield from self._row("caller", "来电人")
+            yield from self._row("phone", "电话")
+            yield from self._row("dept", "科室")
+            yield from self._row("description", "描述", "回车或 F2 保存")
+            yield Static(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # One line a level, in the contract's own words, cut to the screen: the whole text is on `c`.
+        levels = Text()
+        for s in sorted(self.contract.severities, key=lambda s: s.level):
+            head = f"{s.level} 级 {s.name}："
+            levels.append(head, style="bold")
+            levels.append(fit(s.description, max(10, self.size.width - 4 - len(head) * 2)).rstrip() + "\n")
+        self.query_one("#levels", Static).update(levels)
+        self.query_one("#title", Input).focus()
+        self._preview()
+
+    # ---- live feedback -----------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "module":
+            self._module_hint(event.value)
+        self._preview()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        answers = {key: self.query_one(f"#{key}", Checkbox).value for key, _, _ in TRIAGE}
+        self.query_one("#severity", Input).value = str(propose_level(**answers))
+
+    def _module_hint(self, query: str) -> None:
+        hint = self.query_one("#module-hint", Static)
+        self.module = None
+        if not query.strip():
+            hint.update("")
+            return
+        matches = [m for m in lookup(self.contract, query) if m.kind == "module"]
+        if not matches:
+            hint.update(Text("合同的模块表里没有：工单不能挂到这个模块", style="yellow"))
+            return
+        self.module = matches[0].module
+        line = Text()
+        line.append("覆盖" if self.module.selected else "未选，不在合同范围",
+                    style="bold green" if self.module.selected else "bold red")
+        line.append(f"  第 {self.module.no} 行 {fit(self.module.name, 24).rstrip()}")
+        if len(matches) > 1:
+            line.append(f"  （还有 {len(matches) - 1} 个相近的）", style="dim")
+        hint.update(line)
+
+    def _level(self) -> int | None:
+        text = self.query_one("#severity", Input).value.strip()
+        return int(text) if text.isdigit() and int(text) in {s.level for s in self.contract.severities} else None
+
+    def _preview(self) -> None:
+        level = self._level()
+        preview = self.query_one("#preview", Static)
+        if level is None:
+            preview.update(Text("选好级别后这里显示到期时间", style="dim"))
+            return
+        now = datetime.now(timezone.utc)
+        d = self.policy.deadline(level, now)
+        due = d.due.astimezone(self.policy.out_zone)
+        preview.update(Text(f"现在登记：{level} 级，到期 {due:%m-%d %H:%M}（按 {d.window} 窗口"
+                            + ("，临时" if d.provisional else "") + "）"))
+
+    # ---- save / cancel -------------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "description":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_cancel(self) -> None:
+        self.app.pop_screen()
+
+    def action_save(self) -> None:
+        title = self.query_one("#title", Input).value.strip()
+        level = self._level()
+        if not title or level is None:
+            self.notify("问题和级别必须填", severity="error")
+            return
+        if self.query_one("#module", Input).value.strip() and self.module is None:
+            self.notify("模块在合同的模块表里找不到", severity="error")
+            return
+        data = {"severity": level, "title": title, "description": self.query_one("#description", Input).value,
+                **{k: self.query_one(f"#{k}", Input).value.strip() for k in ("caller", "phone", "dept")}}
+        if self.module is not None:
+            data |= {"module_no": self.module.no, "module_name": self.module.name, "in_scope": self.module.selected}
+        self.run_worker(lambda: self._write(data), thread=True, group="new-ticket")
+
+    def _write(self, data: dict) -> None:
+        from ..errors import ZlDeskError
+        from ..store import writing
+        from ..store.tickets import open_ticket
+
+        now = datetime.now(timezone.utc)
+        hotline = next((c.window for c in self.contract.contacts if c.kind == "hotline" and c.window), None)
+        open_now = hotline and self.policy.business_between(hotline, now.timestamp(), now.timestamp() + 1) > 0
+        data["channel"] = "hotline" if open_now else "backup"
+        try:
+            with writing(self.app.engine) as session:
+                tid, t, _ = open_ticket(session, self.contract.code, data, now, self.app.who, now=now)
+        except ZlDeskError as e:
+            self.app.call_from_thread(self.notify, e.message or e.title, title=e.title, severity="error",
+                                      markup=False)
+            return
+        note = "" if t.in_scope else "（不在合同范围）"
+        self.app.call_from_thread(self.app.notify, f"已登记 #{tid}{note}", markup=False)
+        self.app.call_from_thread(self.app.pop_screen)
+        self.app.call_from_thread(self.app.load_board)
