@@ -14,7 +14,6 @@ from textual.widgets import Checkbox, Footer, Input, Static
 
 from ..board import fit
 from ..coverage import lookup
-from ..text import visible
 
 # The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4.
 TRIAGE = (
