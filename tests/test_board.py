@@ -296,3 +296,17 @@ async def test_log_a_call_from_keystrokes(demo_url):
     with reading(open_store(demo_url)) as session:
         t, _ = get_ticket(session, new.id)
     assert (t.severity, t.module_no, t.in_scope) == (2, 2, True)
+
+
+async def test_help_lists_the_keys_of_the_screen_in_front(demo_url):
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _rows_ready(pilot, app.screen.query_one(TicketBoard))
+        await pilot.press("enter", "question_mark")
+        await pilot.pause()
+        ids = [a.id for a in app.screen.actions]
+        assert "ticket.ack" in ids and "app.quit" in ids and "board.filter" not in ids
+        await pilot.press("escape", "escape", "f1")
+        await pilot.pause()
+        ids = [a.id for a in app.screen.actions]
+        assert "board.filter" in ids and "ticket.ack" not in ids

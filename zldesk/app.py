@@ -156,7 +156,14 @@ class ZlDeskApp(App):
             for name in ("coverage", "contract"):
                 self.get_screen(name).refresh_contract()
 
+    # Which groups of the action table each screen answers to (the app's own keys work everywhere).
+    HELP_GROUPS = {"BoardScreen": ("board.", "list."), "TicketScreen": ("ticket.",),
+                   "CoverageScreen": ("coverage.", "list."), "ContractScreen": ("list.",)}
+
     def action_help(self) -> None:
+        """The keys of the screen in front, then the keys that work everywhere."""
         from .screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(ACTIONS))
+        groups = self.HELP_GROUPS.get(type(self.screen).__name__, ())
+        shown = [a for a in ACTIONS if a.id.startswith(groups)] if groups else []
+        self.push_screen(HelpScreen(shown + [a for a in ACTIONS if a.id.startswith("app.")]))
