@@ -12,15 +12,17 @@ from .actions import ACTIONS, bindings
 from .contract import Contract
 
 
-def make_app(url: str) -> ZlDeskApp:
-    """Open the store at `url` (failing here, before any screen, if it cannot) and build the app."""
+def make_app(url: str, clock=None) -> ZlDeskApp:
+    """Open the store at `url` (failing here, before any screen, if it cannot) and build the app.
+
+    `clock` returns the current aware time; tests pass a fixed one so screens can be compared."""
     from .store import open_store, reading
     from .store.contracts import get_contract, list_contracts
 
     engine = open_store(url)
     with reading(engine) as session:
         contracts = [get_contract(session, r.code) for r in list_contracts(session)]
-    return ZlDeskApp(engine, contracts)
+    return ZlDeskApp(engine, contracts, clock)
 
 
 class ZlDeskApp(App):
@@ -34,8 +36,9 @@ class ZlDeskApp(App):
     BINDINGS: list[Binding] = bindings("app.")
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, engine, contracts: list[Contract]) -> None:
+    def __init__(self, engine, contracts: list[Contract], clock=None) -> None:
         super().__init__()
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.engine = engine
         self.contracts = contracts
         self.contract_index = 0
@@ -62,6 +65,7 @@ class ZlDeskApp(App):
         self.watch = ChangeWatch(self.engine)
         self.watch.changed()  # the load below is the first
         self.load_board()
+        self.call_after_refresh(lambda: self.get_screen("board").update_now(*self.status()))
         self.set_interval(1.0, self.tick)
 
     def on_unmount(self) -> None:
@@ -81,7 +85,7 @@ class ZlDeskApp(App):
     def status(self) -> tuple[datetime, str]:
         from .sla import Policy
 
-        now = datetime.now(timezone.utc)
+        now = self.clock()
         contract = self.contract
         if contract is None:
             return now, "库中没有合同"

@@ -63,7 +63,7 @@ def fill_demo(engine, now: datetime | None = None) -> int:
             data = {"severity": level, "title": title, "caller": caller, "dept": dept,
                     "phone": f"0855-33{module_no:05d}", "module_no": module.no, "module_name": module.name,
                     "in_scope": module.selected, "channel": "hotline", "description": f"{dept}来电：{title}。"}
-            tid, _, _ = open_ticket(session, code, data, opened, "演示")
+            tid, _, _ = open_ticket(session, code, data, opened, "演示", now=now)
             for kind, minutes, extra, reason in actions:
                 at = min(opened + timedelta(minutes=minutes), now - timedelta(minutes=1))
                 payload = dict(extra)

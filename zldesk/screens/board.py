@@ -40,7 +40,9 @@ class BoardScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(TicketBoard).focus()
+        board = self.query_one(TicketBoard)
+        board.clock = lambda: self.app.clock().timestamp()
+        board.focus()
 
     def on_resize(self) -> None:
         self.query_one("#columns", Static).update(Text(header_line(self.size.width)))

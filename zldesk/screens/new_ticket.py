@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -123,7 +122,7 @@ class NewTicketScreen(Screen):
         if level is None:
             preview.update(Text("选好级别后这里显示到期时间", style="dim"))
             return
-        now = datetime.now(timezone.utc)
+        now = self.app.clock()
         d = self.policy.deadline(level, now)
         due = d.due.astimezone(self.policy.out_zone)
         preview.update(Text(f"现在登记：{level} 级，到期 {due:%m-%d %H:%M}（按 {d.window} 窗口"
@@ -160,7 +159,7 @@ class NewTicketScreen(Screen):
         from ..store import writing
         from ..store.tickets import open_ticket
 
-        now = datetime.now(timezone.utc)
+        now = self.app.clock()
         hotline = next((c.window for c in self.contract.contacts if c.kind == "hotline" and c.window), None)
         open_now = hotline and self.policy.business_between(hotline, now.timestamp(), now.timestamp() + 1) > 0
         data["channel"] = "hotline" if open_now else "backup"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from rich.console import Group
 from rich.table import Table
@@ -112,7 +111,7 @@ class TicketScreen(Screen):
             policy = policy_for(session, t.contract)
             events = history(session, self.ticket_id)
         self.version, self.state, self.zone = t.version, t.state, policy.out_zone
-        now = datetime.now(policy.out_zone)
+        now = self.app.clock().astimezone(policy.out_zone)
         data = ticket_json(policy, t, ticket_deadline(policy, t), self.ticket_id, now, events)
         self.query_one("#ticket", Static).update(ticket_renderable(data, events, policy.out_zone))
 
@@ -165,8 +164,8 @@ class TicketScreen(Screen):
 
         try:
             with writing(self.app.engine) as session:
-                t, _, _ = act(session, self.ticket_id, Action(kind, datetime.now(self.zone), data, reason),
-                              self.app.who, expected_version=version)
+                t, _, _ = act(session, self.ticket_id, Action(kind, self.app.clock(), data, reason),
+                              self.app.who, expected_version=version, now=self.app.clock())
         except StaleTicket as e:
             self.app.call_from_thread(self.notify, f"{e.message}", title=e.title, severity="warning",
                                       timeout=10, markup=False)

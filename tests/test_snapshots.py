@@ -1,0 +1,65 @@
+"""80x24 pictures of the console on the demo store, at a fixed night-time instant (the backup line's hours).
+
+Each test says what a person should see; `pytest --snapshot-update` rewrites the pictures after a
+deliberate change, and the SVG report shows the difference when one breaks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from zldesk.app import make_app
+from zldesk.demo import fill_demo
+from zldesk.store import open_store
+
+NIGHT = datetime(2026, 11, 25, 2, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def night_app(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    fill_demo(open_store(url), NIGHT)
+    return make_app(url, clock=lambda: NIGHT)
+
+
+async def _loaded(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_board_at_night(snap_compare, night_app):
+    """The board at 02:30 on a Wednesday: the status line says 工作日 and that the hotline is closed (call
+    the backup line); the breached level-2 ticket leads with a negative count in red, the level-1 and
+    level-2 tickets follow with under an hour left, level 3 and 4 below, and the clocks stopped by an
+    arrival (到场) or a pause (暂停) come last. Chinese columns line up; the title column is cut with ~.
+    The footer shows n / m ? q and nothing runs past the palette hint."""
+    assert snap_compare(night_app, terminal_size=(80, 24), run_before=_loaded)
+
+
+def test_ticket_screen(snap_compare, night_app):
+    """The ticket screen of the second row (the level-1 ticket): fields, the remaining time, the deadline
+    explained in a sentence (from 11-24 evening, the on-site window's hours counted), and the history with
+    both the effective and the entered time. The footer offers a 受理 v 到场 r 解决 p 挂起/恢复."""
+
+    async def open_second(pilot):
+        await _loaded(pilot)
+        await pilot.press("j", "enter")
+        await pilot.pause()
+
+    assert snap_compare(night_app, terminal_size=(80, 24), run_before=open_second)
+
+
+def test_markup_in_ticket_text_is_literal(snap_compare, night_app):
+    """The ticket titled 护士站医嘱无法提交[重要], whose note says [/bold]: both show exactly as typed, nothing
+    is bold or hidden, and the screen does not crash."""
+
+    async def open_marked(pilot):
+        await _loaded(pilot)
+        board = pilot.app.screen.query_one("TicketBoard")
+        board.cursor = next(i for i, r in enumerate(board.rows) if "[重要]" in r.title)
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(night_app, terminal_size=(80, 24), run_before=open_marked)
