@@ -310,3 +310,22 @@ async def test_help_lists_the_keys_of_the_screen_in_front(demo_url):
         await pilot.pause()
         ids = [a.id for a in app.screen.actions]
         assert "board.filter" in ids and "ticket.ack" not in ids
+
+
+async def test_palette_finds_tickets_and_commands(demo_url):
+    """ctrl+p, a few characters of a ticket's title: choosing it opens the ticket."""
+    from textual.command import CommandPalette
+
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.screen.query_one(TicketBoard)
+        await _rows_ready(pilot, board)
+        target = next(r for r in board.rows if "发票" in r.title)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*f"#{target.id} ")
+        await pilot.pause(0.6)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "TicketScreen" and app.screen.ticket_id == target.id

@@ -12,6 +12,12 @@ from .actions import ACTIONS, bindings
 from .contract import Contract
 
 
+def _palette():
+    from .palette import ZlDeskCommands
+
+    return ZlDeskCommands
+
+
 def make_app(url: str, clock=None) -> ZlDeskApp:
     """Open the store at `url` (failing here, before any screen, if it cannot) and build the app.
 
@@ -35,6 +41,7 @@ class ZlDeskApp(App):
     """
     BINDINGS: list[Binding] = bindings("app.")
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {_palette}
 
     def __init__(self, engine, contracts: list[Contract], clock=None) -> None:
         super().__init__()
