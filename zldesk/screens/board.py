@@ -62,13 +62,16 @@ class BoardScreen(Screen):
         self.query_one("#columns", Static).update(Text(header_line(self.size.width)))
 
     def update_now(self, now: datetime, status: str) -> None:
-        line = f"{now:%m-%d %H:%M:%S} {weekday_name(now.date())}  {status}  未结 {len(self.all_rows)}"
+        # To the minute: the line changes (and is repainted) once a minute, not every tick.
+        line = f"{now:%m-%d %H:%M} {weekday_name(now.date())}  {status}  未结 {len(self.all_rows)}"
         if self.filter_text:
             line += f"  筛选「{visible(self.filter_text)}」"
-        self.query_one("#now", Static).update(Text(line))
+        if line != getattr(self, "_now_line", None):
+            self._now_line = line
+            self.query_one("#now", Static).update(Text(line))
 
     def tick(self) -> None:
-        self.query_one(TicketBoard).refresh()
+        self.query_one(TicketBoard).tick()
 
     # ---- filter ------------------------------------------------------------------------------------
 

@@ -47,11 +47,14 @@ class TicketBoard(ScrollView, can_focus=True):
         self.policies: dict = {}  # contract id -> Policy
         self.names: dict = {}  # contract id -> (code, customer)
         self.clock = time.time  # replaced in tests
+        # (row id, width, highlight) -> the segments of the columns that do not tick
+        self._static: dict[tuple, list[Segment]] = {}
 
     def set_rows(self, rows: list, policies: dict, names: dict) -> None:
         """New rows from the store; the cursor stays on the same ticket if it is still there."""
         current = self.rows[self.cursor].id if self.rows and self.cursor < len(self.rows) else None
         self.rows, self.policies, self.names = rows, policies, names
+        self._static.clear()
         index = next((i for i, r in enumerate(rows) if r.id == current), None)
         self.virtual_size = Size(self.size.width, len(rows))
         self.cursor = min(index if index is not None else self.cursor, max(0, len(rows) - 1))
@@ -87,25 +90,40 @@ class TicketBoard(ScrollView, can_focus=True):
         customer = self.names.get(row.contract_id, ("", ""))[1]
         return cells(row, customer, due_text(row.due_ts, policy.out_zone), clock), clock.style
 
+    def countdown_region(self) -> Region:
+        """Where the countdowns are drawn: a tick repaints only this strip of the screen."""
+        widths = layout(self.size.width)
+        return Region(sum(widths[:-1]) + len(widths) - 1, 0, widths[-1], self.size.height)
+
+    def tick(self) -> None:
+        self.refresh(self.countdown_region())
+
+    def render_lines(self, crop):
+        # The widget's style is worked out from CSS on every access: once per repaint is enough.
+        self._base_style = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.size.width
-        base = self.rich_style
+        base = getattr(self, "_base_style", None) or self.rich_style
         if index >= len(self.rows):
             return Strip.blank(width, base)
         texts, clock_style = self.line_cells(index, self.clock())
         selected = index == self.cursor
         line_style = base + Style(reverse=True) if selected and self.has_focus else (
             base + Style(bold=True) if selected else base)
-        segments = []
-        for column, size in zip(COLUMNS, layout(width)):
-            style = line_style
-            if column.key == "countdown" and clock_style:
-                style = line_style + Style.parse(clock_style)
-            segments.append(Segment(fit(texts[column.key], size), style))
-            segments.append(Segment(" ", line_style))
-        strip = Strip(segments[:-1])
+        widths = layout(width)
+        key = (self.rows[index].id, width, selected, self.has_focus)
+        segments = self._static.get(key)
+        if segments is None:
+            segments = []
+            for column, size in zip(COLUMNS[:-1], widths):
+                segments.append(Segment(fit(texts[column.key], size) + " ", line_style))
+            self._static[key] = segments
+        style = line_style + Style.parse(clock_style) if clock_style else line_style
+        strip = Strip(segments + [Segment(fit(texts["countdown"], widths[-1]), style)])
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
 

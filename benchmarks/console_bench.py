@@ -1,0 +1,147 @@
+"""The console on a large store: start-up to the first board rows, and the CPU cost of one countdown tick.
+
+    python benchmarks/console_bench.py [--db PATH] [--tickets 100000] [--open 20000] [--runs 5] [--ticks 60]
+
+(a) Start-up: a fresh Python process is timed from just before it is spawned until the board has drawn
+    its first ticket rows (headless, 80x24), against a bare Textual app in the same kind of process that
+    shows a 1,000-row DataTable. Median of `--runs` each. Target (issue 5): at most 1.3 times the bare app.
+(b) Ticking: with the board on screen, the process CPU time of one tick as the interval timer runs it
+    (countdowns of the visible rows, the status line, the change check) and of the repaint it causes,
+    median of `--ticks`; beside it the cost of a loop turn without a tick and the CPU per second when the
+    console is simply left running. Target: under 10 ms a tick.
+The store is the one `benchmarks/tickets_bench.py` builds (100,000 tickets, 20,000 open); a missing one
+is built first through that script (a few minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BARE = r"""
+import sys, time
+from textual.app import App
+from textual.widgets import DataTable
+class Bare(App):
+    def compose(self):
+        yield DataTable()
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("单号", "医院", "级", "模块", "标题", "指派", "状态", "到期", "剩余")
+        table.add_rows([(f"#{i}", "雷山县人民医院", "3", "门急诊收费系统", f"第 {i} 张工单的标题", "张工", "已受理",
+                         "11-26 12:00", "3:00:00") for i in range(1000)])
+        self.call_after_refresh(self.done)
+    def done(self):
+        print("READY", time.time() - float(sys.argv[1]), flush=True)
+        self.exit()
+Bare().run(headless=True, size=(80, 24))
+"""
+
+ZLDESK = r"""
+import sys, time
+from zldesk.app import make_app
+app = make_app(sys.argv[2])
+def watch():
+    board = app.get_screen("board").query_one("TicketBoard")
+    if board.rows:
+        app.call_after_refresh(done)
+    else:
+        app.set_timer(0.005, watch)
+def done():
+    print("READY", time.time() - float(sys.argv[1]), flush=True)
+    app.exit()
+app.call_later(watch)
+app.run(headless=True, size=(80, 24))
+"""
+
+TICKING = r"""
+import sys, time, asyncio
+from zldesk.app import make_app
+async def main():
+    app = make_app(sys.argv[1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.screen.query_one("TicketBoard")
+        while not board.rows:
+            await pilot.pause(0.05)
+        await pilot.pause(1.5)
+        # One tick as the interval timer runs it, and the repaint it causes; then the same wait with no
+        # tick, which is Textual's own cost of a turn of its loop (reported, not subtracted).
+        def measure(tick):
+            async def run():
+                spent = []
+                for _ in range(int(sys.argv[2])):
+                    t = time.process_time()
+                    if tick:
+                        app.tick()
+                    await pilot.pause()
+                    spent.append(time.process_time() - t)
+                spent.sort()
+                return spent[len(spent) // 2], spent[int(len(spent) * 0.9)]
+            return run()
+        tick = await measure(True)
+        idle = await measure(False)
+        cpu = time.process_time()
+        await asyncio.sleep(5)
+        steady = (time.process_time() - cpu) / 5
+        print("TICKS", tick[0], tick[1], idle[0], steady, len(board.rows), flush=True)
+asyncio.run(main())
+"""
+
+
+def started(code: str, *args: str) -> float:
+    start = time.time()
+    run = subprocess.run([sys.executable, "-c", code, repr(start), *args], capture_output=True, text=True,
+                         timeout=300)
+    line = next((l for l in run.stdout.splitlines() if l.startswith("READY")), None)
+    if line is None:
+        raise SystemExit(f"no READY line:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+    return float(line.split()[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--open", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--ticks", type=int, default=60)
+    args = parser.parse_args()
+    path = args.db or Path(tempfile.gettempdir()) / f"zldesk_tickets_bench_{args.tickets}_{args.open}_7.db"
+    if not path.exists():
+        here = Path(__file__).resolve().parent
+        subprocess.run([sys.executable, str(here / "tickets_bench.py"), "--tickets", str(args.tickets),
+                        "--open", str(args.open), "--db", str(path)], check=True)
+    url = f"sqlite:///{path}"
+    env_note = f"store {path} ({path.stat().st_size / 2**20:.0f} MiB)"
+    print(f"python {sys.version.split()[0]}, {env_note}")
+
+    ours = [started(ZLDESK, url) for _ in range(args.runs)]
+    bare = [started(BARE) for _ in range(args.runs)]
+    ratio = statistics.median(ours) / statistics.median(bare)
+    print(f"start-up to first rows: zldesk {statistics.median(ours) * 1000:.0f} ms "
+          f"(runs {', '.join(f'{t * 1000:.0f}' for t in ours)}), bare 1,000-row DataTable "
+          f"{statistics.median(bare) * 1000:.0f} ms, ratio {ratio:.2f}x (target <= 1.30x)")
+
+    run = subprocess.run([sys.executable, "-c", TICKING, url, str(args.ticks)], capture_output=True, text=True,
+                         timeout=300)
+    line = next((l for l in run.stdout.splitlines() if l.startswith("TICKS")), None)
+    if line is None:
+        raise SystemExit(f"no TICKS line:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+    _, median, p90, idle, steady, rows = line.split()
+    per_tick = float(median) * 1000
+    print(f"ticking with {int(rows):,} open tickets: {per_tick:.2f} ms CPU a tick (median of {args.ticks}, "
+          f"p90 {float(p90) * 1000:.2f} ms; a turn of the loop with no tick {float(idle) * 1000:.2f} ms; "
+          f"left running, {float(steady) * 1000:.1f} ms CPU a second) (target < 10 ms)")
+    ok = ratio <= 1.3 and per_tick < 10
+    print("targets (start-up <= 1.3x the bare app, < 10 ms a tick):", "met" if ok else "NOT met")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
