@@ -16,7 +16,6 @@ is built first through that script (a few minutes).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
