@@ -58,3 +58,22 @@ def _remote_json(t, now: datetime) -> dict | None:
         return None
     who, at, until = grant
     return {"granted_by": who, "at": at.isoformat(), "until": until.isoformat() if until else None}
+
+
+# Lists kept on the ticket for replay; a person reads the event itself instead.
+INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
+
+
+def event_line(e, zone) -> tuple[str, str]:
+    """(when, what) of one history event: the effective time, and the entered time too when logged late."""
+    effective = e.effective_at.astimezone(zone)
+    entered = e.entered_at.astimezone(zone)
+    when = f"{effective:%m-%d %H:%M}"
+    if abs((entered - effective).total_seconds()) > 60:
+        when += f"（{entered:%m-%d %H:%M} 录入）"
+    what = {"note": e.data.get("text", ""), "create": e.data.get("title", ""),
+            "remote": f"{e.data.get('granted_by')} 允许远程访问"}.get(e.kind) or "；".join(
+        f"{k}: {old} → {new}" for k, (old, new) in e.changes.items() if k not in INTERNAL)
+    if e.reason:
+        what += f"  原因：{e.reason}"
+    return when, what

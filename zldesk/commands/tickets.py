@@ -9,7 +9,7 @@ import typer
 
 from ..ticket_view import clock as _clock
 from ..ticket_view import remaining as _remaining
-from ..ticket_view import ticket_json
+from ..ticket_view import INTERNAL, event_line, ticket_json
 from . import output
 from .sla import parse_instant
 
@@ -31,9 +31,6 @@ def _now() -> datetime:
 def _at(text: str | None, zone) -> datetime:
     return parse_instant(text, zone, "--at") if text else _now().astimezone(zone)
 
-
-# Lists kept on the ticket for replay; a person reads the event itself instead.
-_INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
 
 
 def _resolve_module(contract, text: str):
@@ -128,7 +125,7 @@ def _change(ctx: typer.Context, tid: int, kind: str, at: str | None, who: str | 
         return
     output.say((f"#{tid}", "bold"), f" {STATE_NAMES[t.state]}（第 {t.version} 版）")
     for name, (old, new) in changes.items():
-        if name not in _INTERNAL:
+        if name not in INTERNAL:
             output.say("  ", name, f"：{old!s} → {new!s}")
     if d.due:
         output.say("  到期 ", (f"{d.due.astimezone(policy.zone):%Y-%m-%d %H:%M}", "bold"),
@@ -261,14 +258,8 @@ def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
     output.say("  远程许可：", f"{grant['granted_by']} 允许，至 {grant['until'] or '工单关闭'}" if grant else "无有效许可")
     output.say(("  历史", "bold"))
     for e in events:
-        effective = e.effective_at.astimezone(zone)
-        entered = e.entered_at.astimezone(zone)
-        late = f"（{entered:%m-%d %H:%M} 录入）" if abs((entered - effective).total_seconds()) > 60 else ""
-        detail = "；".join(f"{k}: {old} → {new}" for k, (old, new) in e.changes.items() if k not in _INTERNAL)
-        text = {"note": e.data.get("text", ""), "remote": f"{e.data.get('granted_by')} 允许远程访问",
-                "create": e.data.get("title", "")}.get(e.kind, detail)
-        output.say(f"  {e.seq:>3} {effective:%m-%d %H:%M}{late} {e.who} {e.kind} ", text,
-                   f"  原因：{e.reason}" if e.reason else "")
+        when, what = event_line(e, zone)
+        output.say(f"  {e.seq:>3} {when} ", e.who, f" {e.kind} ", what)
 
 
 @ticket_app.command("search")

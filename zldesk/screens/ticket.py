@@ -14,12 +14,9 @@ from textual.widgets import Footer, Static
 
 from ..actions import bindings
 from ..text import visible
-from ..ticket_view import clock
+from ..ticket_view import clock, event_line
 from .prompt import Field, PromptScreen
 from ..tickets import CHANNELS, STATE_NAMES
-
-_INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
-
 
 def _t(value, style: str = "") -> Text:
     return Text(visible("" if value is None else str(value)), style=style)
@@ -55,17 +52,8 @@ def ticket_renderable(data: dict, events: list, zone) -> Group:
     explain = Text(visible(data["sentence"]))
     history = Table.grid(padding=(0, 1))
     for e in events:
-        effective = e.effective_at.astimezone(zone)
-        entered = e.entered_at.astimezone(zone)
-        when = f"{effective:%m-%d %H:%M}"
-        if abs((entered - effective).total_seconds()) > 60:
-            when += f"（{entered:%m-%d %H:%M} 录入）"
-        detail = {"note": e.data.get("text", ""), "create": e.data.get("title", ""),
-                  "remote": f"{e.data.get('granted_by')} 允许远程访问"}.get(e.kind) or "；".join(
-            f"{k}: {old} → {new}" for k, (old, new) in e.changes.items() if k not in _INTERNAL)
-        if e.reason:
-            detail += f"  原因：{e.reason}"
-        history.add_row(_t(e.seq, "dim"), _t(when), _t(e.who), _t(e.kind, "bold"), _t(detail))
+        when, what = event_line(e, zone)
+        history.add_row(_t(e.seq, "dim"), _t(when), _t(e.who), _t(e.kind, "bold"), _t(what))
     return Group(head, Text(""), fields, Text(""), due, explain, Text(""), Text("历史", style="bold"), history)
 
 
