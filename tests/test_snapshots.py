@@ -63,3 +63,24 @@ def test_markup_in_ticket_text_is_literal(snap_compare, night_app):
         await pilot.pause()
 
     assert snap_compare(night_app, terminal_size=(80, 24), run_before=open_marked)
+
+
+def test_new_ticket_form(snap_compare, night_app):
+    """The new-ticket form after typing a problem and `mzsf` as the module and ticking the second triage
+    question: the module line says 覆盖 第 2 行 门急诊收费系统, the level field holds 2 (proposed by the
+    triage), the four levels are listed one line each in the contract's words, and the preview says the
+    level-2 deadline at 02:30 is 11-25 14:00 (5 hours on the on-site window, which opens at 09:00)."""
+    from textual.widgets import Checkbox, Input
+
+    async def fill(pilot):
+        await _loaded(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        for box in pilot.app.screen.query(Input):
+            box.cursor_blink = False
+        await pilot.press(*"收费窗口全部无法结算", "tab", *"mzsf")
+        pilot.app.screen.query_one("#windows", Checkbox).value = True
+        pilot.app.screen.query_one("#title", Input).focus()
+        await pilot.pause()
+
+    assert snap_compare(night_app, terminal_size=(80, 24), run_before=fill)
