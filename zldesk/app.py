@@ -9,6 +9,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from .actions import ACTIONS, bindings
+from .commands.output import who
 from .contract import Contract
 
 
@@ -50,9 +51,7 @@ class ZlDeskApp(App):
         self.contracts = contracts
         self.contract_index = 0
         self.watch = None
-        from .commands.output import who
-
-        self.who = who()
+        self.who = who()  # the OS user: what the history records for changes made here
 
     @property
     def contract(self) -> Contract | None:
