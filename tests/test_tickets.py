@@ -688,3 +688,15 @@ def test_board_rows_carry_the_frozen_countdown_of_paused_tickets(cli, db_path):
     assert [r.id for r in rows] == [2, 1]
     assert rows[0].due_ts is not None and rows[0].frozen_remaining is None
     assert rows[1].due_ts is None and rows[1].frozen_remaining == 27.5 * 3600
+
+
+@pytest.mark.parametrize("at, channel", [
+    ("2026-11-24T10:00", "hotline"),   # a Tuesday morning: the hotline is open
+    ("2026-11-24T02:10", "backup"),    # the small hours: the backup line
+    ("2026-10-02T10:00", "backup"),    # National Day, a weekday: the hotline is closed on holidays
+    ("2026-10-10T10:00", "hotline"),   # the make-up Saturday: the hotline works
+])
+def test_channel_defaults_to_the_line_that_was_open(cli, at, channel):
+    ran = cli("ticket", "new", "--severity", "3", "--title", "渠道", "--at", at, "--json")
+    assert ran.exit_code == 0, ran.stderr
+    assert json.loads(ran.stdout)["channel"] == channel

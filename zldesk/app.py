@@ -98,9 +98,8 @@ class ZlDeskApp(App):
         policy = self._status_policy = getattr(self, "_status_policy", None) or Policy(contract)
         local = now.astimezone(policy.out_zone)
         parts = [policy.calendar.day(local.date()).name]
-        hotline = next((c.window for c in contract.contacts if c.kind == "hotline" and c.window), None)
-        if hotline:
-            open_now = policy.business_between(hotline, now.timestamp(), now.timestamp() + 1) > 0
+        open_now = policy.hotline_open(now)
+        if open_now is not None:
             parts.append("热线开放" if open_now else "热线已下班，接备勤专线")
         parts.append("值班：（值班表未建）")
         return local, "  ".join(parts)

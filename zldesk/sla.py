@@ -257,6 +257,14 @@ class Policy:
         timeline = self.timelines[window]
         return timeline.business_at(end) - timeline.business_at(start)
 
+    def hotline_open(self, at: datetime) -> bool | None:
+        """Whether the contract's hotline (its `hotline` contact's window) is open at `at`; None if it has none."""
+        window = next((c.window for c in self.contract.contacts if c.kind == "hotline" and c.window), None)
+        if window is None:
+            return None
+        ts = at.timestamp()
+        return self.business_between(window, ts, ts + 1) > 0
+
     def remaining(self, deadline: Deadline, at: datetime) -> float:
         """Business seconds left at `at` (negative once breached), against the computed deadline."""
         return deadline.target_seconds - self.elapsed(deadline, at)

@@ -8,6 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 
 
+def default_channel(policy, at: datetime) -> str:
+    """A call logged without a channel came in on the hotline while it is open, else on the backup line."""
+    return "hotline" if policy.hotline_open(at) else "backup"
+
+
 def remaining(policy, t, d, now: datetime) -> float | None:
     """Business seconds left (negative: breached); frozen while paused; None once the clock stopped."""
     if t.sla_stop is not None:

@@ -9,7 +9,7 @@ import typer
 
 from ..ticket_view import clock as _clock
 from ..ticket_view import remaining as _remaining
-from ..ticket_view import INTERNAL, event_line, ticket_json
+from ..ticket_view import INTERNAL, default_channel, event_line, ticket_json
 from . import output
 from .sla import parse_instant
 
@@ -88,12 +88,7 @@ def new(
         if module:
             m = _resolve_module(policy.contract, module)
             data |= {"module_no": m.no, "module_name": m.name, "in_scope": m.selected}
-        if channel:
-            data["channel"] = channel_code(channel)
-        else:
-            hotline_open = any(w.name == "hotline" for w in policy.contract.windows) and \
-                policy.business_between("hotline", when.timestamp(), when.timestamp() + 60) > 0
-            data["channel"] = "hotline" if hotline_open else "backup"
+        data["channel"] = channel_code(channel) if channel else default_channel(policy, when)
         tid, t, d = open_ticket(session, code, data, when, output.who(who))
     if json:
         output.print_json(ticket_json(policy, t, d, tid, _now()))

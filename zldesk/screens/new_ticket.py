@@ -159,10 +159,10 @@ class NewTicketScreen(Screen):
         from ..store import writing
         from ..store.tickets import open_ticket
 
+        from ..ticket_view import default_channel
+
         now = self.app.clock()
-        hotline = next((c.window for c in self.contract.contacts if c.kind == "hotline" and c.window), None)
-        open_now = hotline and self.policy.business_between(hotline, now.timestamp(), now.timestamp() + 1) > 0
-        data["channel"] = "hotline" if open_now else "backup"
+        data["channel"] = default_channel(self.policy, now)
         try:
             with writing(self.app.engine) as session:
                 tid, t, _ = open_ticket(session, self.contract.code, data, now, self.app.who, now=now)
