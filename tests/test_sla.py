@@ -206,3 +206,9 @@ def test_every_year_the_package_knows_loads():
         assert days and all(d.date.year == year for d in days), year
     assert cal.day(date(2020, 1, 31)).name == "春节延长假期"
     assert cal.day(date(2001, 12, 29)).kind == "makeup"
+
+
+def test_policies_share_one_calendar():
+    """The statutory calendar is read once per process, whichever contract or screen builds a policy."""
+    contract = read_contract_file(LEISHAN)
+    assert Policy(contract).calendar is Policy(contract).calendar is ChinaCalendar.shared()

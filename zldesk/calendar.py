@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 WORKDAY, WEEKEND, HOLIDAY, MAKEUP = "workday", "weekend", "holiday", "makeup"
@@ -49,6 +49,13 @@ class ChinaCalendar:
         self.overrides = overrides
         self._years: dict[int, dict[date, Day]] = {}
         self._official: dict[int, str | None] = {}
+
+    @classmethod
+    @cache
+    def shared(cls) -> ChinaCalendar:
+        """The calendar of the bundled override files, one per process: a year's days are read once,
+        however many contracts, policies and threads ask."""
+        return cls()
 
     @cached_property
     def _package(self):

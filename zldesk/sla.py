@@ -159,7 +159,7 @@ class Policy:
     """A contract's deadline rules, ready to compute. Build once per contract and reuse: it caches."""
 
     contract: Contract
-    calendar: ChinaCalendar = field(default_factory=ChinaCalendar)
+    calendar: ChinaCalendar = field(default_factory=ChinaCalendar.shared)
 
     def __post_init__(self) -> None:
         self.zone = ZoneInfo(self.contract.timezone)
