@@ -82,13 +82,19 @@ class TicketBoard(ScrollView, can_focus=True):
         if self.current_id is not None:
             self.post_message(self.Opened(self.current_id))
 
+    def _clock(self, row, now: float):
+        return countdown(self.policies[row.contract_id], row.severity, row.due_ts, row.frozen_remaining, now,
+                         row.state)
+
+    def _cells(self, row, clock) -> dict[str, str]:
+        customer = self.names.get(row.contract_id, ("", ""))[1]
+        return cells(row, customer, due_text(row.due_ts, self.policies[row.contract_id].out_zone), clock)
+
     def line_cells(self, index: int, now: float) -> tuple[dict[str, str], str]:
         """The texts of row `index` and the style of its countdown."""
         row = self.rows[index]
-        policy = self.policies[row.contract_id]
-        clock = countdown(policy, row.severity, row.due_ts, row.frozen_remaining, now, row.state)
-        customer = self.names.get(row.contract_id, ("", ""))[1]
-        return cells(row, customer, due_text(row.due_ts, policy.out_zone), clock), clock.style
+        clock = self._clock(row, now)
+        return self._cells(row, clock), clock.style
 
     def countdown_region(self) -> Region:
         """Where the countdowns are drawn: a tick repaints only this strip of the screen."""
@@ -110,20 +116,21 @@ class TicketBoard(ScrollView, can_focus=True):
         base = getattr(self, "_base_style", None) or self.rich_style
         if index >= len(self.rows):
             return Strip.blank(width, base)
-        texts, clock_style = self.line_cells(index, self.clock())
+        row = self.rows[index]
+        clock = self._clock(row, self.clock())  # the only cell that changes between ticks
         selected = index == self.cursor
         line_style = base + Style(reverse=True) if selected and self.has_focus else (
             base + Style(bold=True) if selected else base)
         widths = layout(width)
-        key = (self.rows[index].id, width, selected, self.has_focus)
+        key = (row.id, width, selected, self.has_focus)
         segments = self._static.get(key)
         if segments is None:
-            segments = []
-            for column, size in zip(COLUMNS[:-1], widths):
-                segments.append(Segment(fit(texts[column.key], size) + " ", line_style))
+            texts = self._cells(row, clock)
+            segments = [Segment(fit(texts[column.key], size) + " ", line_style)
+                        for column, size in zip(COLUMNS[:-1], widths)]
             self._static[key] = segments
-        style = line_style + Style.parse(clock_style) if clock_style else line_style
-        strip = Strip(segments + [Segment(fit(texts["countdown"], widths[-1]), style)])
+        style = line_style + Style.parse(clock.style) if clock.style else line_style
+        strip = Strip(segments + [Segment(fit(clock.text, widths[-1]), style)])
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
 
