@@ -34,23 +34,29 @@ def _table(*columns: str) -> Table:
     return table
 
 
+_WINDOW_WIDTHS = (9, 18, 11, 30)
+
+
+def _window_grid(*cells: Text, header: bool = False) -> Table:
+    """One row of the window list at fixed widths, so the separate rows line up under one header."""
+    table = _table("窗口", "标签", "日期", "时段")
+    table.show_header = header
+    for column, width in zip(table.columns, _WINDOW_WIDTHS):
+        column.width = width
+    if cells:
+        table.add_row(*cells)
+    return table
+
+
 def windows_table(contract) -> Group:
     """One line per window, its note below it at full width (a note column would be a thin strip)."""
-    table = _table("窗口", "标签", "日期", "时段")
-    parts: list = []
+    parts: list = [_window_grid(header=True)]
     for w in contract.windows:
         hours = f"{w.start}-{w.end}" + (f"，{w.outside} 关闭时" if w.outside else "")
-        row = _table("", "", "", "")
-        row.show_header = False
-        for column, width in zip(row.columns, (9, 18, 11, 30)):
-            column.width = width
-        row.add_row(_t(w.name, "bold"), _t(w.label), _t(_DAYS.get(w.days, w.days)), _t(hours))
-        parts.append(row)
+        parts.append(_window_grid(_t(w.name, "bold"), _t(w.label), _t(_DAYS.get(w.days, w.days)), _t(hours)))
         if w.note:
             parts.append(Padding(_t(w.note, "dim"), (0, 1, 0, 4)))
-    for column, width in zip(table.columns, (9, 18, 11, 30)):
-        column.width = width
-    return Group(table, *parts)
+    return Group(*parts)
 
 
 def severities_table(contract) -> Table:
