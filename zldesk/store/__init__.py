@@ -9,27 +9,24 @@ from .schema import LATEST, read_version, upgrade
 
 __all__ = ["open_store", "make_engine", "reading", "writing", "resolve_url"]
 
+_SEEDED = text("SELECT 1 FROM meta WHERE key = 'seeded'")
+
 
 def open_store(url: str, seed: bool = True) -> Engine:
     """Open (creating or upgrading) the store at `url`. A fresh store gets the bundled contracts."""
     engine = make_engine(url)
-    with reading(engine) as session:
-        current = read_version(session.connection())
-    if current == LATEST and not seed:
-        return engine
-    if current != LATEST or _needs_seed(engine):
+    with reading(engine) as session:  # one short read decides whether anything needs writing
+        conn = session.connection()
+        current = read_version(conn)
+        unseeded = seed and (current == 0 or conn.execute(_SEEDED).first() is None)
+    if current != LATEST or unseeded:
         with writing(engine) as session:
             conn = session.connection()
             upgrade(conn)  # re-reads the version under the write lock: a racing opener did it already
-            if seed and conn.execute(text("SELECT value FROM meta WHERE key = 'seeded'")).first() is None:
+            if seed and conn.execute(_SEEDED).first() is None:
                 _seed(session)
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('seeded', 'bundled')"))
     return engine
-
-
-def _needs_seed(engine: Engine) -> bool:
-    with reading(engine) as session:
-        return session.connection().execute(text("SELECT 1 FROM meta WHERE key = 'seeded'")).first() is None
 
 
 def _seed(session) -> None:
