@@ -8,10 +8,12 @@ from datetime import datetime, timezone
 
 from sqlmodel import Session, delete, func, select
 
-from ..contract import Contact, Contract, Module, Period, Service, Severity, Target, Window
+from ..contract import Contract, Module
 from ..contract_diff import diff_contracts, diff_modules
 from ..errors import NotFound
+from .db import driver_connection, driver_errors
 from .models import ContactRow, ContractRow, ImportLog, ModuleRow, ServiceRow, SeverityRow, WindowRow
+from .rows import read_contracts
 
 _CHILDREN = (WindowRow, SeverityRow, ServiceRow, ModuleRow, ContactRow)
 
@@ -64,24 +66,9 @@ def _row(session: Session, code: str) -> ContractRow:
 
 
 def get_contract(session: Session, code: str) -> Contract:
-    row = _row(session, code)
-
-    def children(model):
-        return session.exec(select(model).where(model.contract_id == row.id).order_by(model.position)).all()
-
-    return Contract(
-        code=row.code, customer=row.customer, vendor=row.vendor, product=row.product, timezone=row.timezone,
-        title=row.title,
-        period=Period(row.period_start, row.period_end) if row.period_start and row.period_end else None,
-        windows=tuple(Window(w.name, w.label, w.days, w.start, w.end, w.note, w.outside)
-                      for w in children(WindowRow)),
-        severities=tuple(Severity(s.level, s.name, s.description, Target(s.amount, s.unit, s.window),
-                                  s.negotiable, tuple(s.examples)) for s in children(SeverityRow)),
-        services=tuple(Service(s.category, s.name, s.description, tuple(s.channels), s.frequency,
-                               tuple(s.exclusions), s.note) for s in children(ServiceRow)),
-        modules=tuple(Module(m.no, m.name, m.selected, m.sites, m.remark) for m in children(ModuleRow)),
-        contacts=tuple(Contact(c.kind, c.label, c.value, c.window, c.note) for c in children(ContactRow)),
-    )
+    row_id = _row(session, code).id
+    with driver_errors(session):
+        return read_contracts(driver_connection(session), [row_id])[row_id]
 
 
 def find_contract(session: Session, code: str) -> Contract | None:

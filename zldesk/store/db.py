@@ -98,6 +98,20 @@ def reading(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+def driver_connection(session: Session):
+    """The driver's own connection under the session's current transaction (for store/rows.py)."""
+    return session.connection().connection.dbapi_connection
+
+
+@contextmanager
+def driver_errors(session: Session) -> Iterator[None]:
+    """A driver error raised outside SQLAlchemy (store/rows.py) reported like any other store error."""
+    try:
+        yield
+    except session.get_bind().dialect.loaded_dbapi.Error as e:
+        raise StoreError("数据库错误", str(e).splitlines()[0]) from None
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
     """Database failures become a StoreError; bound values (phone numbers) are never in the text."""

@@ -4,17 +4,20 @@ transaction, with the ticket's version checked, so a change is never half-writte
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlmodel import Session, insert, select, update
 
-from ..errors import NotFound, StoreError, ZlDeskError
+from ..errors import NotFound, ZlDeskError
 from ..sla import Deadline, Pause, Policy, SeverityChange
 from ..text import search_query, search_tokens
 from ..tickets import Action, Ticket, apply, create
-from .contracts import get_contract
+from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
+from .rows import BOARD_COLUMNS, FROZEN, ListRow, board_rows, contract_heads, policies
+
+__all__ = ["FROZEN", "ListRow"]  # re-exported: callers import them from here
 
 
 _TICKET = TicketRow.__table__
@@ -25,7 +28,6 @@ _INSERT_EVENT = insert(_EVENT)
 _UPDATE_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("b_id"), _TICKET.c.version == bindparam("b_version"))
 _LOAD = (select(_TICKET, ContractRow.code).join(ContractRow, ContractRow.id == _TICKET.c.contract_id)
          .where(_TICKET.c.id == bindparam("b_id")))
-_CONTRACT_UPDATED = select(ContractRow.updated_at).where(ContractRow.code == bindparam("b_code"))
 _CONTRACT_ID = select(ContractRow.id).where(ContractRow.code == bindparam("b_code"))
 
 
@@ -35,51 +37,16 @@ class StaleTicket(ZlDeskError):
     exit_code = 3
 
 
-# A paused ticket's clock is frozen: its board_due is FROZEN + the business seconds it had left, so it
-# sorts after every running ticket (epoch seconds are ~2e9), most urgent first, and the board reads the
-# frozen countdown from the index without loading the ticket.
-FROZEN = 1e12
-
-
-class ListRow(NamedTuple):
-    """One line of the open-ticket board: plain values straight from the index, the deadline as epoch seconds."""
-
-    id: int
-    contract_id: int
-    severity: int
-    state: str
-    board_due: float | None
-    provisional: bool
-    assignee: str
-    module_name: str
-    title: str
-
-    @property
-    def due_ts(self) -> float | None:
-        """The binding deadline; None while paused (frozen) or once the ticket is no longer open."""
-        return None if self.board_due is None or self.board_due >= FROZEN / 2 else self.board_due
-
-    @property
-    def frozen_remaining(self) -> float | None:
-        """Business seconds left when the clock stopped (paused, or an engineer arrived); None if running."""
-        return None if self.board_due is None or self.board_due < FROZEN / 2 else self.board_due - FROZEN
-
-
 # ---- the deadline of a ticket -----------------------------------------------------------------------
-
-_POLICIES: dict[tuple[str, datetime], Policy] = {}
-
 
 def policy_for(session: Session, code: str) -> Policy:
     """The contract's deadline rules, rebuilt only when the contract itself changes."""
-    updated = session.connection().execute(_CONTRACT_UPDATED, {"b_code": code}).scalar()
-    if updated is None:
-        raise NotFound("没有这个合同", code)
-    key = (code, updated)
-    policy = _POLICIES.get(key)
-    if policy is None:
-        policy = _POLICIES[key] = Policy(get_contract(session, code))
-    return policy
+    conn = driver_connection(session)
+    with driver_errors(session):
+        heads = [h for h in contract_heads(conn) if h[1] == code]
+        if not heads:
+            raise NotFound("没有这个合同", code)
+        return policies(conn, heads)[heads[0][0]]
 
 
 def ticket_deadline(policy: Policy, t: Ticket) -> Deadline:
@@ -244,47 +211,21 @@ def history(session: Session, ticket_id: int) -> list[TicketEvent]:
                              .order_by(TicketEvent.seq)).all())
 
 
-_BOARD = "id, contract_id, severity, state, board_due, provisional, assignee, module_name, title"
-
-
 def list_tickets(session: Session, *, open_only: bool = True, contract: str | None = None) -> list[ListRow]:
-    """Tickets soonest-due first, paused ones (frozen clocks) after the running ones.
-
-    Open tickets come from the partial covering index alone, through the driver's own cursor: this is
-    the board, read every time anything changes."""
+    """Tickets soonest-due first, paused ones (frozen clocks) after the running ones (see rows.board_rows)."""
     contract_id = None
     if contract is not None:
         contract_id = session.execute(select(ContractRow.id).where(ContractRow.code == contract)).scalar()
         if contract_id is None:
             raise NotFound("没有这个合同", contract)
-    if open_only:
-        where, order = "board_due IS NOT NULL", "board_due, id"
-    else:
-        where, order = "1 = 1", "board_due IS NULL, board_due, due_ts IS NULL, due_ts, id"
-    sql = f"SELECT {_BOARD} FROM ticket WHERE {where}"
-    params: tuple = ()
-    if contract_id is not None:
-        sql += " AND contract_id = " + _placeholder(session)
-        params = (contract_id,)
-    dbapi_error = session.get_bind().dialect.loaded_dbapi.Error
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(f"{sql} ORDER BY {order}", params)
-        return list(map(ListRow._make, cursor.fetchall()))
-    except dbapi_error as e:
-        raise StoreError("数据库错误", str(e).splitlines()[0]) from None
-    finally:
-        cursor.close()
-
-
-def _placeholder(session: Session) -> str:
-    return "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    with driver_errors(session):
+        return board_rows(driver_connection(session), open_only=open_only, contract_id=contract_id)
 
 
 def contract_names(session: Session) -> dict[int, tuple[str, str]]:
     """contract id -> (code, customer), for labelling board rows."""
-    return {cid: (code, customer) for cid, code, customer in
-            session.execute(select(ContractRow.id, ContractRow.code, ContractRow.customer)).all()}
+    with driver_errors(session):
+        return {cid: (code, customer) for cid, code, customer, _ in contract_heads(driver_connection(session))}
 
 
 def search(session: Session, query: str, limit: int = 200) -> list[ListRow]:
@@ -293,7 +234,7 @@ def search(session: Session, query: str, limit: int = 200) -> list[ListRow]:
     if match is None:
         return []
     rows = session.connection().execute(text(
-        f"SELECT {', '.join('t.' + c for c in _BOARD.split(', '))} FROM ticket_search s "
+        f"SELECT {', '.join('t.' + c for c in BOARD_COLUMNS.split(', '))} FROM ticket_search s "
         "JOIN ticket t ON t.id = s.rowid WHERE ticket_search MATCH :q ORDER BY s.rowid DESC LIMIT :n"),
         {"q": match, "n": limit}).fetchall()
     return [ListRow._make(r) for r in rows]

@@ -1,0 +1,152 @@
+"""Contracts and board rows read through the driver's own connection (sqlite3 or psycopg).
+
+The SQLAlchemy sessions and the console's first paint (store/quick.py, which must not import
+SQLAlchemy) both read through these, so a contract is mapped from its rows in one place only.
+No SQLAlchemy here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, NamedTuple
+
+from ..contract import Contact, Contract, Module, Period, Service, Severity, Target, Window
+from ..sla import Policy
+
+# A paused ticket's clock is frozen: its board_due is FROZEN + the business seconds it had left, so it
+# sorts after every running ticket (epoch seconds are ~2e9), most urgent first, and the board reads the
+# frozen countdown from the index without loading the ticket.
+FROZEN = 1e12
+
+BOARD_COLUMNS = "id, contract_id, severity, state, board_due, provisional, assignee, module_name, title"
+
+
+class ListRow(NamedTuple):
+    """One line of the open-ticket board: plain values straight from the index, the deadline as epoch seconds."""
+
+    id: int
+    contract_id: int
+    severity: int
+    state: str
+    board_due: float | None
+    provisional: bool
+    assignee: str
+    module_name: str
+    title: str
+
+    @property
+    def due_ts(self) -> float | None:
+        """The binding deadline; None while paused (frozen) or once the ticket is no longer open."""
+        return None if self.board_due is None or self.board_due >= FROZEN / 2 else self.board_due
+
+    @property
+    def frozen_remaining(self) -> float | None:
+        """Business seconds left when the clock stopped (paused, or an engineer arrived); None if running."""
+        return None if self.board_due is None or self.board_due < FROZEN / 2 else self.board_due - FROZEN
+
+
+def placeholder(conn) -> str:
+    """The driver's parameter marker: sqlite3 takes `?`, psycopg `%s`."""
+    return "?" if type(conn).__module__.startswith("sqlite3") else "%s"
+
+
+def _all(conn, sql: str, params: tuple = ()) -> list[tuple]:
+    cursor = conn.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _json(value: Any) -> Any:
+    # SQLite hands JSON columns back as text; PostgreSQL's driver has already parsed them.
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def contract_heads(conn) -> list[tuple[int, str, str, str]]:
+    """(id, code, customer, updated_at as the driver gives it) of every contract, by code."""
+    return [(cid, code, customer, str(updated)) for cid, code, customer, updated in
+            _all(conn, "SELECT id, code, customer, updated_at FROM contract ORDER BY code")]
+
+
+def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
+    """The contracts with these row ids (all when None), whole, keyed by id."""
+    where, params = "", ()
+    if ids is not None:
+        if not ids:
+            return {}
+        where = f" WHERE contract_id IN ({', '.join([placeholder(conn)] * len(ids))})"
+        params = tuple(ids)
+    head_where = where.replace("contract_id", "id")
+
+    def children(table: str, columns: str) -> dict[int, list[tuple]]:
+        out: dict[int, list[tuple]] = {}
+        for row in _all(conn, f"SELECT contract_id, {columns} FROM {table}{where} ORDER BY contract_id, position",
+                        params):
+            out.setdefault(row[0], []).append(row[1:])
+        return out
+
+    windows = children("contract_window", "name, label, days, start, \"end\", note, outside")
+    severities = children("severity", "level, name, description, amount, unit, window, negotiable, examples")
+    services = children("service", "category, name, description, channels, frequency, exclusions, note")
+    modules = children("module", "no, name, selected, sites, remark")
+    contacts = children("contact", "kind, label, value, window, note")
+    out = {}
+    for cid, code, customer, vendor, product, zone, title, p_start, p_end in _all(
+            conn, "SELECT id, code, customer, vendor, product, timezone, title, period_start, period_end "
+                  f"FROM contract{head_where}", params):
+        start, end = _date(p_start), _date(p_end)
+        out[cid] = Contract(
+            code=code, customer=customer, vendor=vendor, product=product, timezone=zone, title=title,
+            period=Period(start, end) if start and end else None,
+            windows=tuple(Window(*w) for w in windows.get(cid, ())),
+            severities=tuple(Severity(level, name, desc, Target(_json(amount), unit, window), bool(neg),
+                                      tuple(_json(examples)))
+                             for level, name, desc, amount, unit, window, neg, examples in severities.get(cid, ())),
+            services=tuple(Service(cat, name, desc, tuple(_json(ch)), freq, tuple(_json(ex)), note)
+                           for cat, name, desc, ch, freq, ex, note in services.get(cid, ())),
+            modules=tuple(Module(no, name, bool(sel), sites, remark) for no, name, sel, sites, remark
+                          in modules.get(cid, ())),
+            contacts=tuple(Contact(*c) for c in contacts.get(cid, ())),
+        )
+    return out
+
+
+def board_rows(conn, *, open_only: bool = True, contract_id: int | None = None) -> list[ListRow]:
+    """Tickets soonest-due first, paused ones (frozen clocks) after the running ones.
+
+    Open tickets come from the partial covering index alone: this is the board, read every time
+    anything changes."""
+    if open_only:
+        where, order = "board_due IS NOT NULL", "board_due, id"
+    else:
+        where, order = "1 = 1", "board_due IS NULL, board_due, due_ts IS NULL, due_ts, id"
+    sql, params = f"SELECT {BOARD_COLUMNS} FROM ticket WHERE {where}", ()
+    if contract_id is not None:
+        sql, params = sql + f" AND contract_id = {placeholder(conn)}", (contract_id,)
+    return list(map(ListRow._make, _all(conn, f"{sql} ORDER BY {order}", params)))
+
+
+_POLICIES: dict[tuple[str, str], Policy] = {}
+
+
+def policies(conn, heads: list[tuple[int, str, str, str]]) -> dict[int, Policy]:
+    """The deadline rules of these contracts (rows of contract_heads), keyed by id; a contract is read
+    and its Policy built again only when its updated_at changes."""
+    missing = [cid for cid, code, _, updated in heads if (code, updated) not in _POLICIES]
+    fresh = read_contracts(conn, missing) if missing else {}
+    out = {}
+    for cid, code, _, updated in heads:
+        key = (code, updated)
+        if key not in _POLICIES:
+            _POLICIES[key] = Policy(fresh[cid])
+        out[cid] = _POLICIES[key]
+    return out
