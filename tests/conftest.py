@@ -23,6 +23,13 @@ class Ran:
     stderr: str
 
 
+@pytest.fixture(autouse=True)
+def no_calendar_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests compute the statutory calendar from the package itself; tests/test_calendar_cache.py
+    turns the cache on where it is the subject."""
+    monkeypatch.setenv("ZLDESK_CACHE", "off")
+
+
 @pytest.fixture
 def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store file of this test's own; ZLDESK_DB points at it, as a user would set it."""

@@ -96,9 +96,24 @@ class ChinaCalendar:
             if path.is_file():
                 days, source = _read_override(path, year), f"data/calendars/{path.name}"
             else:
-                days, source = self._from_package(year)
+                days, source = self._package_year(year)
             self._years[year], self._official[year] = days, source
         return days
+
+    @cached_property
+    def _cache(self):
+        from .calendar_cache import YearCache
+
+        return YearCache(self.overrides)
+
+    def _package_year(self, year: int) -> tuple[dict[date, Day], str | None]:
+        cached = self._cache.get(year)
+        if cached is not None:
+            rows, source = cached
+            return {d: Day(d, kind, name, src) for d, kind, name, src in rows}, source
+        days, source = self._from_package(year)
+        self._cache.put(year, [(d.date, d.kind, d.name, d.source) for d in days.values()], source)
+        return days, source
 
     def _from_package(self, year: int) -> tuple[dict[date, Day], str | None]:
         holidays, official = self._package
