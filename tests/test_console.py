@@ -129,3 +129,60 @@ def _plain(renderable) -> str:
     console = Console(width=200, record=True)
     console.print(renderable if not isinstance(renderable, str) else Text(renderable))
     return console.export_text()
+
+
+FIRST_PAINT = r"""
+import sys
+from zldesk.app import make_app
+app = make_app(sys.argv[1])
+seen = []
+def watch():
+    board = app.get_screen("board").query_one("TicketBoard")
+    if board.rows:
+        seen.append(("sqlalchemy" in sys.modules, "holidays" in sys.modules, len(board.rows)))
+        app.set_timer(0.5, after)
+    else:
+        app.set_timer(0.01, watch)
+def after():
+    seen.append(("sqlalchemy" in sys.modules, app._engine is not None, 0))
+    app.exit()
+app.call_later(watch)
+app.run(headless=True, size=(80, 24))
+print(seen)
+"""
+
+
+def test_the_first_board_is_read_without_sqlalchemy(tmp_path):
+    """Start-up (issue 5's benchmark): the first rows come through sqlite3 alone, with the calendar from
+    its cache; the engine is opened after they are on screen, ready for the first write."""
+    import ast
+    import os
+    import subprocess
+    import sys
+
+    from zldesk.demo import fill_demo
+    from zldesk.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    fill_demo(open_store(url))
+    env = {**os.environ, "ZLDESK_CACHE": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", FIRST_PAINT, url], capture_output=True, text=True, env=env,
+                           timeout=120, check=True).stdout.strip() for _ in range(2)]
+    first, warm = (ast.literal_eval(r) for r in runs)
+    assert first[0][0] is False and first[0][2] > 5
+    assert warm[0][:2] == (False, False)  # second start: not even the holidays package
+    assert warm[1][:2] == (True, True)
+
+
+def test_an_old_store_is_upgraded_before_the_first_paint(db_path, cli):
+    """The quick read path only takes a store at the latest schema; an older one goes the full way."""
+    assert cli("contracts").exit_code == 0
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM meta WHERE key='seeded'")
+    conn.commit()
+    conn.close()
+    app = make_app(resolve_url())
+    assert app.quick_path == db_path and [c.code for c in app.contracts] == ["leishan"]
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT value FROM meta WHERE key='seeded'").fetchone() == ("bundled",)
+    conn.close()

@@ -184,3 +184,10 @@ def test_errors_hide_bound_values(tmp_path):
                 {"code": "leishan", "phone": "13800138000"})
     assert "13800138000" not in str(info.value)
     assert "UNIQUE" in str(info.value)
+
+
+def test_quick_reader_knows_the_latest_schema():
+    """store/quick.py must not import the migrations (SQLAlchemy); it keeps its own copy of the number."""
+    from zldesk.store import quick, schema
+
+    assert quick.LATEST == schema.LATEST

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from textual import work
@@ -11,6 +13,7 @@ from textual.binding import Binding
 from .actions import ACTIONS, bindings
 from .commands.output import who
 from .contract import Contract
+from .store.rows import read_contracts
 
 
 def _palette():
@@ -23,13 +26,20 @@ def make_app(url: str, clock=None) -> ZlDeskApp:
     """Open the store at `url` (failing here, before any screen, if it cannot) and build the app.
 
     `clock` returns the current aware time; tests pass a fixed one so screens can be compared."""
-    from .store import open_store, reading
-    from .store.contracts import get_contract, list_contracts
+    from .store import quick
 
-    engine = open_store(url)
-    with reading(engine) as session:
-        contracts = [get_contract(session, r.code) for r in list_contracts(session)]
-    return ZlDeskApp(engine, contracts, clock)
+    engine, path = None, quick.ready(url)
+    if path is None:  # new, old or not SQLite: the full way creates, upgrades, seeds or refuses it
+        from .store import open_store
+
+        engine = open_store(url)
+        path = quick.ready(url)
+    app = ZlDeskApp(url, [], clock, quick_path=path)
+    app._engine = engine
+    with app.reading() as conn:
+        app.contracts = list(read_contracts(conn).values())
+    app.contracts.sort(key=lambda c: c.code)
+    return app
 
 
 class ZlDeskApp(App):
@@ -44,14 +54,48 @@ class ZlDeskApp(App):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {_palette}
 
-    def __init__(self, engine, contracts: list[Contract], clock=None) -> None:
+    def __init__(self, url: str, contracts: list[Contract], clock=None, quick_path=None) -> None:
         super().__init__()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self.engine = engine
+        self.url = url
+        self.quick_path = quick_path  # a SQLite file read without SQLAlchemy (store/quick.py), or None
+        self._quick_conn = None
+        self._engine = None
+        self._engine_lock = threading.Lock()
         self.contracts = contracts
         self.contract_index = 0
         self.watch = None
         self.who = who()  # the OS user: what the history records for changes made here
+
+    @property
+    def engine(self):
+        """The SQLAlchemy engine, for writes and detail reads; opened on first use, since importing
+        SQLAlchemy would double the time to the first board (it is warmed up after that, in a thread)."""
+        with self._engine_lock:
+            if self._engine is None:
+                from .store import make_engine
+
+                self._engine = make_engine(self.url)
+            return self._engine
+
+    @contextmanager
+    def reading(self):
+        """A driver connection in a short read transaction, for store/rows.py: plain sqlite3 when the
+        store is a SQLite file, else the engine's connection."""
+        if self.quick_path is not None:
+            from .store import quick
+
+            with self._engine_lock:
+                if self._quick_conn is None:
+                    self._quick_conn = quick.connect(self.quick_path)
+            with quick.reading(self._quick_conn) as conn:
+                yield conn
+            return
+        from .store import reading
+        from .store.db import driver_connection
+
+        with reading(self.engine) as session:
+            yield driver_connection(session)
 
     @property
     def contract(self) -> Contract | None:
@@ -68,7 +112,7 @@ class ZlDeskApp(App):
         self.install_screen(ContractScreen(), "contract")
         self._update_subtitle()
         self.push_screen("board")
-        self.watch = ChangeWatch(self.engine)
+        self.watch = ChangeWatch(self.engine if self.quick_path is None else None, self.quick_path)
         self.watch.changed()  # the load below is the first
         self.load_board()
         self.call_after_refresh(lambda: self.get_screen("board").update_now(*self.status()))
@@ -77,6 +121,14 @@ class ZlDeskApp(App):
     def on_unmount(self) -> None:
         if self.watch is not None:
             self.watch.close()
+        if self._quick_conn is not None:
+            self._quick_conn.close()
+
+    @work(thread=True, exclusive=True, group="engine")
+    def warm_engine(self) -> None:
+        """Import SQLAlchemy and open the engine once the board is up, so the first key that writes
+        does not wait for it."""
+        self.engine
 
     def tick(self) -> None:
         """Once a second: countdowns move; another process's change is picked up within the second."""
@@ -107,21 +159,30 @@ class ZlDeskApp(App):
     @work(thread=True, exclusive=True, group="board")
     def load_board(self) -> None:
         """Read the open tickets off the UI thread; the screen gets plain rows."""
-        from .store import reading
-        from .store.tickets import contract_names, list_tickets, policy_for
+        from sqlite3 import Error as SqliteError
 
-        from .errors import ZlDeskError
+        from .errors import StoreError, ZlDeskError
+        from .store.rows import board_rows, contract_heads, policies
 
         try:
-            with reading(self.engine) as session:
-                rows = list_tickets(session)
-                names = contract_names(session)
-                policies = {cid: policy_for(session, code) for cid, (code, _) in names.items()}
+            try:
+                with self.reading() as conn:
+                    heads = contract_heads(conn)
+                    rows = board_rows(conn)
+                    rules = policies(conn, heads)
+            except SqliteError as e:
+                raise StoreError("数据库错误", str(e).splitlines()[0]) from None
         except ZlDeskError as e:
             self.call_from_thread(self.notify, f"{e.title}：{e.message}", title="读取工单失败", severity="error",
                                   markup=False)
             return
-        self.call_from_thread(self.get_screen("board").show_rows, rows, policies, names)
+        names = {cid: (code, customer) for cid, code, customer, _ in heads}
+        self.call_from_thread(self._show_board, rows, rules, names)
+
+    def _show_board(self, rows, rules, names) -> None:
+        self.get_screen("board").show_rows(rows, rules, names)
+        if self._engine is None:
+            self.call_after_refresh(self.warm_engine)
 
     def action_new_ticket(self) -> None:
         from .screens.new_ticket import NewTicketScreen

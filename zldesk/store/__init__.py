@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+from typing import TYPE_CHECKING
 
-from .db import make_engine, reading, resolve_url, writing
-from .schema import LATEST, read_version, upgrade
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-__all__ = ["open_store", "make_engine", "reading", "writing", "resolve_url"]
+__all__ = ["make_engine", "open_store", "reading", "resolve_url", "writing"]
 
-_SEEDED = text("SELECT 1 FROM meta WHERE key = 'seeded'")
+
+def __getattr__(name: str):
+    # Lazy, so that `zldesk.store.quick` and `zldesk.store.rows` can be imported without SQLAlchemy.
+    if name in ("make_engine", "reading", "resolve_url", "writing"):
+        from . import db
+
+        return getattr(db, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_store(url: str, seed: bool = True) -> Engine:
     """Open (creating or upgrading) the store at `url`. A fresh store gets the bundled contracts."""
+    from sqlalchemy import text
+
+    from .db import make_engine, reading, writing
+    from .schema import LATEST, read_version, upgrade
+
+    _SEEDED = text("SELECT 1 FROM meta WHERE key = 'seeded'")
     engine = make_engine(url)
     with reading(engine) as session:  # one short read decides whether anything needs writing
         conn = session.connection()

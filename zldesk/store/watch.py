@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+import sqlite3
+from pathlib import Path
 
 
 class ChangeWatch:
@@ -11,10 +12,14 @@ class ChangeWatch:
     SQLite: `PRAGMA data_version` on a connection kept for it alone; the pragma opens no read
     transaction, so a console left open all night pins no WAL. Elsewhere: the newest ticket update."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine=None, path: Path | None = None) -> None:
+        """Watch the SQLite file at `path` through sqlite3 alone, or else the store behind `engine`."""
         self.engine = engine
         self._last: object = None
-        self._raw = engine.raw_connection() if engine.dialect.name == "sqlite" else None
+        if path is not None:
+            self._raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        else:
+            self._raw = engine.raw_connection() if engine.dialect.name == "sqlite" else None
 
     def token(self) -> object:
         if self._raw is not None:
@@ -24,6 +29,8 @@ class ChangeWatch:
                 return cursor.fetchone()[0]
             finally:
                 cursor.close()
+        from sqlalchemy import text
+
         with self.engine.connect() as conn:
             return tuple(conn.execute(text("SELECT count(*), max(updated_at) FROM ticket")).one())
 

@@ -1,0 +1,61 @@
+"""Reading a SQLite store with the sqlite3 module alone, for the console's first paint.
+
+Importing SQLAlchemy and SQLModel costs ~0.3 s, more than the whole first read of the board, so the
+console reads through here and opens the engine (for writes, the ticket screen, searches) after its
+first rows are on screen. Only a store that is already at the latest schema and seeded qualifies;
+anything else (a new, old, foreign or unreadable store) goes the full `open_store` way, which creates,
+upgrades or refuses it with the proper message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BUSY_TIMEOUT_S = 15
+LATEST = 3  # store/schema.py's LATEST; a test keeps the two equal
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a plain `sqlite:///PATH` URL; None for anything else (other databases, URL options)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url or url == prefix or url.endswith(":memory:"):
+        return None
+    return Path(url[len(prefix):])
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A read-only connection; transactions are begun explicitly (see `reading`)."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def ready(url: str) -> Path | None:
+    """The store's file if it exists at the latest schema and has its bundled contracts; else None."""
+    path = sqlite_path(url)
+    if path is None or not path.is_file():
+        return None
+    try:
+        conn = connect(path)
+        try:
+            with reading(conn):
+                rows = dict(conn.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('schema_version', 'seeded')").fetchall())
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None  # no meta table, not a database, locked...: the full path says what is wrong
+    return path if rows.get("schema_version") == str(LATEST) and "seeded" in rows else None
+
+
+@contextmanager
+def reading(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One short read transaction, so the board, the names and the contracts agree with each other."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
