@@ -401,3 +401,18 @@ def test_demo_roster_moves_to_the_week_of_today():
                                                                                                date(2027, 3, 22)}
     assert check(moved) == []
     assert not gaps(compute(moved, CONTRACT, CAL, at("2027-03-01 00:00"), at("2027-04-01 00:00")), CAL)
+
+
+def test_a_holiday_rotation_in_a_year_without_holidays_ends(tmp_path):
+    """An override file can declare a year with no days off at all: the holiday layer then has no
+    shifts, and the walk for its next block stops at the end of the query instead of looping."""
+    (tmp_path / "2026.toml").write_text("", encoding="utf-8")
+    bare = ChinaCalendar(overrides=tmp_path)
+    segs = compute(roster(HOLIDAY), CONTRACT, bare, at("2026-10-01 00:00"), at("2026-10-08 00:00"))
+    assert {s.engineer for s in segs} == {None}
+
+
+def test_now_with_lines_reports_a_line_with_no_segments():
+    report = now([], at("2026-10-01 12:00"), LINES)
+    assert [(n.line, n.label, n.open, n.next_engineer) for n in report] == [
+        ("hotline", "热线值班", False, None), ("backup", "备勤专线", False, None), ("onsite", "现场值班", False, None)]

@@ -263,7 +263,7 @@ def _rotation_claims(rotation: Rotation, layer: int, opening: _Opening, calendar
     stop = min(end, finish) if finish else end
     out: list[_Claim] = []
     count, people = 0, rotation.engineers
-    for first, last in unit_cuts(rotation.unit, calendar, rotation.start - LOOKBACK):
+    for first, last in unit_cuts(rotation.unit, calendar, rotation.start - LOOKBACK, stop.date()):
         a, b = max(at(first, handoff, zone), begin), at(last, handoff, zone)
         if finish:
             b = min(b, finish)

@@ -22,42 +22,44 @@ def at(d: date, minutes: int, zone: tzinfo) -> datetime:
     return (datetime.combine(d, time()) + timedelta(minutes=minutes)).replace(tzinfo=zone)
 
 
-def unit_cuts(unit: str, calendar: ChinaCalendar, first: date) -> Iterator[tuple[date, date]]:
-    """The shifts of `unit` whose begin day is on or after `first`, in order, without end (callers stop)."""
+def unit_cuts(unit: str, calendar: ChinaCalendar, first: date, last: date) -> Iterator[tuple[date, date]]:
+    """The shifts of `unit` whose begin day is in [first, last], in order."""
     if unit in ("day", "night"):
         d = first
-        while True:
+        while d <= last:
             yield d, d + ONE_DAY
             d += ONE_DAY
     elif unit == "week":
         d = first + timedelta(days=-first.weekday() % 7)  # the first Monday on or after `first`
-        while True:
+        while d <= last:
             yield d, d + timedelta(days=7)
             d += timedelta(days=7)
     elif unit == "workday":
         d = first
         while not calendar.is_workday(d):
             d += ONE_DAY
-        while True:
+        while d <= last:
             nxt = d + ONE_DAY
             while not calendar.is_workday(nxt):
                 nxt += ONE_DAY
             yield d, nxt
             d = nxt
     elif unit == "holiday":
-        for block in holiday_blocks(calendar, first):
+        for block in holiday_blocks(calendar, first, last):
             yield block[0], block[-1] + ONE_DAY
     else:
         raise ValueError(f"unknown unit {unit!r}")
 
 
-def holiday_blocks(calendar: ChinaCalendar, first: date) -> Iterator[list[date]]:
-    """Maximal runs of consecutive days off that hold at least one statutory holiday, starting on or
-    after `first` (a run already under way at `first` is cut there). Plain weekends are not blocks."""
+def holiday_blocks(calendar: ChinaCalendar, first: date, last: date) -> Iterator[list[date]]:
+    """Maximal runs of consecutive days off that hold at least one statutory holiday, starting in
+    [first, last] (a run already under way at `first` is cut there). Plain weekends are not blocks."""
     d = first
-    while True:
-        while calendar.is_workday(d):
+    while d <= last:
+        while d <= last and calendar.is_workday(d):
             d += ONE_DAY
+        if d > last:
+            return
         run = []
         while not calendar.is_workday(d):
             run.append(d)
@@ -100,9 +102,7 @@ def holiday_block(calendar: ChinaCalendar, name: str, year: int) -> tuple[list[d
     named day itself (元旦 2023 is 2022-12-31..2023-01-02)."""
     days: list[date] = []
     names: set[str] = set()
-    for run in holiday_blocks(calendar, date(year, 1, 1) - LOOKBACK):
-        if run[0].year > year:
-            break
+    for run in holiday_blocks(calendar, date(year, 1, 1) - LOOKBACK, date(year, 12, 31)):
         core = _core([calendar.day(d) for d in run])
         if any(d.date.year == year and _matches(name, d.name) for d in core):
             days += run
