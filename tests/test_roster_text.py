@@ -205,7 +205,7 @@ def test_csv_bad_rows_name_the_line_and_the_field():
 
 
 def test_csv_header_problems():
-    assert csv_problems("2026-10-08,张三\n") [0].startswith("排班.csv:1: 2026-10-08: 未知的列")
+    assert csv_problems("2026-10-08,张三\n")[0].startswith("排班.csv:1: 2026-10-08: 未知的列")
     found = csv_problems("值班线,工程师,开始,备注\n")
     assert "排班.csv:1: 备注: 未知的列" in found[0] and "排班.csv:1: end: 缺少必填列" in found
     assert csv_problems("")[0] == "排班.csv:1: 缺少表头（line,engineer,phone,start,end 或 值班线,工程师,电话,开始,结束）"
