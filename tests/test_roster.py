@@ -416,3 +416,10 @@ def test_now_with_lines_reports_a_line_with_no_segments():
     report = now([], at("2026-10-01 12:00"), LINES)
     assert [(n.line, n.label, n.open, n.next_engineer) for n in report] == [
         ("hotline", "热线值班", False, None), ("backup", "备勤专线", False, None), ("onsite", "现场值班", False, None)]
+
+
+def test_rotation_takes_its_fields_in_the_documented_order():
+    assert Rotation("backup", ["甲"], "night", "18:00", date(2026, 1, 5)) == Rotation(
+        line="backup", engineers=("甲",), unit="night", handoff="18:00", start=date(2026, 1, 5))
+    with pytest.raises(TypeError):
+        Rotation("backup", ("甲",), "night")

@@ -73,7 +73,7 @@ class Line:
     phones: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, init=False)
 class Rotation:
     """Engineers take turns, one per occurrence of `unit`, handing over at `handoff` local time.
 
@@ -82,10 +82,19 @@ class Rotation:
     line: str
     engineers: tuple[str, ...]
     unit: str
-    handoff: str = "08:30"
+    handoff: str
     start: date
-    end: date | None = None
-    name: str = ""
+    end: date | None
+    name: str
+
+    # Written out because a defaulted `handoff` comes before the required `start` in this order.
+    def __init__(self, line: str, engineers: tuple[str, ...], unit: str, handoff: str = "08:30",
+                 start: date | None = None, end: date | None = None, name: str = "") -> None:
+        if start is None:
+            raise TypeError("Rotation() needs a start date")
+        for key, value in (("line", line), ("engineers", tuple(engineers)), ("unit", unit), ("handoff", handoff),
+                           ("start", start), ("end", end), ("name", name)):
+            object.__setattr__(self, key, value)
 
     @property
     def label(self) -> str:
