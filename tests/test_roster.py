@@ -423,3 +423,10 @@ def test_rotation_takes_its_fields_in_the_documented_order():
         line="backup", engineers=("甲",), unit="night", handoff="18:00", start=date(2026, 1, 5))
     with pytest.raises(TypeError):
         Rotation("backup", ("甲",), "night")
+
+
+def test_demo_roster_on_a_contract_without_a_backup_line():
+    no_backup = replace(CONTRACT, contacts=tuple(c for c in CONTRACT.contacts if c.kind != "backup"))
+    demo = demo_roster(no_backup, date(2026, 9, 30))
+    assert [line.name for line in demo.lines] == ["hotline", "onsite"]
+    assert {r.line for r in demo.rotations} == {"hotline", "onsite"} and check(demo) == []
