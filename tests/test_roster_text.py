@@ -14,7 +14,12 @@ from zldesk.contract_io import read_contract_file
 from zldesk.errors import InvalidInput, NotFound
 from zldesk.roster import Rotation, compute
 from zldesk.roster_demo import demo_path, demo_roster
-from zldesk.roster_io import new_engineers, read_roster_csv, read_roster_toml
+from zldesk.roster_io import (
+    new_engineers,
+    read_roster_csv,
+    read_roster_toml,
+    write_roster_csv,
+)
 from zldesk.roster_text import notice, to_ics
 
 from .conftest import LEISHAN
@@ -231,3 +236,15 @@ def test_a_rotation_for_an_unknown_line_is_refused_by_the_engine_too():
     with pytest.raises(InvalidInput) as e:
         compute(roster, CONTRACT, CAL, at("2026-10-01 00:00"), at("2026-10-02 00:00"))
     assert "rotations[0].line: 未知的值班线「remote」" in e.value.message
+
+
+def test_exported_csv_imports_back_to_the_same_roster():
+    segs = national_day()
+    phones = {e.name: e.phone for e in DEMO.engineers}
+    text = write_roster_csv(segs, phones, SH)
+    assert text.splitlines()[:2] == ["值班线,工程师,电话,开始,结束", "热线值班,刘洋,138-0000-0102,2026-09-30 08:30,2026-09-30 18:00"]
+    shifts = read_roster_csv(text.encode("utf-8-sig"), "导出.csv", CONTRACT)
+    again = compute(replace(DEMO, rotations=(), overrides=(), shifts=tuple(shifts)), CONTRACT, CAL,
+                    at("2026-09-30 00:00"), at("2026-10-09 00:00"))
+    assert [(s.line, s.start, s.end, s.engineer) for s in again if s.engineer] == [
+        (s.line, s.start, s.end, s.engineer) for s in segs if s.engineer]

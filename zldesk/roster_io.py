@@ -10,7 +10,8 @@ import csv
 import io
 import re
 import tomllib
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from .roster import (
     Override,
     Roster,
     Rotation,
+    Segment,
     Shift,
     check,
     duty_lines,
@@ -226,6 +228,19 @@ def _csv_overlaps(rows: list[tuple[int, Shift]], column: str) -> list[Problem]:
             if reach is None or s.end > reach[1].end:
                 reach = (no, s)
     return out
+
+
+def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zone: tzinfo) -> str:
+    """Held segments as CSV that read_roster_csv takes back: Chinese headers and line labels, local
+    times without offset in `zone` (the contract's). Gaps are left out: there is nobody to import."""
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(["值班线", "工程师", "电话", "开始", "结束"])
+    for s in segments:
+        if s.engineer is not None:
+            out.writerow([LINE_LABELS.get(s.line, s.line), s.engineer, phones.get(s.engineer, ""),
+                          f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{s.end.astimezone(zone):%Y-%m-%d %H:%M}"])
+    return buffer.getvalue()
 
 
 def new_engineers(shifts: list[Shift], roster: Roster) -> list[Engineer]:
