@@ -1,0 +1,236 @@
+"""三、售后服务方式及响应时间: the numbered items that give the windows, the severity levels and the lines.
+
+Which item is which comes from its title (热线支持服务, 备勤专线…, 网络远程服务, 软件故障现场处理, …).
+Rules of the template, not of one hospital:
+- a window is each `响应时间：A*B 小时（days hours）`; its days come from the brackets, else from A (7 = every
+  day, 5 = Monday to Friday); without hours, B = 24 means the whole day;
+- the hotline, open Monday to Friday, counts statutory workdays when the backup line takes the holidays;
+- the backup line's window is all the time the hotline is closed (`outside`);
+- a target in 工作日 counts on a `workday` window: statutory workdays at the hotline's hours;
+- a target in hours counts on the window of the item that lists the levels (上门服务);
+- windows the text states come first, in text order; the derived ones (backup, workday) after.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..errors import Problem
+from .contract_text_lines import NUMBER, Leftover, Line, join, number, plain
+
+WINDOWS, SEVERITIES, CONTACTS, OTHER = "服务窗口", "问题分级", "联系方式", "售后服务方式"
+_ROLES = (("complaints", "投诉"), ("hotline", "热线"), ("backup", "备勤"), ("remote", "远程"), ("onsite", "现场"),
+          ("qq", "QQ"), ("forum", "论坛"), ("site", "网站"))
+_ITEM = re.compile(r"^(\d+)\s*[、.．]\s*")
+_TITLE = re.compile(r"^(.{1,20}?(?:服务|处理|热线|专线|平台))(?=[\s：:]|$)")
+_LINK = re.compile(r"^(?:https?|ftp)://\S+$")
+_RESPONSE = re.compile(r"响应时间\s*[：:]?\s*([0-9０-９]+)\s*[*＊×xX]\s*([0-9０-９]+)\s*(?:个)?\s*(?:小时|时|[hH])?"
+                       r"\s*(?:[（(]([^（）()]*)[）)])?")
+_HOURS = re.compile(r"(\d{1,2})\s*[:点]\s*(\d{1,2})?\s*分?\s*(?:~|-+|至|到)\s*(\d{1,2})\s*[:点]\s*(\d{1,2})?")
+_WEEKDAY = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7, "七": 7}
+_DAYS = re.compile(r"(?:星期|周|礼拜)([一二三四五六日天七1-7])\s*(?:至|到|~|-)\s*(?:星期|周|礼拜)?([一二三四五六日天七1-7])")
+_BACKUP_LABEL = re.compile(r"在(.{1,20}?)(?:特|另|专门)?(?:开通|开设|设立)")
+_LEVEL_START = re.compile(r"^(?:[（(]?[a-zA-Z][)）.．、]\s*)?[一二三四五六七八九十\d]+\s*级问题")
+_LEVEL = re.compile(r"^(?:[（(]?[a-zA-Z][)）.．、]\s*)?([一二三四五六七八九十\d]+)\s*级问题\s*[：:]?\s*(.*)$", re.DOTALL)
+_NAME_DASH = re.compile(r"^(.+?)\s*(?:——|—|──|－－|--+)\s*(.+)$", re.DOTALL)
+_TARGET = re.compile(rf"({NUMBER})\s*个?\s*(小时|钟头|工作日|时|天|日)\s*(?:之)?内")
+
+
+@dataclass
+class Item:
+    no: int
+    lines: list[Line]
+    text: str = ""  # its lines put back together, without the number
+    title: str = ""
+    role: str = ""
+    used: bool = False
+
+
+@dataclass
+class Terms:
+    tight: frozenset[str] = frozenset()
+    items: list[Item] = field(default_factory=list)
+    links: list[Line] = field(default_factory=list)
+    windows: list[tuple[dict, int]] = field(default_factory=list)  # (window, line)
+    severities: list[tuple[dict, int]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    leftovers: list[Leftover] = field(default_factory=list)
+
+    def role(self, role: str) -> Item | None:
+        return next((item for item in self.items if item.role == role), None)
+
+
+def split_items(lines: list[Line], tight: frozenset[str]) -> Terms:
+    """The section's numbered items (1、2、…, in order) and the bare links extraction appends at the end."""
+    terms = Terms(tight)
+    for line in lines:
+        m = _ITEM.match(line.text)
+        if _LINK.match(line.text):
+            terms.links.append(line)
+        elif m and int(m.group(1)) == len(terms.items) + 1:
+            terms.items.append(Item(len(terms.items) + 1, [line]))
+        elif terms.items:
+            terms.items[-1].lines.append(line)
+        else:
+            terms.leftovers.append(Leftover(OTHER, line.no, line.text, "不在任何编号条目里"))
+    for item in terms.items:
+        item.text = join([_ITEM.sub("", item.lines[0].text, count=1)] + [x.text for x in item.lines[1:]], tight)
+        m = _TITLE.match(item.text)
+        item.title = m.group(1) if m else item.text.split(" ")[0][:20]
+        item.role = next((role for role, word in _ROLES if word in item.title), "")
+    return terms
+
+
+def parties(terms: Terms) -> dict[str, str]:
+    """Customer, product and vendor, from the hotline item's wording (or any item's)."""
+    text = "\n".join(item.text for item in terms.items)
+    found = {}
+    m = re.search(r"如果\s*(.{2,40}?)的\s*([A-Za-z][A-Za-z0-9]*)\s*系统", text)
+    if m:
+        found["customer"], found["product"] = m.group(1).strip(), m.group(2)
+    else:
+        m = re.search(r"考虑到\s*(.{2,40}?)业务的特殊性", text)
+        if m:
+            found["customer"] = m.group(1).strip()
+    m = re.search(r"拨打\s*(.{2,40}?(?:公司|中心))", text)
+    if m:
+        found["vendor"] = m.group(1).strip()
+    return found
+
+
+def read_windows(terms: Terms) -> None:
+    for item in terms.items:
+        intro = _intro(item)
+        for k, m in enumerate(_RESPONSE.finditer(join([x.text for x in intro], terms.tight))):
+            name = item.role if item.role in ("hotline", "remote", "onsite", "backup") else f"window{item.no}"
+            window = _window(terms, item, m, name if k == 0 else f"{name}{k + 1}")
+            if window:
+                terms.windows.append((window, item.lines[0].no))
+                item.used = True
+    hotline = _named(terms, "hotline")
+    backup = terms.role("backup")
+    if hotline and backup and hotline["days"] == "weekdays" and "节假日" in backup.text:
+        hotline["days"] = "workdays"
+    if hotline and backup and not _named(terms, "backup"):
+        m = _BACKUP_LABEL.search(backup.text)
+        terms.windows.append(({"name": "backup", "label": m.group(1) if m else backup.title, "days": "all",
+                               "start": "00:00", "end": "24:00", "outside": "hotline"}, backup.lines[0].no))
+        backup.used = True
+
+
+def _window(terms: Terms, item: Item, m: re.Match, name: str) -> dict | None:
+    a, b, brackets = int(plain(m.group(1))), int(plain(m.group(2))), plain(m.group(3) or "")
+    line = item.lines[0].no
+    days = _days(brackets, a)
+    if days is None:
+        terms.leftovers.append(Leftover(WINDOWS, line, m.group(), "无法表示的日期（只能是每天、星期一至星期五或法定工作日）"))
+        return None
+    hours = _HOURS.search(brackets)
+    if hours:
+        start = f"{int(hours.group(1)):02d}:{int(hours.group(2) or 0):02d}"
+        end = f"{int(hours.group(3)):02d}:{int(hours.group(4) or 0):02d}"
+    elif b == 24:
+        start, end = "00:00", "24:00"
+    else:
+        terms.leftovers.append(Leftover(WINDOWS, line, m.group(), "没有写明几点到几点"))
+        return None
+    return {"name": name, "label": f"{a}*{b}", "days": days, "start": start, "end": end}
+
+
+def _days(brackets: str, per_week: int) -> str | None:
+    m = _DAYS.search(brackets)
+    if m:  # Monday to Friday or to Sunday; anything else (星期一至星期六) has no `days` value
+        first, last = (_WEEKDAY.get(d) or int(d) for d in m.groups())
+        return {(1, 5): "weekdays", (1, 7): "all"}.get((first, last))
+    if "工作日" in brackets:
+        return "workdays"
+    if any(word in brackets for word in ("每天", "全天", "全年", "节假日")):
+        return "all"
+    return {7: "all", 5: "weekdays"}.get(per_week)
+
+
+def _named(terms: Terms, name: str) -> dict | None:
+    return next((w for w, _ in terms.windows if w["name"] == name), None)
+
+
+def _intro(item: Item) -> list[Line]:
+    """The item's lines before its first severity level."""
+    for k, line in enumerate(item.lines):
+        if _LEVEL_START.match(line.text):
+            return item.lines[:k]
+    return item.lines
+
+
+def read_severities(terms: Terms, vendor: str) -> None:
+    for item in terms.items:
+        starts = [k for k, line in enumerate(item.lines) if _LEVEL_START.match(line.text)]
+        own = next((w["name"] for w, _ in terms.windows if w["name"] == item.role), None)
+        for k, start in enumerate(starts):
+            lines = item.lines[start:starts[k + 1] if k + 1 < len(starts) else len(item.lines)]
+            severity = _severity(terms, lines, own, vendor)
+            if severity:
+                terms.severities.append((severity, lines[0].no))
+                item.used = True
+    if any(s["target"]["unit"] == "working_days" for s, _ in terms.severities):
+        hotline = _named(terms, "hotline") or next((w for w, _ in terms.windows if w["days"] != "all"), None)
+        if hotline is None:
+            terms.problems.append(Problem(SEVERITIES, "时限按工作日计，但没有找到热线服务时间来定工作日的几点到几点"))
+        else:
+            terms.windows.append(({"name": "workday", "label": "工作日", "days": "workdays",
+                                   "start": hotline["start"], "end": hotline["end"]}, terms.severities[0][1]))
+
+
+def _severity(terms: Terms, lines: list[Line], own: str | None, vendor: str) -> dict | None:
+    text = join([x.text for x in lines], terms.tight)
+    where = lines[0].no
+    m = _LEVEL.match(text)
+    level = number(m.group(1)) if m else None
+    if not m or not isinstance(level, int):
+        terms.leftovers.append(Leftover(SEVERITIES, where, text, "看不出是第几级"))
+        return None
+    split = _NAME_DASH.match(m.group(2))
+    if split is None:
+        terms.leftovers.append(Leftover(SEVERITIES, where, text, "名称和说明之间没有破折号（——）"))
+        return None
+    name, description = split.group(1).strip(), split.group(2).strip()
+    label = f"{m.group(1)}级问题"
+    targets = list(_TARGET.finditer(description))
+    if not targets:
+        terms.problems.append(Problem(SEVERITIES, f"{label}（{name}）没有时限：应写作“最迟 N 小时内到达”或"
+                                                  f"“最迟 N 个工作日内到达”", where))
+        return None
+    chosen = next((t for t in targets if "到达" in description[t.end():t.end() + 4]), targets[0])
+    amount, unit = number(chosen.group(1)), chosen.group(2)
+    if unit in ("天", "日"):
+        terms.problems.append(Problem(SEVERITIES, f"{label}（{name}）的时限“{chosen.group()}”按天计："
+                                                  f"合同结构只有小时和工作日", where))
+        return None
+    unit = "working_days" if unit == "工作日" else "hours"
+    window = "workday" if unit == "working_days" else own
+    if window is None:
+        terms.problems.append(Problem(SEVERITIES, f"{label}（{name}）按小时计，但所在条目没有写响应时间（几点到几点）",
+                                      where))
+        return None
+    severity = {"level": level, "name": name, "description": description,
+                "target": {"amount": amount, "unit": unit, "window": window}, "negotiable": "协商" in description}
+    examples = _examples(description, vendor)
+    if examples:
+        severity["examples"] = examples
+    return severity
+
+
+def _examples(description: str, vendor: str) -> list[str]:
+    """`如：A、B，C等，<vendor>…`: the clauses before the one about the vendor's engineer, or one clause's parts."""
+    m = re.search(r"如[：:]\s*(.+)$", description, re.DOTALL)
+    if not m:
+        return []
+    clauses = []
+    for clause in re.split(r"[，,]", m.group(1)):
+        if (vendor and vendor in clause) or any(w in clause for w in ("最迟", "工程师", "。")):
+            break
+        clauses.append(clause.strip())
+    if clauses:
+        clauses[-1] = clauses[-1].removesuffix("等")
+    parts = clauses if len(clauses) > 1 else re.split(r"、", clauses[0]) if clauses else []
+    return [p.strip() for p in parts if p.strip()]
