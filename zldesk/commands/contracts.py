@@ -10,7 +10,7 @@ import typer
 from . import output
 from .state import State
 
-import_app = typer.Typer(help="导入合同（TOML/JSON）或模块表（CSV）。", no_args_is_help=True)
+import_app = typer.Typer(help="导入合同（TOML/JSON，或签署文本 .txt/.pdf）或模块表（CSV）。", no_args_is_help=True)
 export_app = typer.Typer(help="导出合同或模块表。", no_args_is_help=True)
 
 DryRun = Annotated[bool, typer.Option("--dry-run", help="只校验并列出将要发生的变化，不写入。")]
@@ -36,9 +36,14 @@ def _warnings(problems, source: str) -> None:
 @import_app.command("contract")
 def import_contract(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="合同文件：.toml 或 .json。")],
+    file: Annotated[Path, typer.Argument(help="合同文件：.toml、.json，或签署文本 .txt（PDF 提取稿）/.pdf。")],
     dry_run: DryRun = False,
-    format: Annotated[Optional[str], typer.Option("--format", help="toml | json（默认按扩展名）。")] = None,
+    format: Annotated[Optional[str], typer.Option(
+        "--format", help="toml | json | text | pdf（默认按扩展名）。")] = None,
+    code: Annotated[Optional[str], typer.Option(
+        "--code", help="合同代号（仅 .txt/.pdf；默认由文件名得出）。")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="模块表、服务窗口或问题分级里有读不懂的文字时照样导入（仅 .txt/.pdf）。")] = False,
 ) -> None:
     """导入（或替换同代号的）合同，一个事务完成。"""
     from ..contract_diff import diff_contracts
@@ -47,7 +52,15 @@ def import_contract(
     from ..store.contracts import find_contract, save_contract
 
     raw = read_bytes(file)
-    contract = read_contract_file(file, format, raw)
+    text_format = _text_format(file, format)
+    if text_format:
+        contract = _read_contract_text(file, raw, text_format, code, dry_run, force)
+    elif code is not None or force:
+        from ..errors import ZlDeskError
+
+        raise ZlDeskError("--code 和 --force 只用于合同正文（.txt/.pdf）", "TOML/JSON 合同的代号写在文件里")
+    else:
+        contract = read_contract_file(file, format, raw)
     _warnings(contract.warnings, str(file))
     state: State = ctx.obj
     if dry_run:
@@ -64,6 +77,30 @@ def import_contract(
     with writing(state.engine()) as session:
         changes = save_contract(session, contract, source=str(file), who=output.who(), raw=raw)
     _report(changes, contract.code, dry_run=False)
+
+
+def _text_format(file: Path, format: str | None) -> str | None:
+    """"text" or "pdf" for a signed contract's text (by --format, else by extension); None for TOML/JSON."""
+    if format:
+        return {"text": "text", "txt": "text", "pdf": "pdf"}.get(format.lower())
+    return {".txt": "text", ".pdf": "pdf"}.get(file.suffix.lower())
+
+
+def _read_contract_text(file: Path, raw: bytes, fmt: str, code: str | None, dry_run: bool, force: bool):
+    """The contract in a signed text: `--dry-run` first shows what was found, section by section."""
+    from ..importers.contract_text import code_from_name, read_contract_text
+    from ..importers.contract_text_report import sections
+
+    result = read_contract_text(raw, str(file), fmt, code if code is not None else code_from_name(file.stem))
+    if dry_run:
+        for heading, lines in sections(result):
+            output.say((heading, "bold"))
+            for line in lines:
+                output.say("  ", line)
+    contract = result.accept(force)
+    for x in [] if dry_run else result.leftovers:  # the dry run's report already lists them
+        output.warn(f"{file}:{x.line}: {x.part}: 未归入任何字段（{x.why}）：{x.text[:60]}")
+    return contract
 
 
 @import_app.command("modules")
