@@ -212,3 +212,13 @@ def test_policies_share_one_calendar():
     """The statutory calendar is read once per process, whichever contract or screen builds a policy."""
     contract = read_contract_file(LEISHAN)
     assert Policy(contract).calendar is Policy(contract).calendar is ChinaCalendar.shared()
+
+
+def test_a_weekend_after_a_holiday_keeps_that_holidays_name():
+    """2026: 中秋节 is Friday 09-25; its weekend is 中秋's, not the 国庆节 that starts four days later."""
+    from zldesk.calendar import ChinaCalendar
+
+    calendar = ChinaCalendar()
+    assert [calendar.day(date(2026, 9, d)).name for d in (25, 26, 27)] == ["中秋节", "中秋节（周末）", "中秋节（周末）"]
+    assert calendar.day(date(2026, 10, 4)).name == "国庆节（周末）"
+    assert calendar.day(date(2026, 10, 6)).name == "国庆节调休休息"

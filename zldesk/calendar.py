@@ -176,7 +176,11 @@ def _name_weekends_inside_holidays(days: dict[date, Day], source: str) -> None:
     """A Saturday or Sunday that runs into a holiday is part of it: official notices count it so
     (国庆 10-01..10-07 takes in Sunday 10-04; 清明 04-04..04-06 starts on a Saturday)."""
     for d in sorted(day.date for day in days.values() if day.kind == HOLIDAY):
-        name = _block_name(days, d) or _base_name(days[d].name)
+        own = days[d].name
+        # A day with its own holiday name gives it to its weekend (中秋节 2026-09-25 to 09-26/27, not the
+        # 国庆节 a few days on); a substituted day off takes the name of its block.
+        proper = "调休" not in own and "休息日" not in own
+        name = _base_name(own) if proper else (_block_name(days, d) or _base_name(own))
         for step in (timedelta(days=1), timedelta(days=-1)):
             other = d + step
             while other.weekday() >= 5 and other not in days and other.year == d.year:
