@@ -8,10 +8,11 @@ No SQLAlchemy here.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any, NamedTuple
 
 from ..contract import Contact, Contract, Module, Period, Service, Severity, Target, Window
+from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
 from ..sla import Policy
 
 # A paused ticket's clock is frozen: its board_due is FROZEN + the business seconds it had left, so it
@@ -118,6 +119,37 @@ def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
             contacts=tuple(Contact(*c) for c in contacts.get(cid, ())),
         )
     return out
+
+
+def _utc(value: Any) -> datetime:
+    # SQLite keeps UTC without an offset (see types.UtcDateTime); PostgreSQL gives it back aware.
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
+
+
+def read_roster(conn, contract: Contract, contract_id: int) -> Roster:
+    """The contract's roster: its duty lines, every engineer, its rotations, fixed shifts and overrides
+    (times in the contract's zone)."""
+    ph, zone = placeholder(conn), contract.zone
+    engineers = tuple(Engineer(name, phone, tuple(_json(skills)), bool(active)) for name, phone, skills, active
+                      in _all(conn, "SELECT name, phone, skills, active FROM engineer ORDER BY id"))
+    rotations = tuple(
+        Rotation(line, tuple(_json(names)), unit, handoff, _date(start), _date(end), name)
+        for name, line, unit, handoff, start, end, names in _all(
+            conn, f'SELECT name, line, unit, handoff, start, "end", engineers FROM roster_rotation '
+                  f"WHERE contract_id = {ph} ORDER BY position", (contract_id,)))
+    shifts = tuple(
+        Shift(line, engineer, _utc(start).astimezone(zone), _utc(end).astimezone(zone), source)
+        for line, engineer, start, end, source in _all(
+            conn, f'SELECT line, engineer, start, "end", source FROM roster_shift WHERE contract_id = {ph} '
+                  "ORDER BY start, id", (contract_id,)))
+    overrides = tuple(
+        Override(oid, line, engineer, _utc(start).astimezone(zone), _utc(end).astimezone(zone), reason, covers)
+        for oid, line, engineer, start, end, reason, covers in _all(
+            conn, f'SELECT id, line, engineer, start, "end", reason, covers FROM roster_override '
+                  f"WHERE contract_id = {ph} ORDER BY id", (contract_id,)))
+    return Roster(duty_lines(contract), engineers, rotations, shifts, overrides)
 
 
 def board_rows(conn, *, open_only: bool = True, contract_id: int | None = None) -> list[ListRow]:
