@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from . import __version__
 from .commands import contracts as contract_commands
+from .commands.roster import roster_app
 from .commands.sla import sla_app
 from .commands.tickets import ticket_app
 from .commands.state import State
@@ -41,6 +42,7 @@ app.command("contracts")(contract_commands.contracts)
 app.command("covered")(contract_commands.covered)
 app.add_typer(sla_app, name="sla")
 app.add_typer(ticket_app, name="ticket")
+app.add_typer(roster_app, name="roster")
 
 
 def _version(value: bool) -> None:

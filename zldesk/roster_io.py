@@ -30,6 +30,7 @@ from .roster import (
     check,
     duty_lines,
 )
+from .importers.modules_csv import quote, unquote
 from .text import decode_table_text
 
 DEFAULT_ZONE = "Asia/Shanghai"  # the product's; a contract, when given, decides
@@ -193,7 +194,7 @@ def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) 
         if len(row) != len(names):
             problems.append(Problem("", f"有 {len(row)} 列，表头有 {len(names)} 列", no))
             continue
-        cell = {key: row[i].strip() for key, i in columns.items()}
+        cell = {key: unquote(row[i].strip()) for key, i in columns.items()}
         before = len(problems)
         line = known.get(cell["line"])
         if line is None:
@@ -238,7 +239,8 @@ def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zon
     out.writerow(["值班线", "工程师", "电话", "开始", "结束"])
     for s in segments:
         if s.engineer is not None:
-            out.writerow([LINE_LABELS.get(s.line, s.line), s.engineer, phones.get(s.engineer, ""),
+            # A cell starting = + - @ would run as a formula in Excel (a phone written +86...): quoted.
+            out.writerow([LINE_LABELS.get(s.line, s.line), quote(s.engineer), quote(phones.get(s.engineer, "")),
                           f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{s.end.astimezone(zone):%Y-%m-%d %H:%M}"])
     return buffer.getvalue()
 

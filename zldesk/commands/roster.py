@@ -1,0 +1,353 @@
+"""`zldesk roster ...`: import and export the on-duty roster, who is on now, gaps, overrides, the holiday
+notice, duty hours. Every answer comes from one function, `roster.compute`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import output
+from .sla import parse_instant
+
+roster_app = typer.Typer(help="值班表：导入导出、现在谁值班、缺口、调班、节假日值班通报、值班时长。",
+                         no_args_is_help=True)
+
+Contract = Annotated[Optional[str], typer.Option("--contract", help="合同代号；库中只有一个时可省略。")]
+Json = Annotated[bool, typer.Option("--json", help="输出 JSON。")]
+OutFile = Annotated[Optional[Path], typer.Option("-o", "--output", help="写到文件（默认标准输出）。")]
+From = Annotated[Optional[str], typer.Option("--from", help="起始日期或时刻（默认今天 0 点，合同所在时区）。")]
+To = Annotated[Optional[str], typer.Option("--to", help="截止日期（含）或时刻。")]
+
+
+def _load(ctx: typer.Context, code: str | None):
+    from ..store import reading
+    from ..store.contracts import resolve_code
+    from ..store.roster import load_roster
+
+    with reading(ctx.obj.engine()) as session:
+        return load_roster(session, resolve_code(session, code))
+
+
+def _when(text: str | None, zone, what: str, *, end: bool = False) -> datetime | None:
+    """A date means its local midnight (the day after, for an end: `--to` is inclusive); else ISO."""
+    if not text:
+        return None
+    try:
+        d = date.fromisoformat(text.strip())
+    except ValueError:
+        return parse_instant(text, zone, what)
+    return datetime.combine(d + timedelta(days=1 if end else 0), time(), zone)
+
+
+def _today(zone) -> datetime:
+    return datetime.combine(datetime.now(timezone.utc).astimezone(zone).date(), time(), zone)
+
+
+def _segments(contract, roster, start: datetime, end: datetime):
+    from ..calendar import ChinaCalendar
+    from ..errors import ZlDeskError
+    from ..roster import compute
+
+    if end <= start:
+        raise ZlDeskError("时间范围为空", f"--to {end:%Y-%m-%d %H:%M} 不晚于 --from {start:%Y-%m-%d %H:%M}")
+    return compute(roster, contract, ChinaCalendar.shared(), start, end)
+
+
+def _fmt(t: datetime | None, zone) -> str:
+    return "" if t is None else t.astimezone(zone).strftime("%m-%d %H:%M")
+
+
+def _iso(t: datetime | None, zone) -> str | None:
+    return None if t is None else t.astimezone(zone).isoformat()
+
+
+class _DryRun(Exception):
+    def __init__(self, changes: list[str]) -> None:
+        self.changes = changes
+
+
+@roster_app.command("import")
+def import_roster(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="值班表：TOML（工程师、轮值、固定班次、调班）或 CSV（line,engineer,phone,start,end）。")],
+    contract: Contract = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验并列出将要发生的变化，不写入。")] = False,
+    add_engineers: Annotated[bool, typer.Option(
+        "--add-engineers", help="CSV 里库中没有的工程师按文件中的电话加入（默认视为错误）。")] = False,
+) -> None:
+    """导入值班表，一个事务完成：全部写入，或者什么也不写。"""
+    from ..contract_io import read_bytes
+    from ..errors import InvalidInput, Problem
+    from ..roster_io import new_engineers, read_roster_csv, read_roster_toml
+    from ..store import writing
+    from ..store.contracts import resolve_code
+    from ..store.roster import add_shifts, load_roster, replace_roster
+
+    raw = read_bytes(file)
+    suffix = file.suffix.lower()
+    if suffix not in (".toml", ".csv"):
+        raise InvalidInput(str(file), [Problem("", "值班表应为 .toml 或 .csv 文件")])
+    who = output.who()
+    try:
+        with writing(ctx.obj.engine()) as session:
+            code = resolve_code(session, contract)
+            contract_obj, current = load_roster(session, code)
+            if suffix == ".toml":
+                from ..contract_io import decode_utf8
+
+                incoming = read_roster_toml(decode_utf8(raw, str(file)), str(file), contract_obj)
+                changes = replace_roster(session, code, incoming, source=str(file), who=who, raw=raw)
+            else:
+                shifts = read_roster_csv(raw, str(file), contract_obj)
+                unknown = new_engineers(shifts, current)
+                if unknown and not add_engineers:
+                    known = "、".join(x.name for x in current.engineers) or "无"
+                    raise InvalidInput(str(file), [Problem(
+                        "engineer", f"库中没有工程师「{e.name}」（已知：{known}；确是新人请加 --add-engineers）")
+                        for e in unknown])
+                changes = add_shifts(session, code, shifts, source=str(file), who=who, raw=raw,
+                                     engineers=tuple(unknown))
+            if dry_run:
+                raise _DryRun(changes)  # leaves the transaction rolled back: checked, counted, not written
+    except _DryRun as stopped:
+        changes = stopped.changes
+    title = "试运行，未写入。" if dry_run else f"已导入 {code} 的值班表"
+    output.say((title, "bold" if dry_run else "green"), f"：{len(changes)} 处变化" if changes else "：没有变化")
+    for line in changes:
+        output.say("  ", line)
+
+
+@roster_app.command("export")
+def export(
+    ctx: typer.Context,
+    format: Annotated[str, typer.Option("--format", help="csv | ics | json")] = "csv",
+    start: From = None,
+    end: To = None,
+    contract: Contract = None,
+    out: OutFile = None,
+) -> None:
+    """导出排好的班次（默认今天起 30 天）：CSV 可再导入，iCal 每班一个日程。"""
+    from ..errors import ZlDeskError
+
+    contract_obj, roster = _load(ctx, contract)
+    zone = contract_obj.zone
+    first = _when(start, zone, "--from") or _today(zone)
+    last = _when(end, zone, "--to", end=True) or first + timedelta(days=30)
+    segments = _segments(contract_obj, roster, first, last)
+    held = [s for s in segments if s.engineer]
+    phones = {e.name: e.phone for e in roster.engineers}
+    fmt = format.lower()
+    if fmt == "ics":
+        from ..roster_text import to_ics
+
+        content = to_ics(held, roster.engineers, contract_obj).decode("utf-8")
+    elif fmt == "json":
+        import json
+
+        content = json.dumps([{"line": s.line, "engineer": s.engineer, "phone": phones.get(s.engineer or "", ""),
+                               "start": _iso(s.start, zone), "end": _iso(s.end, zone), "source": s.source}
+                              for s in segments], ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "csv":
+        from ..roster_io import write_roster_csv
+
+        content = write_roster_csv(held, phones, zone)
+    else:
+        raise ZlDeskError("未知的格式", f"--format {format!r}；可用 csv、ics、json")
+    output.emit(content, out)
+
+
+@roster_app.command("now")
+def now(
+    ctx: typer.Context,
+    at: Annotated[Optional[str], typer.Option("--at", help="某一时刻（ISO；默认现在）。")] = None,
+    contract: Contract = None,
+    json: Json = False,
+) -> None:
+    """现在（或某一时刻）谁在值哪条线、到几点、下一个是谁。"""
+    from ..roster_views import now as on_duty
+
+    contract_obj, roster = _load(ctx, contract)
+    zone = contract_obj.zone
+    moment = parse_instant(at, zone, "--at") if at else datetime.now(timezone.utc).astimezone(zone)
+    segments = _segments(contract_obj, roster, moment - timedelta(days=1), moment + timedelta(days=15))
+    rows = on_duty(segments, moment, roster.lines)
+    phones = {e.name: e.phone for e in roster.engineers}
+    if json:
+        output.print_json({"at": moment.isoformat(), "lines": [
+            {"line": r.line, "label": r.label, "open": r.open, "engineer": r.engineer,
+             "phone": phones.get(r.engineer or "", ""), "until": _iso(r.until, zone),
+             "next_engineer": r.next_engineer, "next_phone": phones.get(r.next_engineer or "", ""),
+             "next_start": _iso(r.next_start, zone), "source": r.source} for r in rows]})
+        return
+    output.say((f"{moment:%Y-%m-%d %H:%M}（{contract_obj.timezone}）", "bold"))
+    for r in rows:
+        nxt = f"；接班 {r.next_engineer or '（无人）'} {_fmt(r.next_start, zone)}" if r.next_start else ""
+        if not r.open:
+            output.say((f"{r.label}  ", "bold"), ("未开放", "dim"), nxt)
+        elif r.engineer is None:
+            output.say((f"{r.label}  ", "bold"), ("无人值守", "bold red"), f" 至 {_fmt(r.until, zone)}", nxt)
+        else:
+            output.say((f"{r.label}  ", "bold"), r.engineer, f" {phones.get(r.engineer, '')}",
+                       f" 至 {_fmt(r.until, zone)}", nxt)
+
+
+@roster_app.command("gaps")
+def gaps(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", help="从今天起查多少天。")] = 60,
+    start: From = None,
+    contract: Contract = None,
+    json: Json = False,
+) -> None:
+    """承诺有人值守却没人排班的时段，节假日的排在前面；有缺口时退出码为 1，便于脚本报警。"""
+    from ..calendar import ChinaCalendar
+    from ..roster_views import gaps as find_gaps
+
+    contract_obj, roster = _load(ctx, contract)
+    zone = contract_obj.zone
+    first = _when(start, zone, "--from") or _today(zone)
+    holes = find_gaps(_segments(contract_obj, roster, first, first + timedelta(days=days)), ChinaCalendar.shared())
+    calendar = ChinaCalendar.shared()
+    def day_names(g) -> list[str]:
+        d, last, names = g.start.astimezone(zone).date(), (g.end - timedelta(microseconds=1)).astimezone(zone).date(), []
+        while d <= last:
+            names.append(calendar.day(d).name)
+            d += timedelta(days=1)
+        return list(dict.fromkeys(names))
+
+    def headline(names: list[str]) -> str:  # the holiday a gap touches says more than the day it starts on
+        return next((n for n in names if n not in ("工作日", "周末") and "调休" not in n), names[0])
+
+    if json:
+        output.print_json([{"line": g.line, "start": _iso(g.start, zone), "end": _iso(g.end, zone),
+                            "hours": round((g.end - g.start).total_seconds() / 3600, 2),
+                            "day": headline(day_names(g)), "days": day_names(g)} for g in holes])
+    elif not holes:
+        output.say(("没有缺口", "green"), f"：{first:%Y-%m-%d} 起 {days} 天，每条线的承诺时段都有人值守。")
+    else:
+        output.say((f"{len(holes)} 处缺口", "bold red"), f"（{first:%Y-%m-%d} 起 {days} 天）：")
+        labels = {line.name: line.label for line in roster.lines}
+        for g in holes:
+            output.say(f"  {labels.get(g.line, g.line)}  {g.start.astimezone(zone):%Y-%m-%d %H:%M} 至 "
+                       f"{g.end.astimezone(zone):%m-%d %H:%M}  ",
+                       (headline(day_names(g)), "yellow"))
+    if holes:
+        raise typer.Exit(1)
+
+
+@roster_app.command("override")
+def override(
+    ctx: typer.Context,
+    line: Annotated[str, typer.Option("--line", help="值班线：hotline、backup、onsite（或中文名）。")],
+    engineer: Annotated[str, typer.Option("--engineer", help="顶班的工程师。")],
+    start: Annotated[str, typer.Option("--from", help="开始（ISO）。")],
+    end: Annotated[str, typer.Option("--to", help="结束（ISO）。")],
+    reason: Annotated[str, typer.Option("--reason", help="原因（记入历史）。")],
+    covers: Annotated[Optional[str], typer.Option("--covers", help="替谁（可省略）。")] = None,
+    contract: Contract = None,
+    who: Annotated[Optional[str], typer.Option("--as", help="操作人（默认当前系统用户）。")] = None,
+) -> None:
+    """调班或替班：某人在某段时间顶某条线；与别的调班重叠时，后登记的为准。"""
+    from ..errors import ZlDeskError
+    from ..roster import Override
+    from ..store import writing
+    from ..store.contracts import get_contract, resolve_code
+    from ..store.roster import add_override
+
+    if not reason.strip():
+        raise ZlDeskError("--reason 不能为空", "调班要写明原因，记入历史")
+    with writing(ctx.obj.engine()) as session:
+        code = resolve_code(session, contract)
+        contract_obj = get_contract(session, code)
+        zone = contract_obj.zone
+        a, b = parse_instant(start, zone, "--from"), parse_instant(end, zone, "--to")
+        new_id = add_override(session, code, Override(0, line_name(contract_obj, line), engineer.strip(), a, b,
+                                                       reason.strip(), covers), who=output.who(who))
+    output.say(("已登记调班 ", "green"), f"#{new_id}：{engineer} {_fmt(a, zone)} 至 {_fmt(b, zone)}")
+
+
+def line_name(contract, text: str) -> str:
+    from ..roster import duty_lines
+
+    for line in duty_lines(contract):
+        if text.strip() in (line.name, line.label):
+            return line.name
+    return text.strip()  # unknown: the roster check names it with the lines there are
+
+
+@roster_app.command("notice")
+def notice(
+    ctx: typer.Context,
+    holiday: Annotated[str, typer.Option("--holiday", help="节日名：国庆节、春节、中秋节……")],
+    year: Annotated[Optional[int], typer.Option("--year", help="年份（默认今年）。")] = None,
+    contract: Contract = None,
+    out: OutFile = None,
+) -> None:
+    """节假日值班通报：假期各天、每条线的值班人和电话、热线/备勤/投诉电话，可直接贴到 QQ 群或邮件。"""
+    from ..calendar import ChinaCalendar
+    from ..roster_text import notice as make_notice
+    from ..roster_units import holiday_block
+
+    contract_obj, roster = _load(ctx, contract)
+    zone = contract_obj.zone
+    year = year or _today(zone).year
+    calendar = ChinaCalendar.shared()
+    days, _ = holiday_block(calendar, holiday, year)
+    first = datetime.combine(days[0], time(), zone) if days else _today(zone)
+    last = datetime.combine(days[-1] + timedelta(days=1), time(), zone) if days else first + timedelta(days=1)
+    text = make_notice(contract_obj, _segments(contract_obj, roster, first, last), calendar, holiday, year,
+                       roster.engineers)
+    output.emit(text, out)
+
+
+@roster_app.command("hours")
+def hours(
+    ctx: typer.Context,
+    start: From = None,
+    end: To = None,
+    contract: Contract = None,
+    json: Json = False,
+) -> None:
+    """每个工程师的值班时长，按工作日、周末、节假日、调休上班分开（默认本月）。"""
+    from ..calendar import ChinaCalendar
+    from ..roster_views import hours as duty_hours
+
+    contract_obj, roster = _load(ctx, contract)
+    zone = contract_obj.zone
+    today = _today(zone)
+    first = _when(start, zone, "--from") or today.replace(day=1)
+    last = _when(end, zone, "--to", end=True) or (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    table = duty_hours(_segments(contract_obj, roster, first, last), ChinaCalendar.shared())
+    if json:
+        output.print_json({"from": first.isoformat(), "to": last.isoformat(),
+                           "hours": {name: {k: round(v, 2) for k, v in kinds.items()} for name, kinds in table.items()}})
+        return
+    kinds = ("工作日", "周末", "节假日", "调休上班")
+    output.say((f"{first:%Y-%m-%d} 至 {last - timedelta(seconds=1):%Y-%m-%d} 值班时长（小时）", "bold"))
+    output.say(("工程师      " + "".join(f"{k:>8}" for k in (*kinds, "合计")), "bold"))
+    for name, row in sorted(table.items(), key=lambda item: -sum(item[1].values())):
+        cells = [row.get(k, 0.0) for k in kinds]
+        output.say(f"{name:<10}" + "".join(f"{v:>10.1f}" for v in (*cells, sum(cells))))
+
+
+@roster_app.command("log")
+def log(ctx: typer.Context, contract: Contract = None, json: Json = False) -> None:
+    """值班表的变更历史（导入、调班），只增不改。"""
+    from ..store import reading
+    from ..store.contracts import get_contract, resolve_code
+    from ..store.roster import roster_history
+
+    with reading(ctx.obj.engine()) as session:
+        code = resolve_code(session, contract)
+        zone, events = get_contract(session, code).zone, roster_history(session, code)
+    if json:
+        output.print_json([{"at": e.at.isoformat(), "who": e.who, "kind": e.kind, "source": e.source,
+                            "sha256": e.sha256, "summary": e.summary.splitlines()} for e in events])
+        return
+    for e in events:
+        output.say((f"{e.at.astimezone(zone):%Y-%m-%d %H:%M} ", "bold"), f"{e.who} {e.kind} {e.source}")
+        for line in e.summary.splitlines():
+            output.say("  ", line)
