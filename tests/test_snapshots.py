@@ -30,8 +30,8 @@ async def _loaded(pilot) -> None:
 
 
 def test_board_at_night(snap_compare, night_app):
-    """The board at 02:30 on a Wednesday: the status line says 工作日 and that the hotline is closed (call
-    the backup line); the breached level-2 ticket leads with a negative count in red, the level-1 and
+    """The board at 02:30 on a Wednesday: the status line says 工作日, that the hotline is closed (call
+    the backup line) and who holds the backup line now (值班：备勤 and a name from the demo roster); the breached level-2 ticket leads with a negative count in red, the level-1 and
     level-2 tickets follow with under an hour left, level 3 and 4 below, and the clocks stopped by an
     arrival (到场) or a pause (暂停) come last. Chinese columns line up; the title column is cut with ~.
     The footer shows n / m ? q and nothing runs past the palette hint."""
@@ -84,3 +84,18 @@ def test_new_ticket_form(snap_compare, night_app):
         await pilot.pause()
 
     assert snap_compare(night_app, terminal_size=(80, 24), run_before=fill)
+
+
+def test_roster_screen(snap_compare, night_app):
+    """The roster (`o`) at 02:30 on Wednesday 11-25: the hotline and on-site lines closed with who takes
+    over at 08:30 and 09:00, the backup line held until 08:30; below, seven days from today, one row a
+    day with its day type (周末 in yellow) and who holds each line, then the next holiday (元旦, 01-01..)
+    in rows of its own. No gaps in the demo roster, so no red 缺 cells."""
+
+    async def open_roster(pilot):
+        await _loaded(pilot)
+        await pilot.press("o")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(night_app, terminal_size=(80, 24), run_before=open_roster)

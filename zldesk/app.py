@@ -62,7 +62,9 @@ class ZlDeskApp(App):
         self._quick_conn = None
         self._engine = None
         self._engine_lock = threading.Lock()
+        self._read_lock = threading.Lock()
         self.contracts = contracts
+        self.duty: dict = {}  # contract code -> duty.OnDuty, computed with each board load
         self.contract_index = 0
         self.watch = None
         self.who = who()  # the OS user: what the history records for changes made here
@@ -85,11 +87,11 @@ class ZlDeskApp(App):
         if self.quick_path is not None:
             from .store import quick
 
-            with self._engine_lock:
+            with self._read_lock:  # one connection, one transaction at a time (board and roster workers)
                 if self._quick_conn is None:
                     self._quick_conn = quick.connect(self.quick_path)
-            with quick.reading(self._quick_conn) as conn:
-                yield conn
+                with quick.reading(self._quick_conn) as conn:
+                    yield conn
             return
         from .store import reading
         from .store.db import driver_connection
@@ -105,11 +107,13 @@ class ZlDeskApp(App):
         from .screens.board import BoardScreen
         from .screens.contract import ContractScreen
         from .screens.coverage import CoverageScreen
+        from .screens.roster import RosterScreen
         from .store.watch import ChangeWatch
 
         self.install_screen(BoardScreen(), "board")
         self.install_screen(CoverageScreen(), "coverage")
         self.install_screen(ContractScreen(), "contract")
+        self.install_screen(RosterScreen(), "roster")
         self._update_subtitle()
         self.push_screen("board")
         self.watch = ChangeWatch(self.engine if self.quick_path is None else None, self.quick_path)
@@ -153,7 +157,11 @@ class ZlDeskApp(App):
         open_now = policy.hotline_open(now)
         if open_now is not None:
             parts.append("热线开放" if open_now else "热线已下班，接备勤专线")
-        parts.append("值班：（值班表未建）")
+        duty = self.duty.get(contract.code)
+        if duty is not None:
+            parts.append(duty.status(now))
+            if duty.stale(now):  # the computed days run out: a quiet night with no change still moves on
+                self.load_board()
         return local, "  ".join(parts)
 
     @work(thread=True, exclusive=True, group="board")
@@ -162,7 +170,8 @@ class ZlDeskApp(App):
         from sqlite3 import Error as SqliteError
 
         from .errors import StoreError, ZlDeskError
-        from .store.rows import board_rows, contract_heads, policies
+        from .duty import OnDuty
+        from .store.rows import board_rows, contract_heads, policies, read_roster
 
         try:
             try:
@@ -170,16 +179,20 @@ class ZlDeskApp(App):
                     heads = contract_heads(conn)
                     rows = board_rows(conn)
                     rules = policies(conn, heads)
+                    rosters = [(rules[cid].contract, read_roster(conn, rules[cid].contract, cid)) for cid, *_ in heads]
             except SqliteError as e:
                 raise StoreError("数据库错误", str(e).splitlines()[0]) from None
+            now = self.clock()
+            duty = {contract.code: OnDuty.build(roster, contract, now) for contract, roster in rosters}
         except ZlDeskError as e:
             self.call_from_thread(self.notify, f"{e.title}：{e.message}", title="读取工单失败", severity="error",
                                   markup=False)
             return
         names = {cid: (code, customer) for cid, code, customer, _ in heads}
-        self.call_from_thread(self._show_board, rows, rules, names)
+        self.call_from_thread(self._show_board, rows, rules, names, duty)
 
-    def _show_board(self, rows, rules, names) -> None:
+    def _show_board(self, rows, rules, names, duty) -> None:
+        self.duty = duty
         self.get_screen("board").show_rows(rows, rules, names)
         if self._engine is None:
             self.call_after_refresh(self.warm_engine)
@@ -223,12 +236,15 @@ class ZlDeskApp(App):
             self.contract_index = (self.contract_index + 1) % len(self.contracts)
             self._update_subtitle()
             self._status_policy = None
-            for name in ("coverage", "contract"):
-                self.get_screen(name).refresh_contract()
+            for name in ("coverage", "contract", "roster"):
+                screen = self.get_screen(name)
+                if screen.is_mounted:  # one not shown yet reads the contract when it is
+                    screen.refresh_contract()
 
     # Which groups of the action table each screen answers to (the app's own keys work everywhere).
     HELP_GROUPS = {"BoardScreen": ("board.", "list."), "TicketScreen": ("ticket.",),
-                   "CoverageScreen": ("coverage.", "list."), "ContractScreen": ("list.",)}
+                   "CoverageScreen": ("coverage.", "list."), "ContractScreen": ("list.",),
+                   "RosterScreen": ("roster.", "list.")}
 
     def action_help(self) -> None:
         """The keys of the screen in front, then the keys that work everywhere."""
@@ -236,4 +252,6 @@ class ZlDeskApp(App):
 
         groups = self.HELP_GROUPS.get(type(self.screen).__name__, ())
         shown = [a for a in ACTIONS if a.id.startswith(groups)] if groups else []
-        self.push_screen(HelpScreen(shown + [a for a in ACTIONS if a.id.startswith("app.")]))
+        taken = {k for a in shown for k in a.keys.split(",")}  # a screen's own key hides the app's
+        everywhere = [a for a in ACTIONS if a.id.startswith("app.") and not taken & set(a.keys.split(","))]
+        self.push_screen(HelpScreen(shown + everywhere))

@@ -15,14 +15,14 @@ from .tickets import Action
 _TICKETS = [
     (1, "全院HIS无法登录，所有科室停摆", 22, "李主任", "信息科", 25, [("ack", 5, {}, "")]),
     (2, "门诊收费处全部窗口无法结算", 2, "王护士", "门诊收费处", 50, [("ack", 3, {}, ""),
-                                                                      ("assign", 6, {"engineer": "张工"}, "")]),
+                                                                      ("assign", 6, {"engineer": "张伟"}, "")]),
     (2, "住院结算窗口打印发票报错", 6, "刘会计", "住院处", -40, [("ack", 10, {}, "")]),
     (3, "医保日结对账金额不平", 21, "赵科长", "医保办", 600, [("ack", 20, {}, ""),
-                                                               ("assign", 25, {"engineer": "李工"}, "")]),
+                                                               ("assign", 25, {"engineer": "李强"}, "")]),
     (3, "病案首页统计报表数据不对", 8, "周医生", "病案室", 900, [("pause", 30, {}, "等待医院导出原始数据")]),
     (3, "药库月末盘点报表需要调整", 16, "吴药师", "药库", 1500,
      [("ack", 15, {}, ""), ("negotiate", 20, {"days": 5, "agreed_with": "吴药师"}, "医院月底盘点后再处理")]),
-    (4, "新增两台工作站需安装HIS程序", 10, "郑护士长", "内科", 3000, [("assign", 40, {"engineer": "王工"}, "")]),
+    (4, "新增两台工作站需安装HIS程序", 10, "郑护士长", "内科", 3000, [("assign", 40, {"engineer": "王芳"}, "")]),
     (4, "门诊输液系统能否增加提醒", 26, "孙护士", "门诊输液室", 3600, []),
     (3, "检验结果未回传到医生站", 31, "钱技师", "检验科", 200,
      [("ack", 8, {}, ""), ("arrive", 90, {}, "")]),
@@ -71,4 +71,14 @@ def fill_demo(engine, now: datetime | None = None) -> int:
                     payload = {"due": now + timedelta(days=payload.pop("days")), **payload}
                 act(session, tid, Action(kind, at, payload, reason), "演示", now=now)
             count += 1
+        _add_roster(session, code, policy.contract, now)
     return count
+
+
+def _add_roster(session, code: str, contract, now: datetime) -> None:
+    """The demo roster (data/roster/demo.toml), moved to this week, so the header and `o` show it at work."""
+    from .roster_demo import demo_roster
+    from .store.roster import replace_roster
+
+    roster = demo_roster(contract, now.astimezone(contract.zone).date())
+    replace_roster(session, code, roster, source="demo:data/roster/demo.toml", who="演示", now=now)

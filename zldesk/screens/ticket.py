@@ -22,7 +22,7 @@ def _t(value, style: str = "") -> Text:
     return Text(visible("" if value is None else str(value)), style=style)
 
 
-def ticket_renderable(data: dict, events: list, zone) -> Group:
+def ticket_renderable(data: dict, events: list, zone, watch: str = "") -> Group:
     """The ticket as rich renderables; every user text goes in as a plain Text."""
     head = Text()
     head.append(f"#{data['id']} ", style="bold")
@@ -50,6 +50,9 @@ def ticket_renderable(data: dict, events: list, zone) -> Group:
     if data["provisional"]:
         due.append("  临时（节假日安排未公布）", style="yellow")
     explain = Text(visible(data["sentence"]))
+    if watch:  # whose watch the deadline falls in: the person to call if it is about to be missed
+        explain.append("\n到期时值班：", style="bold")
+        explain.append(visible(watch))
     history = Table.grid(padding=(0, 1))
     for e in events:
         when, what = event_line(e, zone)
@@ -100,8 +103,11 @@ class TicketScreen(Screen):
             events = history(session, self.ticket_id)
         self.version, self.state, self.zone = t.version, t.state, policy.out_zone
         now = self.app.clock().astimezone(policy.out_zone)
-        data = ticket_json(policy, t, ticket_deadline(policy, t), self.ticket_id, now, events)
-        self.query_one("#ticket", Static).update(ticket_renderable(data, events, policy.out_zone))
+        deadline = ticket_deadline(policy, t)
+        data = ticket_json(policy, t, deadline, self.ticket_id, now, events)
+        duty = self.app.duty.get(t.contract)
+        watch = duty.watch(deadline.due) if duty and deadline.due and t.state not in ("resolved", "closed") else ""
+        self.query_one("#ticket", Static).update(ticket_renderable(data, events, policy.out_zone, watch))
 
     def action_scroll(self, step: int) -> None:
         body = self.query_one("#ticket-body", VerticalScroll)

@@ -1,0 +1,190 @@
+"""Roster (`o`): who holds each duty line now, the coming week and the coming holiday day by day, gaps
+marked; `e` enters an override (调班)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ..actions import bindings
+from ..calendar import weekday_name
+from ..text import visible
+from .prompt import Field, PromptScreen
+
+DAYS = 7
+HOLIDAY_LOOKAHEAD = 60  # days in which the next statutory holiday is shown too
+OVERRIDE_FORM = [
+    Field("line", "值班线（热线值班 / 备勤专线 / 现场值班，或 hotline / backup / onsite）"),
+    Field("engineer", "顶班的工程师"),
+    Field("start", "开始（如 2026-10-01 18:00）"),
+    Field("end", "结束（如 2026-10-02 08:30）"),
+    Field("covers", "替谁", required=False),
+    Field("reason", "原因"),
+]
+
+
+def day_cells(segments, lines, day: date, zone) -> list[Text]:
+    """One cell per line for `day`: who holds it, in order; a gap as 缺 with its hours, in red."""
+    a = datetime.combine(day, time(), zone)
+    b = a + timedelta(days=1)
+    cells = []
+    for line in lines:
+        cell = Text()
+        last = None
+        for s in segments:
+            if s.line != line.name or s.end <= a or s.start >= b:
+                continue
+            if s.engineer is None:
+                x, y = max(s.start, a).astimezone(zone), min(s.end, b).astimezone(zone)
+                end = "24:00" if y == b else f"{y:%H:%M}"
+                cell.append(f"{' ' if cell else ''}缺{x:%H:%M}-{end}", style="bold red")
+                last = None
+            elif s.engineer != last:
+                cell.append(("、" if cell else "") + visible(s.engineer))
+                last = s.engineer
+        cells.append(cell if cell else Text("—", style="dim"))
+    return cells
+
+
+class RosterScreen(Screen):
+    BINDINGS = bindings("roster.") + bindings("list.")
+    DEFAULT_CSS = """
+    RosterScreen #on-duty { height: auto; padding: 0 1; }
+    RosterScreen #days { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="on-duty")
+        yield DataTable(id="days", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_contract()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_contract()
+
+    def refresh_contract(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="roster")
+    def load(self) -> None:
+        """Compute the week and the next holiday off the UI thread."""
+        from ..calendar import ChinaCalendar
+        from ..errors import ZlDeskError
+        from ..roster import compute
+        from ..roster_units import holiday_blocks
+        from ..store.rows import contract_heads, read_roster
+
+        app = self.app
+        contract = app.contract
+        if contract is None:
+            return
+        zone, now = contract.zone, app.clock()
+        today = now.astimezone(zone).date()
+        calendar = ChinaCalendar.shared()
+        try:
+            with app.reading() as conn:
+                cid = next(h[0] for h in contract_heads(conn) if h[1] == contract.code)
+                roster = read_roster(conn, contract, cid)
+            days = [today + timedelta(days=i) for i in range(DAYS)]
+            upcoming = next(holiday_blocks(calendar, today, today + timedelta(days=HOLIDAY_LOOKAHEAD)), [])
+            holiday = [d for d in upcoming if d not in days]
+            spans = [(days[0], days[-1])] + ([(holiday[0], holiday[-1])] if holiday else [])
+            segments = []
+            for first, last in spans:
+                segments += compute(roster, contract, calendar, datetime.combine(first, time(), zone) - timedelta(hours=1),
+                                    datetime.combine(last + timedelta(days=1), time(), zone))
+        except (ZlDeskError, StopIteration) as e:
+            message = getattr(e, "message", "") or "读不到值班表"
+            app.call_from_thread(self.notify, message, title="值班表", severity="error", markup=False)
+            return
+        app.call_from_thread(self._show, roster, segments, days, holiday, now)
+
+    def _show(self, roster, segments, days, holiday, now) -> None:
+        contract = self.app.contract
+        zone = contract.zone
+        on_duty = Text()
+        from ..roster_views import now as at
+
+        for line in at(segments, now, roster.lines):
+            on_duty.append(f"{line.label}  ", style="bold")
+            if not line.open:
+                on_duty.append("未开放", style="dim")
+            elif line.engineer is None:
+                on_duty.append("无人值守", style="bold red")
+            else:
+                engineer = roster.engineer(line.engineer)
+                on_duty.append(visible(line.engineer) + (f" {visible(engineer.phone)}" if engineer and engineer.phone else ""))
+                on_duty.append(f" 至 {line.until.astimezone(zone):%m-%d %H:%M}" if line.until else "")
+            if line.next_start:
+                on_duty.append(f"  接班 {visible(line.next_engineer or '（无人）')} "
+                               f"{line.next_start.astimezone(zone):%m-%d %H:%M}", style="dim")
+            on_duty.append("\n")
+        if not (roster.rotations or roster.shifts or roster.overrides):
+            on_duty.append("值班表未建：zldesk roster import FILE（TOML 轮值或 CSV 班次）", style="yellow")
+        self.query_one("#on-duty", Static).update(on_duty)
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_column("日期", width=11)
+        table.add_column("日子", width=14)
+        for line in roster.lines:
+            table.add_column(line.label, width=14)
+        from ..calendar import ChinaCalendar
+
+        calendar = ChinaCalendar.shared()
+        for label, run in (("", days), ("下个假期", holiday)):
+            if not run:
+                continue
+            if label:
+                table.add_row(Text(label, style="bold"), *[Text("") for _ in range(1 + len(roster.lines))])
+            for d in run:
+                kind = calendar.day(d)
+                style = "yellow" if not kind.is_workday else ""
+                table.add_row(Text(f"{d:%m-%d} {weekday_name(d)[-1]}"), Text(kind.name, style=style),
+                              *day_cells(segments, roster.lines, d, zone), key=d.isoformat())
+
+    # ---- override -----------------------------------------------------------------------------------
+
+    def action_override(self) -> None:
+        self.app.push_screen(PromptScreen("登记调班（后登记的为准，记入历史）", OVERRIDE_FORM),
+                             lambda values: values and self._save(values))
+
+    def _save(self, values: dict) -> None:
+        from ..commands.sla import parse_instant
+        from ..errors import ZlDeskError
+
+        zone = self.app.contract.zone
+        try:
+            start = parse_instant(values["start"], zone, "开始")
+            end = parse_instant(values["end"], zone, "结束")
+        except ZlDeskError as e:
+            self.notify(f"{e.title}：{e.message}", severity="error", markup=False)
+            return
+        self.run_worker(lambda: self._write(values, start, end), thread=True, group="roster-write")
+
+    def _write(self, values: dict, start: datetime, end: datetime) -> None:
+        from ..commands.roster import line_name
+        from ..errors import ZlDeskError
+        from ..roster import Override
+        from ..store import writing
+        from ..store.roster import add_override
+
+        app = self.app
+        contract = app.contract
+        try:
+            with writing(app.engine) as session:
+                new_id = add_override(session, contract.code, Override(
+                    0, line_name(contract, values["line"]), values["engineer"], start, end, values["reason"],
+                    values.get("covers") or None), who=app.who)
+        except ZlDeskError as e:
+            app.call_from_thread(self.notify, e.message or e.title, title=e.title, severity="error", markup=False)
+            return
+        app.call_from_thread(self.notify, f"已登记调班 #{new_id}", markup=False)
+        app.call_from_thread(self.load)
