@@ -184,7 +184,7 @@ def _terms(result: TextImport, part: tuple[Line, list[Line]] | None, where: dict
         if key in found:
             result.data[key] = found[key]
         else:
-            result.problems.append(Problem(HEAD, f"找不到{what}：热线支持服务一条应写作“如果××医院的 ZLHIS "
+            result.problems.append(Problem(HEAD, f"找不到{what}：热线支持服务一条应写作“如果××医院的 ×× "
                                                  "系统使用过程中出现故障，可拨打××公司售后服务热线”", heading.no))
     vendor = found.get("vendor", "")
     read_windows(terms)
@@ -220,7 +220,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def code_from_name(stem: str) -> str:
-    """A contract code from a file name: lowercase, pinyin for Chinese (雷山.txt -> leishan), others as `-`."""
+    """A contract code from a file name: lowercase, pinyin for Chinese (榕江.txt -> rongjiang), others as `-`."""
     from pypinyin import lazy_pinyin
 
     text = "".join(lazy_pinyin(stem)).lower()

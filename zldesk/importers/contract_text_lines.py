@@ -120,5 +120,5 @@ def number(text: str) -> int | float | None:
 
 
 def plain(text: str) -> str:
-    """Full-width digits, letters and punctuation as ASCII (`８：３０～１８：００` -> `8:30~18:00`), for matching."""
+    """Full-width digits, letters and punctuation as ASCII (`９：１５～１７：４５` -> `9:15~17:45`), for matching."""
     return unicodedata.normalize("NFKC", text).replace("－", "-").replace("—", "-").replace("–", "-")

@@ -21,7 +21,7 @@ NAME_FULL = 6  # ...and a line of it that is not the last is at least three char
 REMARK_MAX = 16  # the remark column: six to seven characters
 
 _WORD = r"(?:QQ\s*群?|微信群?|电话|远程|现场|上门|邮件|传真|短信|论坛|服务网站|网站|公众号)"
-_CELL = rf"{_WORD}(?:\s*{_WORD})*(?:\s*[/、]\s*{_WORD}(?:\s*{_WORD})*)*"
+_CELL = rf"{_WORD}(?:\s*{_WORD})*(?:\s*[/／、]\s*{_WORD}(?:\s*{_WORD})*)*"
 _CHANNELS = re.compile(rf"^{_CELL}$")
 _CHANNELS_THEN_ITEM = re.compile(rf"^({_CELL})\s*(\d+\s*[、.．].*)$")
 _ITEM = re.compile(r"^(\d+)\s*[、.．]")
@@ -207,7 +207,7 @@ def _service(row: _Row, leftovers: list[Leftover], tight: frozenset[str]) -> dic
     description = "\n".join(join(item, tight) for item in items)
     service: dict = {"category": row.category, "name": name, "description": description}
     if row.channels:
-        service["channels"] = [c.strip() for c in re.split(r"\s*[/、]\s*", row.channels) if c.strip()]
+        service["channels"] = [c.strip() for c in re.split(r"\s*[/／、]\s*", row.channels) if c.strip()]
     m = _FREQUENCY.search(description)
     if m:
         service["frequency"] = m.group().strip()
