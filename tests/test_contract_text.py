@@ -20,6 +20,7 @@ import pytest
 
 from zldesk.contract import contract_from_dict
 from zldesk.contract_io import read_contract_file
+from zldesk.errors import InvalidInput
 from zldesk.importers.contract_text import (
     code_from_name,
     parse_text,
@@ -179,6 +180,59 @@ def test_full_and_half_width_forms_and_numerals_read_alike(old, new):
     assert varied.windows == base.windows
     assert [s.target for s in varied.severities] == [s.target for s in base.severities]
     assert [s.name for s in varied.severities] == [s.name for s in base.severities]
+
+
+LAYOUTS = {
+    "levels-mid-line": [("（9:00~21:00）\n\na) 一级问题", "（9:00~21:00） a) 一级问题")],
+    "levels-without-letters": [(f"{x}) {n}级问题", f"{n}级问题") for x, n in zip("abcd", "一二三四")],
+    "levels-with-bracketed-letters": [("a) 一级问题", "（a）一级问题"), ("b) 二级问题", "（b）二级问题")],
+    "items-numbered-with-dots": [(f"{n}、{t}", f"{n}. {t}") for n, t in enumerate(
+        ("热线支持服务", "备勤专线支持服务", "网络远程服务", "软件故障现场处理"), 1)],
+    "single-dash": [("系统灾难故障——", "系统灾难故障—"), ("系统严重故障——", "系统严重故障--")],
+    "response-time-wording": [("响应时间：7*8 小时（", "响应时间为 7*8 小时（")],
+    "hours-outside-brackets": [("上门服务响应时间：7*12 小时（9:00~21:00）", "上门服务响应时间：7*12 小时，9:00~21:00。")],
+    "hours-in-words": [("星期一至星期五 8:30~18:00)", "星期一至星期五 8点30分至18点)")],
+    "customer-sentence-reworded": [("如果雷山县人民医院的 ZLHIS 系统使用过程中出现故障",
+                                    "雷山县人民医院在 ZLHIS 系统使用过程中如出现故障")],
+    "module-header-repeated-on-next-page": [("15 财务监控系统 是", " 编号 使用模块 是否选择 站点数 备注\n15 财务监控系统 是")],
+    "module-name-broken": [("32 检验实验室管理查询系统 是", "32 检验实验室管理 是\n查询系统")],
+    "module-header-words": [("编号 使用模块 是否选择 站点数 备注", "序号 模块名称 是否选用 站点数量 说明")],
+    "running-head": [("\n医保对码\n", "\n中联 His 系统维护服务内容\n医保对码\n")],
+    "category-across-pages": [("技\n\n术\n\n备\n\n勤", "技\n\n术\n- 4 -\n 备\n\n勤")],
+    "name-across-pages": [("医保数据\n\n传输异常\n\n处理", "医保数据\n\n传输异常\n- 4 -\n 处理")],
+    "channel-centred-in-content": [("票据上传等）接口优化改造服务以及政策性查询类接口，不包\n\n括医保/农合、政策性数据交互类接口\n\n远程/现场\n",
+                                    "远程/现场\n票据上传等）接口优化改造服务以及政策性查询类接口，不包\n\n括医保/农合、政策性数据交互类接口\n\n")],
+    "channel-glued-to-content": [("票据上传等）接口优化改造服务以及政策性查询类接口，不包\n\n括医保/农合、政策性数据交互类接口\n\n远程/现场\n",
+                                  "远程/现场票据上传等）接口优化改造服务以及政策性查询类接口，不包\n\n括医保/农合、政策性数据交互类接口\n\n")],
+    "channel-below-one-line-content": [("相关咨询服务 电话/远程", "相关咨询服务\n电话/远程")],
+    "full-width-slash": [("电话/QQ/传真", "电话／QQ／传真")],
+}
+
+
+@pytest.mark.parametrize("edits", LAYOUTS.values(), ids=LAYOUTS.keys())
+def test_layout_variants_give_the_same_contract(edits):
+    text = SEED.read_text(encoding="utf-8")
+    varied = text
+    for old, new in edits:
+        assert old in varied, old
+        varied = varied.replace(old, new)
+    result = parse(varied)
+    assert result.accept() == contract_of(text)
+    assert [x.text.split(" ")[0] for x in result.leftovers] == ["网上论坛服务"]
+
+
+@pytest.mark.parametrize("old, new, why", [
+    ("（星期一至星期五 8:30~18:00)", "（星期一至星期五 8:30~12:00，14:00~18:00)", "两段时间"),
+    ("响应时间：7*8 小时（星期一至星期五 8:30~18:00）", "响应时间：全天候", "读不出"),
+    ("上门服务响应时间：7*12 小时（9:00~21:00）", "上门服务响应时间：7*12 小时", "没有写明几点到几点"),
+])
+def test_windows_the_text_cannot_express_block_the_import(old, new, why):
+    text = SEED.read_text(encoding="utf-8")
+    assert old in text
+    result = parse(text.replace(old, new))
+    assert [x.part for x in result.blocking] == ["服务窗口"] and why in result.blocking[0].why
+    with pytest.raises(InvalidInput, match="服务窗口"):
+        result.accept()
 
 
 @pytest.mark.parametrize("encoding, bom", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"),

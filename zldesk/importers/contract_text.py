@@ -16,7 +16,7 @@ from ..contract import Contract, contract_from_dict
 from ..errors import InvalidInput, Problem
 from ..text import decode_table_text
 from .contract_text_contacts import collect_contacts
-from .contract_text_lines import Leftover, Line, prepare, tight_pairs
+from .contract_text_lines import ASIDE, Leftover, Line, prepare, tight_pairs
 from .contract_text_modules import PART as MODULES
 from .contract_text_modules import parse_modules
 from .contract_text_services import PART as SERVICES
@@ -106,14 +106,15 @@ def parse_text(text: str, source: str, code: str) -> TextImport:
     result.data["title"] = title
     result.leftovers += [Leftover(HEAD, x.no, x.text, "标题之后、第一部分之前") for x in lines[1:first]]
     body = [x for x in lines[first:] if not (title and x.text == title)]  # a running head repeats the title
-    set_aside += [Leftover("页眉", x.no, x.text, "页眉，与标题相同") for x in lines[first:] if title and x.text == title]
-    result.set_aside = set_aside
+    set_aside += [Leftover(ASIDE, x.no, x.text, "页眉（与标题相同）") for x in lines[first:] if title and x.text == title]
     parts = _split(body, starts, lines)
     where: dict[str, int] = {}  # "services[3]" -> its line, so validation problems name a line
     tight = tight_pairs(lines)
     _services(result, parts.get(SERVICES), where, tight)
     _modules(result, parts.get(MODULES), where, tight)
     _terms(result, parts.get(OTHER), where, last, tight)
+    result.set_aside = set_aside + [x for x in result.leftovers if x.part == ASIDE]
+    result.leftovers = [x for x in result.leftovers if x.part != ASIDE]
     if not result.problems:
         contract, problems, warnings = contract_from_dict(result.data)
         locate = _locator(where)

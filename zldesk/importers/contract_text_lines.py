@@ -18,6 +18,9 @@ class Line:
     page_break: bool = False  # first line of a new page
 
 
+ASIDE = "略过"  # the part of a Leftover that is page furniture (page numbers, repeated headers), never content
+
+
 @dataclass(frozen=True)
 class Leftover:
     """Text the importer could not place in any field, or knowingly set aside (page numbers)."""
@@ -46,7 +49,7 @@ def prepare(text: str) -> tuple[list[Line], list[Leftover]]:
         if not stripped:
             continue
         if _PAGE_NUMBER.match(stripped):
-            pages.append(Leftover("页码", no, stripped, "页码，不属于合同内容"))
+            pages.append(Leftover(ASIDE, no, stripped, "页码"))
             new_page = True
             continue
         lines.append(Line(no, stripped, new_page or raw[:1].isspace()))

@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 
 from ..errors import Problem
-from .contract_text_lines import Leftover, Line, join, width
+from .contract_text_lines import ASIDE, Leftover, Line, join, width
 
 PART = "软件系统明细表"
-_COLUMNS = {"编号": "no", "序号": "no", "使用模块": "name", "模块": "name", "模块名称": "name", "是否选择": "selected",
-            "是否选用": "selected", "选择": "selected", "站点数": "sites", "站点": "sites", "备注": "remark"}
+_COLUMNS = {"编号": "no", "序号": "no", "使用模块": "name", "模块": "name", "模块名称": "name", "系统名称": "name",
+            "是否选择": "selected", "是否选用": "selected", "选择": "selected", "选用": "selected",
+            "站点数": "sites", "站点": "sites", "站点数量": "sites", "备注": "remark", "说明": "remark"}
 _TITLES = {"no": "编号", "name": "使用模块", "selected": "是否选择"}
 _YES = {"是", "√", "✓", "✔", "选用"}
 _NO = {"否", "×", "✗", "不选"}
@@ -37,6 +38,9 @@ def parse_modules(heading: Line, lines: list[Line], tight: frozenset[str]
     pieces: list[list[str]] = []  # each row's name, as broken over lines
     for line in rows_text:
         m = _ROW.match(line.text)
+        if line.text == header.text:  # the header again, at the top of the next page
+            leftovers.append(Leftover(ASIDE, line.no, line.text, "重复的表头"))
+            continue
         if m:
             row = _row(int(m.group(1)), (m.group(2) or "").split(), columns, line, leftovers, problems)
             modules.append(row)

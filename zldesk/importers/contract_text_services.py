@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .contract_text_lines import Leftover, Line, is_cjk, join, width
+from .contract_text_lines import ASIDE, Leftover, Line, is_cjk, join, width
 
 PART = "服务内容细则"
 NAME_MAX = 10  # the item column is four Chinese characters wide (a Latin word may make it nine or ten cells)
@@ -23,7 +23,7 @@ REMARK_MAX = 16  # the remark column: six to seven characters
 _WORD = r"(?:QQ\s*群?|微信群?|电话|远程|现场|上门|邮件|传真|短信|论坛|服务网站|网站|公众号)"
 _CELL = rf"{_WORD}(?:\s*{_WORD})*(?:\s*[/／、]\s*{_WORD}(?:\s*{_WORD})*)*"
 _CHANNELS = re.compile(rf"^{_CELL}$")
-_CHANNELS_THEN_ITEM = re.compile(rf"^({_CELL})\s*(\d+\s*[、.．].*)$")
+_CHANNELS_THEN_TEXT = re.compile(rf"^({_CELL})\s*(\S.*)$")
 _ITEM = re.compile(r"^(\d+)\s*[、.．]")
 _REMARK_START = re.compile(r"^(?:不含|不包含|不包括|仅限|不提供|不负责)")
 _HEADER_WORDS = ("服务类别", "服务项目", "服务内容", "服务方式", "备注")
@@ -48,7 +48,7 @@ def parse_services(lines: list[Line], tight: frozenset[str]) -> tuple[list[dict]
     """The service rows as contract dicts, the line each starts on, and what could not be placed."""
     leftovers: list[Leftover] = []
     if lines and sum(word in lines[0].text for word in _HEADER_WORDS) >= 2:
-        leftovers.append(Leftover(PART, lines[0].no, lines[0].text, "表头，不是内容"))
+        leftovers.append(Leftover(ASIDE, lines[0].no, lines[0].text, "服务表的表头"))
         lines = lines[1:]
     rows: list[_Row] = []
     category = ""
@@ -76,8 +76,8 @@ def parse_services(lines: list[Line], tight: frozenset[str]) -> tuple[list[dict]
             rows.append(row)
             i = _content(row, lines, after)
             continue
-        m = _CHANNELS_THEN_ITEM.match(line.text)
-        if m and row.channels is None and _item_no(m.group(2)) == row.last_item + 1:
+        m = _CHANNELS_THEN_TEXT.match(line.text)
+        if m and row.channels is None and _glued(m.group(1), m.group(2)):
             row.channels = m.group(1)
             _add_content(row, line, m.group(2))
             i += 1
@@ -114,6 +114,14 @@ def parse_services(lines: list[Line], tight: frozenset[str]) -> tuple[list[dict]
             i = _content(row, lines, after)
     services = [_service(r, leftovers, tight) for r in rows]
     return [s for s in services if s], [r.name[0].no for r, s in zip(rows, services) if s], leftovers
+
+
+def _glued(cell: str, rest: str) -> bool:
+    """Did extraction glue the channel cell to the front of a content line (`远程/现场2、提供…`)?
+
+    Only a cell of two channels or more counts (a content line may well start with 电话), before a line
+    too wide to be a name."""
+    return bool(re.search(r"[/／、]", cell)) and width(rest) > NAME_MAX
 
 
 def _category_run(lines: list[Line], i: int) -> int:

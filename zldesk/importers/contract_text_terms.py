@@ -14,6 +14,8 @@ Rules of the template, not of one hospital:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import Problem
@@ -25,13 +27,15 @@ _ROLES = (("complaints", "投诉"), ("hotline", "热线"), ("backup", "备勤"),
 _ITEM = re.compile(r"^(\d+)\s*[、.．]\s*")
 _TITLE = re.compile(r"^(.{1,20}?(?:服务|处理|热线|专线|平台))(?=[\s：:]|$)")
 _LINK = re.compile(r"^(?:https?|ftp)://\S+$")
-_RESPONSE = re.compile(r"响应时间\s*[：:]?\s*([0-9０-９]+)\s*[*＊×xX]\s*([0-9０-９]+)\s*(?:个)?\s*(?:小时|时|[hH])?"
+_RESPONSE = re.compile(r"响应时间\s*(?:为|是)?\s*[：:]?\s*([0-9０-９]+)\s*[*＊×xX]\s*([0-9０-９]+)\s*(?:个)?\s*(?:小时|时|[hH])?"
                        r"\s*(?:[（(]([^（）()]*)[）)])?")
 _HOURS = re.compile(r"(\d{1,2})\s*[:点]\s*(\d{1,2})?\s*分?\s*(?:~|-+|至|到)\s*(\d{1,2})\s*[:点]\s*(\d{1,2})?")
 _WEEKDAY = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7, "七": 7}
 _DAYS = re.compile(r"(?:星期|周|礼拜)([一二三四五六日天七1-7])\s*(?:至|到|~|-)\s*(?:星期|周|礼拜)?([一二三四五六日天七1-7])")
 _BACKUP_LABEL = re.compile(r"在(.{1,20}?)(?:特|另|专门)?(?:开通|开设|设立)")
-_LEVEL_START = re.compile(r"^(?:[（(]?[a-zA-Z][)）.．、]\s*)?[一二三四五六七八九十\d]+\s*级问题")
+# A level starts after a letter (a) b) c)), or at a sentence's or the item's start.
+_LEVEL_AT = re.compile(r"(?:(?<![A-Za-z])[（(]?[a-hA-H][)）.．、]\s*|^|(?<=[\s。；;：:）)]))"
+                       r"(?=[一二三四五六七八九十\d]+\s*级问题)")
 _LEVEL = re.compile(r"^(?:[（(]?[a-zA-Z][)）.．、]\s*)?([一二三四五六七八九十\d]+)\s*级问题\s*[：:]?\s*(.*)$", re.DOTALL)
 _NAME_DASH = re.compile(r"^(.+?)\s*(?:——|—|──|－－|--+)\s*(.+)$", re.DOTALL)
 _TARGET = re.compile(rf"({NUMBER})\s*个?\s*(小时|钟头|工作日|时|天|日)\s*(?:之)?内")
@@ -42,9 +46,19 @@ class Item:
     no: int
     lines: list[Line]
     text: str = ""  # its lines put back together, without the number
+    starts: list[int] = field(default_factory=list)  # where in `text` each of `lines` begins
+    levels: list[int] = field(default_factory=list)  # where in `text` each severity level begins
     title: str = ""
     role: str = ""
     used: bool = False
+
+    def line_at(self, offset: int) -> int:
+        return self.lines[max(0, bisect_right(self.starts, offset) - 1)].no
+
+    @property
+    def intro(self) -> str:
+        """The item's text before its severity levels: where its response time is."""
+        return self.text[:self.levels[0]] if self.levels else self.text
 
 
 @dataclass
@@ -75,7 +89,14 @@ def split_items(lines: list[Line], tight: frozenset[str]) -> Terms:
         else:
             terms.leftovers.append(Leftover(OTHER, line.no, line.text, "不在任何编号条目里"))
     for item in terms.items:
-        item.text = join([_ITEM.sub("", item.lines[0].text, count=1)] + [x.text for x in item.lines[1:]], tight)
+        for k, line in enumerate(item.lines):
+            piece = _ITEM.sub("", line.text, count=1) if k == 0 else line.text
+            joined = join([item.text, piece], tight) if item.text else piece
+            item.starts.append(len(joined) - len(piece))
+            item.text = joined
+        for m in _LEVEL_AT.finditer(item.text):
+            if not item.levels or m.start() > item.levels[-1] + 4:  # `a) ` then the level's own start
+                item.levels.append(m.start())
         m = _TITLE.match(item.text)
         item.title = m.group(1) if m else item.text.split(" ")[0][:20]
         item.role = next((role for role, word in _ROLES if word in item.title), "")
@@ -83,31 +104,39 @@ def split_items(lines: list[Line], tight: frozenset[str]) -> Terms:
 
 
 def parties(terms: Terms) -> dict[str, str]:
-    """Customer, product and vendor, from the hotline item's wording (or any item's)."""
+    """Customer, product and vendor: from the hotline item's wording, else from what other items say."""
     text = "\n".join(item.text for item in terms.items)
     found = {}
-    m = re.search(r"如果\s*(.{2,40}?)的\s*([A-Za-z][A-Za-z0-9]*)\s*系统", text)
-    if m:
-        found["customer"], found["product"] = m.group(1).strip(), m.group(2)
-    else:
-        m = re.search(r"考虑到\s*(.{2,40}?)业务的特殊性", text)
-        if m:
-            found["customer"] = m.group(1).strip()
-    m = re.search(r"拨打\s*(.{2,40}?(?:公司|中心))", text)
-    if m:
-        found["vendor"] = m.group(1).strip()
+    for pattern, keys in ((r"如果\s*([^，。；\s]{2,40}?)(?:的|在)\s*([A-Za-z][A-Za-z0-9]*)\s*系统", ("customer", "product")),
+                          (r"考虑到\s*([^，。；\s]{2,40}?)业务的特殊性", ("customer",)),
+                          (r"为\s*([^，。；\s]{2,40}?)提供", ("customer",)),
+                          (r"([A-Za-z][A-Za-z0-9]*)\s*系统使用过程", ("product",)),
+                          (r"拨打\s*([^，。；\s]{2,40}?(?:公司|中心))", ("vendor",))):
+        m = re.search(pattern, text)
+        for k, key in enumerate(keys):
+            if m and key not in found:
+                found[key] = m.group(k + 1).strip()
+    if "vendor" not in found:  # the company the section names most often
+        companies = Counter(re.findall(r"[^，。；：:、\s（）()]{2,30}?(?:有限责任公司|有限公司)", text))
+        if companies:
+            found["vendor"] = companies.most_common(1)[0][0]
     return found
 
 
 def read_windows(terms: Terms) -> None:
     for item in terms.items:
-        intro = _intro(item)
-        for k, m in enumerate(_RESPONSE.finditer(join([x.text for x in intro], terms.tight))):
+        intro = item.intro
+        matches = list(_RESPONSE.finditer(intro))
+        for k, m in enumerate(matches):
             name = item.role if item.role in ("hotline", "remote", "onsite", "backup") else f"window{item.no}"
-            window = _window(terms, item, m, name if k == 0 else f"{name}{k + 1}")
+            window = _window(terms, item, m, intro, name if k == 0 else f"{name}{k + 1}")
             if window:
-                terms.windows.append((window, item.lines[0].no))
+                terms.windows.append((window, item.line_at(m.start())))
                 item.used = True
+        for m in re.finditer("响应时间", intro):
+            if not any(r.start() <= m.start() < r.end() for r in matches):
+                terms.leftovers.append(Leftover(WINDOWS, item.line_at(m.start()), intro[m.start():m.start() + 40],
+                                                "读不出“响应时间：A*B 小时（星期几至星期几 几点~几点）”"))
     hotline = _named(terms, "hotline")
     backup = terms.role("backup")
     if hotline and backup and hotline["days"] == "weekdays" and "节假日" in backup.text:
@@ -119,15 +148,23 @@ def read_windows(terms: Terms) -> None:
         backup.used = True
 
 
-def _window(terms: Terms, item: Item, m: re.Match, name: str) -> dict | None:
-    a, b, brackets = int(plain(m.group(1))), int(plain(m.group(2))), plain(m.group(3) or "")
-    line = item.lines[0].no
+def _window(terms: Terms, item: Item, m: re.Match, intro: str, name: str) -> dict | None:
+    a, b = int(plain(m.group(1))), int(plain(m.group(2)))
+    if m.group(3) is not None:
+        brackets = plain(m.group(3))
+    else:  # no brackets: the days and hours, if any, follow in the same sentence
+        brackets = plain(re.split(r"[。；;]", intro[m.end():m.end() + 40])[0])
+    line = item.line_at(m.start())
     days = _days(brackets, a)
     if days is None:
         terms.leftovers.append(Leftover(WINDOWS, line, m.group(), "无法表示的日期（只能是每天、星期一至星期五或法定工作日）"))
         return None
-    hours = _HOURS.search(brackets)
-    if hours:
+    ranges = list(_HOURS.finditer(brackets))
+    if len(ranges) > 1:
+        terms.leftovers.append(Leftover(WINDOWS, line, m.group(), "一天里有两段时间，窗口只能表示一段"))
+        return None
+    if ranges:
+        hours = ranges[0]
         start = f"{int(hours.group(1)):02d}:{int(hours.group(2) or 0):02d}"
         end = f"{int(hours.group(3)):02d}:{int(hours.group(4) or 0):02d}"
     elif b == 24:
@@ -154,23 +191,14 @@ def _named(terms: Terms, name: str) -> dict | None:
     return next((w for w, _ in terms.windows if w["name"] == name), None)
 
 
-def _intro(item: Item) -> list[Line]:
-    """The item's lines before its first severity level."""
-    for k, line in enumerate(item.lines):
-        if _LEVEL_START.match(line.text):
-            return item.lines[:k]
-    return item.lines
-
-
 def read_severities(terms: Terms, vendor: str) -> None:
     for item in terms.items:
-        starts = [k for k, line in enumerate(item.lines) if _LEVEL_START.match(line.text)]
         own = next((w["name"] for w, _ in terms.windows if w["name"] == item.role), None)
-        for k, start in enumerate(starts):
-            lines = item.lines[start:starts[k + 1] if k + 1 < len(starts) else len(item.lines)]
-            severity = _severity(terms, lines, own, vendor)
+        for k, begin in enumerate(item.levels):
+            finish = item.levels[k + 1] if k + 1 < len(item.levels) else len(item.text)
+            severity = _severity(terms, item.text[begin:finish].strip(), item.line_at(begin), own, vendor)
             if severity:
-                terms.severities.append((severity, lines[0].no))
+                terms.severities.append((severity, item.line_at(begin)))
                 item.used = True
     if any(s["target"]["unit"] == "working_days" for s, _ in terms.severities):
         hotline = _named(terms, "hotline") or next((w for w, _ in terms.windows if w["days"] != "all"), None)
@@ -181,9 +209,7 @@ def read_severities(terms: Terms, vendor: str) -> None:
                                    "start": hotline["start"], "end": hotline["end"]}, terms.severities[0][1]))
 
 
-def _severity(terms: Terms, lines: list[Line], own: str | None, vendor: str) -> dict | None:
-    text = join([x.text for x in lines], terms.tight)
-    where = lines[0].no
+def _severity(terms: Terms, text: str, where: int, own: str | None, vendor: str) -> dict | None:
     m = _LEVEL.match(text)
     level = number(m.group(1)) if m else None
     if not m or not isinstance(level, int):
