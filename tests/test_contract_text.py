@@ -221,6 +221,15 @@ def test_layout_variants_give_the_same_contract(edits):
     assert [x.text.split(" ")[0] for x in result.leftovers] == ["网上论坛服务"]
 
 
+def test_a_lettered_point_that_is_not_a_level_blocks_the_import():
+    text = SEED.read_text(encoding="utf-8")
+    old = " 或与雷山县人民医院协商确定时间。\n"  # level 4's end, at the top of a page
+    assert text.count(old) == 1
+    result = parse(text.replace(old, old + "e) 其他问题：按双方约定处理。\n"))
+    assert [(x.part, x.text) for x in result.blocking] == [("问题分级", "e) 其他问题：按双方约定处理。")]
+    assert result.data["severities"][3]["description"].endswith("协商确定时间。")  # not glued to level 4
+
+
 @pytest.mark.parametrize("old, new, why", [
     ("（星期一至星期五 8:30~18:00)", "（星期一至星期五 8:30~12:00，14:00~18:00)", "两段时间"),
     ("响应时间：7*8 小时（星期一至星期五 8:30~18:00）", "响应时间：全天候", "读不出"),

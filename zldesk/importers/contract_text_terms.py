@@ -17,6 +17,7 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ..errors import Problem
 from .contract_text_lines import NUMBER, Leftover, Line, join, number, plain
@@ -36,6 +37,7 @@ _BACKUP_LABEL = re.compile(r"在(.{1,20}?)(?:特|另|专门)?(?:开通|开设|�
 # A level starts after a letter (a) b) c)), or at a sentence's or the item's start.
 _LEVEL_AT = re.compile(r"(?:(?<![A-Za-z])[（(]?[a-hA-H][)）.．、]\s*|^|(?<=[\s。；;：:）)]))"
                        r"(?=[一二三四五六七八九十\d]+\s*级问题)")
+_LETTER = re.compile(r"(?<![A-Za-z0-9])[（(]?[a-hA-H][)）]")
 _LEVEL = re.compile(r"^(?:[（(]?[a-zA-Z][)）.．、]\s*)?([一二三四五六七八九十\d]+)\s*级问题\s*[：:]?\s*(.*)$", re.DOTALL)
 _NAME_DASH = re.compile(r"^(.+?)\s*(?:——|—|──|－－|--+)\s*(.+)$", re.DOTALL)
 _TARGET = re.compile(rf"({NUMBER})\s*个?\s*(小时|钟头|工作日|时|天|日)\s*(?:之)?内")
@@ -194,8 +196,15 @@ def _named(terms: Terms, name: str) -> dict | None:
 def read_severities(terms: Terms, vendor: str) -> None:
     for item in terms.items:
         own = next((w["name"] for w, _ in terms.windows if w["name"] == item.role), None)
-        for k, begin in enumerate(item.levels):
-            finish = item.levels[k + 1] if k + 1 < len(item.levels) else len(item.text)
+        # A lettered point among the levels that is not a level ends the one before it, and is reported.
+        others = [m.start() for m in _LETTER.finditer(item.text) if item.levels and m.start() > item.levels[0]
+                  and m.start() not in item.levels]
+        bounds = sorted(item.levels + others) + [len(item.text)]
+        for begin, finish in pairwise(bounds):
+            if begin in others:
+                terms.leftovers.append(Leftover(SEVERITIES, item.line_at(begin), item.text[begin:finish].strip(),
+                                                "分级条目里不是“N级问题”的一条"))
+                continue
             severity = _severity(terms, item.text[begin:finish].strip(), item.line_at(begin), own, vendor)
             if severity:
                 terms.severities.append((severity, item.line_at(begin)))
