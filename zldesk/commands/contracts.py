@@ -91,7 +91,14 @@ def _read_contract_text(file: Path, raw: bytes, fmt: str, code: str | None, dry_
     from ..importers.contract_text import code_from_name, read_contract_text
     from ..importers.contract_text_report import sections
 
-    result = read_contract_text(raw, str(file), fmt, code if code is not None else code_from_name(file.stem))
+    if code is None:
+        from ..contract import CODE_RE
+        from ..errors import InvalidInput, Problem
+
+        code = code_from_name(file.stem)
+        if not CODE_RE.match(code):
+            raise InvalidInput(str(file), [Problem("code", f"文件名得不出可用的合同代号（{code!r}）：请用 --code 指定")])
+    result = read_contract_text(raw, str(file), fmt, code)
     if dry_run:
         for heading, lines in sections(result):
             output.say((heading, "bold"))
