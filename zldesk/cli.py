@@ -24,7 +24,9 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except ZlDeskError as e:
             from .commands.output import error
+            from .logs import log
 
+            log.info("error %s (exit %s)", type(e).__name__, e.exit_code)  # the title may name data: not logged
             error(e)
             raise typer.Exit(e.exit_code) from None
 
@@ -81,4 +83,11 @@ def paths(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help=
 
 
 def main() -> None:
+    from .logs import log, setup
+
+    setup()
+    import sys
+
+    command = next((a for a in sys.argv[1:] if not a.startswith("-")), "console")  # never the arguments
+    log.info("start %s", command)
     app(prog_name="zldesk")

@@ -6,7 +6,15 @@ from __future__ import annotations
 def run_console(state) -> None:
     from .app import make_app
 
-    make_app(state.url).run()
+    app = make_app(state.url)
+    app.run()
+    _exit_like(app)
+
+
+def _exit_like(app) -> None:
+    """A console that crashed (its report already printed) exits non-zero, so a wrapper script knows."""
+    if app.return_code:
+        raise SystemExit(app.return_code)
 
 
 def run_demo() -> None:
@@ -23,6 +31,8 @@ def run_demo() -> None:
     try:
         url = f"sqlite:///{folder / 'demo.db'}"
         fill_demo(open_store(url))
-        make_app(url).run()
+        app = make_app(url)
+        app.run()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    _exit_like(app)

@@ -68,10 +68,16 @@ def write_file(path: Path, content: str) -> None:
             f.write(content)
             f.flush()
             os.fsync(f.fileno())
+        from ..store.files import share
+
+        share(Path(tmp))  # 0600, or the team's group mode when ZLDESK_GROUP is set
         os.replace(tmp, path)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
         raise ZlDeskError("无法写入", f"{path}: {e.strerror}") from None
+    except ZlDeskError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def emit(content: str, out: Path | None) -> None:

@@ -38,20 +38,6 @@ def resolve_url(db: str | None = None) -> str:
     return "sqlite:///" + str(Path(value).expanduser().absolute())
 
 
-def _prepare_sqlite_file(path: Path) -> None:
-    """Create the store owner-only before SQLite does; SQLite gives -wal and -shm the same mode."""
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return
-    except OSError as e:
-        raise StoreError("无法创建数据库文件", f"{path}: {e.strerror}") from None
-    os.close(fd)
-
-
 def make_engine(url: str) -> Engine:
     """An engine for the URL; nothing is opened until first use."""
     try:
@@ -62,7 +48,10 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, hide_parameters=True, pool_pre_ping=True)
     memory = parsed.database in (None, "", ":memory:")
     if not memory:
-        _prepare_sqlite_file(Path(parsed.database))
+        from . import files
+
+        files.prepare(Path(parsed.database))
+        files.check(Path(parsed.database))
     engine = create_engine(url, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

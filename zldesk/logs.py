@@ -1,0 +1,44 @@
+"""Debug logging, off unless asked for: `ZLDESK_LOG_LEVEL=debug|info|warning` writes to
+`ZLDESK_LOG_FILE` (default: the platform's log directory), owner-only.
+
+What is logged is about the program, never the data: command names (not their arguments, which carry
+phone numbers), SQL statements with their values hidden (the engine is built with hide_parameters),
+error titles. SQLAlchemy's DEBUG level prints result rows, so it is held at INFO whatever is asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+LEVEL_VAR, FILE_VAR = "ZLDESK_LOG_LEVEL", "ZLDESK_LOG_FILE"
+log = logging.getLogger("zldesk")
+
+
+def log_path() -> Path:
+    value = os.environ.get(FILE_VAR)
+    if value:
+        return Path(value)
+    from platformdirs import user_log_path
+
+    return user_log_path("zldesk", appauthor=False) / "zldesk.log"
+
+
+def setup() -> None:
+    level = os.environ.get(LEVEL_VAR, "").strip().upper()
+    if not level:
+        return
+    number = logging.getLevelName(level)
+    if not isinstance(number, int):
+        number = logging.DEBUG
+    path = log_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))  # owner-only before any line
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(number)
+    logging.getLogger("sqlalchemy.engine").setLevel(max(number, logging.INFO))  # DEBUG would log rows
+    log.debug("logging at %s to %s", level, path)

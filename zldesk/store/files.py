@@ -1,0 +1,127 @@
+"""Who may read the store and the files zldesk writes.
+
+Owner-only (0600) by default. On a shared host a team sets `ZLDESK_GROUP=NAME` (read-write, 0660) or
+`ZLDESK_GROUP=NAME:ro` (0640), and the store, its -wal/-shm, backups and exports get that group.
+zldesk refuses a store that anyone on the host can read, and one on a network filesystem, where
+SQLite's locks do not hold and two engineers' writes can corrupt it. No SQLAlchemy here (the console's
+first paint checks through this too).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import StoreError
+
+GROUP_VAR = "ZLDESK_GROUP"
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
+                       "lustre", "gpfs", "davfs", "fuse.sshfs", "sshfs", "fuse.rclone", "fuse.s3fs",
+                       "fuse.glusterfs", "fuse.cephfs"}
+
+
+@dataclass(frozen=True)
+class Sharing:
+    group: str | None = None
+    gid: int | None = None
+    file_mode: int = 0o600
+    dir_mode: int = 0o700
+    umask: int = 0o077
+
+
+def sharing() -> Sharing:
+    """The sharing the environment asks for; an unknown group is an error, never a silent 0600."""
+    value = os.environ.get(GROUP_VAR, "").strip()
+    if not value:
+        return Sharing()
+    name, _, access = value.partition(":")
+    if access not in ("", "rw", "ro"):
+        raise StoreError(f"{GROUP_VAR} 写错了", f"{value!r}；应为 组名、组名:rw 或 组名:ro")
+    import grp
+
+    try:
+        gid = grp.getgrnam(name).gr_gid
+    except KeyError:
+        raise StoreError(f"{GROUP_VAR} 指定的组不存在", f"{name!r}（见 /etc/group）") from None
+    if access == "ro":
+        return Sharing(name, gid, 0o640, 0o750, 0o027)
+    return Sharing(name, gid, 0o660, 0o770, 0o007)
+
+
+def share(path: Path, how: Sharing | None = None) -> None:
+    """Give a file zldesk wrote (an export, a backup) the configured mode and group."""
+    how = how or sharing()
+    try:
+        if how.gid is not None:
+            os.chown(path, -1, how.gid)
+        os.chmod(path, how.file_mode)
+    except OSError as e:
+        raise StoreError("无法设置文件权限", f"{path}: {e.strerror}") from None
+
+
+def prepare(path: Path) -> None:
+    """Before SQLite opens the store: create it with the right mode and group if it is new, and set the
+    process umask so that SQLite's -wal and -shm (made with the store's mode, less the umask) match."""
+    how = sharing()
+    if how.group is not None:  # owner-only needs nothing: SQLite gives -wal/-shm the store's 0600
+        os.umask(how.umask)
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=how.dir_mode)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, how.file_mode)
+    except FileExistsError:
+        return
+    except OSError as e:
+        raise StoreError("无法创建数据库文件", f"{path}: {e.strerror}") from None
+    os.close(fd)
+    share(path, how)
+
+
+def check(path: Path) -> None:
+    """Refuse a store anyone can read, or one on a network filesystem, saying why and what to do."""
+    for suffix in ("", "-wal", "-shm"):
+        candidate = Path(f"{path}{suffix}")
+        try:
+            mode = stat.S_IMODE(candidate.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o007:
+            raise StoreError("数据库文件任何人都能读写，拒绝打开",
+                             f"{candidate} 的权限是 {mode:04o}：里面有医院的电话和联系人。"
+                             f"请执行 chmod o-rwx {candidate}（团队共用请设 {GROUP_VAR}=组名）")
+    kind = filesystem_type(path)
+    if kind in NETWORK_FILESYSTEMS:
+        raise StoreError("数据库在网络文件系统上，拒绝打开",
+                         f"{path} 在 {kind} 上：SQLite 的文件锁在网络文件系统上不可靠，两人同时写会损坏数据库。"
+                         "请把库放在本机磁盘上，团队共用请用 PostgreSQL（ZLDESK_DB=postgresql+psycopg://…）")
+
+
+def read_mountinfo() -> str:
+    try:
+        return Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""  # not Linux: nothing to tell
+
+
+def filesystem_type(path: Path) -> str | None:
+    """The filesystem type of the mount holding `path` (longest matching mount point), or None."""
+    target = os.path.realpath(path.parent if not path.exists() else path)
+    best, kind = "", None
+    for line in read_mountinfo().splitlines():
+        fields, sep, tail = line.partition(" - ")
+        parts = fields.split()
+        if not sep or len(parts) < 5:
+            continue
+        point = _unescape(parts[4])
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, tail.split()[0] if tail.split() else None
+    return kind
+
+
+def _unescape(text: str) -> str:
+    # mountinfo writes space, tab, newline and backslash in octal: /mnt/my\040share
+    return text.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
