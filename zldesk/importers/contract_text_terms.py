@@ -22,7 +22,7 @@ from itertools import pairwise
 from ..errors import Problem
 from .contract_text_lines import NUMBER, Leftover, Line, join, number, plain
 
-WINDOWS, SEVERITIES, CONTACTS, OTHER = "服务窗口", "问题分级", "联系方式", "售后服务方式"
+WINDOWS, SEVERITIES, OTHER = "服务窗口", "问题分级", "售后服务方式"
 _ROLES = (("complaints", "投诉"), ("hotline", "热线"), ("backup", "备勤"), ("remote", "远程"), ("onsite", "现场"),
           ("qq", "QQ"), ("forum", "论坛"), ("site", "网站"))
 _ITEM = re.compile(r"^(\d+)\s*[、.．]\s*")
