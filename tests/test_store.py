@@ -142,6 +142,7 @@ def test_foreign_database_is_refused(tmp_path):
     raw.execute("CREATE TABLE customers (id INTEGER)")
     raw.commit()
     raw.close()
+    path.chmod(0o600)  # as sqlite3 made it (0644) it is refused before that, as world-readable
     with pytest.raises(StoreError, match="不是 zldesk"):
         open_store(_url(path))
 
