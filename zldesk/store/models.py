@@ -178,3 +178,15 @@ class TicketEvent(SQLModel, table=True):
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reason: str = ""
     changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The hash chain (store/audit.py): the previous event's row_hash, and this row's own.
+    prev_hash: str | None = None
+    row_hash: str | None = None
+
+
+class ChainHead(SQLModel, table=True):
+    """The last row of each hash-chained history table, and its hash (store/audit.py)."""
+
+    __tablename__ = "chain_head"
+    name: str = Field(primary_key=True)
+    last_id: int
+    hash: str

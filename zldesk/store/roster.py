@@ -12,6 +12,7 @@ from sqlmodel import Session, delete, select
 from ..contract import Contract
 from ..errors import InvalidInput
 from ..roster import Engineer, Override, Roster, Shift, check
+from .audit import append
 from .contracts import _row, get_contract
 from .db import driver_connection, driver_errors
 from .roster_models import EngineerRow, OverrideRow, RosterEvent, RotationRow, ShiftRow
@@ -160,6 +161,8 @@ def _override_text(o: Override) -> str:
 
 def _log(session: Session, cid: int, at: datetime, who: str, kind: str, source: str, raw: bytes,
          changes: list[str]) -> None:
-    session.add(RosterEvent(contract_id=cid, at=at, who=who, kind=kind, source=source,
-                            sha256=hashlib.sha256(raw).hexdigest() if raw else "", summary="\n".join(changes)))
+    # Core, not session.add: the row is written now, at the end of the hash chain (store/audit.py).
+    append(session.connection(), RosterEvent.__table__,
+           dict(contract_id=cid, at=at, who=who, kind=kind, source=source,
+                sha256=hashlib.sha256(raw).hexdigest() if raw else "", summary="\n".join(changes)))
 

@@ -78,3 +78,6 @@ class RosterEvent(SQLModel, table=True):
     source: str
     sha256: str
     summary: str
+    # The hash chain (store/audit.py): the previous event's row_hash, and this row's own.
+    prev_hash: str | None = None
+    row_hash: str | None = None

@@ -13,6 +13,7 @@ from ..errors import NotFound, ZlDeskError
 from ..sla import Deadline, Pause, Policy, SeverityChange
 from ..text import search_query, search_tokens
 from ..tickets import Action, Ticket, apply, create
+from .audit import append
 from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
 from .rows import BOARD_COLUMNS, FROZEN, ListRow, board_rows, contract_heads, policies
@@ -24,7 +25,6 @@ _TICKET = TicketRow.__table__
 _EVENT = TicketEvent.__table__
 # Statements built once, values bound per call: building a statement costs more than running it.
 _INSERT_TICKET = insert(_TICKET)
-_INSERT_EVENT = insert(_EVENT)
 _UPDATE_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("b_id"), _TICKET.c.version == bindparam("b_version"))
 _LOAD = (select(_TICKET, ContractRow.code).join(ContractRow, ContractRow.id == _TICKET.c.contract_id)
          .where(_TICKET.c.id == bindparam("b_id")))
@@ -132,8 +132,8 @@ def open_ticket(session: Session, code: str, data: dict[str, Any], at: datetime,
     conn = session.connection()
     tid = conn.execute(_INSERT_TICKET, dict(contract_id=contract_id, created_at=now, updated_at=now,
                                             **_row_values(t, d, _board_due(policy, t, d)))).inserted_primary_key[0]
-    conn.execute(_INSERT_EVENT, dict(ticket_id=tid, seq=1, kind="create", who=who, entered_at=now, effective_at=at,
-                                     data=encode({**data, "contract": code}), reason="", changes={}))
+    append(conn, _EVENT, dict(ticket_id=tid, seq=1, kind="create", who=who, entered_at=now, effective_at=at,
+                              data=encode({**data, "contract": code}), reason="", changes={}))
     _index(session, tid, t, [])
     return tid, t, d
 
@@ -164,9 +164,9 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
     result = conn.execute(_UPDATE_TICKET, values | {"b_id": ticket_id, "b_version": before.version})
     if result.rowcount != 1:
         raise StaleTicket(f"工单 #{ticket_id} 刚被别人改过，未写入", _since(session, ticket_id, before.version))
-    conn.execute(_INSERT_EVENT, dict(ticket_id=ticket_id, seq=after.version, kind=action.kind, who=who,
-                                     entered_at=now, effective_at=action.at, data=encode(action.data),
-                                     reason=action.reason, changes=changes))
+    append(conn, _EVENT, dict(ticket_id=ticket_id, seq=after.version, kind=action.kind, who=who,
+                              entered_at=now, effective_at=action.at, data=encode(action.data),
+                              reason=action.reason, changes=changes))
     if action.kind == "note":
         _index(session, ticket_id, after, [e.data.get("text", "") for e in history(session, ticket_id)
                                            if e.kind == "note"])

@@ -1,0 +1,170 @@
+"""The history's hash chains. Every ticket_event and roster_event row carries the hash of the row before it
+(`prev_hash`) and its own (`row_hash`); `chain_head` keeps each chain's last row. An edited, removed or
+slipped-in row, or a head that no longer matches, shows up in `verify`, which names the first such row.
+
+The chain proves the history was not changed behind zldesk's back by someone who does not also rewrite every
+later hash and the head: the hash has no secret. Keep the head hashes that `zldesk audit verify` prints
+somewhere else to catch that too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
+
+from ..errors import StoreError
+
+GENESIS = ""  # the prev_hash of a chain's first row
+HASH_COLUMNS = ("prev_hash", "row_hash")
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # Stored in UTC with microseconds on SQLite and PostgreSQL alike, read back aware in UTC.
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, (dict, list, tuple)):
+        return json.loads(json.dumps(value))  # what a JSON column gives back: tuples as lists, keys as text
+    return value
+
+
+def row_digest(table: str, row_values: Mapping[str, Any], prev: str) -> str:
+    """sha256 hex of `prev`, a newline, and the JSON of [table, {column: value}] over every column but the
+    two hash columns, NULLs left out (so a column added later leaves the older rows' digests as they were).
+
+    Never change this: every stored hash was made with it, by the writers and by migration v5."""
+    content = {k: _canonical(v) for k, v in row_values.items() if k not in HASH_COLUMNS and v is not None}
+    body = json.dumps([table, content], sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
+
+
+# ---- writing -------------------------------------------------------------------------------------------
+
+def _head_table() -> Table:
+    from .models import ChainHead
+
+    return ChainHead.__table__
+
+
+@cache
+def _statements(table: Table):
+    """Built once per table, values bound per call: building a statement costs more than running it."""
+    head = _head_table()
+    read_head = (select(head.c.last_id, head.c.hash).where(head.c.name == table.name).with_for_update())
+    next_id = select(func.coalesce(func.max(table.c.id), 0) + 1)
+    move_head = (update(head).where(head.c.name == table.name, head.c.last_id == bindparam("b_last"),
+                                    head.c.hash == bindparam("b_hash"))
+                 .values(last_id=bindparam("n_last"), hash=bindparam("n_hash")))
+    return read_head, next_id, insert(table), move_head
+
+
+def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
+    """Insert `values` (every column but id and the hashes) as the next row of the table's chain, in the
+    caller's write transaction. Returns the new row's id.
+
+    Writers are serialized on the chain's head: on SQLite by the write lock (BEGIN IMMEDIATE), on PostgreSQL
+    by the head row's lock (SELECT ... FOR UPDATE, then the UPDATE), held until the caller commits."""
+    missing = {c.name for c in table.columns} - {"id", *HASH_COLUMNS} - set(values)
+    if missing:  # a default filled in by the database would not be in the digest
+        raise ValueError(f"{table.name}: no value for {sorted(missing)}")
+    read_head, next_id, insert_row, move_head = _statements(table)
+    row = conn.execute(read_head).first()
+    if row is None:
+        raise StoreError("历史记录的链头不见了", f"chain_head 中没有 {table.name}；请运行 zldesk audit verify")
+    # The id is in the digest, so it is chosen before the INSERT, while the head is held.
+    if conn.dialect.name == "postgresql":
+        new_id = conn.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"),
+                              {"t": table.name}).scalar_one()
+    else:
+        new_id = conn.execute(next_id).scalar_one()
+    values = {**values, "id": new_id, "prev_hash": row.hash}
+    values["row_hash"] = row_digest(table.name, values, row.hash)
+    conn.execute(insert_row, values)
+    moved = conn.execute(move_head, {"b_last": row.last_id, "b_hash": row.hash,
+                                     "n_last": new_id, "n_hash": values["row_hash"]}).rowcount
+    if moved != 1:  # only where the head row could not be locked: refuse rather than fork the chain
+        raise StoreError("历史记录被同时写入", f"{table.name} 的链头在本次写入期间变了；请重试")
+    return new_id
+
+
+# ---- verifying -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Break:
+    """The first row where a chain does not hold, and why."""
+
+    table: str
+    id: int
+    kind: str  # content_changed | not_chained | prev_link_broken | row_missing | head_mismatch | head_missing
+    where: str  # the row as people know it (a ticket and its version); empty for a row that is gone
+    detail: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    table: str
+    rows: int
+    last_id: int
+    head: str  # the last row's hash
+    broken: Break | None
+
+
+def _where(table: str, row: Mapping[str, Any] | None) -> str:
+    if row is None:
+        return ""
+    if table == "ticket_event":
+        return f"工单 #{row['ticket_id']} 第 {row['seq']} 版"
+    return f"值班表变更（{row['kind']}，合同 id {row['contract_id']}）"
+
+
+def verify_chain(conn: Connection, table: Table) -> ChainReport:
+    """Walk one chain in id order; stop at the first row that does not hold."""
+    name, prev, last_id, count = table.name, GENESIS, 0, 0
+    seen: dict[str, int] = {}  # row_hash -> id: tells a link to an earlier row from a link to a missing one
+
+    def report(row_id: int, kind: str, detail: str, row: Mapping[str, Any] | None = None) -> ChainReport:
+        return ChainReport(name, count, last_id, prev, Break(name, row_id, kind, _where(name, row), detail))
+
+    for r in conn.execute(select(table).order_by(table.c.id)).mappings():
+        if r["row_hash"] is None or r["prev_hash"] is None:
+            return report(r["id"], "not_chained", "没有哈希：这一行不是经 zldesk 写入的", r)
+        if row_digest(name, r, r["prev_hash"]) != r["row_hash"]:
+            return report(r["id"], "content_changed", "内容被改过：与它写入时的哈希对不上", r)
+        if r["prev_hash"] != prev:
+            if r["prev_hash"] in seen:
+                return report(r["id"], "prev_link_broken",
+                              f"前链断了：它接在 #{seen[r['prev_hash']]} 之后，但它的前一行是 #{last_id}", r)
+            gap = f"#{last_id} 与 #{r['id']} 之间" if last_id else f"#{r['id']} 之前"
+            return report(r["id"], "row_missing", f"缺行：它的前一行不在表中（{gap}少了记录）", r)
+        seen[r["row_hash"]] = r["id"]
+        prev, last_id, count = r["row_hash"], r["id"], count + 1
+    head = _head_table()
+    h = conn.execute(select(head.c.last_id, head.c.hash).where(head.c.name == name)).first()
+    if h is None:
+        return report(last_id, "head_missing", "链头不见了：chain_head 中没有这条链")
+    if (h.last_id, h.hash) != (last_id, prev):
+        if h.last_id > last_id:
+            return report(h.last_id, "row_missing", f"缺行：链头记的最后一行 #{h.last_id} 不在表中（表中最后一行是 #{last_id}）")
+        return report(last_id, "head_mismatch",
+                      f"链头对不上：链头记的是 #{h.last_id} {h.hash[:12]}，表中最后一行是 #{last_id} {prev[:12]}")
+    return ChainReport(name, count, last_id, prev, None)
+
+
+def chained_tables() -> list[Table]:
+    from .models import TicketEvent
+    from .roster_models import RosterEvent
+
+    return [TicketEvent.__table__, RosterEvent.__table__]
+
+
+def verify(conn: Connection) -> list[ChainReport]:
+    """Every chain, in one read transaction of the caller's (so rows and heads are one snapshot)."""
+    return [verify_chain(conn, table) for table in chained_tables()]
+
+
