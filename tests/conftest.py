@@ -58,3 +58,46 @@ def store_checksum(path: Path) -> str:
     finally:
         conn.close()
     return hashlib.sha256(dump.encode()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server for the whole run (tests/pgserver.py); skipped where there is none, unless
+    ZLDESK_REQUIRE_PG=1 (CI), where a missing server fails."""
+    import os
+
+    from .pgserver import Server
+
+    server = Server()
+    try:
+        url = server.start()
+    except Exception as e:  # noqa: BLE001 - reported below, with the reason
+        url, why = None, f"{type(e).__name__}: {e}"
+    else:
+        why = "no initdb/pg_ctl here and no ZLDESK_TEST_PG"
+    if url is None:
+        if os.environ.get("ZLDESK_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL required (ZLDESK_REQUIRE_PG=1) but not available: {why}")
+        pytest.skip(f"PostgreSQL not available: {why}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new empty PostgreSQL database of this test's own; ZLDESK_DB points at it."""
+    url = pg_server.database()
+    monkeypatch.setenv("ZLDESK_DB", url)
+    monkeypatch.setenv("TZ", "UTC")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The same test on a SQLite file and on PostgreSQL: the URL, with ZLDESK_DB pointing at it."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_url")
+    url = f"sqlite:///{tmp_path / 'store' / 'zldesk.db'}"
+    monkeypatch.setenv("ZLDESK_DB", url)
+    monkeypatch.setenv("TZ", "UTC")
+    return url

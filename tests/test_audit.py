@@ -17,7 +17,7 @@ import pytest
 from zldesk.data import data_dir
 from zldesk.store import make_engine, writing
 from zldesk.store.audit import row_digest
-from zldesk.store.schema import upgrade
+from zldesk.store.schema import LATEST, upgrade
 
 from .conftest import store_checksum
 
@@ -277,7 +277,7 @@ def test_an_old_store_is_chained_on_upgrade(cli, db_path, tmp_path):
     assert rows(db_path, "SELECT count(*) FROM ticket_event") == [(5,)]
 
     chains = verified(cli)
-    assert rows(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("5",)]
+    assert rows(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(LATEST),)]
     assert chains["ticket_event"]["rows"] == 5 and chains["roster_event"]["rows"] == 2
     for table in ("ticket_event", "roster_event"):
         query = f"SELECT id, prev_hash, row_hash FROM {table} ORDER BY id"

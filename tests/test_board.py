@@ -302,7 +302,10 @@ async def test_help_lists_the_keys_of_the_screen_in_front(demo_url):
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await _rows_ready(pilot, app.screen.query_one(TicketBoard))
-        await pilot.press("enter", "question_mark")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("question_mark")
         await pilot.pause()
         ids = [a.id for a in app.screen.actions]
         assert "ticket.ack" in ids and "app.quit" in ids and "board.filter" not in ids

@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from . import __version__
 from .commands import contracts as contract_commands
 from .commands.audit import audit_app
+from .commands.migrate import migrate as migrate_command
 from .commands.roster import roster_app
 from .commands.sla import sla_app
 from .commands.tickets import ticket_app
@@ -46,6 +47,7 @@ app.command("covered")(contract_commands.covered)
 app.add_typer(sla_app, name="sla")
 app.add_typer(ticket_app, name="ticket")
 app.add_typer(roster_app, name="roster")
+app.command("migrate")(migrate_command)
 app.add_typer(audit_app, name="audit")
 
 

@@ -69,3 +69,24 @@ def search_query(text: str) -> str | None:
         else:
             parts.append(f'"{run}"*')
     return " AND ".join(parts) or None
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_text(tokens: str) -> str:
+    """`search_tokens` as PostgreSQL tsvector input with positions (`'门急':1 '急诊':2 '诊':3`), so no
+    text-search parser or locale decides what a Chinese word is."""
+    return " ".join(f"{_lexeme(t)}:{min(i, 16383)}" for i, t in enumerate(tokens.split(), start=1))
+
+
+def tsquery_text(text: str) -> str | None:
+    """`search_query`'s meaning as tsquery input: bigrams as a phrase (<->), single runs by prefix."""
+    parts = []
+    for run in _RUNS.findall(text.lower()):
+        if _is_cjk(run) and len(run) > 1:
+            parts.append("(" + " <-> ".join(_lexeme(run[i:i + 2]) for i in range(len(run) - 1)) + ")")
+        else:
+            parts.append(f"{_lexeme(run)}:*")
+    return " & ".join(parts) or None

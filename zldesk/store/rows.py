@@ -96,10 +96,10 @@ def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
         return out
 
     windows = children("contract_window", "name, label, days, start, \"end\", note, outside")
-    severities = children("severity", "level, name, description, amount, unit, window, negotiable, examples")
+    severities = children("severity", "level, name, description, amount, unit, \"window\", negotiable, examples")
     services = children("service", "category, name, description, channels, frequency, exclusions, note")
     modules = children("module", "no, name, selected, sites, remark")
-    contacts = children("contact", "kind, label, value, window, note")
+    contacts = children("contact", "kind, label, value, \"window\", note")
     out = {}
     for cid, code, customer, vendor, product, zone, title, p_start, p_end in _all(
             conn, "SELECT id, code, customer, vendor, product, timezone, title, period_start, period_end "

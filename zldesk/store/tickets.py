@@ -11,7 +11,7 @@ from sqlmodel import Session, insert, select, update
 
 from ..errors import NotFound, ZlDeskError
 from ..sla import Deadline, Pause, Policy, SeverityChange
-from ..text import search_query, search_tokens
+from ..text import search_query, search_tokens, tsquery_text, tsvector_text
 from ..tickets import Action, Ticket, apply, create
 from .audit import append
 from .db import driver_connection, driver_errors
@@ -182,13 +182,33 @@ def _since(session: Session, ticket_id: int, version: int) -> str:
 
 
 def _index(session: Session, ticket_id: int, t: Ticket, notes: list[str]) -> None:
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    tokens = search_tokens(" ".join([t.title, t.description, *notes]))
-    conn = session.connection()
-    conn.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket_id})
-    conn.execute(text("INSERT INTO ticket_search (rowid, tokens) VALUES (:id, :tokens)"),
-                 {"id": ticket_id, "tokens": tokens})
+    _put_tokens(session.connection(), ticket_id, search_tokens(" ".join([t.title, t.description, *notes])))
+
+
+def _put_tokens(conn, ticket_id: int, tokens: str) -> None:
+    # SQLite: the FTS5 table of v3, keyed by rowid; PostgreSQL: v6's tsvector table, keyed by ticket_id.
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket_id})
+        conn.execute(text("INSERT INTO ticket_search (rowid, tokens) VALUES (:id, :tokens)"),
+                     {"id": ticket_id, "tokens": tokens})
+    else:
+        conn.execute(text("DELETE FROM ticket_search WHERE ticket_id = :id"), {"id": ticket_id})
+        conn.execute(text("INSERT INTO ticket_search (ticket_id, tokens) VALUES (:id, CAST(:doc AS tsvector))"),
+                     {"id": ticket_id, "doc": tsvector_text(tokens)})
+
+
+def rebuild_search(conn) -> int:
+    """Index every ticket again (titles, descriptions, notes): after a migration between databases, or an
+    upgrade that adds the index. Returns how many tickets."""
+    notes: dict[int, list[str]] = {}
+    for tid, data in conn.execute(select(_EVENT.c.ticket_id, _EVENT.c.data).where(_EVENT.c.kind == "note")
+                                  .order_by(_EVENT.c.id)):
+        notes.setdefault(tid, []).append(str((data or {}).get("text", "")))
+    rows = conn.execute(select(_TICKET.c.id, _TICKET.c.title, _TICKET.c.description)).fetchall()
+    conn.execute(text("DELETE FROM ticket_search"))
+    for tid, title, description in rows:
+        _put_tokens(conn, tid, search_tokens(" ".join([title, description, *notes.get(tid, [])])))
+    return len(rows)
 
 
 # ---- reads ---------------------------------------------------------------------------------------------
@@ -230,11 +250,16 @@ def contract_names(session: Session) -> dict[int, tuple[str, str]]:
 
 def search(session: Session, query: str, limit: int = 200) -> list[ListRow]:
     """Tickets whose title, description or notes contain `query` (Chinese substrings included), newest first."""
-    match = search_query(query)
+    columns = ", ".join("t." + c for c in BOARD_COLUMNS.split(", "))
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        match = search_query(query)
+        sql = (f"SELECT {columns} FROM ticket_search s JOIN ticket t ON t.id = s.rowid "
+               "WHERE ticket_search MATCH :q ORDER BY s.rowid DESC LIMIT :n")
+    else:
+        match = tsquery_text(query)
+        sql = (f"SELECT {columns} FROM ticket_search s JOIN ticket t ON t.id = s.ticket_id "
+               "WHERE s.tokens @@ CAST(:q AS tsquery) ORDER BY t.id DESC LIMIT :n")
     if match is None:
         return []
-    rows = session.connection().execute(text(
-        f"SELECT {', '.join('t.' + c for c in BOARD_COLUMNS.split(', '))} FROM ticket_search s "
-        "JOIN ticket t ON t.id = s.rowid WHERE ticket_search MATCH :q ORDER BY s.rowid DESC LIMIT :n"),
-        {"q": match, "n": limit}).fetchall()
-    return [ListRow._make(r) for r in rows]
+    return [ListRow._make(r) for r in conn.execute(text(sql), {"q": match, "n": limit}).fetchall()]

@@ -31,8 +31,10 @@ class ChangeWatch:
                 cursor.close()
         from sqlalchemy import text
 
-        with self.engine.connect() as conn:
-            return tuple(conn.execute(text("SELECT count(*), max(updated_at) FROM ticket")).one())
+        with self.engine.connect() as conn:  # tickets, roster changes and contract imports all move this
+            return tuple(conn.execute(text(
+                "SELECT (SELECT count(*) FROM ticket), (SELECT max(updated_at) FROM ticket), "
+                "(SELECT max(id) FROM roster_event), (SELECT max(updated_at) FROM contract)")).one())
 
     def changed(self) -> bool:
         token = self.token()
