@@ -47,6 +47,9 @@ app.command("covered")(contract_commands.covered)
 app.add_typer(sla_app, name="sla")
 app.add_typer(ticket_app, name="ticket")
 app.add_typer(roster_app, name="roster")
+from .commands import backup as backup_commands  # noqa: E402 - kept beside its two lines: others edit the imports
+app.command("backup")(backup_commands.backup)
+app.command("restore")(backup_commands.restore)
 app.command("migrate")(migrate_command)
 app.add_typer(audit_app, name="audit")
 
