@@ -1,4 +1,4 @@
-"""zldesk backup / restore."""
+"""zldesk backup / restore, and the copy open_store writes before it upgrades a store."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from zldesk.commands import tickets as ticket_commands
 from zldesk.data import data_dir
+from zldesk.store import make_engine, open_store, writing
 from zldesk.store.backup import check
-from zldesk.store.schema import LATEST
+from zldesk.store.schema import LATEST, upgrade
 
 from .conftest import store_checksum
 
@@ -207,3 +209,50 @@ def test_restore_over_a_broken_store_keeps_its_bytes(cli, db_path, tmp_path):
     kept, = db_path.parent.glob("zldesk.db.before-restore-*")
     assert kept.read_bytes() == b"\0" * 4096 + b"disk trouble"
     assert check(db_path).tickets == 1
+
+
+def _old_store(path: Path, version: int) -> None:
+    engine = make_engine(f"sqlite:///{path}")
+    with writing(engine) as session:
+        upgrade(session.connection(), target=version)
+        session.connection().execute(text(
+            "INSERT INTO contract (code, customer, vendor, product, timezone, title, updated_at) "
+            "VALUES ('old', '旧医院', 'v', 'ZLHIS', 'Asia/Shanghai', '', '2025-01-01 00:00:00')"))
+    engine.dispose()
+
+
+def test_upgrade_writes_a_backup_first(tmp_path, capsys):
+    path = tmp_path / "store" / "zldesk.db"
+    path.parent.mkdir()
+    _old_store(path, 1)
+    before = store_checksum(path)
+    open_store(f"sqlite:///{path}").dispose()
+    bak, = path.parent.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
+    assert _mode(bak) == 0o600
+    assert check(bak).version == 1 and store_checksum(bak) == before
+    assert str(bak) in capsys.readouterr().err
+    open_store(f"sqlite:///{path}").dispose()  # already upgraded: no second copy
+    assert len(list(path.parent.glob("*.bak"))) == 1
+
+
+def test_no_backup_for_a_new_or_current_store(tmp_path):
+    path = tmp_path / "zldesk.db"
+    open_store(f"sqlite:///{path}").dispose()
+    open_store(f"sqlite:///{path}").dispose()
+    assert not list(tmp_path.glob("*.bak"))
+
+
+def test_a_failed_backup_stops_the_upgrade(tmp_path, monkeypatch):
+    from zldesk.errors import StoreError
+    from zldesk.store import backup as backups
+
+    def full_disk(store, dest, force=False):
+        raise StoreError("备份失败", f"{dest}: database or disk is full")
+
+    path = tmp_path / "zldesk.db"
+    _old_store(path, 1)
+    before = store_checksum(path)
+    monkeypatch.setattr(backups, "backup", full_disk)
+    with pytest.raises(StoreError, match="升级前无法备份"):
+        open_store(f"sqlite:///{path}")
+    assert store_checksum(path) == before and check(path).version == 1

@@ -35,11 +35,32 @@ def open_store(url: str, seed: bool = True) -> Engine:
     if current != LATEST or unseeded:
         with writing(engine) as session:
             conn = session.connection()
+            _backup_before_upgrade(engine, conn)
             upgrade(conn)  # re-reads the version under the write lock: a racing opener did it already
             if seed and conn.execute(_SEEDED).first() is None:
                 _seed(session)
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('seeded', 'bundled')"))
     return engine
+
+
+def _backup_before_upgrade(engine: Engine, conn) -> None:
+    """A SQLite store with data gets a copy beside it before a migration touches it. Called under the
+    write lock, so of several processes opening an old store only the one that upgrades copies it."""
+    import sys
+    from pathlib import Path
+
+    from .schema import LATEST, read_version
+
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return
+    found = read_version(conn)
+    if not 1 <= found < LATEST:
+        return
+    from .backup import backup_before_upgrade
+
+    copy = backup_before_upgrade(Path(database), LATEST)
+    sys.stderr.write(f"zldesk：数据库结构将从第 {found} 版升级到第 {LATEST} 版；升级前的备份在 {copy}\n")
 
 
 def _seed(session) -> None:
