@@ -186,3 +186,38 @@ def test_an_old_store_is_upgraded_before_the_first_paint(db_path, cli):
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT value FROM meta WHERE key='seeded'").fetchone() == ("bundled",)
     conn.close()
+
+
+async def test_remote_session_key_needs_the_permission_first(db_path, cli):
+    """On the ticket screen, `w` (远程会话) is refused with the contract's reason until `l` records the
+    hospital's permission for that engineer; then the same session is recorded."""
+    from zldesk.store import open_store, reading
+    from zldesk.store.tickets import history
+
+    assert cli("ticket", "new", "--severity", "3", "--title", "医保接口报错").exit_code == 0
+    app = make_app(resolve_url())
+
+    async def form(pilot, key, values):
+        await pilot.press(key)
+        await pilot.pause()
+        for value in values:
+            if value:
+                await pilot.press(*value)
+            await pilot.press("enter")
+            await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await form(pilot, "w", ("张伟", "查看接口日志", ""))
+        assert any("没有医院的远程许可" in str(n.title) + str(n.message) for n in app._notifications)
+        await form(pilot, "l", ("李主任", "电话", "查看接口日志", "张伟", ""))
+        await form(pilot, "w", ("张伟", "查看接口日志", ""))
+    with reading(open_store(resolve_url())) as session:
+        kinds = [e.kind for e in history(session, 1)]
+    assert kinds == ["create", "remote", "remote_session"]

@@ -332,21 +332,24 @@ def test_unknown_module_is_refused(cli, db_path, module, says):
 
 # ---- 7. remote access consent ------------------------------------------------------------------------
 
+GRANT = ("--channel", "电话", "--scope", "查看医保接口日志", "--engineer", "张伟")
+
 def test_remote_permission_valid_until_future(cli):
     tid = new(cli, 3)["id"]
     ok_json(cli, "ticket", "remote", str(tid), "--granted-by", "李主任", "--until", "2026-12-31T18:00",
-            "--at", "2026-11-24T09:00")
+            "--at", "2026-11-24T09:00", *GRANT)
     grant = show(cli, tid)["remote_permission"]
     assert grant == {"granted_by": "李主任", "at": local("2026-11-24T09:00").isoformat(),
-                     "until": local("2026-12-31T18:00").isoformat()}
-    assert "李主任 允许" in cli("ticket", "show", str(tid)).stdout
+                     "until": local("2026-12-31T18:00").isoformat(), "channel": "电话",
+                     "scope": "查看医保接口日志", "engineer": "张伟"}
+    assert "李主任（电话）允许 张伟：查看医保接口日志" in cli("ticket", "show", str(tid)).stdout
 
 
 def test_remote_permission_expired(cli):
     """Granted 09:00 until 12:00 two days ago: recorded, but no valid permission now."""
     tid = new(cli, 3)["id"]
     ok_json(cli, "ticket", "remote", str(tid), "--granted-by", "王科长", "--until", "2026-11-24T12:00",
-            "--at", "2026-11-24T09:00")
+            "--at", "2026-11-24T09:00", *GRANT)
     data = show(cli, tid)
     assert data["remote_permission"] is None
     assert data["history"][-1]["kind"] == "remote" and data["history"][-1]["data"]["granted_by"] == "王科长"
@@ -356,12 +359,58 @@ def test_remote_permission_expired(cli):
 def test_close_ends_remote_permission(cli):
     """A permission without --until lasts while the ticket is open (and resolved), not after close."""
     tid = new(cli, 3)["id"]
-    ok_json(cli, "ticket", "remote", str(tid), "--granted-by", "李主任", "--at", "2026-11-24T09:00")
+    ok_json(cli, "ticket", "remote", str(tid), "--granted-by", "李主任", "--at", "2026-11-24T09:00", *GRANT)
     assert show(cli, tid)["remote_permission"]["until"] is None
     ok_json(cli, "ticket", "resolve", str(tid), "--at", "2026-11-24T10:00")
     assert show(cli, tid)["remote_permission"]["granted_by"] == "李主任"
     ok_json(cli, "ticket", "close", str(tid), "--at", "2026-11-24T11:00")
     assert show(cli, tid)["remote_permission"] is None
+
+
+def test_a_permission_must_say_who_how_what_and_for_whom(cli, db_path):
+    tid = new(cli, 3)["id"]
+    before = store_checksum(db_path)
+    ran = cli("ticket", "remote", str(tid), "--granted-by", "李主任", "--at", "2026-11-24T09:00")
+    assert ran.exit_code != 0 and "--channel" in ran.stderr and "--scope" in ran.stderr
+    assert store_checksum(db_path) == before
+
+
+def test_a_remote_session_needs_the_hospitals_permission_for_that_engineer(cli, db_path):
+    """The contract's condition: no session without a permission naming the engineer, inside its time."""
+    tid = new(cli, 3)["id"]
+    before = store_checksum(db_path)
+    ran = cli("ticket", "remote-session", str(tid), "--engineer", "张伟", "--what", "查日志", "--at", "2026-11-24T09:30")
+    assert ran.exit_code != 0 and "没有医院的远程许可" in ran.stderr
+    assert store_checksum(db_path) == before
+    ok_json(cli, "ticket", "remote", str(tid), "--granted-by", "李主任", "--at", "2026-11-24T09:00",
+            "--until", "2026-11-24T12:00", *GRANT)
+    other = cli("ticket", "remote-session", str(tid), "--engineer", "李强", "--what", "查日志",
+                "--at", "2026-11-24T09:30")
+    assert other.exit_code != 0 and "李强" in other.stderr  # the permission names 张伟
+    late = cli("ticket", "remote-session", str(tid), "--engineer", "张伟", "--what", "查日志", "--at", "2026-11-24T12:30")
+    assert late.exit_code != 0 and "没有医院的远程许可" in late.stderr
+    beyond = cli("ticket", "remote-session", str(tid), "--engineer", "张伟", "--what", "查日志",
+                 "--at", "2026-11-24T11:30", "--end", "2026-11-24T12:30")
+    assert beyond.exit_code != 0 and "结束时间" in beyond.stderr
+    ok_json(cli, "ticket", "remote-session", str(tid), "--engineer", "张伟", "--what", "查看医保接口日志，已重启服务",
+            "--at", "2026-11-24T09:30", "--end", "2026-11-24T10:00")
+    history = show(cli, tid)["history"]
+    assert [h["kind"] for h in history] == ["create", "remote", "remote_session"]
+    assert "张伟 远程会话：查看医保接口日志" in cli("ticket", "show", str(tid)).stdout
+
+
+def test_a_permission_recorded_before_engineers_were_named_still_reads(cli, db_path):
+    """Stores written before channel, scope and engineer were recorded keep three fields a permission."""
+    import sqlite3
+
+    tid = new(cli, 3)["id"]
+    ok_json(cli, "ticket", "remote", str(tid), "--granted-by", "李主任", "--at", "2026-11-24T09:00", *GRANT)
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE ticket SET remote = ? WHERE id = ?", ('[["李主任", "2026-11-24T01:00:00+00:00", null]]', tid))
+    conn.commit()
+    conn.close()
+    grant = show(cli, tid)["remote_permission"]
+    assert grant["granted_by"] == "李主任" and grant["engineer"] == "" and grant["channel"] == ""
 
 
 # ---- 8. bad input --------------------------------------------------------------------------------------
@@ -413,7 +462,7 @@ def test_bad_input_is_refused_clearly(cli, db_path, two_tickets, case):
 # ---- 9. history replays to the state ------------------------------------------------------------------
 
 KINDS = ["ack", "assign", "arrive", "resolve", "close", "reopen", "pause", "resume", "severity", "negotiate",
-         "note", "remote"]
+         "note", "remote", "remote_session"]
 START = local("2026-11-20T08:00")
 
 
@@ -433,7 +482,11 @@ def _action(kind: str, at: datetime, pick: int) -> Action:
         return Action(kind, at, {"text": f"第{pick % 10}次回访"})
     if kind == "remote":
         until = None if pick % 2 else at + timedelta(minutes=pick % 3000 + 1)
-        return Action(kind, at, {"granted_by": "王科长", "until": until})
+        return Action(kind, at, {"granted_by": "王科长", "channel": "电话", "scope": "查日志",
+                                 "engineer": ["王工", "李工"][pick % 2], "until": until})
+    if kind == "remote_session":
+        end = None if pick % 3 else at + timedelta(minutes=pick % 90 + 1)
+        return Action(kind, at, {"engineer": ["王工", "李工"][pick % 2], "what": "查日志", "end": end})
     return Action(kind, at, {})
 
 

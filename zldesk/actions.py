@@ -37,6 +37,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("ticket.negotiate", "d", "do('negotiate')", "协商时限", footer=False),
     Action("ticket.note", "n", "do('note')", "备注", footer=False),
     Action("ticket.remote", "l", "do('remote')", "远程许可", footer=False),
+    Action("ticket.remote_session", "w", "do('remote_session')", "远程会话", footer=False),
     Action("ticket.back", "escape", "app.pop_screen", "返回看板", footer=False),
     Action("roster.override", "e", "override", "登记调班"),
     Action("coverage.filter", "slash", "focus_filter", "查询", footer=False),

@@ -61,8 +61,17 @@ def _remote_json(t, now: datetime) -> dict | None:
     grant = t.remote_allowed(now)
     if grant is None:
         return None
-    who, at, until = grant
-    return {"granted_by": who, "at": at.isoformat(), "until": until.isoformat() if until else None}
+    who, at, until, channel, scope, engineer = grant
+    return {"granted_by": who, "at": at.isoformat(), "until": until.isoformat() if until else None,
+            "channel": channel, "scope": scope, "engineer": engineer}
+
+
+def permission_text(grant: dict | None) -> str:
+    """The valid remote permission in one line, as the CLI and the ticket screen both show it."""
+    if grant is None:
+        return "无有效许可"
+    return (f"{grant['granted_by']}（{grant['channel'] or '渠道未记'}）允许 {grant['engineer'] or '工程师'}："
+            f"{grant['scope'] or '范围未记'}，至 {grant['until'] or '工单关闭'}")
 
 
 # Lists kept on the ticket for replay; a person reads the event itself instead.
@@ -77,7 +86,9 @@ def event_line(e, zone) -> tuple[str, str]:
     if abs((entered - effective).total_seconds()) > 60:
         when += f"（{entered:%m-%d %H:%M} 录入）"
     what = {"note": e.data.get("text", ""), "create": e.data.get("title", ""),
-            "remote": f"{e.data.get('granted_by')} 允许远程访问"}.get(e.kind) or "；".join(
+            "remote": f"{e.data.get('granted_by')}（{e.data.get('channel') or '渠道未记'}）允许 "
+                      f"{e.data.get('engineer') or '工程师'} 远程：{e.data.get('scope') or '范围未记'}",
+            "remote_session": f"{e.data.get('engineer')} 远程会话：{e.data.get('what')}"}.get(e.kind) or "；".join(
         f"{k}: {old} → {new}" for k, (old, new) in e.changes.items() if k not in INTERNAL)
     if e.reason:
         what += f"  原因：{e.reason}"

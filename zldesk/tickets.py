@@ -31,7 +31,7 @@ class TicketError(ZlDeskError):
 
 @dataclass(frozen=True)
 class Action:
-    kind: str  # create ack assign arrive resolve close reopen pause resume severity negotiate note remote
+    kind: str  # create ack assign arrive resolve close reopen pause resume severity negotiate note remote remote_session
     at: datetime  # when it took effect
     data: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
@@ -62,7 +62,8 @@ class Ticket:
     levels: tuple[tuple[datetime, int], ...] = ()  # severity history, first entry at the opening
     negotiated_due: datetime | None = None
     negotiated_with: str = ""
-    remote: tuple[tuple[str, datetime, datetime | None], ...] = ()  # (granted by, at, until)
+    # The hospital's permissions for remote access: (granted by, at, until, channel, scope, engineer).
+    remote: tuple[tuple[str, datetime, datetime | None, str, str, str], ...] = ()
     version: int = 0
 
     @property
@@ -75,10 +76,13 @@ class Ticket:
         stops = [t for t in (self.arrived_at, self.resolved_at) if t is not None]
         return min(stops) if stops else None
 
-    def remote_allowed(self, at: datetime) -> tuple[str, datetime, datetime | None] | None:
-        """The latest permission valid at `at` (no end: until the ticket is closed)."""
+    def remote_allowed(self, at: datetime, engineer: str | None = None) -> tuple | None:
+        """The latest permission valid at `at` (no end: until the ticket is closed), for `engineer` if
+        given (a permission recorded before engineers were named holds for anyone)."""
         for grant in reversed(self.remote):
-            _, start, until = grant
+            start, until, named = grant[1], grant[2], grant[5]
+            if engineer is not None and named and named != engineer:
+                continue
             if start <= at and (until is None or at < until) and not (self.closed_at and at >= self.closed_at):
                 return grant
         return None
@@ -238,19 +242,43 @@ def _note(t: Ticket, a: Action) -> Ticket:
 
 
 def _remote(t: Ticket, a: Action) -> Ticket:
+    """The contract's condition for remote access: the hospital's permission, recorded whole — who gave
+    it, how (channel), when (the action's time), for what (scope), to which engineer."""
     _need(t, OPEN_STATES, "登记远程许可")
-    who = str(a.data.get("granted_by", "")).strip()
-    if not who:
-        raise TicketError("谁允许的？", "用 --granted-by 写医院一方的名字")
+    fields = {key: str(a.data.get(key, "")).strip() for key in ("granted_by", "channel", "scope", "engineer")}
+    missing = [f"{label}（--{key.replace('_', '-')}）" for key, label in
+               (("granted_by", "谁允许的"), ("channel", "怎么允许的：电话、QQ、书面"), ("scope", "允许做什么"),
+                ("engineer", "允许哪位工程师")) if not fields[key]]
+    if missing:
+        raise TicketError("远程许可缺少必填项", "；".join(missing))
     until: datetime | None = a.data.get("until")
     if until is not None and until <= a.at:
         raise TicketError("许可的截止时间不晚于许可时间", until.isoformat())
-    return replace(t, remote=t.remote + ((who, a.at, until),))
+    grant = (fields["granted_by"], a.at, until, fields["channel"], fields["scope"], fields["engineer"])
+    return replace(t, remote=t.remote + (grant,))
+
+
+def _remote_session(t: Ticket, a: Action) -> Ticket:
+    """A remote-access session, recorded only inside a permission given to that engineer."""
+    _need(t, OPEN_STATES, "登记远程会话")
+    engineer = str(a.data.get("engineer", "")).strip()
+    what = str(a.data.get("what", "")).strip()
+    if not engineer or not what:
+        raise TicketError("远程会话要写明工程师和做了什么", "用 --engineer 和 --what")
+    grant = t.remote_allowed(a.at, engineer)
+    if grant is None:
+        raise TicketError("没有医院的远程许可，不能登记远程会话",
+                          f"{a.at.isoformat(timespec='minutes')} 没有给 {engineer} 的有效许可；"
+                          "先用 zldesk ticket remote 登记医院的许可（谁、渠道、范围、工程师）")
+    end: datetime | None = a.data.get("end")
+    if end is not None and (end <= a.at or (grant[2] is not None and end > grant[2])):
+        raise TicketError("远程会话的结束时间不对", f"应晚于开始，且不晚于许可截止 {grant[2] or '（工单关闭）'}")
+    return t
 
 
 _HANDLERS = {"ack": _ack, "assign": _assign, "arrive": _arrive, "resolve": _resolve, "close": _close,
              "reopen": _reopen, "pause": _pause, "resume": _resume, "severity": _severity,
-             "negotiate": _negotiate, "note": _note, "remote": _remote}
+             "negotiate": _negotiate, "note": _note, "remote": _remote, "remote_session": _remote_session}
 
 
 def channel_code(text: str) -> str:

@@ -9,7 +9,7 @@ import typer
 
 from ..ticket_view import clock as _clock
 from ..ticket_view import remaining as _remaining
-from ..ticket_view import INTERNAL, default_channel, event_line, ticket_json
+from ..ticket_view import INTERNAL, default_channel, event_line, permission_text, ticket_json
 from . import output
 from .sla import parse_instant
 
@@ -112,7 +112,7 @@ def _change(ctx: typer.Context, tid: int, kind: str, at: str | None, who: str | 
         before, _ = get_ticket(session, tid)
         policy = policy_for(session, before.contract)
         when = _at(at, policy.zone)
-        parsed = {k: parse_instant(v, policy.zone, f"--{k}") if k in ("due", "until") and isinstance(v, str) else v
+        parsed = {k: parse_instant(v, policy.zone, f"--{k}") if k in ("due", "until", "end") and isinstance(v, str) else v
                   for k, v in (data or {}).items()}
         t, d, changes = act(session, tid, Action(kind, when, parsed, reason), output.who(who), expected_version=if_version)
     if json:
@@ -181,11 +181,26 @@ def note(ctx: typer.Context, tid: TicketId, text: Annotated[str, typer.Argument(
 @ticket_app.command("remote")
 def remote(ctx: typer.Context, tid: TicketId,
            granted_by: Annotated[str, typer.Option("--granted-by", help="医院一方允许远程访问的人。")],
+           channel: Annotated[str, typer.Option("--channel", help="怎么允许的：电话、QQ、书面……")] = "",
+           scope: Annotated[str, typer.Option("--scope", help="允许做什么（范围）。")] = "",
+           engineer: Annotated[Optional[str], typer.Option("--engineer", help="允许哪位工程师（默认操作人）。")] = None,
            until: Annotated[Optional[str], typer.Option("--until", help="许可截止时间，ISO（默认到工单关闭）。")] = None,
            at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
-    """登记医院的远程访问许可（合同：须经医院允许并知情）。"""
-    _change(ctx, tid, "remote", at, who, data={"granted_by": granted_by, "until": until}, if_version=if_version,
-            json=json)
+    """登记医院的远程访问许可（合同：须经医院允许并知情）：谁、渠道、时间、范围、工程师。"""
+    _change(ctx, tid, "remote", at, who, data={"granted_by": granted_by, "channel": channel, "scope": scope,
+                                               "engineer": engineer or output.who(who), "until": until},
+            if_version=if_version, json=json)
+
+
+@ticket_app.command("remote-session")
+def remote_session(ctx: typer.Context, tid: TicketId,
+                   what: Annotated[str, typer.Option("--what", help="远程做了什么。")],
+                   engineer: Annotated[Optional[str], typer.Option("--engineer", help="连上去的工程师（默认操作人）。")] = None,
+                   end: Annotated[Optional[str], typer.Option("--end", help="会话结束时间，ISO（开始是 --at）。")] = None,
+                   at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
+    """登记一次远程会话；只有在医院给这位工程师的有效许可之内才能登记。"""
+    _change(ctx, tid, "remote_session", at, who, data={"engineer": engineer or output.who(who), "what": what,
+                                                       "end": end}, if_version=if_version, json=json)
 
 
 @ticket_app.command("list")
@@ -249,8 +264,7 @@ def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
         if value:
             output.say(f"  {label}：", str(value))
     output.say("  时限：", _clock(data["remaining_seconds"]), "  ", data["sentence"])
-    grant = data["remote_permission"]
-    output.say("  远程许可：", f"{grant['granted_by']} 允许，至 {grant['until'] or '工单关闭'}" if grant else "无有效许可")
+    output.say("  远程许可：", permission_text(data["remote_permission"]))
     output.say(("  历史", "bold"))
     for e in events:
         when, what = event_line(e, zone)

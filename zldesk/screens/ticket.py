@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 
 from ..actions import bindings
 from ..text import visible
-from ..ticket_view import clock, event_line
+from ..ticket_view import clock, event_line, permission_text
 from .prompt import Field, PromptScreen
 from ..tickets import CHANNELS, STATE_NAMES
 
@@ -38,9 +38,7 @@ def ticket_renderable(data: dict, events: list, zone, watch: str = "") -> Group:
     fields.add_row("渠道", _t(CHANNELS.get(data["channel"], data["channel"])))
     if not data["in_scope"]:
         fields.add_row("范围", _t("不在合同范围（模块未选）", "bold yellow"))
-    grant = data["remote_permission"]
-    fields.add_row("远程许可", _t(f"{grant['granted_by']} 允许，至 {grant['until'] or '工单关闭'}" if grant
-                                  else "无有效许可"))
+    fields.add_row("远程许可", _t(permission_text(data["remote_permission"])))
     due = Text()
     due.append("时限  ", style="bold")
     left = data["remaining_seconds"]
@@ -69,8 +67,13 @@ FORMS: dict[str, tuple[str, list[Field]]] = {
     "negotiate": ("与医院协商时限", [Field("due", "协商后的时限", placeholder="2026-12-01 17:00"),
                                    Field("agreed_with", "医院一方的协商人"), Field("reason", "说明", required=False)]),
     "note": ("备注", [Field("text", "内容")]),
-    "remote": ("远程访问许可", [Field("granted_by", "医院一方允许的人"),
-                              Field("until", "截止时间", required=False, placeholder="默认到工单关闭")]),
+    "remote": ("远程访问许可（合同：须经医院允许）", [
+        Field("granted_by", "医院一方允许的人"), Field("channel", "怎么允许的", placeholder="电话、QQ、书面"),
+        Field("scope", "允许做什么"), Field("engineer", "允许哪位工程师"),
+        Field("until", "截止时间", required=False, placeholder="默认到工单关闭")]),
+    "remote_session": ("登记远程会话（须在医院的许可之内）", [
+        Field("engineer", "连上去的工程师"), Field("what", "做了什么"),
+        Field("end", "结束时间", required=False, placeholder="2026-12-01 17:00")]),
 }
 
 
@@ -139,7 +142,7 @@ class TicketScreen(Screen):
                 if not values["level"].isdigit():
                     raise ZlDeskError("级别应是数字", values["level"])
                 values["level"] = int(values["level"])
-            for key in ("due", "until"):
+            for key in ("due", "until", "end"):
                 if values.get(key):
                     values[key] = parse_instant(values[key], self.zone, key)
                 elif key in values:

@@ -78,7 +78,7 @@ def to_ticket(row: TicketRow, code: str) -> Ticket:
         pauses=tuple((_dt(a), _dt(b), r) for a, b, r in row.pauses),
         levels=tuple((_dt(at), level) for at, level in row.levels),
         negotiated_due=row.negotiated_due, negotiated_with=row.negotiated_with,
-        remote=tuple((who, _dt(at), _dt(until)) for who, at, until in row.remote), version=row.version,
+        remote=tuple(_grant(g) for g in row.remote), version=row.version,
     )
 
 
@@ -92,6 +92,12 @@ def _board_due(policy: Policy, t: Ticket, d: Deadline) -> float | None:
     return FROZEN + policy.remaining(d, t.pauses[-1][0])
 
 
+def _grant(g: list) -> tuple:
+    # Permissions stored before channel, scope and engineer were recorded have three fields.
+    who, at, until, *rest = g
+    return (who, _dt(at), _dt(until), *(rest + ["", "", ""])[:3])
+
+
 def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, Any]:
     return dict(
         version=t.version, state=t.state, severity=t.severity, title=t.title, description=t.description,
@@ -101,7 +107,7 @@ def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, An
         closed_at=t.closed_at, state_before_pause=t.state_before_pause,
         pauses=[[_iso(a), _iso(b), r] for a, b, r in t.pauses], levels=[[_iso(at), lv] for at, lv in t.levels],
         negotiated_due=t.negotiated_due, negotiated_with=t.negotiated_with,
-        remote=[[who, _iso(at), _iso(until)] for who, at, until in t.remote],
+        remote=[[who, _iso(at), _iso(until), *rest] for who, at, until, *rest in t.remote],
         computed_due=d.computed_due, due_ts=d.due.timestamp() if d.due else None, clock_start=d.clock_start,
         provisional=d.provisional, warnings=list(d.warnings),
         board_due=board_due,
@@ -114,7 +120,7 @@ def encode(data: dict[str, Any]) -> dict[str, Any]:
 
 def decode(data: dict[str, Any]) -> dict[str, Any]:
     """Event data back to values: the datetime-valued keys are known."""
-    return {k: _dt(v) if k in ("due", "until") and v is not None else v for k, v in data.items()}
+    return {k: _dt(v) if k in ("due", "until", "end") and v is not None else v for k, v in data.items()}
 
 
 # ---- changes -------------------------------------------------------------------------------------------
