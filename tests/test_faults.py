@@ -272,7 +272,7 @@ def test_a_failing_disk_gives_an_error_and_the_old_or_new_store(tmp_path, zygote
         assert state in (before, after), seen
         assert "Traceback" not in out and code != "traceback", out
         if code != "0":
-            assert "错误" in out, out
+            assert "错误" in out and "磁盘" in out and "没有写入" in out, out  # says what happened, in words
         else:
             assert state == after
     print(f"\n{op}: -wal needs {need} bytes; (limit, exit, store) {seen}")

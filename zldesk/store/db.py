@@ -92,13 +92,30 @@ def driver_connection(session: Session):
     return session.connection().connection.dbapi_connection
 
 
+# What the driver's words mean for the engineer on duty; the driver's own line follows (never any values).
+_MEANINGS = (
+    ("database or disk is full", "磁盘已满：这次改动没有写入，先腾出空间"),
+    ("disk i/o error", "磁盘读写出错（磁盘满、故障或被拔出）：这次改动没有写入"),
+    ("database is locked", "数据库被别的进程长时间占着：这次改动没有写入，稍后再试"),
+    ("readonly database", "数据库文件只读：这次改动没有写入，检查文件权限"),
+    ("file is not a database", "这个文件不是数据库，或已损坏"),
+    ("database disk image is malformed", "数据库文件已损坏：用 zldesk restore 从备份恢复"),
+)
+
+
+def store_error(driver_line: str) -> StoreError:
+    low = driver_line.lower()
+    meaning = next((m for key, m in _MEANINGS if key in low), None)
+    return StoreError("数据库错误", f"{meaning}\n（{driver_line}）" if meaning else driver_line)
+
+
 @contextmanager
 def driver_errors(session: Session) -> Iterator[None]:
     """A driver error raised outside SQLAlchemy (store/rows.py) reported like any other store error."""
     try:
         yield
     except session.get_bind().dialect.loaded_dbapi.Error as e:
-        raise StoreError("数据库错误", str(e).splitlines()[0]) from None
+        raise store_error(str(e).splitlines()[0]) from None
 
 
 @contextmanager
@@ -107,6 +124,6 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except DBAPIError as e:
-        raise StoreError("数据库错误", str(e.orig).splitlines()[0] if e.orig else type(e).__name__) from None
+        raise store_error(str(e.orig).splitlines()[0] if e.orig else type(e).__name__) from None
     except SQLAlchemyError as e:
         raise StoreError("数据库错误", type(e).__name__) from None
