@@ -34,6 +34,16 @@ from .importers.modules_csv import quote, unquote
 from .text import decode_table_text
 
 DEFAULT_ZONE = "Asia/Shanghai"  # the product's; a contract, when given, decides
+# The engine walks a rotation from its start and looks weeks around every date: year 1 overflows
+# datetime, year 1000 takes seconds a query. A duty roster lives in this century.
+YEARS = (2000, 2099)
+
+
+def _out_of_range(value: date | None) -> str | None:
+    if value is None or YEARS[0] <= value.year <= YEARS[1]:
+        return None
+    day = value.date() if isinstance(value, datetime) else value
+    return f"超出范围：值班表的日期应在 {YEARS[0]}–{YEARS[1]} 年之间，实际是 {day.isoformat()}"
 
 
 def _zone(contract: Contract | None) -> ZoneInfo:
@@ -103,6 +113,9 @@ def _row(r: _Reader, table: str, path: str, d: dict, zone: ZoneInfo, index: int)
     line = r.get(d, path, "line", "str") or ""
     if table == "rotations":
         start, end = r.get(d, path, "start", "date"), r.get(d, path, "end", "date", None)
+        for key, value in (("start", start), ("end", end)):
+            if (problem := _out_of_range(value)) is not None:
+                r.error(f"{path}.{key}", problem)
         return Rotation(line=line, engineers=r.get(d, path, "engineers", "strlist") or (),
                         unit=r.get(d, path, "unit", "str") or "", handoff=r.get(d, path, "handoff", "str", "08:30"),
                         start=start or date.min, end=end, name=r.get(d, path, "name", "str", ""))
@@ -122,6 +135,9 @@ def _when(r: _Reader, d: dict, path: str, key: str, zone: ZoneInfo) -> datetime 
         value = parse_time(value, zone)
     if not isinstance(value, datetime):
         r.error(f"{path}.{key}", f"应为日期时刻（如 2026-10-01T08:30），实际是 {value!r}")
+        return None
+    if (problem := _out_of_range(value)) is not None:
+        r.error(f"{path}.{key}", problem)
         return None
     return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
 
@@ -145,7 +161,7 @@ def parse_time(text: str, zone: ZoneInfo) -> datetime | None:
             if (h, mi, s) == (24, 0, 0):
                 return datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
             return datetime(y, mo, d, h, mi, s, tzinfo=zone)
-        except ValueError:
+        except (ValueError, OverflowError):  # 9999-12-31 24:00 has no next day
             return None
     try:
         value = datetime.fromisoformat(text)
@@ -153,7 +169,9 @@ def parse_time(text: str, zone: ZoneInfo) -> datetime | None:
         return None
     if len(text) <= 10:  # a bare date is no time of day
         return None
-    return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
+    if value.tzinfo is None or _out_of_range(value):  # moving year 1 to `zone` could overflow: the caller
+        return value.replace(tzinfo=zone)  # refuses it by its year anyway
+    return value.astimezone(zone)
 
 
 def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) -> list[Shift]:
@@ -206,6 +224,9 @@ def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) 
             times[key] = parse_time(cell[key], zone)
             if times[key] is None:
                 problems.append(Problem(label[key], f"不是日期时刻（如 2026-10-01 08:30）：{cell[key]!r}", no))
+            elif (problem := _out_of_range(times[key])) is not None:
+                problems.append(Problem(label[key], problem, no))
+                times[key] = None
         if times["start"] and times["end"] and times["end"] <= times["start"]:
             problems.append(Problem(label["end"], f"结束 {cell['end']} 不晚于开始 {cell['start']}", no))
         if len(problems) == before:
