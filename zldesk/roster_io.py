@@ -256,7 +256,7 @@ def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zon
     """Held segments as CSV that read_roster_csv takes back: Chinese headers and line labels, local
     times without offset in `zone` (the contract's). Gaps are left out: there is nobody to import."""
     buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
+    out = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; with "\n" a CR in a cell went out unquoted
     out.writerow(["值班线", "工程师", "电话", "开始", "结束"])
     for s in segments:
         if s.engineer is not None:
