@@ -140,6 +140,16 @@ async def test_slash_filters_the_board(demo_url):
         await pilot.press("escape")
         await pilot.pause()
         assert len(board.rows) == total
+        # enter takes the cursor to the list with the filter kept; esc there clears it too
+        await pilot.press("slash", *"医保", "enter")
+        await pilot.pause()
+        assert board.has_focus and 0 < len(board.rows) < total
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(board.rows) == total and app.screen.query_one("#filter").value == ""
+        app.screen.query_one("#filter").value = "没有这样的工单"
+        await pilot.pause()
+        assert "没有符合筛选的工单" in str(app.screen.query_one("#empty").render())
 
 
 async def test_another_process_change_appears_without_a_keypress(demo_url, tmp_path):

@@ -574,7 +574,7 @@ def test_if_version_refuses_stale_and_names_the_change(cli, db_path):
     tid = new(cli, 2)["id"]
     ok_json(cli, "ticket", "ack", str(tid), "--at", "2026-11-23T10:05", "--as", "李工")
     ran = refused(cli, db_path, "ticket", "assign", str(tid), "王工", "--as", "张工", "--if-version", "1",
-                  says=("在你读取之后被改过", "第 2 版", "李工", "ack"), code=3)
+                  says=("在你读取之后被改过", "第 2 版", "李工", "受理"), code=3)
     assert "张工" not in ran.stderr
     out = ok_json(cli, "ticket", "assign", str(tid), "王工", "--as", "张工", "--if-version", "2")
     assert out["version"] == 3 and out["assignee"] == "王工"

@@ -143,26 +143,30 @@ class ZlDeskApp(App):
             self.load_board()
             if type(self.screen).__name__ == "TicketScreen":
                 self.screen.reload()
+            elif type(self.screen).__name__ == "RosterScreen":
+                self.screen.load()
 
-    def status(self) -> tuple[datetime, str]:
+    def status(self) -> tuple[datetime, str, str]:
+        """(local now, what kind of day and which line takes calls, who is on duty): the board's top line."""
         from .sla import Policy
 
         now = self.clock()
         contract = self.contract
         if contract is None:
-            return now, "库中没有合同"
+            return now, "库中没有合同", ""
         policy = self._status_policy = getattr(self, "_status_policy", None) or Policy(contract)
         local = now.astimezone(policy.out_zone)
         parts = [policy.calendar.day(local.date()).name]
         open_now = policy.hotline_open(now)
         if open_now is not None:
-            parts.append("热线开放" if open_now else "热线已下班，接备勤专线")
+            parts.append("热线开放" if open_now else "热线未开·接备勤")
         duty = self.duty.get(contract.code)
+        duty_text = ""
         if duty is not None:
-            parts.append(duty.status(now))
+            duty_text = duty.status(now)
             if duty.stale(now):  # the computed days run out: a quiet night with no change still moves on
                 self.load_board()
-        return local, "  ".join(parts)
+        return local, " ".join(parts), duty_text
 
     @work(thread=True, exclusive=True, group="board")
     def load_board(self) -> None:

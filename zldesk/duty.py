@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from .calendar import ChinaCalendar
 from .contract import Contract
 from .errors import ZlDeskError
+from .text import visible
 from .roster import Roster, Segment, compute
 from .roster_views import LineNow, now as on_duty
 
@@ -60,8 +61,8 @@ class OnDuty:
             return "值班表未建"
         parts = []
         for line in self.at(now):
-            if line.open:
-                parts.append(f"{SHORT.get(line.line, line.label)} {line.engineer or '无人值守！'}")
+            if line.open:  # names are user data: control characters shown, never sent to the terminal
+                parts.append(f"{SHORT.get(line.line, line.label)} {visible(line.engineer) if line.engineer else '无人值守！'}")
         return "值班：" + (" · ".join(parts) if parts else "无开放的值班线")
 
     def watch(self, moment: datetime) -> str:
@@ -72,6 +73,6 @@ class OnDuty:
         if not self.start <= moment < self.end:  # a deadline days ahead: compute just around it
             segments = compute(self.roster, self.contract, ChinaCalendar.shared(), moment - timedelta(hours=1),
                                moment + timedelta(hours=1))
-        parts = [f"{line.label} {line.engineer or '无人值守'}"
+        parts = [f"{line.label} {visible(line.engineer) if line.engineer else '无人值守'}"
                  for line in on_duty(segments, moment, self.roster.lines) if line.open]
         return "、".join(parts) or "无开放的值班线"

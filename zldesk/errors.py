@@ -27,6 +27,12 @@ class NotFound(ZlDeskError):
     """A contract, module or ticket named by the user does not exist."""
 
 
+class Refused(ZlDeskError):
+    """A change typed by a person (not a file) that cannot be made as given: nothing was written."""
+
+    exit_code = 2
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding about an input file: where (field path and/or line) and what."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .tickets import FIELD_NAMES, KIND_NAMES, STATE_NAMES
+
 
 def default_channel(policy, at: datetime) -> str:
     """A call logged without a channel came in on the hotline while it is open, else on the backup line."""
@@ -14,10 +16,13 @@ def default_channel(policy, at: datetime) -> str:
 
 
 def remaining(policy, t, d, now: datetime) -> float | None:
-    """Business seconds left (negative: breached); frozen while paused; None once the clock stopped."""
+    """Business seconds left to the binding deadline (a negotiated one when agreed; negative: breached),
+    as the board counts it; frozen while paused; None once the clock stopped."""
     if t.sla_stop is not None:
         return None
-    return policy.remaining(d, now)
+    if d.due is None:  # paused: what was left when the clock stopped
+        return policy.remaining(d, now)
+    return policy.business_between(d.window, now.timestamp(), d.due.timestamp())
 
 
 def clock(seconds: float | None) -> str:
@@ -79,7 +84,8 @@ INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
 
 
 def event_line(e, zone) -> tuple[str, str]:
-    """(when, what) of one history event: the effective time, and the entered time too when logged late."""
+    """(when, what) of one history event: the effective time, and the entered time too when logged late;
+    what changed in words, times in the contract's zone."""
     effective = e.effective_at.astimezone(zone)
     entered = e.entered_at.astimezone(zone)
     when = f"{effective:%m-%d %H:%M}"
@@ -89,7 +95,26 @@ def event_line(e, zone) -> tuple[str, str]:
             "remote": f"{e.data.get('granted_by')}（{e.data.get('channel') or '渠道未记'}）允许 "
                       f"{e.data.get('engineer') or '工程师'} 远程：{e.data.get('scope') or '范围未记'}",
             "remote_session": f"{e.data.get('engineer')} 远程会话：{e.data.get('what')}"}.get(e.kind) or "；".join(
-        f"{k}: {old} → {new}" for k, (old, new) in e.changes.items() if k not in INTERNAL)
+        f"{FIELD_NAMES.get(k, k)}：{_value(k, old, zone)} → {_value(k, new, zone)}"
+        for k, (old, new) in e.changes.items() if k not in INTERNAL)
     if e.reason:
         what += f"  原因：{e.reason}"
     return when, what
+
+
+def kind_name(kind: str) -> str:
+    return KIND_NAMES.get(kind, kind)
+
+
+def _value(field: str, value, zone) -> str:
+    """A changed value as a person reads it: — for nothing, states by name, times local to the minute."""
+    if value is None or value == "":
+        return "—"
+    if field == "state":
+        return STATE_NAMES.get(value, value)
+    if isinstance(value, str) and field.endswith(("_at", "_due")):
+        try:
+            return f"{datetime.fromisoformat(value).astimezone(zone):%m-%d %H:%M}"
+        except ValueError:
+            return value
+    return str(value)

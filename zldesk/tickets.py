@@ -16,6 +16,13 @@ NEW, ACKNOWLEDGED, ON_SITE, RESOLVED, CLOSED, PENDING = "new", "acknowledged", "
 OPEN_STATES = (NEW, ACKNOWLEDGED, ON_SITE, PENDING)
 STATE_NAMES = {NEW: "新建", ACKNOWLEDGED: "已受理", ON_SITE: "已到场", RESOLVED: "已解决", CLOSED: "已关闭",
                PENDING: "挂起"}
+KIND_NAMES = {"create": "登记", "ack": "受理", "assign": "指派", "arrive": "到场", "resolve": "解决", "close": "关闭",
+              "reopen": "重开", "pause": "挂起", "resume": "恢复", "severity": "改级别", "negotiate": "协商时限",
+              "note": "备注", "remote": "远程许可", "remote_session": "远程会话"}
+FIELD_NAMES = {"state": "状态", "severity": "级别", "assignee": "指派", "acknowledged_at": "受理时间",
+               "arrived_at": "到场时间", "resolved_at": "解决时间", "closed_at": "关闭时间",
+               "negotiated_due": "协商时限", "negotiated_with": "协商人", "title": "标题", "description": "描述",
+               "channel": "渠道", "module_name": "模块", "caller": "来电人", "phone": "电话", "dept": "科室"}
 CHANNELS = {"hotline": "热线", "backup": "备勤专线", "remote": "远程", "qq": "QQ", "onsite": "现场",
             "email": "邮件", "phone": "电话", "forum": "论坛", "website": "网站", "other": "其他"}
 _CHANNEL_ALIASES = {v: k for k, v in CHANNELS.items()} | {"备勤": "backup", "备线": "backup", "qq群": "qq"}
@@ -139,7 +146,8 @@ def _check_time(at: datetime, now: datetime, received: datetime | None, what: st
     if at.tzinfo is None:
         raise TicketError(f"{what}没有时区", at.isoformat())
     if at > now + FUTURE_TOLERANCE:
-        raise TicketError(f"{what}在未来", f"{at.isoformat()}（现在是 {now.isoformat(timespec='seconds')}）")
+        here = now.astimezone(at.tzinfo)  # said in the zone the time was given in (the contract's), not UTC
+        raise TicketError(f"{what}在未来", f"{at:%Y-%m-%d %H:%M}（现在是 {here:%Y-%m-%d %H:%M}）")
     if received is not None and at < received:
         raise TicketError(f"{what}早于来电时间", f"{at.isoformat()} 早于 {received.isoformat()}")
 
@@ -268,8 +276,8 @@ def _remote_session(t: Ticket, a: Action) -> Ticket:
     grant = t.remote_allowed(a.at, engineer)
     if grant is None:
         raise TicketError("没有医院的远程许可，不能登记远程会话",
-                          f"{a.at.isoformat(timespec='minutes')} 没有给 {engineer} 的有效许可；"
-                          "先用 zldesk ticket remote 登记医院的许可（谁、渠道、范围、工程师）")
+                          f"{a.at:%m-%d %H:%M} 没有给 {engineer} 的有效许可；先登记医院的许可（谁允许、渠道、范围、"
+                          "工程师）：控制台里按 l，命令行 zldesk ticket remote")
     end: datetime | None = a.data.get("end")
     if end is not None and (end <= a.at or (grant[2] is not None and end > grant[2])):
         raise TicketError("远程会话的结束时间不对", f"应晚于开始，且不晚于许可截止 {grant[2] or '（工单关闭）'}")

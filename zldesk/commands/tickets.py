@@ -9,7 +9,7 @@ import typer
 
 from ..ticket_view import clock as _clock
 from ..ticket_view import remaining as _remaining
-from ..ticket_view import INTERNAL, default_channel, event_line, permission_text, ticket_json
+from ..ticket_view import INTERNAL, default_channel, event_line, kind_name, permission_text, ticket_json
 from . import output
 from .sla import parse_instant
 
@@ -263,12 +263,12 @@ def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
                          ("科室", t.dept), ("渠道", t.channel), ("指派", t.assignee), ("描述", t.description)):
         if value:
             output.say(f"  {label}：", str(value))
-    output.say("  时限：", _clock(data["remaining_seconds"]), "  ", data["sentence"])
+    output.say("  剩余营业时间：", _clock(data["remaining_seconds"]), "  ", data["sentence"])
     output.say("  远程许可：", permission_text(data["remote_permission"]))
     output.say(("  历史", "bold"))
     for e in events:
         when, what = event_line(e, zone)
-        output.say(f"  {e.seq:>3} {when} ", e.who, f" {e.kind} ", what)
+        output.say(f"  {e.seq:>3} {when} ", e.who, f" {kind_name(e.kind)} ", what)
 
 
 @ticket_app.command("search")

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Input, Static
 from ..actions import bindings
 from ..calendar import weekday_name
 from ..text import visible
+from ..board import fit
 from ..widgets.ticket_board import TicketBoard, header_line
 
 
@@ -58,14 +59,20 @@ class BoardScreen(Screen):
             rows = [r for r in rows if q in f"#{r.id} {r.title} {r.module_name} {r.assignee} "
                     f"{self.names.get(r.contract_id, ('', ''))[1]}".casefold()]
         self.query_one(TicketBoard).set_rows(rows, self.policies, self.names)
-        self.query_one("#empty").set_class(not rows, "shown")
+        empty = self.query_one("#empty", Static)
+        empty.update(Text("没有符合筛选的工单（esc 清除筛选）。" if q and self.all_rows else "没有未结的工单。"))
+        empty.set_class(not rows, "shown")
         self.query_one("#columns", Static).update(Text(header_line(self.size.width)))
 
-    def update_now(self, now: datetime, status: str) -> None:
-        # To the minute: the line changes (and is repainted) once a minute, not every tick.
-        line = f"{now:%m-%d %H:%M} {weekday_name(now.date())}  {status}  未结 {len(self.all_rows)}"
+    def update_now(self, now: datetime, status: str, duty: str = "") -> None:
+        # To the minute: the line changes (and is repainted) once a minute, not every tick. What matters
+        # most comes first, so at 80 columns only the end of the duty names can be cut (with ~).
+        line = f"{now:%m-%d %H:%M} {weekday_name(now.date())[-1]} {status}  未结 {len(self.all_rows)}"
         if self.filter_text:
             line += f"  筛选「{visible(self.filter_text)}」"
+        if duty:
+            line += f"  {duty}"
+        line = fit(line, max(self.size.width - 2, 20)).rstrip()
         if line != getattr(self, "_now_line", None):
             self._now_line = line
             self.query_one("#now", Static).update(Text(line))
@@ -81,8 +88,9 @@ class BoardScreen(Screen):
         box.focus()
 
     def action_leave(self) -> None:
+        """esc clears the filter, from the filter box or from the list alike."""
         box = self.query_one("#filter", Input)
-        if box.has_focus:
+        if box.has_focus or box.value:
             box.value = ""
             box.remove_class("shown")
             self.query_one(TicketBoard).focus()

@@ -29,19 +29,24 @@ class PromptScreen(ModalScreen[dict | None]):
     PromptScreen .error { color: $error; height: auto; }
     """
 
-    def __init__(self, title: str, fields: list[Field]) -> None:
+    def __init__(self, title: str, fields: list[Field], values: dict | None = None, error: str = "") -> None:
+        """`values` fills the inputs again and `error` says why, when a saved form was refused: what was
+        typed is never thrown away."""
         super().__init__()
         self.title_text = title
         self.fields = fields
+        self.values = values or {}
+        self.error = error
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.title_text, style="bold"))
             for field in self.fields:
                 yield Static(Text(field.label + ("" if field.required else "（可不填）")))
-                yield Input(placeholder=field.placeholder, id=f"field-{field.key}")
+                yield Input(value=str(self.values.get(field.key, "")), placeholder=field.placeholder,
+                            id=f"field-{field.key}")
             yield Static(Text("enter 确认  esc 取消", style="dim"))
-            yield Static(id="error", classes="error")
+            yield Static(Text(self.error), id="error", classes="error")
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()

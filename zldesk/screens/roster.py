@@ -28,25 +28,32 @@ OVERRIDE_FORM = [
 ]
 
 
+def _hm(t: datetime, midnight_after: datetime) -> str:
+    """08:30 -> 8:30, 18:00 -> 18, midnight at the end of the day -> 24: a day's gaps fit one cell."""
+    if t == midnight_after:
+        return "24"
+    return f"{t.hour}" if t.minute == 0 else f"{t.hour}:{t.minute:02d}"
+
+
 def day_cells(segments, lines, day: date, zone) -> list[Text]:
-    """One cell per line for `day`: who holds it, in order; a gap as 缺 with its hours, in red."""
+    """One cell per line for `day`: who holds it, in order, then every gap as 缺 with its hours, in red."""
     a = datetime.combine(day, time(), zone)
     b = a + timedelta(days=1)
     cells = []
     for line in lines:
-        cell = Text()
-        last = None
+        names: list[str] = []
+        gaps: list[str] = []
         for s in segments:
             if s.line != line.name or s.end <= a or s.start >= b:
                 continue
             if s.engineer is None:
                 x, y = max(s.start, a).astimezone(zone), min(s.end, b).astimezone(zone)
-                end = "24:00" if y == b else f"{y:%H:%M}"
-                cell.append(f"{' ' if cell else ''}缺{x:%H:%M}-{end}", style="bold red")
-                last = None
-            elif s.engineer != last:
-                cell.append(("、" if cell else "") + visible(s.engineer))
-                last = s.engineer
+                gaps.append(f"{_hm(x, b)}-{_hm(y, b)}")
+            elif not names or names[-1] != s.engineer:
+                names.append(s.engineer)
+        cell = Text(visible("、".join(names)))
+        if gaps:
+            cell.append((" " if names else "") + "缺" + ",".join(gaps), style="bold red")
         cells.append(cell if cell else Text("—", style="dim"))
     return cells
 
@@ -143,7 +150,9 @@ class RosterScreen(Screen):
             if not run:
                 continue
             if label:
-                table.add_row(Text(label, style="bold"), *[Text("") for _ in range(1 + len(roster.lines))])
+                guessed = calendar.official_source(run[0].year) is None
+                table.add_row(Text(label, style="bold"), Text("（推定）" if guessed else "", style="yellow"),
+                              *[Text("") for _ in range(len(roster.lines))])
             for d in run:
                 kind = calendar.day(d)
                 style = "yellow" if not kind.is_workday else ""
@@ -152,9 +161,9 @@ class RosterScreen(Screen):
 
     # ---- override -----------------------------------------------------------------------------------
 
-    def action_override(self) -> None:
-        self.app.push_screen(PromptScreen("登记调班（后登记的为准，记入历史）", OVERRIDE_FORM),
-                             lambda values: values and self._save(values))
+    def action_override(self, values: dict | None = None, error: str = "") -> None:
+        self.app.push_screen(PromptScreen("登记调班（后登记的为准，记入历史）", OVERRIDE_FORM, values, error),
+                             lambda typed: typed and self._save(typed))
 
     def _save(self, values: dict) -> None:
         from ..commands.sla import parse_instant
@@ -165,7 +174,7 @@ class RosterScreen(Screen):
             start = parse_instant(values["start"], zone, "开始")
             end = parse_instant(values["end"], zone, "结束")
         except ZlDeskError as e:
-            self.notify(f"{e.title}：{e.message}", severity="error", markup=False)
+            self.action_override(values, f"{e.title}：{e.message}")  # the form again, as typed, with why
             return
         self.run_worker(lambda: self._write(values, start, end), thread=True, group="roster-write")
 
@@ -184,7 +193,7 @@ class RosterScreen(Screen):
                     0, line_name(contract, values["line"]), values["engineer"], start, end, values["reason"],
                     values.get("covers") or None), who=app.who)
         except ZlDeskError as e:
-            app.call_from_thread(self.notify, e.message or e.title, title=e.title, severity="error", markup=False)
+            app.call_from_thread(self.action_override, values, f"{e.title}：{e.message}")
             return
         app.call_from_thread(self.notify, f"已登记调班 #{new_id}", markup=False)
         app.call_from_thread(self.load)

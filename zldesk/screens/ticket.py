@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 
 from ..actions import bindings
 from ..text import visible
-from ..ticket_view import clock, event_line, permission_text
+from ..ticket_view import clock, event_line, kind_name, permission_text
 from .prompt import Field, PromptScreen
 from ..tickets import CHANNELS, STATE_NAMES
 
@@ -40,7 +40,7 @@ def ticket_renderable(data: dict, events: list, zone, watch: str = "") -> Group:
         fields.add_row("范围", _t("不在合同范围（模块未选）", "bold yellow"))
     fields.add_row("远程许可", _t(permission_text(data["remote_permission"])))
     due = Text()
-    due.append("时限  ", style="bold")
+    due.append("剩余营业时间  ", style="bold")
     left = data["remaining_seconds"]
     due.append(clock(left), style="bold red" if left is not None and left < 0 else "bold")
     if data["breaches"]:
@@ -54,7 +54,7 @@ def ticket_renderable(data: dict, events: list, zone, watch: str = "") -> Group:
     history = Table.grid(padding=(0, 1))
     for e in events:
         when, what = event_line(e, zone)
-        history.add_row(_t(e.seq, "dim"), _t(when), _t(e.who), _t(e.kind, "bold"), _t(what))
+        history.add_row(_t(e.seq, "dim"), _t(when), _t(e.who), _t(kind_name(e.kind), "bold"), _t(what))
     return Group(head, Text(""), fields, Text(""), due, explain, Text(""), Text("历史", style="bold"), history)
 
 
@@ -124,18 +124,22 @@ class TicketScreen(Screen):
         # The version the engineer is looking at now: if the ticket changes while the form is open, the
         # write is refused and they see why, rather than overwriting what they never saw.
         version = self.version
-        form = FORMS.get(kind)
-        if form is None:
+        if FORMS.get(kind) is None:
             self._apply(kind, {}, version)
         else:
-            title, fields = form
-            self.app.push_screen(PromptScreen(title, fields),
-                                 lambda values: values and self._apply(kind, values, version))
+            self._form(kind, version)
+
+    def _form(self, kind: str, version: int | None, values: dict | None = None, error: str = "") -> None:
+        """The action's form; shown again as typed, with why, when what was typed is refused."""
+        title, fields = FORMS[kind]
+        self.app.push_screen(PromptScreen(title, fields, values, error),
+                             lambda typed: typed and self._apply(kind, typed, version))
 
     def _apply(self, kind: str, values: dict, version: int | None) -> None:
         from ..commands.sla import parse_instant
         from ..errors import ZlDeskError
 
+        typed = dict(values)
         reason = values.pop("reason", "")
         try:
             if "level" in values:
@@ -148,11 +152,11 @@ class TicketScreen(Screen):
                 elif key in values:
                     values[key] = None
         except ZlDeskError as e:
-            self.notify(f"{e.title}：{e.message}", severity="error", markup=False)
+            self._form(kind, version, typed, f"{e.title}：{e.message}")
             return
-        self.run_worker(lambda: self._write(kind, values, reason, version), thread=True, group="ticket")
+        self.run_worker(lambda: self._write(kind, values, reason, version, typed), thread=True, group="ticket")
 
-    def _write(self, kind: str, data: dict, reason: str, version: int | None) -> None:
+    def _write(self, kind: str, data: dict, reason: str, version: int | None, typed: dict | None = None) -> None:
         """In a worker thread: apply on the version this screen shows; a newer one is refused, not overwritten."""
         from ..store import writing
         from ..store.tickets import StaleTicket, act
@@ -167,8 +171,11 @@ class TicketScreen(Screen):
             self.app.call_from_thread(self.notify, f"{e.message}", title=e.title, severity="warning",
                                       timeout=10, markup=False)
         except ZlDeskError as e:
-            self.app.call_from_thread(self.notify, e.message or e.title, title=e.title, severity="error",
-                                      markup=False)
+            if kind in FORMS:  # refused as typed (a missing name, a time in the future): the form again
+                self.app.call_from_thread(self._form, kind, version, typed, f"{e.title}：{e.message}")
+            else:
+                self.app.call_from_thread(self.notify, e.message or e.title, title=e.title, severity="error",
+                                          markup=False)
         else:
             self.app.call_from_thread(self.notify, f"#{self.ticket_id} {STATE_NAMES[t.state]}（第 {t.version} 版）",
                                       markup=False)

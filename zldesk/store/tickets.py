@@ -12,7 +12,7 @@ from sqlmodel import Session, insert, select, update
 from ..errors import NotFound, ZlDeskError
 from ..sla import Deadline, Pause, Policy, SeverityChange
 from ..text import search_query, search_tokens, tsquery_text, tsvector_text
-from ..tickets import Action, Ticket, apply, create
+from ..tickets import FIELD_NAMES, Action, Ticket, apply, create
 from .audit import append
 from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
@@ -153,7 +153,9 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
         if expected_version > row.version:
             raise StaleTicket(f"工单 #{ticket_id} 没有第 {expected_version} 版，未写入",
                               f"当前是第 {row.version} 版；请重新读取工单")
-        raise StaleTicket(f"工单 #{ticket_id} 在你读取之后被改过，未写入", _since(session, ticket_id, expected_version))
+        zone = policy_for(session, code).out_zone
+        raise StaleTicket(f"工单 #{ticket_id} 在你读取之后被改过，未写入",
+                          _since(session, ticket_id, expected_version, zone))
     before = to_ticket(row, code)
     policy = policy_for(session, code)
     if action.kind == "severity":
@@ -169,7 +171,7 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
     conn = session.connection()
     result = conn.execute(_UPDATE_TICKET, values | {"b_id": ticket_id, "b_version": before.version})
     if result.rowcount != 1:
-        raise StaleTicket(f"工单 #{ticket_id} 刚被别人改过，未写入", _since(session, ticket_id, before.version))
+        raise StaleTicket(f"工单 #{ticket_id} 刚被别人改过，未写入", _since(session, ticket_id, before.version, policy.out_zone))
     append(conn, _EVENT, dict(ticket_id=ticket_id, seq=after.version, kind=action.kind, who=who,
                               entered_at=now, effective_at=action.at, data=encode(action.data),
                               reason=action.reason, changes=changes))
@@ -179,11 +181,13 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
     return after, d, changes
 
 
-def _since(session: Session, ticket_id: int, version: int) -> str:
+def _since(session: Session, ticket_id: int, version: int, zone) -> str:
+    from ..ticket_view import kind_name
+
     events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.seq > version)
                           .order_by(TicketEvent.seq)).all()
-    lines = [f"第 {e.seq} 版：{e.who} 于 {e.entered_at:%Y-%m-%d %H:%M} UTC {e.kind}"
-             + (f"（{'、'.join(e.changes)}）" if e.changes else "") for e in events]
+    lines = [f"第 {e.seq} 版：{e.who} 于 {e.entered_at.astimezone(zone):%m-%d %H:%M} {kind_name(e.kind)}"
+             + (f"（{'、'.join(FIELD_NAMES.get(k, k) for k in e.changes)}）" if e.changes else "") for e in events]
     return "期间的改动：\n" + "\n".join(lines) + "\n请重新读取工单后再改。"
 
 
