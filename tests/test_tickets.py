@@ -753,3 +753,26 @@ def test_channel_defaults_to_the_line_that_was_open(cli, at, channel):
     ran = cli("ticket", "new", "--severity", "3", "--title", "渠道", "--at", at, "--json")
     assert ran.exit_code == 0, ran.stderr
     assert json.loads(ran.stdout)["channel"] == channel
+
+
+def test_negotiated_due_counts_the_same_on_the_ticket_and_the_board(tmp_path):
+    """Level 3 opened Monday 10:00, due negotiated for Friday 18:00: on Tuesday 10:00 both the ticket's
+    remaining time and the board's countdown are the business hours up to Friday 18:00 — 8 + 9.5 + 9.5
+    + 9.5 = 36.5 h — not the computed deadline's."""
+    from zldesk.board import countdown
+    from zldesk.store.tickets import list_tickets, ticket_deadline
+    from zldesk.ticket_view import ticket_json
+
+    engine = open_store(f"sqlite:///{tmp_path / 'z.db'}")
+    opened, tuesday = local("2026-11-23T10:00"), local("2026-11-24T10:00")
+    with writing(engine) as session:
+        tid, _, _ = open_ticket(session, "leishan", {"severity": 3, "title": "报表修改"}, opened, "t", now=opened)
+        act(session, tid, Action("negotiate", opened + timedelta(minutes=5),
+                                 {"due": local("2026-11-27T18:00"), "agreed_with": "李主任"}), "t", now=tuesday)
+    with reading(engine) as session:
+        t, _ = get_ticket(session, tid)
+        policy = policy_for(session, "leishan")
+        row = list_tickets(session)[0]
+    shown = ticket_json(policy, t, ticket_deadline(policy, t), tid, tuesday)["remaining_seconds"]
+    board = countdown(policy, 3, row.due_ts, row.frozen_remaining, tuesday.timestamp()).seconds
+    assert shown == board == 36.5 * 3600
