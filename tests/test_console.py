@@ -229,3 +229,39 @@ async def test_remote_session_key_needs_the_permission_first(db_path, cli):
     with reading(open_store(resolve_url())) as session:
         kinds = [e.kind for e in history(session, 1)]
     assert kinds == ["create", "remote", "remote_session"]
+
+
+async def test_new_ticket_takes_the_channel_typed_or_the_line_open_now(db_path, cli):
+    """A call that came in on the QQ group is logged as such; left empty, the channel is the line open now;
+    F1 on the form lists the form's own keys."""
+    import json
+
+    app = make_app(resolve_url())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert {a.id for a in app.screen.actions} >= {"new.save", "new.cancel"}
+        await pilot.press("escape")
+        await pilot.pause()
+        app.screen.query_one("#title", Input).value = "QQ 群里报：报表打不开"
+        app.screen.query_one("#severity", Input).value = "3"
+        app.screen.query_one("#channel", Input).value = "QQ"
+        await pilot.press("f2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one("#title", Input).value = "电话报：收费慢"
+        app.screen.query_one("#severity", Input).value = "3"
+        await pilot.press("f2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    listed = {t["title"]: t for t in json.loads(cli("ticket", "list", "--json").stdout)}
+    shown = json.loads(cli("ticket", "show", str(listed["QQ 群里报：报表打不开"]["id"]), "--json").stdout)
+    assert shown["channel"] == "qq"
+    other = json.loads(cli("ticket", "show", str(listed["电话报：收费慢"]["id"]), "--json").stdout)
+    assert other["channel"] in ("hotline", "backup")

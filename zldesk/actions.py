@@ -39,6 +39,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("ticket.remote", "l", "do('remote')", "远程许可", footer=False),
     Action("ticket.remote_session", "w", "do('remote_session')", "远程会话", footer=False),
     Action("ticket.back", "escape", "app.pop_screen", "返回看板", footer=False),
+    Action("new.cancel", "escape", "cancel", "取消"),
+    Action("new.save", "f2", "save", "保存"),
     Action("roster.override", "e", "override", "登记调班"),
     Action("coverage.filter", "slash", "focus_filter", "查询", footer=False),
     Action("coverage.back", "escape", "leave_filter", "返回表格", footer=False),

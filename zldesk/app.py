@@ -248,7 +248,7 @@ class ZlDeskApp(App):
     # Which groups of the action table each screen answers to (the app's own keys work everywhere).
     HELP_GROUPS = {"BoardScreen": ("board.", "list."), "TicketScreen": ("ticket.",),
                    "CoverageScreen": ("coverage.", "list."), "ContractScreen": ("list.",),
-                   "RosterScreen": ("roster.", "list.")}
+                   "RosterScreen": ("roster.", "list."), "NewTicketScreen": ("new.",)}
 
     def action_help(self) -> None:
         """The keys of the screen in front, then the keys that work everywhere."""

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Static
 
+from ..actions import bindings
 from ..board import fit
 from ..coverage import lookup
+from ..errors import ZlDeskError
+from ..ticket_view import default_channel
+from ..tickets import CHANNELS, channel_code
 
 # The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4.
 TRIAGE = (
@@ -32,7 +35,7 @@ def propose_level(whole: bool, windows: bool, request: bool) -> int:
 
 
 class NewTicketScreen(Screen):
-    BINDINGS = [Binding("escape", "cancel", "取消"), Binding("f2", "save", "保存")]
+    BINDINGS = bindings("new.")
     DEFAULT_CSS = """
     NewTicketScreen Input, NewTicketScreen Input:focus { height: 1; border: none; padding: 0 1; }
     NewTicketScreen Input:focus { background: $boost; }
@@ -56,7 +59,7 @@ class NewTicketScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text(f"新工单 · {self.contract.customer}", style="bold"))
+            yield Static(Text(f"新工单 · {self.contract.customer}（{self.contract.code}）", style="bold"))
             yield from self._row("title", "问题", "一句话说明（必填）")
             yield from self._row("module", "模块", "编号、汉字或拼音，如 mzsf")
             yield Static(id="module-hint")
@@ -67,6 +70,8 @@ class NewTicketScreen(Screen):
             yield from self._row("caller", "来电人")
             yield from self._row("phone", "电话")
             yield from self._row("dept", "科室")
+            yield from self._row("channel", "渠道", f"留空为{CHANNELS[default_channel(self.policy, self.app.clock())]}；"
+                                                  "可填 QQ、远程、电话、现场……")
             yield from self._row("description", "描述", "回车或 F2 保存")
             yield Static(id="preview")
         yield Footer()
@@ -109,7 +114,8 @@ class NewTicketScreen(Screen):
                     style="bold green" if self.module.selected else "bold red")
         line.append(f"  第 {self.module.no} 行 {fit(self.module.name, 24).rstrip()}")
         if len(matches) > 1:
-            line.append(f"  （还有 {len(matches) - 1} 个相近的）", style="dim")
+            others = "、".join(str(m.module.no) for m in matches[1:4])
+            line.append(f"  （还有 {len(matches) - 1} 个相近的：第 {others} 行…输入编号可选）", style="dim")
         hint.update(line)
 
     def _level(self) -> int | None:
@@ -150,19 +156,23 @@ class NewTicketScreen(Screen):
             return
         data = {"severity": level, "title": title, "description": self.query_one("#description", Input).value,
                 **{k: self.query_one(f"#{k}", Input).value.strip() for k in ("caller", "phone", "dept")}}
+        channel = self.query_one("#channel", Input).value.strip()
+        if channel:
+            try:
+                data["channel"] = channel_code(channel)
+            except ZlDeskError as e:
+                self.notify(e.message, title=e.title, severity="error", markup=False)
+                return
         if self.module is not None:
             data |= {"module_no": self.module.no, "module_name": self.module.name, "in_scope": self.module.selected}
         self.run_worker(lambda: self._write(data), thread=True, group="new-ticket")
 
     def _write(self, data: dict) -> None:
-        from ..errors import ZlDeskError
         from ..store import writing
         from ..store.tickets import open_ticket
 
-        from ..ticket_view import default_channel
-
         now = self.app.clock()
-        data["channel"] = default_channel(self.policy, now)
+        data.setdefault("channel", default_channel(self.policy, now))
         try:
             with writing(self.app.engine) as session:
                 tid, t, _ = open_ticket(session, self.contract.code, data, now, self.app.who, now=now)
