@@ -132,3 +132,10 @@ def test_subprocess_from_another_directory(tmp_path):
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1
     assert "Traceback" not in bad.stderr and "nope" in bad.stderr
+
+
+def test_a_new_store_is_announced(cli, db_path):
+    """A mistyped ZLDESK_DB must not silently open an empty store: the first use says it is creating one."""
+    first = cli("contracts")
+    assert first.exit_code == 0 and "新建数据库" in first.stderr and str(db_path) in first.stderr
+    assert "新建数据库" not in cli("contracts").stderr

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 def run_console(state) -> None:
     from .app import make_app
+    from .commands.state import announce_new_store
 
+    announce_new_store(state.url)
     app = make_app(state.url)
     app.run()
     _exit_like(app)

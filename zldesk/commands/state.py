@@ -22,6 +22,7 @@ class State:
         if self._engine is None:
             from ..store import open_store
 
+            announce_new_store(self.url)
             self._engine = open_store(self.url)
         return self._engine
 
@@ -34,3 +35,15 @@ class State:
             if not Path(parsed.database).exists():
                 return None
         return self.engine()
+
+
+def announce_new_store(url: str) -> None:
+    """Say so on stderr when a store is about to be created: a mistyped --db or ZLDESK_DB would otherwise
+    open an empty store without a word, and the engineer would wonder where the tickets went."""
+    from ..store.quick import sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        from .output import warn
+
+        warn(f"新建数据库 {path}（这里还没有库；若是路径写错了，请检查 --db 或 ZLDESK_DB）")
