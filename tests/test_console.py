@@ -265,3 +265,19 @@ async def test_new_ticket_takes_the_channel_typed_or_the_line_open_now(db_path, 
     assert shown["channel"] == "qq"
     other = json.loads(cli("ticket", "show", str(listed["电话报：收费慢"]["id"]), "--json").stdout)
     assert other["channel"] in ("hotline", "backup")
+
+
+async def test_the_largest_form_fits_80x24(db_path, cli):
+    """The remote-permission form (five fields) is drawn whole, border included, in 80x24."""
+    assert cli("ticket", "new", "--severity", "3", "--title", "远程").exit_code == 0
+    app = make_app(resolve_url())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        box = app.screen.query_one("Vertical").region
+        assert box.y >= 0 and box.bottom <= 24 and box.height < 24

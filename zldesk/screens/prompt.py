@@ -27,6 +27,9 @@ class PromptScreen(ModalScreen[dict | None]):
     PromptScreen > Vertical { width: 64; height: auto; border: round $primary; background: $surface;
                               padding: 0 1; }
     PromptScreen .error { color: $error; height: auto; }
+    /* one line an input, so a five-field form (the remote permission) fits 80x24 with its border */
+    PromptScreen Input, PromptScreen Input:focus { height: 1; border: none; padding: 0 1; background: $panel; }
+    PromptScreen Input:focus { background: $boost; }
     """
 
     def __init__(self, title: str, fields: list[Field], values: dict | None = None, error: str = "") -> None:
