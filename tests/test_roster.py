@@ -430,3 +430,84 @@ def test_demo_roster_on_a_contract_without_a_backup_line():
     demo = demo_roster(no_backup, date(2026, 9, 30))
     assert [line.name for line in demo.lines] == ["hotline", "onsite"]
     assert {r.line for r in demo.rotations} == {"hotline", "onsite"} and check(demo) == []
+
+
+# ---- held runs, gap labels, the next holiday ----------------------------------------------------------
+
+def test_runs_merge_one_engineers_consecutive_segments_across_sources():
+    from zldesk.roster_views import runs
+
+    solo = Rotation(line="backup", engineers=("甲",), unit="day", handoff="18:00", start=date(2026, 9, 1))
+    segs = run(roster(solo, HOLIDAY), "2026-09-30", "2026-10-10")
+    backup = [r for r in runs(segs) if r.line == "backup"]
+    # 甲's night from 09-30 18:00, the holiday layer (戊 or 己) 10-01 08:30 .. 10-08 08:30, then nights again
+    assert [(r.start, r.end) for r in backup][1:3] == [(at("2026-09-30 18:00"), at("2026-10-01 08:30")),
+                                                       (at("2026-10-01 08:30"), at("2026-10-08 08:30"))]
+    assert backup[1].engineer == "甲" and backup[2].engineer in ("戊", "己")
+    merged = runs(run(roster(solo), "2026-09-30", "2026-10-12"))
+    holiday = next(r for r in merged if r.start <= at("2026-10-03 12:00") < r.end)
+    # one person across the holiday: one run 09-30 18:00 .. 10-08 08:30 over several night shifts
+    assert (holiday.engineer, holiday.start, holiday.end) == ("甲", at("2026-09-30 18:00"), at("2026-10-08 08:30"))
+    assert "；" in holiday.source and holiday.source.count("轮值") == len(set(holiday.source.split("；")))
+    assert not any(r.engineer is None for r in runs(run(roster(NIGHT), "2026-09-28", "2026-10-10")))
+
+
+def test_whole_runs_widen_the_window_until_each_run_is_whole():
+    from zldesk.roster_views import whole_runs
+
+    r = roster(NIGHT, HOLIDAY)
+    asked: list[tuple[datetime, datetime]] = []
+
+    def segments_of(a, b):
+        asked.append((a, b))
+        return compute(r, CONTRACT, CAL, a, b)
+
+    found = whole_runs(segments_of, at("2026-10-04 00:00"), at("2026-10-05 00:00"), margin=timedelta(hours=1))
+    assert [(x.line, x.start, x.end) for x in found] == [("backup", at("2026-10-01 08:30"), at("2026-10-08 08:30"))]
+    assert len(asked) > 1  # an hour either side was not enough
+    # however the range is placed over it, the run is the same
+    for start in ("2026-10-01 09:00", "2026-10-02 00:00", "2026-10-07 23:00"):
+        again = whole_runs(segments_of, at(start), at(start) + timedelta(days=1))
+        assert (found[0].start, found[0].end, found[0].engineer) in [(x.start, x.end, x.engineer) for x in again]
+    # a limit stops the widening (a run longer than it is cut there)
+    cut = whole_runs(segments_of, at("2026-10-04 00:00"), at("2026-10-05 00:00"), margin=timedelta(hours=1),
+                     limit=timedelta(hours=4))
+    assert [(x.start, x.end) for x in cut] == [(at("2026-10-03 20:00"), at("2026-10-05 04:00"))]
+
+
+def test_a_gap_is_labelled_with_its_holidays_else_every_day_type():
+    from zldesk.roster_views import gap_days, gap_label
+
+    def gap(a: str, b: str) -> Segment:
+        return Segment("backup", at(a), at(b), None, "无人排班")
+
+    assert gap_label(gap("2026-11-27 18:00", "2026-11-30 08:30"), CAL, SH) == "工作日、周末"
+    assert gap_days(gap("2026-11-27 18:00", "2026-11-30 08:30"), CAL, SH) == ["工作日", "周末"]
+    assert gap_label(gap("2026-11-28 08:30", "2026-11-29 00:00"), CAL, SH) == "周末"  # ends at midnight
+    assert gap_label(gap("2026-09-30 18:00", "2026-10-08 08:30"), CAL, SH) == "国庆节"
+    # 09-26/27 are called 国庆节（周末） by the calendar; they name nothing when a real holiday is there
+    assert gap_label(gap("2026-09-24 18:00", "2026-10-02 08:30"), CAL, SH) == "中秋节、国庆节"
+    assert gap_label(gap("2026-10-10 18:00", "2026-10-11 08:30"), CAL, SH) == "国庆节调休上班、周末"
+
+
+@pytest.mark.parametrize(("today", "name", "year"), [
+    (date(2026, 11, 26), "元旦", 2027),
+    (date(2026, 1, 2), "元旦", 2026),  # its last day
+    (date(2026, 1, 4), "元旦", 2027),
+    (date(2026, 10, 7), "国庆", 2026),
+    (date(2026, 10, 8), "国庆节", 2027),
+    (date(2026, 11, 26), "植树节", 2026),  # no such holiday: this year, for the caller to say so
+])
+def test_the_next_occurrence_of_a_holiday(today, name, year):
+    from zldesk.roster_units import next_year_of
+
+    assert next_year_of(CAL, name, today) == year
+
+
+def test_provisional_years_are_those_without_an_official_schedule(tmp_path):
+    from zldesk.roster_units import provisional_years
+
+    assert provisional_years(CAL, holiday_days(CAL, "国庆节", 2026)) == []
+    unofficial = next(y for y in range(2027, 2100) if CAL.official_source(y) is None)
+    days = holiday_days(CAL, "国庆节", unofficial)
+    assert days and provisional_years(CAL, days) == [unofficial]

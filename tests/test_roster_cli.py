@@ -274,3 +274,192 @@ def test_roster_file_path_is_named(cli, tmp_path):
     ran = cli("roster", "import", str(path))
     assert ran.exit_code == 2 and "roster.xlsx" in ran.stderr
 
+
+
+# ---- times, the holiday notice, alignment, whole shifts, gaps, the history (review findings) --------
+
+def _clock(monkeypatch, text: str) -> None:
+    """Pin `zldesk roster`'s idea of now to a Shanghai wall time (the host runs UTC)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from zldesk.commands import roster as roster_commands
+
+    moment = datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(roster_commands, "_now", lambda: moment)
+
+
+def test_times_are_printed_in_the_contract_zone_whatever_zone_they_are_given_in(roster):
+    """13:00Z is 21:00 in Shanghai: the heading says 21:00, as the rows (the backup night shift) do."""
+    ran = roster("roster", "now", "--at", "2026-11-26T13:00:00Z")
+    assert ran.exit_code == 0, ran.stderr
+    assert ran.stdout.splitlines()[0] == "2026-11-26 21:00（Asia/Shanghai）"
+    assert "备勤专线  " in ran.stdout and "至 11-27 08:30" in ran.stdout
+    assert json.loads(roster("roster", "now", "--at", "2026-11-26T13:00:00Z", "--json").stdout)["at"] == \
+        "2026-11-26T21:00:00+08:00"
+    # --from given as a UTC instant: the range is Shanghai's 10-01 and says so
+    ran = roster("roster", "hours", "--from", "2026-09-30T16:00:00Z", "--to", "2026-10-10")
+    assert ran.exit_code == 0, ran.stderr
+    assert ran.stdout.splitlines()[0].startswith("2026-10-01 至 2026-10-10")
+    hours = json.loads(roster("roster", "hours", "--from", "2026-09-30T16:00:00Z", "--to", "2026-10-10",
+                              "--json").stdout)
+    assert (hours["from"], hours["to"]) == ("2026-10-01T00:00:00+08:00", "2026-10-11T00:00:00+08:00")
+    ran = roster("roster", "gaps", "--from", "2026-09-30T16:00:00Z", "--days", "3")
+    assert "2026-10-01 起 3 天" in ran.stdout
+    ran = roster("roster", "export", "--from", "2026-10-09T16:00:00Z", "--to", "2026-10-09T10:00:00Z")
+    assert ran.exit_code != 0 and "--to 2026-10-09 18:00 不晚于 --from 2026-10-10 00:00" in ran.stderr
+
+
+def _unofficial_year() -> int:
+    from zldesk.calendar import ChinaCalendar
+
+    return next(y for y in range(2027, 2100) if ChinaCalendar.shared().official_source(y) is None)
+
+
+def test_notice_of_a_year_without_an_official_schedule_says_the_dates_are_estimated(roster):
+    year = _unofficial_year()
+    ran = roster("roster", "notice", "--holiday", "国庆节", "--year", str(year))
+    assert ran.exit_code == 0, ran.stderr
+    head = ran.stdout.split("假期期间")[0]
+    assert f"【推定】{year}年的放假安排国务院尚未正式公布" in head
+    assert "（推定，尚未正式公布）" in head  # in the very sentence that gives the dates
+    assert "警告" in ran.stderr and str(year) in ran.stderr and "推定" in ran.stderr
+    official = roster("roster", "notice", "--holiday", "国庆节", "--year", "2026")
+    assert "推定" not in official.stdout and "警告" not in official.stderr
+
+
+@pytest.mark.parametrize(("today", "holiday", "year"), [
+    ("2026-11-26T10:00", "元旦", 2027),  # 2026's is long over
+    ("2026-11-26T10:00", "国庆节", 2027),
+    ("2026-10-05T10:00", "国庆节", 2026),  # under way: this year's
+    ("2026-10-07T23:00", "国庆节", 2026),  # its last day
+    ("2026-10-08T00:30", "国庆节", 2027),
+    ("2026-01-10T10:00", "春节", 2026),
+])
+def test_notice_defaults_to_the_next_occurrence_of_the_holiday(roster, monkeypatch, today, holiday, year):
+    _clock(monkeypatch, today)
+    ran = roster("roster", "notice", "--holiday", holiday)
+    assert ran.exit_code == 0, ran.stderr
+    assert ran.stdout.startswith(f"【雷山县人民医院】{year}年{holiday}值班通报\n")
+
+
+def _right_edges(line: str) -> list[int]:
+    """The terminal cell just after each run of non-blank text in `line` (CJK characters are two wide)."""
+    from rich.cells import cell_len
+
+    edges, pos = [], 0
+    for i, ch in enumerate(line):
+        pos += cell_len(ch)
+        if ch != " " and (i + 1 == len(line) or line[i + 1] == " "):
+            edges.append(pos)
+    return edges
+
+
+def test_hours_columns_line_up_in_terminal_cells(roster, tmp_path):
+    """Names of 2, 3 and 4 CJK characters (and Latin ones): every number ends in the cell its heading
+    ends in, 合计 included."""
+    path = tmp_path / "more.csv"
+    path.write_text("line,engineer,phone,start,end\n"
+                    "onsite,欧阳明,138-0000-0201,2026-10-02 09:00,2026-10-02 21:00\n"
+                    "onsite,司马相如,138-0000-0202,2026-10-04 09:00,2026-10-04 21:00\n"
+                    "onsite,Li,138-0000-0203,2026-10-05 09:00,2026-10-05 21:00\n", encoding="utf-8")
+    assert roster("roster", "import", str(path), "--add-engineers").exit_code == 0
+    ran = roster("roster", "hours", "--from", "2026-10-01", "--to", "2026-10-10")
+    assert ran.exit_code == 0, ran.stderr
+    header, *rows = ran.stdout.splitlines()[1:]
+    assert header.split() == ["工程师", "工作日", "周末", "节假日", "调休上班", "合计"]
+    assert {row.split()[0] for row in rows} >= {"赵磊", "欧阳明", "司马相如", "Li"}
+    columns = _right_edges(header)[1:]
+    for row in rows:
+        assert _right_edges(row)[1:] == columns, row
+        assert _right_edges(row)[0] < columns[0] - 4  # the name ends well before the first number
+
+
+def _ics_events(cli, start: str, end: str) -> dict[str, tuple]:
+    from icalendar import Calendar
+
+    ran = cli("roster", "export", "--format", "ics", "--from", start, "--to", end)
+    assert ran.exit_code == 0, ran.stderr
+    return {str(e["UID"]): (str(e["SUMMARY"]), e.decoded("DTSTART").isoformat(), e.decoded("DTEND").isoformat())
+            for e in Calendar.from_ical(ran.stdout.encode()).walk("VEVENT")}
+
+
+def test_export_gives_whole_shifts_not_cut_at_the_range(roster):
+    """10-09..10-10: 张伟's night began 10-08 18:00, 赵磊's runs to 10-11 18:00; both are exported whole."""
+    ran = roster("roster", "export", "--from", "2026-10-09", "--to", "2026-10-10")
+    assert ran.exit_code == 0, ran.stderr
+    rows = ran.stdout.splitlines()
+    assert "备勤专线,张伟,138-0000-0104,2026-10-08 18:00,2026-10-09 08:30" in rows
+    assert "备勤专线,赵磊,138-0000-0106,2026-10-10 18:00,2026-10-11 18:00" in rows
+    assert not any(",2026-10-09 00:00," in row or row.endswith("2026-10-11 00:00") for row in rows)
+    # the National Day holiday run, one person 10-01 08:30 .. 10-08 08:30, asked about for one day inside it
+    rows = roster("roster", "export", "--from", "2026-10-04", "--to", "2026-10-04").stdout.splitlines()
+    assert "备勤专线,赵磊,138-0000-0106,2026-10-01 08:30,2026-10-08 08:30" in rows
+
+
+def test_overlapping_ics_exports_give_the_same_events(roster):
+    """Two exports sharing 10-10: the shift held across their boundary has one UID and the same times in
+    both, so a calendar that imports both holds it once; nothing overlaps on a line."""
+    first = _ics_events(roster, "2026-10-09", "2026-10-10")
+    second = _ics_events(roster, "2026-10-10", "2026-10-12")
+    shared = first.keys() & second.keys()
+    assert any(v == ("备勤专线：赵磊", "2026-10-10T18:00:00+08:00", "2026-10-11T18:00:00+08:00")
+               for v in (first[u] for u in shared))
+    assert all(first[u] == second[u] for u in shared)
+    merged = sorted({**first, **second}.values(), key=lambda e: (e[0].split("：")[0], e[1]))
+    for a, b in zip(merged, merged[1:]):
+        if a[0].split("：")[0] == b[0].split("：")[0]:
+            assert a[2] <= b[1], (a, b)  # a duplicate (cut) event would overlap its whole self
+
+
+def _gap_roster(cli, tmp_path):
+    """The demo roster with the backup night rotation ending 11-20 and a new one from 11-21: nobody holds
+    the backup line from Friday 11-20 18:00 to Saturday 11-21 18:00."""
+    text = DEMO.read_text(encoding="utf-8")
+    text = text.replace('handoff = "18:00"\nstart = 2026-01-05\n', 'handoff = "18:00"\nstart = 2026-01-05\nend = 2026-11-20\n')
+    text += ('\n[[rotations]]\nname = "备勤夜班（新）"\nline = "backup"\nunit = "night"\nhandoff = "18:00"\n'
+             'start = 2026-11-21\nengineers = ["张伟", "李强", "赵磊", "杨帆"]\n')
+    path = tmp_path / "gap.toml"
+    path.write_text(text, encoding="utf-8")
+    ran = cli("roster", "import", str(path))
+    assert ran.exit_code == 0, ran.stderr
+
+
+def test_a_gap_over_several_days_is_labelled_with_every_day_type(cli, tmp_path):
+    _gap_roster(cli, tmp_path)
+    ran = cli("roster", "gaps", "--from", "2026-11-16", "--days", "10", "--json")
+    assert ran.exit_code == 1
+    assert json.loads(ran.stdout) == [{"line": "backup", "start": "2026-11-20T18:00:00+08:00",
+                                       "end": "2026-11-21T18:00:00+08:00", "hours": 24.0,
+                                       "day": "工作日、周末", "days": ["工作日", "周末"]}]
+    ran = cli("roster", "gaps", "--from", "2026-11-16", "--days", "10")
+    assert "备勤专线  2026-11-20 18:00 至 11-21 18:00  工作日、周末" in ran.stdout
+
+
+def test_gaps_start_now_so_one_already_over_does_not_fail(cli, tmp_path, monkeypatch):
+    _gap_roster(cli, tmp_path)
+    _clock(monkeypatch, "2026-11-21T20:00")  # the gap ended at 18:00 today
+    ran = cli("roster", "gaps", "--days", "7")
+    assert ran.exit_code == 0 and "没有缺口" in ran.stdout and "2026-11-21 20:00 起" in ran.stdout
+    assert cli("roster", "gaps", "--from", "2026-11-21", "--days", "7").exit_code == 1  # asked for the day
+    _clock(monkeypatch, "2026-11-21T10:00")  # still open: reported from now
+    ran = cli("roster", "gaps", "--days", "7", "--json")
+    assert ran.exit_code == 1
+    assert [(g["start"], g["end"]) for g in json.loads(ran.stdout)] == [
+        ("2026-11-21T10:00:00+08:00", "2026-11-21T18:00:00+08:00")]
+
+
+def test_log_says_what_happened_in_words(roster, tmp_path):
+    path = tmp_path / "extra.csv"
+    path.write_text("line,engineer,start,end\nbackup,黄丽,2026-11-20 18:00,2026-11-21 08:30\n", encoding="utf-8")
+    assert roster("roster", "import", str(path)).exit_code == 0
+    assert roster("roster", "override", "--line", "backup", "--engineer", "刘洋", "--from", "2026-11-17T22:00",
+                  "--to", "2026-11-17T23:30", "--reason", "换班", "--as", "值班长").exit_code == 0
+    ran = roster("roster", "log")
+    assert ran.exit_code == 0, ran.stderr
+    heads = [line.split(" ", 2)[2] for line in ran.stdout.splitlines() if not line.startswith(" ")]
+    assert heads[0].endswith(f" 导入 {DEMO}")
+    assert heads[1].endswith(f" 导入班次 {path}")
+    assert heads[2] == "值班长 调班"
+    assert "override" not in ran.stdout
+    assert [e["kind"] for e in json.loads(roster("roster", "log", "--json").stdout)] == ["import", "shifts", "override"]

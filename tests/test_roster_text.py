@@ -78,6 +78,17 @@ def test_notice_of_an_unknown_holiday_lists_the_years_holidays():
     assert "国庆节" in e.value.message and "春节" in e.value.message
 
 
+def test_notice_of_a_year_without_an_official_schedule_says_its_dates_are_estimated():
+    year = next(y for y in range(2027, 2100) if CAL.official_source(y) is None)
+    segs = compute(DEMO, CONTRACT, CAL, at(f"{year}-09-25 00:00"), at(f"{year}-10-15 00:00"))
+    text = notice(CONTRACT, segs, CAL, "国庆节", year, DEMO.engineers)
+    head = text.split("假期期间")[0]
+    assert text.splitlines()[2] == (f"【推定】{year}年的放假安排国务院尚未正式公布，以下放假日期是推定的，可能变动；"
+                                    "正式通知发布后请核对日期再发。")
+    assert "天（推定，尚未正式公布）。" in head
+    assert "推定" not in notice(CONTRACT, national_day(), CAL, "国庆节", 2026, DEMO.engineers)
+
+
 # ---- iCalendar ---------------------------------------------------------------------------------------
 
 def test_ics_has_one_event_per_held_segment_in_shanghai_time():
@@ -248,3 +259,18 @@ def test_exported_csv_imports_back_to_the_same_roster():
                     at("2026-09-30 00:00"), at("2026-10-09 00:00"))
     assert [(s.line, s.start, s.end, s.engineer) for s in again if s.engineer] == [
         (s.line, s.start, s.end, s.engineer) for s in segs if s.engineer]
+
+
+def test_ics_gives_one_event_per_run_and_uids_that_do_not_depend_on_the_zone_given():
+    segs = [s for s in national_day() if s.engineer]
+    holiday = next(s for s in segs if s.line == "backup" and s.start == at("2026-10-01 08:30"))
+    noon = at("2026-10-04 12:00")
+    split = [x for s in segs for x in ((replace(s, end=noon), replace(s, start=noon, source="调班 #9：顶班"))
+                                       if s is holiday else (s,))]
+    stamp = datetime(2026, 9, 29, 12, tzinfo=UTC)
+    events = list(Calendar.from_ical(to_ics(split, DEMO.engineers, CONTRACT, stamp=stamp)).walk("VEVENT"))
+    whole = next(e for e in events if e.decoded("DTSTART") == at("2026-10-01 08:30"))
+    assert whole.decoded("DTEND") == at("2026-10-08 08:30")  # the two pieces of 赵磊's holiday are one event
+    assert "节假日备勤" in str(whole["DESCRIPTION"]) and "调班 #9" in str(whole["DESCRIPTION"])
+    utc = [replace(s, start=s.start.astimezone(UTC), end=s.end.astimezone(UTC)) for s in segs]
+    assert to_ics(utc, DEMO.engineers, CONTRACT, stamp=stamp) == to_ics(segs, DEMO.engineers, CONTRACT, stamp=stamp)

@@ -13,7 +13,8 @@ from .calendar import ChinaCalendar, weekday_name
 from .contract import Contract
 from .errors import NotFound
 from .roster import LINE_LABELS, Engineer, Segment, duty_lines
-from .roster_units import base_name, holiday_block
+from .roster_units import base_name, holiday_block, provisional_years
+from .roster_views import runs
 from .sla import Timeline
 
 _DAYS = {"all": "每天", "weekdays": "星期一至五", "workdays": "法定工作日"}
@@ -74,7 +75,8 @@ def notice(contract: Contract, roster_segments: Iterable[Segment], calendar: Chi
            engineers: Sequence[Engineer] = ()) -> str:
     """The holiday duty notice, ready to paste. `roster_segments` must cover the holiday's days (compute
     them over that range); `engineers` gives the phones. Unheld time is marked 【无人值守】, at the top
-    too, so nobody sends the notice without seeing it."""
+    too, so nobody sends the notice without seeing it; so are dates of a year with no official schedule
+    yet (【推定】: the package's estimate, which the State Council's notice may move)."""
     days, makeups = holiday_block(calendar, name, year)
     if not days:
         names = sorted({base_name(d.name) for d in calendar.special_days(year) if d.kind == "holiday"})
@@ -90,6 +92,11 @@ def notice(contract: Contract, roster_segments: Iterable[Segment], calendar: Chi
 
     spans = "、".join(_day(r[0]) if len(r) == 1 else f"{_day(r[0])}至{_day(r[-1])}" for r in _runs(days))
     out = [f"【{contract.customer}】{year}年{title}值班通报", ""]
+    guessed = provisional_years(calendar, days + makeups)
+    if guessed:
+        years = "、".join(str(y) for y in guessed)
+        out += [f"【推定】{years}年的放假安排国务院尚未正式公布，以下放假日期是推定的，可能变动；"
+                "正式通知发布后请核对日期再发。", ""]
     schedule: list[str] = []
     holes: list[str] = []
     for d in days:
@@ -109,7 +116,8 @@ def notice(contract: Contract, roster_segments: Iterable[Segment], calendar: Chi
                 schedule.append(f"  {label}：" + "；".join(parts))
     if holes:
         out += ["【无人值守】以下时段还没有人值班，发出前请补排：", *(f"  {h}" for h in holes), ""]
-    out.append(f"各位老师：{year}年{title}放假时间为{spans}，共 {len(days)} 天。")
+    out.append(f"各位老师：{year}年{title}放假时间为{spans}，共 {len(days)} 天"
+               + ("（推定，尚未正式公布）。" if guessed else "。"))
     if makeups:
         out.append("、".join(_day(d) for d in makeups) + "调休上班，服务热线照常接听。")
     out += _hotline_closed(contract, calendar, days)
@@ -133,15 +141,18 @@ def _hotline_closed(contract: Contract, calendar: ChinaCalendar, days: list[date
 # ---- iCalendar -------------------------------------------------------------------------------------
 
 def _uid(contract: Contract, s: Segment) -> str:
-    digest = hashlib.sha1(f"{contract.code}|{s.line}|{s.start.isoformat()}|{s.engineer}".encode()).hexdigest()[:16]
-    return f"{s.line}-{s.start:%Y%m%dT%H%M}-{digest}@zldesk"
+    start = s.start.astimezone(ZoneInfo(contract.timezone))  # the same instant gives the same UID in any zone
+    digest = hashlib.sha1(f"{contract.code}|{s.line}|{start.isoformat()}|{s.engineer}".encode()).hexdigest()[:16]
+    return f"{s.line}-{start:%Y%m%dT%H%M}-{digest}@zldesk"
 
 
 def to_ics(segments: Iterable[Segment], engineers: Sequence[Engineer], contract: Contract,
            stamp: datetime | None = None) -> bytes:
-    """One VEVENT per held segment, times with TZID of the contract's zone (a VTIMEZONE included).
-    UIDs depend only on line, start and engineer, so a re-export updates events instead of duplicating
-    them. `stamp` (DTSTAMP) defaults to now."""
+    """One VEVENT per held run (consecutive segments of one engineer on one line, merged), times with
+    TZID of the contract's zone (a VTIMEZONE included). UIDs depend only on line, start and engineer,
+    so a re-export updates events instead of duplicating them, as long as each run is given whole:
+    compute a wider range than the one exported (roster_views.whole_runs), or a run cut at the range's
+    start gets a UID of its own. `stamp` (DTSTAMP) defaults to now."""
     from icalendar import Calendar, Event
 
     phones = {e.name: e.phone for e in engineers}
@@ -152,9 +163,7 @@ def to_ics(segments: Iterable[Segment], engineers: Sequence[Engineer], contract:
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"{contract.customer}值班表")
     cal.add("x-wr-timezone", contract.timezone)
-    for s in segments:
-        if s.engineer is None:
-            continue
+    for s in runs(segments):
         event = Event()
         event.add("uid", _uid(contract, s))
         event.add("dtstamp", stamp)

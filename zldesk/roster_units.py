@@ -80,7 +80,7 @@ def base_name(name: str) -> str:
     return {"农历除夕": "春节"}.get(name, name)
 
 
-def _core(days: list[Day]) -> list[Day]:
+def holiday_core(days: list[Day]) -> list[Day]:
     # A weekend the calendar folded into a holiday is named after the *nearest* holiday within a week,
     # which can be the wrong one (2026-09-26/27 after 中秋节 are called 国庆节（周末）): the block's
     # own weekday holidays name it, its weekends only when there is nothing else.
@@ -103,7 +103,7 @@ def holiday_block(calendar: ChinaCalendar, name: str, year: int) -> tuple[list[d
     days: list[date] = []
     names: set[str] = set()
     for run in holiday_blocks(calendar, date(year, 1, 1) - LOOKBACK, date(year, 12, 31)):
-        core = _core([calendar.day(d) for d in run])
+        core = holiday_core([calendar.day(d) for d in run])
         if any(d.date.year == year and _matches(name, d.name) for d in core):
             days += run
             names |= {base_name(d.name) for d in core}
@@ -122,3 +122,19 @@ def holiday_block(calendar: ChinaCalendar, name: str, year: int) -> tuple[list[d
 def holiday_days(calendar: ChinaCalendar, name: str, year: int) -> list[date]:
     """The days off of a named statutory holiday: 国庆节 2026 -> 10-01..10-07."""
     return holiday_block(calendar, name, year)[0]
+
+
+def next_year_of(calendar: ChinaCalendar, name: str, today: date) -> int:
+    """The year of the next occurrence of a named holiday: this year's if it has not ended by `today`
+    (it may be under way), else next year's. This year when neither year has it (the caller says so)."""
+    for year in (today.year, today.year + 1):
+        days = holiday_days(calendar, name, year)
+        if days and days[-1] >= today:
+            return year
+    return today.year
+
+
+def provisional_years(calendar: ChinaCalendar, days: list[date]) -> list[int]:
+    """The years among `days` with no official schedule yet: their holidays are the package's estimate
+    (推定), dates that may still move when the State Council publishes the year's notice."""
+    return sorted(y for y in {d.year for d in days} if calendar.official_source(y) is None)

@@ -5,12 +5,13 @@ Only segments in (from `roster.compute`); nothing here decides who holds a line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from .calendar import HOLIDAY, ChinaCalendar
+from .roster_units import base_name, holiday_core
 
 if TYPE_CHECKING:
     from .roster import Line, Segment
@@ -73,6 +74,28 @@ def _local_days(s: Segment) -> list[date]:
     return days
 
 
+def gap_days(s: Segment, calendar: ChinaCalendar, zone: tzinfo) -> list[str]:
+    """The names of the local days a segment touches (工作日, 周末, 国庆节 ...), each once, in order."""
+    d, last = s.start.astimezone(zone).date(), (s.end - timedelta(microseconds=1)).astimezone(zone).date()
+    names: list[str] = []
+    while d <= last:
+        names.append(calendar.day(d).name)
+        d += timedelta(days=1)
+    return list(dict.fromkeys(names))
+
+
+def gap_label(s: Segment, calendar: ChinaCalendar, zone: tzinfo) -> str:
+    """What kind of time a gap is, in a word or two: the holiday(s) it touches, else every day type it
+    spans (a gap from Friday evening to Monday morning is 工作日、周末, not just 工作日)."""
+    d, last = s.start.astimezone(zone).date(), (s.end - timedelta(microseconds=1)).astimezone(zone).date()
+    days = []
+    while d <= last:
+        days.append(calendar.day(d))
+        d += timedelta(days=1)
+    holidays = [base_name(day.name) for day in holiday_core(days)]  # a folded-in weekend names no holiday
+    return "、".join(dict.fromkeys(holidays)) or "、".join(gap_days(s, calendar, zone))
+
+
 def gaps(segments: Iterable[Segment], calendar: ChinaCalendar | None = None) -> list[Segment]:
     """The segments nobody holds: those touching a statutory holiday first (the ones a notice must not
     have), then the rest, each group in time order."""
@@ -99,3 +122,45 @@ def hours(segments: Iterable[Segment], calendar: ChinaCalendar | None = None) ->
             label = KIND_LABELS[calendar.day(d).kind]
             mine[label] = mine.get(label, 0.0) + (b - a).total_seconds() / 3600
     return out
+
+
+def runs(segments: Iterable[Segment]) -> list[Segment]:
+    """Held runs: per line, consecutive segments of one engineer merged into one (across midnight and
+    across a change of source, e.g. the holiday layer handing the line to the same person's night
+    shift). Gaps are left out. The merged source lists each source once, joined by "；"."""
+    out: list[Segment] = []
+    for rows in _by_line(segments).values():
+        mine: list[tuple[Segment, list[str]]] = []
+        for s in rows:
+            if s.engineer is None:
+                continue
+            if mine and mine[-1][0].end == s.start and mine[-1][0].engineer == s.engineer:
+                last, sources = mine[-1]
+                mine[-1] = (replace(last, end=s.end), sources + [s.source])
+            else:
+                mine.append((s, [s.source]))
+        out += [replace(s, source="；".join(dict.fromkeys(sources))) for s, sources in mine]
+    return out
+
+
+def whole_runs(segments_of: Callable[[datetime, datetime], list[Segment]], start: datetime, end: datetime,
+               *, margin: timedelta = timedelta(days=21), limit: timedelta = timedelta(days=732)) -> list[Segment]:
+    """The held runs that overlap [start, end), each whole: from when that engineer took the line to
+    when they hand it over, however far outside the range. `segments_of(a, b)` computes the roster of
+    [a, b); it is asked over a wider window, widened on a side while a run touches that side's edge
+    (up to `limit` beyond the range: a run longer than that is cut there)."""
+    # Near the ends of the calendar (years 1 and 9999) the window stops short of them, never overflows.
+    floor, ceiling = datetime(1, 1, 8, tzinfo=start.tzinfo), datetime(9999, 12, 24, tzinfo=end.tzinfo)
+    before = after = margin
+    while True:
+        a = start - before if start - floor > before else min(start, floor)
+        b = end + after if ceiling - end > after else max(end, ceiling)
+        found = [r for r in runs(segments_of(a, b)) if r.start < end and start < r.end]
+        wider_before = before < limit and a > floor and any(r.start <= a for r in found)
+        wider_after = after < limit and b < ceiling and any(r.end >= b for r in found)
+        if not (wider_before or wider_after):
+            return found
+        if wider_before:
+            before = min(before * 4, limit)
+        if wider_after:
+            after = min(after * 4, limit)

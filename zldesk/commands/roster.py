@@ -19,6 +19,7 @@ Contract = Annotated[Optional[str], typer.Option("--contract", help="合同代�
 Json = Annotated[bool, typer.Option("--json", help="输出 JSON。")]
 OutFile = Annotated[Optional[Path], typer.Option("-o", "--output", help="写到文件（默认标准输出）。")]
 From = Annotated[Optional[str], typer.Option("--from", help="起始日期或时刻（默认今天 0 点，合同所在时区）。")]
+GapsFrom = Annotated[Optional[str], typer.Option("--from", help="起始日期或时刻（默认现在，合同所在时区）。")]
 To = Annotated[Optional[str], typer.Option("--to", help="截止日期（含）或时刻。")]
 
 
@@ -32,18 +33,31 @@ def _load(ctx: typer.Context, code: str | None):
 
 
 def _when(text: str | None, zone, what: str, *, end: bool = False) -> datetime | None:
-    """A date means its local midnight (the day after, for an end: `--to` is inclusive); else ISO."""
+    """A date means its local midnight (the day after, for an end: `--to` is inclusive); else ISO.
+    Either way the instant is given in the contract's zone, so whatever prints it prints local time."""
     if not text:
         return None
     try:
         d = date.fromisoformat(text.strip())
     except ValueError:
-        return parse_instant(text, zone, what)
-    return datetime.combine(d + timedelta(days=1 if end else 0), time(), zone)
+        d = None
+    try:
+        if d is None:
+            return parse_instant(text, zone, what).astimezone(zone)
+        return datetime.combine(d + timedelta(days=1 if end else 0), time(), zone)
+    except OverflowError:  # --to 9999-12-31: its end is in year 10000
+        from ..errors import ZlDeskError
+
+        raise ZlDeskError(f"{what} 超出范围", text) from None
+
+
+def _now() -> datetime:
+    """The current instant (tests replace this)."""
+    return datetime.now(timezone.utc)
 
 
 def _today(zone) -> datetime:
-    return datetime.combine(datetime.now(timezone.utc).astimezone(zone).date(), time(), zone)
+    return datetime.combine(_now().astimezone(zone).date(), time(), zone)
 
 
 def _segments(contract, roster, start: datetime, end: datetime):
@@ -52,7 +66,9 @@ def _segments(contract, roster, start: datetime, end: datetime):
     from ..roster import compute
 
     if end <= start:
-        raise ZlDeskError("时间范围为空", f"--to {end:%Y-%m-%d %H:%M} 不晚于 --from {start:%Y-%m-%d %H:%M}")
+        zone = contract.zone
+        raise ZlDeskError("时间范围为空", f"--to {end.astimezone(zone):%Y-%m-%d %H:%M} 不晚于 "
+                                         f"--from {start.astimezone(zone):%Y-%m-%d %H:%M}")
     return compute(roster, contract, ChinaCalendar.shared(), start, end)
 
 
@@ -129,15 +145,19 @@ def export(
     contract: Contract = None,
     out: OutFile = None,
 ) -> None:
-    """导出排好的班次（默认今天起 30 天）：CSV 可再导入，iCal 每班一个日程。"""
+    """导出排好的班次（默认今天起 30 天）：CSV 可再导入，iCal 每班一个日程。
+
+    CSV 和 iCal 导出与范围有重叠的每一班的全程（同一人在同一条线上连着值的算一班），不在范围边上截断，
+    所以范围相互重叠的两次导出给出同样的班次、同样的 UID。JSON 是范围内逐段的计算结果（含缺口和来源）。"""
     from ..errors import ZlDeskError
+    from ..roster_views import whole_runs
 
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
     first = _when(start, zone, "--from") or _today(zone)
     last = _when(end, zone, "--to", end=True) or first + timedelta(days=30)
     segments = _segments(contract_obj, roster, first, last)
-    held = [s for s in segments if s.engineer]
+    held = whole_runs(lambda a, b: _segments(contract_obj, roster, a, b), first, last)
     phones = {e.name: e.phone for e in roster.engineers}
     fmt = format.lower()
     if fmt == "ics":
@@ -171,7 +191,7 @@ def now(
 
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
-    moment = parse_instant(at, zone, "--at") if at else datetime.now(timezone.utc).astimezone(zone)
+    moment = (parse_instant(at, zone, "--at") if at else _now()).astimezone(zone)  # printed as contract time
     segments = _segments(contract_obj, roster, moment - timedelta(days=1), moment + timedelta(days=15))
     rows = on_duty(segments, moment, roster.lines)
     phones = {e.name: e.phone for e in roster.engineers}
@@ -197,43 +217,36 @@ def now(
 @roster_app.command("gaps")
 def gaps(
     ctx: typer.Context,
-    days: Annotated[int, typer.Option("--days", help="从今天起查多少天。")] = 60,
-    start: From = None,
+    days: Annotated[int, typer.Option("--days", help="从现在（或 --from）起查多少天。")] = 60,
+    start: GapsFrom = None,
     contract: Contract = None,
     json: Json = False,
 ) -> None:
-    """承诺有人值守却没人排班的时段，节假日的排在前面；有缺口时退出码为 1，便于脚本报警。"""
+    """承诺有人值守却没人排班的时段（默认从现在起，已经过去的不算），节假日的排在前面；
+    有缺口时退出码为 1，便于脚本报警。"""
     from ..calendar import ChinaCalendar
+    from ..roster_views import gap_days, gap_label
     from ..roster_views import gaps as find_gaps
 
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
-    first = _when(start, zone, "--from") or _today(zone)
-    holes = find_gaps(_segments(contract_obj, roster, first, first + timedelta(days=days)), ChinaCalendar.shared())
     calendar = ChinaCalendar.shared()
-    def day_names(g) -> list[str]:
-        d, last, names = g.start.astimezone(zone).date(), (g.end - timedelta(microseconds=1)).astimezone(zone).date(), []
-        while d <= last:
-            names.append(calendar.day(d).name)
-            d += timedelta(days=1)
-        return list(dict.fromkeys(names))
-
-    def headline(names: list[str]) -> str:  # the holiday a gap touches says more than the day it starts on
-        return next((n for n in names if n not in ("工作日", "周末") and "调休" not in n), names[0])
-
+    first = _when(start, zone, "--from") or _now().astimezone(zone)
+    holes = find_gaps(_segments(contract_obj, roster, first, first + timedelta(days=days)), calendar)
+    since = f"{first:%Y-%m-%d}" if first.time() == time() else f"{first:%Y-%m-%d %H:%M}"
     if json:
         output.print_json([{"line": g.line, "start": _iso(g.start, zone), "end": _iso(g.end, zone),
                             "hours": round((g.end - g.start).total_seconds() / 3600, 2),
-                            "day": headline(day_names(g)), "days": day_names(g)} for g in holes])
+                            "day": gap_label(g, calendar, zone), "days": gap_days(g, calendar, zone)}
+                           for g in holes])
     elif not holes:
-        output.say(("没有缺口", "green"), f"：{first:%Y-%m-%d} 起 {days} 天，每条线的承诺时段都有人值守。")
+        output.say(("没有缺口", "green"), f"：{since} 起 {days} 天，每条线的承诺时段都有人值守。")
     else:
-        output.say((f"{len(holes)} 处缺口", "bold red"), f"（{first:%Y-%m-%d} 起 {days} 天）：")
+        output.say((f"{len(holes)} 处缺口", "bold red"), f"（{since} 起 {days} 天）：")
         labels = {line.name: line.label for line in roster.lines}
         for g in holes:
             output.say(f"  {labels.get(g.line, g.line)}  {g.start.astimezone(zone):%Y-%m-%d %H:%M} 至 "
-                       f"{g.end.astimezone(zone):%m-%d %H:%M}  ",
-                       (headline(day_names(g)), "yellow"))
+                       f"{g.end.astimezone(zone):%m-%d %H:%M}  ", (gap_label(g, calendar, zone), "yellow"))
     if holes:
         raise typer.Exit(1)
 
@@ -282,24 +295,32 @@ def line_name(contract, text: str) -> str:
 def notice(
     ctx: typer.Context,
     holiday: Annotated[str, typer.Option("--holiday", help="节日名：国庆节、春节、中秋节……")],
-    year: Annotated[Optional[int], typer.Option("--year", help="年份（默认今年）。")] = None,
+    year: Annotated[Optional[int], typer.Option(
+        "--year", help="年份（默认：这个节日的下一次，今年的已过完就是明年的）。")] = None,
     contract: Contract = None,
     out: OutFile = None,
 ) -> None:
-    """节假日值班通报：假期各天、每条线的值班人和电话、热线/备勤/投诉电话，可直接贴到 QQ 群或邮件。"""
+    """节假日值班通报：假期各天、每条线的值班人和电话、热线/备勤/投诉电话，可直接贴到 QQ 群或邮件。
+
+    当年放假安排尚未正式公布时，日期是推定的：通报里写明【推定】，并在标准错误上警告。"""
     from ..calendar import ChinaCalendar
     from ..roster_text import notice as make_notice
-    from ..roster_units import holiday_block
+    from ..roster_units import holiday_block, next_year_of, provisional_years
 
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
-    year = year or _today(zone).year
     calendar = ChinaCalendar.shared()
-    days, _ = holiday_block(calendar, holiday, year)
+    year = year or next_year_of(calendar, holiday, _today(zone).date())
+    days, makeups = holiday_block(calendar, holiday, year)
     first = datetime.combine(days[0], time(), zone) if days else _today(zone)
     last = datetime.combine(days[-1] + timedelta(days=1), time(), zone) if days else first + timedelta(days=1)
     text = make_notice(contract_obj, _segments(contract_obj, roster, first, last), calendar, holiday, year,
                        roster.engineers)
+    guessed = provisional_years(calendar, days + makeups)
+    if guessed:
+        years = "、".join(str(y) for y in guessed)
+        output.warn(f"{years} 年的放假安排还没有官方来源，通报中的放假日期是推定的（已在通报中注明【推定】）；"
+                    f"正式通知发布后请核对，或写入 data/calendars/{guessed[0]}.toml")
     output.emit(text, out)
 
 
@@ -322,15 +343,31 @@ def hours(
     last = _when(end, zone, "--to", end=True) or (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     table = duty_hours(_segments(contract_obj, roster, first, last), ChinaCalendar.shared())
     if json:
-        output.print_json({"from": first.isoformat(), "to": last.isoformat(),
+        output.print_json({"from": _iso(first, zone), "to": _iso(last, zone),
                            "hours": {name: {k: round(v, 2) for k, v in kinds.items()} for name, kinds in table.items()}})
         return
+    from rich.cells import cell_len
+
+    from ..board import fit
+    from ..text import visible
+
     kinds = ("工作日", "周末", "节假日", "调休上班")
+    # Padded by terminal cells, not characters: a CJK character takes two (王芳 is 4 cells wide).
+    name_width = min(max([cell_len("工程师"), *(cell_len(visible(n)) for n in table)]), 20) + 2
+    width = 10
+
+    def right(text: str) -> str:
+        return " " * max(width - cell_len(text), 0) + text
+
     output.say((f"{first:%Y-%m-%d} 至 {last - timedelta(seconds=1):%Y-%m-%d} 值班时长（小时）", "bold"))
-    output.say(("工程师      " + "".join(f"{k:>8}" for k in (*kinds, "合计")), "bold"))
+    output.say((fit("工程师", name_width) + "".join(right(k) for k in (*kinds, "合计")), "bold"))
     for name, row in sorted(table.items(), key=lambda item: -sum(item[1].values())):
         cells = [row.get(k, 0.0) for k in kinds]
-        output.say(f"{name:<10}" + "".join(f"{v:>10.1f}" for v in (*cells, sum(cells))))
+        output.say(fit(name, name_width) + "".join(right(f"{v:.1f}") for v in (*cells, sum(cells))))
+
+
+_KINDS = {"import": "导入", "override": "调班", "shifts": "导入班次"}
+_FILE_KINDS = ("import", "shifts")  # the kinds whose source is the file read
 
 
 @roster_app.command("log")
@@ -348,6 +385,8 @@ def log(ctx: typer.Context, contract: Contract = None, json: Json = False) -> No
                             "sha256": e.sha256, "summary": e.summary.splitlines()} for e in events])
         return
     for e in events:
-        output.say((f"{e.at.astimezone(zone):%Y-%m-%d %H:%M} ", "bold"), f"{e.who} {e.kind} {e.source}")
+        kind = _KINDS.get(e.kind, e.kind)
+        source = f" {e.source}" if e.kind in _FILE_KINDS and e.source else ""  # an override has no file
+        output.say((f"{e.at.astimezone(zone):%Y-%m-%d %H:%M} ", "bold"), f"{e.who} {kind}{source}")
         for line in e.summary.splitlines():
             output.say("  ", line)
