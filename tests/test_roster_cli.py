@@ -463,3 +463,11 @@ def test_log_says_what_happened_in_words(roster, tmp_path):
     assert heads[2] == "值班长 调班"
     assert "override" not in ran.stdout
     assert [e["kind"] for e in json.loads(roster("roster", "log", "--json").stdout)] == ["import", "shifts", "override"]
+
+
+def test_override_given_in_utc_is_logged_in_the_contracts_zone(roster):
+    ran = roster("roster", "override", "--line", "backup", "--engineer", "黄丽", "--from", "2026-11-17T12:00:00Z",
+                 "--to", "2026-11-17T14:00:00Z", "--reason", "换班")
+    assert ran.exit_code == 0, ran.stderr
+    summary = json.loads(roster("roster", "log", "--json").stdout)[-1]["summary"][0]
+    assert "2026-11-17 20:00 至 2026-11-17 22:00" in summary

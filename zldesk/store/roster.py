@@ -77,7 +77,7 @@ def replace_roster(session: Session, code: str, incoming: Roster, *, source: str
     now = now or datetime.now(timezone.utc)
     for o in incoming.overrides:
         _add_override_row(session, cid, o, who, now)
-        changes.append(_override_text(o))
+        changes.append(_override_text(o, contract.zone))
     if changes:
         _log(session, cid, now, who, "import", source, raw, changes)
     return changes
@@ -109,7 +109,7 @@ def add_shifts(session: Session, code: str, shifts: list[Shift], *, source: str,
 
 def add_override(session: Session, code: str, override: Override, *, who: str, now: datetime | None = None) -> int:
     """One override (调班/替班); the newest wins where overrides overlap. Returns its id."""
-    _, current = load_roster(session, code)
+    contract, current = load_roster(session, code)
     cid = _row(session, code).id
     fresh = replace(override, id=max((o.id for o in current.overrides), default=0) + 1)
     problems = check(replace(current, overrides=current.overrides + (fresh,)))
@@ -118,7 +118,7 @@ def add_override(session: Session, code: str, override: Override, *, who: str, n
     now = now or datetime.now(timezone.utc)
     row = _add_override_row(session, cid, fresh, who, now)
     session.flush()
-    _log(session, cid, now, who, "override", "override", b"", [_override_text(replace(fresh, id=row.id))])
+    _log(session, cid, now, who, "override", "override", b"", [_override_text(replace(fresh, id=row.id), contract.zone)])
     return row.id
 
 
@@ -155,10 +155,11 @@ def _add_override_row(session: Session, cid: int, o: Override, who: str, now: da
     return row
 
 
-def _override_text(o: Override) -> str:
+def _override_text(o: Override, zone) -> str:
     covers = f"替 {o.covers} " if o.covers else ""
+    start, end = o.start.astimezone(zone), o.end.astimezone(zone)  # the contract's zone, whatever was typed
     return (f"调班{f' #{o.id}' if o.id else ''}：{o.line} {o.engineer} {covers}"
-            f"{o.start:%Y-%m-%d %H:%M} 至 {o.end:%Y-%m-%d %H:%M}，{o.reason}")
+            f"{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}，{o.reason}")
 
 
 def _log(session: Session, cid: int, at: datetime, who: str, kind: str, source: str, raw: bytes,
