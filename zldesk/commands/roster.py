@@ -130,8 +130,11 @@ def import_roster(
                 raise _DryRun(changes)  # leaves the transaction rolled back: checked, counted, not written
     except _DryRun as stopped:
         changes = stopped.changes
-    title = "试运行，未写入。" if dry_run else f"已导入 {code} 的值班表"
-    output.say((title, "bold" if dry_run else "green"), f"：{len(changes)} 处变化" if changes else "：没有变化")
+    count = f"{len(changes)} 处变化" if changes else "没有变化"
+    if dry_run:
+        output.say(("试运行，未写入。", "bold"), f"导入 {code} 的值班表将带来：{count}")
+    else:
+        output.say((f"已导入 {code} 的值班表", "green"), f"：{count}")
     for line in changes:
         output.say("  ", line)
 
