@@ -412,6 +412,222 @@ def test_force_and_code_are_for_texts_only(cli, db_path, before):
 
 
 # ---------------------------------------------------------------------------------------------------
+# A file cut short or missing a piece is reported (which part, and the last line it has), never imported
+# as a smaller contract. The rules are the template's structure, not a count: other hospitals have other
+# numbers of levels, items and modules.
+
+def head(text: str, n: int) -> str:
+    """`head -n n`: the file's first n lines."""
+    return "".join(text.splitlines(keepends=True)[:n])
+
+
+def last_line(text: str) -> tuple[int, str]:
+    lines = text.split("\n")
+    no = max(n for n, line in enumerate(lines, 1) if line.strip())
+    return no, lines[no - 1].strip()
+
+
+@pytest.mark.parametrize("n, what", [
+    (632, "文字在第 4 条“软件故障现场处理”的问题分级里或紧接其后就结束了（最后读到的一级是 c) 三级问题，第 627 行）"),
+    (640, "缺少结尾的“投诉及建议热线”一条（本部分的最后一条）：最后读到的是第 5 条“QQ 群交流平台服务”（第 640 行起）"),
+    (650, "缺少结尾的“投诉及建议热线”一条（本部分的最后一条）：最后读到的是第 6 条“网上论坛服务”（第 646 行起）"),
+    (656, "缺少结尾的“投诉及建议热线”一条（本部分的最后一条）：最后读到的是第 7 条“网站 FTP 服务”（第 654 行起）"),
+    (661, "第 7 条“网站 FTP 服务”的地址印在文末的链接里，但文末没有 ftp:// 链接"),
+], ids=["in-the-levels", "in-item-5", "in-item-6", "in-item-7", "before-the-links"])
+def test_a_truncated_seed_names_what_is_missing_and_the_last_line(cli, db_path, before, tmp_path, n, what):
+    cut = head(SEED.read_text(encoding="utf-8"), n)
+    source = write(tmp_path, "leishan.txt", cut)
+    no, text = last_line(cut)
+    ran = cli("import", "contract", str(source))
+    rejected(ran, db_path, before, source, f"{source}:{no}: 售后服务方式: {what}",
+             f"文件到第 {no} 行为止（最后一行是「{text[:40]}")
+    assert "（1 处错误）" in ran.stderr
+    rejected(cli("import", "contract", str(source), "--force"), db_path, before, source, what)  # not a leftover
+
+
+@pytest.mark.parametrize("name", ["leishan", *OWN])
+def test_no_cut_of_a_contract_imports_as_a_smaller_contract(name):
+    """Cut after any line, a contract is refused, or (a repeated link at the very end) gives the same one."""
+    text = (TEXTS / f"{name}.txt").read_text(encoding="utf-8")
+    whole = contract_of(text, code_from_name(name))
+    lines = text.splitlines(keepends=True)
+    for n in range(1, len(lines)):
+        try:
+            got = contract_of("".join(lines[:n]), code_from_name(name))
+        except InvalidInput:
+            continue
+        assert got == whole, f"cut after line {n} imports as another contract"
+
+
+def test_a_three_level_contract_cut_after_its_levels_is_refused(cli, db_path, before, tmp_path):
+    """rongjiang has three levels, whole: three levels then the end of the file is still a cut file."""
+    text = (TEXTS / "rongjiang.txt").read_text(encoding="utf-8")
+    cut = text[:text.index("5、QQ 群交流平台服务")]
+    source = write(tmp_path, "rongjiang.txt", cut)
+    no, _ = last_line(cut)
+    rejected(cli("import", "contract", str(source)), db_path, before, source,
+             f"{source}:{no}: 售后服务方式: 文字在第 4 条“软件故障现场处理”的问题分级里或紧接其后就结束了"
+             f"（最后读到的一级是 c) 三级问题，第 {line_of(cut, 'c) 三级问题')} 行）", f"文件到第 {no} 行为止")
+
+
+FIFTH = ("\ne) 五级问题：系统咨询类问题——不影响业务的使用咨询，服务工程师最迟十个工作日内到达或与医院协商确定时间。\n")
+
+
+def test_five_levels_are_complete_too(cli, db_path, before, tmp_path):
+    """Completeness is the structure (a list followed by the next item), not a number of levels."""
+    text = SEED.read_text(encoding="utf-8")
+    end = " 或与雷山县人民医院协商确定时间。\n"
+    five = text.replace(end, end + FIFTH)
+    assert five != text
+    got = contract_of(five)
+    assert [s.level for s in got.severities] == [1, 2, 3, 4, 5]
+    assert got.severities[4].target.amount == 10 and got.severities[4].target.unit == "working_days"
+    source = write(tmp_path, "wuji.txt", five)
+    ran = cli("import", "contract", str(source))
+    assert ran.exit_code == 0, ran
+    assert len(exported(cli, "wuji").severities) == 5
+    cut = five[:five.index(FIFTH) + len(FIFTH)]  # the text stops right after e): cut, whatever the count
+    with pytest.raises(InvalidInput, match="问题分级里或紧接其后就结束了（最后读到的一级是 e\\) 五级问题"):
+        contract_of(cut)
+
+
+def without(text: str, first: str, last: str) -> str:
+    """The text without the lines from the one holding `first` to the one holding `last`: a lost page."""
+    start = text.index(first)
+    start = text.rindex("\n", 0, start) + 1
+    end = text.index("\n", text.index(last, start)) + 1
+    return text[:start] + text[end:]
+
+
+def test_a_lost_level_is_reported(cli, db_path, before, tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    damaged = without(text, "c) 三级问题", "公司服务工程师最迟 3个工作日内到达")
+    source = write(tmp_path, "leishan.txt", damaged)
+    rejected(cli("import", "contract", str(source)), db_path, before, source,
+             f"{source}:{line_of(damaged, 'd) 四级问题')}: 问题分级: 问题分级不连续：b) 二级问题 之后是 d) 四级问题")
+
+
+def test_a_lost_item_is_reported(cli, db_path, before, tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    damaged = without(text, "5、QQ 群交流平台服务", "山县人民医院发布通告")
+    source = write(tmp_path, "leishan.txt", damaged)
+    rejected(cli("import", "contract", str(source)), db_path, before, source,
+             f"{source}:{line_of(damaged, '6、网上论坛服务')}: 售后服务方式: 条目编号不连续：第 4 条“软件故障现场处理”之后"
+             "是第 6 条，缺少第 5 条")
+
+
+def test_lost_module_rows_block_the_import(cli, db_path, before, tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    damaged = without(text, "10 门急诊医生工作站 是", "11 新版急诊电子病历系统 是")
+    source = write(tmp_path, "leishan.txt", damaged)
+    rejected(cli("import", "contract", str(source)), db_path, before, source,
+             f"{source}:{line_of(damaged, '12 住院医生工作站')}: 软件系统明细表: 无法归入任何字段（编号不连续：应是第 10 行，"
+             "这里是第 12 行", "--force")
+
+
+def test_parts_out_of_order_are_reported(cli, db_path, before, tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    two, three = text.index(" 二、软件系统明细表"), text.index(" 三、售后服务方式及响应时间")
+    moved = text[:two] + text[three:] + "\n" + text[two:three]
+    source = write(tmp_path, "leishan.txt", moved)
+    three_at = line_of(moved, "三、售后服务方式及响应时间")
+    rejected(cli("import", "contract", str(source)), db_path, before, source,
+             f"{source}:{three_at}: 售后服务方式: 各部分的次序不对：“三、售后服务方式及响应时间”（第 {three_at} 行）"
+             f"在“二、软件系统明细表”（第 {line_of(moved, '二、软件系统明细表')} 行）之前")
+
+
+@pytest.mark.parametrize("old, new, where, message", [
+    ("\n响应时间：5 * 8 小时（星期一至星期五 8:30~18:00)\n", "\n", "1、热线支持服务",
+     "服务窗口: 第 1 条“热线支持服务”没有写响应时间"),
+    ("\n响应时间：7*8 小时（星期一至星期五 8:30~18:00）\n", "\n", "3、网络远程服务",
+     "服务窗口: 第 3 条“网络远程服务”没有写响应时间"),
+    ("（服务部备勤电话：13314486056）", "", "2、备勤专线支持服务", "售后服务方式: 第 2 条“备勤专线支持服务”没有给出电话号码"),
+    ("8、投诉及建议热线：18785571625。", "8、投诉及建议热线：", "8、投诉及建议热线",
+     "售后服务方式: 第 8 条“投诉及建议热线”没有给出电话号码"),
+], ids=["hotline-response-time", "remote-response-time", "backup-number", "complaints-number"])
+def test_a_line_the_template_always_has_is_missed(cli, db_path, before, tmp_path, old, new, where, message):
+    text = SEED.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    damaged = text.replace(old, new)
+    source = write(tmp_path, "leishan.txt", damaged)
+    rejected(cli("import", "contract", str(source)), db_path, before, source,
+             f"{source}:{line_of(damaged, where)}: {message}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The 是否选择 cell: empty means not taken (the seed's rows 26, 27, 29, 30); a site count beside an
+# empty cell means the 是 was lost.
+
+def test_an_empty_selection_cell_is_not_selected_and_has_no_sites():
+    modules = contract_of(SEED.read_text(encoding="utf-8")).modules
+    assert [m.no for m in modules if not m.selected] == [26, 27, 29, 30]
+    assert all(m.sites is None for m in modules if not m.selected)
+
+
+def test_sites_without_a_selection_block_the_import(cli, db_path, before, tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    damaged = text.replace("5 住院病人入出转管理系统 是\n", "5 住院病人入出转管理系统 3\n")
+    assert damaged != text
+    source = write(tmp_path, "leishan.txt", damaged)
+    row = line_of(damaged, "5 住院病人入出转管理系统 3")
+    rejected(cli("import", "contract", str(source)), db_path, before, source,
+             f"{source}:{row}: 软件系统明细表: 无法归入任何字段（第 5 行写了站点数 3，是否选择一格却是空的", "漏了“是”",
+             "「5 住院病人入出转管理系统 3」", "--force")
+
+    ran = cli("import", "contract", str(source), "--force")  # checked: import it as the rule reads it
+    assert ran.exit_code == 0, ran
+    assert f"{source}:{row}: 软件系统明细表: 未归入任何字段（第 5 行写了站点数 3" in ran.stderr
+    module = exported(cli, "leishan").modules[4]
+    assert (module.no, module.name, module.selected, module.sites) == (5, "住院病人入出转管理系统", False, None)
+
+
+def test_an_explicit_no_keeps_its_sites():
+    text = (TEXTS / "rongjiang.txt").read_text(encoding="utf-8")
+    got = contract_of(text.replace("6 住院药房管理系统 否\n", "6 住院药房管理系统 否 2\n"), "rongjiang")
+    assert (got.modules[5].selected, got.modules[5].sites) == (False, 2)
+
+
+# ---------------------------------------------------------------------------------------------------
+# A level's target is the engineer's arrival on site, in hours or working days.
+
+def test_a_response_time_is_not_an_arrival_target(cli, db_path, before, tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    damaged = text.replace("最迟 3 小时内到达", "最迟 24 小时内响应")
+    assert damaged != text
+    source = write(tmp_path, "leishan.txt", damaged)
+    rejected(cli("import", "contract", str(source)), db_path, before, source,
+             f"{source}:{line_of(damaged, '24 小时内响应')}: 问题分级: 一级问题（系统灾难故障）的时限不明："
+             "写的是“24 小时内响应”", "响应不等于到达", "没有被当作时限")
+
+
+def test_a_response_before_the_arrival_is_not_the_target():
+    text = SEED.read_text(encoding="utf-8")
+    got = contract_of(text.replace("最迟 3 小时内到达", "1 小时内响应，最迟 3 小时内到达"))
+    assert got.severities[0].target == contract_of(text).severities[0].target
+
+
+def test_minutes_are_not_a_unit_of_the_contract(cli, db_path, before, tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    damaged = text.replace("最迟 5 小时内到达", "最迟 5 分钟内到达")
+    assert damaged != text
+    source = write(tmp_path, "leishan.txt", damaged)
+    ran = cli("import", "contract", str(source))
+    rejected(ran, db_path, before, source,
+             f"{source}:{line_of(damaged, '最迟 5 分钟内到达')}: 问题分级: 二级问题（系统严重故障）的时限“5 分钟内到达”"
+             "按分钟计：合同结构的时限只能按小时（hours）或工作日（working_days）计")
+    assert "没有时限" not in ran.stderr
+
+
+def test_two_arrival_targets_in_one_level_are_reported():
+    """Two levels run together (the second's first line lost) give one level with two targets."""
+    text = SEED.read_text(encoding="utf-8")
+    damaged = text.replace("d) 四级问题：系统一般需求类故障——重要窗口部门能够维持工作，其他非窗口部\n", "")
+    assert damaged != text
+    with pytest.raises(InvalidInput, match="三级问题（系统一般错误类故障）有不止一个到达时限"):
+        contract_of(damaged)
+
+
+# ---------------------------------------------------------------------------------------------------
 # The PDF itself, through pypdf: a PDF built here with a CID font whose ToUnicode map gives Chinese text.
 
 def cid_pdf(pages: list[list[str]]) -> bytes:

@@ -3,7 +3,9 @@
 Pure: bytes in, a TextImport out (the contract built through `contract_from_dict`, so every usual check
 applies, plus the text it could not place). Nothing here knows a hospital: only the template's headings
 and fixed wording. The three parts are read by contract_text_services (一), contract_text_modules (二),
-contract_text_terms and contract_text_contacts (三).
+contract_text_terms and contract_text_contacts (三). contract_text_complete tells, from the template's
+fixed structure, whether the text is whole: a file cut short is reported (which part is missing, and the
+last line the file has) and nothing is imported.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from ..contract import Contract, contract_from_dict
 from ..errors import InvalidInput, Problem
 from ..text import decode_table_text
+from .contract_text_complete import ending_problems, item_problems, last_read
 from .contract_text_contacts import collect_contacts
 from .contract_text_lines import ASIDE, Leftover, Line, prepare, tight_pairs
 from .contract_text_modules import PART as MODULES
@@ -96,11 +99,16 @@ def parse_text(text: str, source: str, code: str) -> TextImport:
                                                 + "、".join(heading for _, _, heading in _SECTIONS)
                                                 + "）；TOML/JSON 合同请用 .toml/.json 扩展名或 --format")])
     result = TextImport(source, {"code": code, "timezone": TIMEZONE})
-    last = lines[-1].no
+    last = lines[-1]
     for part, _, heading in _SECTIONS:
         if part not in starts:
-            result.problems.append(Problem(part, f"缺少这一部分（标题“{heading}”）：文件到第 {last} 行为止，"
-                                                 "可能不完整", last))
+            result.problems.append(Problem(part, f"缺少这一部分（标题“{heading}”）：{last_read(last)}", last.no))
+    present = [(part, heading) for part, _, heading in _SECTIONS if part in starts]
+    for (part1, heading1), (part2, heading2) in zip(present, present[1:]):
+        if starts[part2] < starts[part1]:
+            result.problems.append(Problem(part2, f"各部分的次序不对：“{heading2}”（第 {lines[starts[part2]].no} 行）"
+                                                  f"在“{heading1}”（第 {lines[starts[part1]].no} 行）之前",
+                                           lines[starts[part2]].no))
     first = min(starts.values())
     title = lines[0].text if first > 0 else ""
     result.data["title"] = title
@@ -174,7 +182,7 @@ def _modules(result: TextImport, part: tuple[Line, list[Line]] | None, where: di
     where.update((f"modules[{i}]", no) for i, no in enumerate(starts))
 
 
-def _terms(result: TextImport, part: tuple[Line, list[Line]] | None, where: dict[str, int], last: int,
+def _terms(result: TextImport, part: tuple[Line, list[Line]] | None, where: dict[str, int], last: Line,
            tight: frozenset[str]) -> None:
     if part is None:
         return
@@ -194,7 +202,8 @@ def _terms(result: TextImport, part: tuple[Line, list[Line]] | None, where: dict
         result.problems.append(Problem(WINDOWS, "没有找到任何“响应时间：A*B 小时（……）”", heading.no))
     if not terms.severities and not any(p.path == SEVERITIES for p in terms.problems):
         result.problems.append(Problem(SEVERITIES, "没有找到问题分级（“a) 一级问题：名称——说明”），"
-                                                   f"文件到第 {last} 行为止", heading.no))
+                                                   f"{last_read(last)}", heading.no))
+    terms.problems += item_problems(terms, vendor) + ending_problems(terms, last)
     services = list(zip(result.data.get("services", []), [where[f"services[{i}]"] for i in range(
         len(result.data.get("services", [])))]))
     contacts = collect_contacts(services, terms, vendor)

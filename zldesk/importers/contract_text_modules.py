@@ -1,6 +1,12 @@
 """二、软件系统明细表: `编号 使用模块 是否选择 站点数 备注`, one row a line (a long name may go on below).
 
-A row without 是 is not selected. A number after the selection is the site count; the rest is the remark.
+The 是否选择 cell says 是 or 否, or is empty: the template leaves it empty for a module not taken (the
+seed's unselected rows are all empty), so an empty cell is 否. A number after a filled cell is the site
+count; the rest is the remark. A site count where the cell is empty (`5 住院病人入出转管理系统 3`) says the
+module is installed while the row says it is not taken: the 是 was most likely lost, and coverage decides
+whether a hospital's call is in scope, so the number is not read; it is reported and blocks the import
+(unless --force, which imports the row as not selected, without sites).
+The rows are numbered 1, 2, 3, …: a number that jumps means rows were lost (a page); it blocks likewise.
 """
 
 from __future__ import annotations
@@ -42,6 +48,10 @@ def parse_modules(heading: Line, lines: list[Line], tight: frozenset[str]
             leftovers.append(Leftover(ASIDE, line.no, line.text, "重复的表头"))
             continue
         if m:
+            expected = modules[-1]["no"] + 1 if modules else 1
+            if int(m.group(1)) != expected:
+                leftovers.append(Leftover(PART, line.no, line.text, f"编号不连续：应是第 {expected} 行，这里是第 "
+                                                                    f"{m.group(1)} 行（行丢了？缺页？）"))
             row = _row(int(m.group(1)), (m.group(2) or "").split(), columns, line, leftovers, problems)
             modules.append(row)
             starts.append(line.no)
@@ -65,7 +75,10 @@ def _row(no: int, tokens: list[str], columns: list, line: Line, leftovers: list[
     name_tokens = tokens if pick is None else tokens[:pick]
     rest = [] if pick is None else tokens[pick + 1:]
     if pick is None and len(name_tokens) > 1 and name_tokens[-1].isdigit() and "sites" in columns:
-        rest = [name_tokens.pop()]  # an unselected row may still give its sites
+        sites = name_tokens.pop()  # sites, but no 是/否: most likely the 是 was lost
+        leftovers.append(Leftover(PART, line.no, line.text,
+                                  f"第 {no} 行写了站点数 {sites}，是否选择一格却是空的：空格表示未选用，而未选用的模块"
+                                  f"不会有站点数；漏了“是”？（用 --force 则这一行按未选用导入，不计站点数）"))
     row: dict = {"no": no, "name": " ".join(name_tokens), "selected": pick is not None and tokens[pick] in _YES}
     if not row["name"]:
         problems.append(Problem(PART, f"第 {no} 行没有模块名", line.no))

@@ -8,7 +8,11 @@ Rules of the template, not of one hospital:
 - the backup line's window is all the time the hotline is closed (`outside`);
 - a target in 工作日 counts on a `workday` window: statutory workdays at the hotline's hours;
 - a target in hours counts on the window of the item that lists the levels (上门服务);
-- windows the text states come first, in text order; the derived ones (backup, workday) after.
+- windows the text states come first, in text order; the derived ones (backup, workday) after;
+- a level's target is the time the engineer ARRIVES (`最迟 N 小时内到达`): a time followed by anything
+  else (`24 小时内响应`: a response is not an arrival) is not a target and is reported, as is a target in a
+  unit the contract cannot hold (minutes, days, weeks: only hours and working days);
+- items are numbered 1、2、3、… : a number that jumps (4、 then 6、) means an item, a page, was lost.
 """
 
 from __future__ import annotations
@@ -40,7 +44,10 @@ _LEVEL_AT = re.compile(r"(?:(?<![A-Za-z])[（(]?[a-hA-H][)）.．、]\s*|^|(?<=[
 _LETTER = re.compile(r"(?<![A-Za-z0-9])[（(]?[a-hA-H][)）]")
 _LEVEL = re.compile(r"^(?:[（(]?[a-zA-Z][)）.．、]\s*)?([一二三四五六七八九十\d]+)\s*级问题\s*[：:]?\s*(.*)$", re.DOTALL)
 _NAME_DASH = re.compile(r"^(.+?)\s*(?:——|—|──|－－|--+)\s*(.+)$", re.DOTALL)
-_TARGET = re.compile(rf"({NUMBER})\s*个?\s*(小时|钟头|工作日|时|天|日)\s*(?:之)?内")
+_TARGET = re.compile(rf"({NUMBER})\s*个?\s*(小时|钟头|工作日|自然日|时|天|日|分钟|分|秒|周|星期|月)\s*(?:之)?内")
+_UNITS = {"小时": "hours", "钟头": "hours", "时": "hours", "工作日": "working_days"}
+_ARRIVAL = re.compile(r"^\s*(?:到达|抵达|赶到|到场|到现场|到院|上门)")
+_VERB = re.compile(r"^\s*([\u4e00-\u9fff]{1,2})")
 
 
 @dataclass
@@ -82,10 +89,17 @@ def split_items(lines: list[Line], tight: frozenset[str]) -> Terms:
     terms = Terms(tight)
     for line in lines:
         m = _ITEM.match(line.text)
+        expected = terms.items[-1].no + 1 if terms.items else 1
         if _LINK.match(line.text):
             terms.links.append(line)
-        elif m and int(m.group(1)) == len(terms.items) + 1:
-            terms.items.append(Item(len(terms.items) + 1, [line]))
+        elif m and int(m.group(1)) == expected:
+            terms.items.append(Item(expected, [line]))
+        elif m and expected < int(m.group(1)) <= expected + 9 and _TITLE.match(line.text[m.end():]):
+            after = f"第 {terms.items[-1].no} 条“{_item_title(terms.items[-1])}”之后" if terms.items else "本部分开头"
+            missing = f"第 {expected} 条" if int(m.group(1)) == expected + 1 else f"第 {expected}–{int(m.group(1)) - 1} 条"
+            terms.problems.append(Problem(OTHER, f"条目编号不连续：{after}是第 {m.group(1)} 条，缺少{missing}"
+                                                 "（文字缺了一段，缺页？）", line.no))
+            terms.items.append(Item(int(m.group(1)), [line]))
         elif terms.items:
             terms.items[-1].lines.append(line)
         else:
@@ -103,6 +117,11 @@ def split_items(lines: list[Line], tight: frozenset[str]) -> Terms:
         item.title = m.group(1) if m else item.text.split(" ")[0][:20]
         item.role = next((role for role, word in _ROLES if word in item.title), "")
     return terms
+
+
+def _item_title(item: Item) -> str:
+    m = _TITLE.match(_ITEM.sub("", item.lines[0].text, count=1))
+    return m.group(1) if m else item.lines[0].text[:20]
 
 
 def parties(terms: Terms) -> dict[str, str]:
@@ -205,7 +224,7 @@ def read_severities(terms: Terms, vendor: str) -> None:
                 terms.leftovers.append(Leftover(SEVERITIES, item.line_at(begin), item.text[begin:finish].strip(),
                                                 "分级条目里不是“N级问题”的一条"))
                 continue
-            severity = _severity(terms, item.text[begin:finish].strip(), item.line_at(begin), own, vendor)
+            severity = _severity(terms, item, begin, item.text[begin:finish].strip(), own, vendor)
             if severity:
                 terms.severities.append((severity, item.line_at(begin)))
                 item.used = True
@@ -218,7 +237,8 @@ def read_severities(terms: Terms, vendor: str) -> None:
                                    "start": hotline["start"], "end": hotline["end"]}, terms.severities[0][1]))
 
 
-def _severity(terms: Terms, text: str, where: int, own: str | None, vendor: str) -> dict | None:
+def _severity(terms: Terms, item: Item, begin: int, text: str, own: str | None, vendor: str) -> dict | None:
+    where = item.line_at(begin)
     m = _LEVEL.match(text)
     level = number(m.group(1)) if m else None
     if not m or not isinstance(level, int):
@@ -235,13 +255,32 @@ def _severity(terms: Terms, text: str, where: int, own: str | None, vendor: str)
         terms.problems.append(Problem(SEVERITIES, f"{label}（{name}）没有时限：应写作“最迟 N 小时内到达”或"
                                                   f"“最迟 N 个工作日内到达”", where))
         return None
-    chosen = next((t for t in targets if "到达" in description[t.end():t.end() + 4]), targets[0])
-    amount, unit = number(chosen.group(1)), chosen.group(2)
-    if unit in ("天", "日"):
-        terms.problems.append(Problem(SEVERITIES, f"{label}（{name}）的时限“{chosen.group()}”按天计："
-                                                  f"合同结构只有小时和工作日", where))
+
+    def line_of(t: re.Match) -> int:  # the line the time is written on, which may not be the level's first
+        found = item.text.find(t.group(), begin)
+        return item.line_at(found) if found >= 0 else where
+
+    arrivals = [t for t in targets if _ARRIVAL.match(description[t.end():])]
+    if not arrivals:  # a time, but not the time to arrive: a response (响应) is not what the contract holds
+        t = targets[0]
+        verb = _VERB.match(description[t.end():])
+        said = f"写的是“{t.group()}{verb.group(1)}”" if verb else f"“{t.group()}”之后没有写“到达”"
+        terms.problems.append(Problem(SEVERITIES, f"{label}（{name}）的时限不明：{said}，而合同结构的时限是工程师"
+                                                  "到达现场的时间（响应不等于到达）；这个时间没有被当作时限。"
+                                                  "应写作“最迟 N 小时内到达”", line_of(t)))
         return None
-    unit = "working_days" if unit == "工作日" else "hours"
+    if len({(number(t.group(1)), _UNITS.get(t.group(2), t.group(2))) for t in arrivals}) > 1:
+        said = "、".join(f"“{t.group()}到达”（第 {line_of(t)} 行）" for t in arrivals)
+        terms.problems.append(Problem(SEVERITIES, f"{label}（{name}）有不止一个到达时限：{said}；一级只能有一个时限"
+                                                  "（两级的文字连在了一起？下一级的开头缺了？）", where))
+        return None
+    chosen = arrivals[0]
+    amount, unit = number(chosen.group(1)), _UNITS.get(chosen.group(2))
+    if unit is None:
+        terms.problems.append(Problem(SEVERITIES, f"{label}（{name}）的时限“{chosen.group()}到达”按"
+                                                  f"{chosen.group(2)}计：合同结构的时限只能按小时（hours）或工作日"
+                                                  "（working_days）计，不支持这个单位；请核对原文", line_of(chosen)))
+        return None
     window = "workday" if unit == "working_days" else own
     if window is None:
         terms.problems.append(Problem(SEVERITIES, f"{label}（{name}）按小时计，但所在条目没有写响应时间（几点到几点）",
