@@ -166,7 +166,7 @@ TOML_FIELDS = [
                  [(top("product"), "prodcut", "未知字段"), (None, "product", "缺少必填字段")], id="typo-top-level"),
     pytest.param(M4_NO, "no = 4", 'no = "4"', [(M4_NO, "modules[3].no", "应为整数")], id="no-is-text"),
     pytest.param(M4_NO, "no = 4", "no = 4.0", [(M4_NO, "modules[3].no", "应为整数")], id="no-is-float"),
-    pytest.param(M4_NO, "no = 4", "no = 0", [(M4_NO, "modules[3].no", "编号应为正整数")], id="no-is-zero"),
+    pytest.param(M4_NO, "no = 4", "no = 0", [(M4_NO, "modules[3].no", "编号应为 1 到 1000000 的整数")], id="no-is-zero"),
     pytest.param(M5_SELECTED, "true", '"yes"', [(M5_SELECTED, "modules[4].selected", "应为布尔值")],
                  id="selected-is-text"),
     pytest.param(LEVEL1_TARGET, "amount = 3,", 'amount = "3",',

@@ -153,6 +153,9 @@ def parse_hhmm(text: str) -> time:
 _MISSING = object()
 
 
+MAX_NUMBER = 1_000_000  # module numbers and site counts: far above any contract, far below SQLite's 2**63
+
+
 class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -168,7 +171,8 @@ class _Reader:
         for key in value:
             if key not in required and key not in optional:
                 known = "、".join(sorted(required | optional))
-                self.error(_join(path, key), f"未知字段（可用字段：{known}）")
+                shown = key if isinstance(key, str) and key.strip() and key.isprintable() else repr(key)
+                self.error(_join(path, shown), f"未知字段 {shown}（可用字段：{known}）")
         for key in sorted(required):
             if key not in value:
                 self.error(_join(path, key), "缺少必填字段")
@@ -310,10 +314,10 @@ def _period(r: _Reader, value: Any) -> Period | None:
 
 
 def _window(r: _Reader, path: str, item: Any) -> Window | None:
+    before = len(r.problems)  # a missing required field (found by table) keeps the row out too
     d = r.table(item, path, {"name", "label", "days", "start", "end"}, {"note", "outside"})
     if d is None:
         return None
-    before = len(r.problems)
     days = r.get(d, path, "days", "str")
     if days is not None and days not in DAYS:
         r.error(f"{path}.days", f"应为 {' | '.join(DAYS)} 之一，实际是 {days!r}")
@@ -354,10 +358,10 @@ def _check_windows(r: _Reader, windows: list[tuple[str, Window]], names: set[str
 
 
 def _severity(r: _Reader, path: str, item: Any, windows: set[str]) -> Severity | None:
+    before = len(r.problems)  # a missing required field (found by table) keeps the row out too
     d = r.table(item, path, {"level", "name", "description", "target"}, {"examples", "negotiable"})
     if d is None:
         return None
-    before = len(r.problems)
     target = None
     t = r.table(d.get("target", {}), f"{path}.target", {"amount", "unit", "window"}, set()) \
         if "target" in d else None
@@ -387,11 +391,11 @@ def _check_levels(r: _Reader, levels: list[int]) -> None:
 
 
 def _service(r: _Reader, path: str, item: Any) -> Service | None:
+    before = len(r.problems)  # a missing required field (found by table) keeps the row out too
     d = r.table(item, path, {"category", "name", "description"},
                 {"channels", "frequency", "exclusions", "note"})
     if d is None:
         return None
-    before = len(r.problems)
     s = Service(
         category=r.get(d, path, "category", "str"), name=r.get(d, path, "name", "str"),
         description=r.get(d, path, "description", "str"), channels=r.get(d, path, "channels", "strlist", ()),
@@ -402,19 +406,19 @@ def _service(r: _Reader, path: str, item: Any) -> Service | None:
 
 
 def _module(r: _Reader, path: str, item: Any) -> Module | None:
+    before = len(r.problems)  # a missing required field (found by table) keeps the row out too
     d = r.table(item, path, {"no", "name", "selected"}, {"sites", "remark"})
     if d is None:
         return None
-    before = len(r.problems)
     m = Module(
         no=r.get(d, path, "no", "int"), name=r.get(d, path, "name", "str"),
         selected=r.get(d, path, "selected", "bool"), sites=r.get(d, path, "sites", "int", None),
         remark=r.get(d, path, "remark", "str", ""),
     )
-    if m.no is not None and m.no <= 0:
-        r.error(f"{path}.no", f"编号应为正整数，实际是 {m.no}")
-    if m.sites is not None and m.sites < 0:
-        r.error(f"{path}.sites", f"站点数不能为负：{m.sites}")
+    if m.no is not None and not 0 < m.no <= MAX_NUMBER:
+        r.error(f"{path}.no", f"编号应为 1 到 {MAX_NUMBER} 的整数，实际是 {m.no}")
+    if m.sites is not None and not 0 <= m.sites <= MAX_NUMBER:
+        r.error(f"{path}.sites", f"站点数应为 0 到 {MAX_NUMBER}，实际是 {m.sites}")
     if m.name == "":
         r.error(f"{path}.name", "模块名为空")
     return m if len(r.problems) == before else None
@@ -435,10 +439,10 @@ def _check_modules(r: _Reader, modules: list[tuple[str, Module]]) -> None:
 
 
 def _contact(r: _Reader, path: str, item: Any, windows: set[str]) -> Contact | None:
+    before = len(r.problems)  # a missing required field (found by table) keeps the row out too
     d = r.table(item, path, {"kind", "label", "value"}, {"window", "note"})
     if d is None:
         return None
-    before = len(r.problems)
     c = Contact(
         kind=r.get(d, path, "kind", "str"), label=r.get(d, path, "label", "str"),
         value=r.get(d, path, "value", "str"), window=r.get(d, path, "window", "str", None) or None,
