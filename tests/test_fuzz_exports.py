@@ -36,7 +36,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # adds, whitespace the importers strip, CSV's own specials, and anything else.
 _RISKY = list("=+-@\t\r\n'\" ,;") + ["\u3000", "\x0b", "\x85", "=cmd|' /C calc'!A0", "+86 138-0000-0101",
                                        "-1", "@SUM(A1)", "''=", "'-"]
-risky_text = st.lists(st.one_of(st.sampled_from(_RISKY), st.text(max_size=3)), max_size=6).map("".join)
+_chars = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")  # what an import lets through
+risky_text = st.lists(st.one_of(st.sampled_from(_RISKY), st.text(_chars, max_size=3)), max_size=6).map("".join)
+# A name: risky text around a character that is not blank, so that it is still a name once stripped.
+risky_names = st.builds(lambda a, core, b: a + core + b, risky_text,
+                        st.sampled_from(["x", "王", "模块", "=", "+", "-", "@", "'", "\"", ",", ";"]), risky_text)
 
 
 def cells(text: str) -> list[list[str]]:
@@ -74,10 +78,8 @@ def stores(template, tmp_path, monkeypatch) -> tuple[Store, Store]:
 @st.composite
 def module_lists(draw) -> tuple[Module, ...]:
     nos = draw(st.lists(st.integers(1, 999_999), min_size=1, max_size=8, unique=True))
-    names = st.one_of(risky_text, st.text(max_size=8)).filter(lambda s: s.strip() and "\x00" not in s)
-    return tuple(Module(no, draw(names), draw(st.booleans()), draw(st.none() | st.integers(0, 999)),
-                        draw(st.one_of(risky_text, st.text(max_size=8)).filter(lambda s: "\x00" not in s)))
-                 for no in nos)
+    return tuple(Module(no, draw(risky_names), draw(st.booleans()), draw(st.none() | st.integers(0, 999)),
+                        draw(risky_text)) for no in nos)
 
 
 @FUZZ
@@ -109,11 +111,8 @@ FIRST_DAY = date(2026, 11, 2)  # a Monday; the on-site line is open 09:00-21:00 
 
 @st.composite
 def engineers(draw) -> list[tuple[str, str]]:
-    names = st.one_of(risky_text, st.text(min_size=1, max_size=8)).map(str.strip).filter(
-        lambda s: s and "\x00" not in s)
-    people = draw(st.lists(names, min_size=1, max_size=6, unique=True))
-    return [(name, draw(st.one_of(risky_text, st.text(max_size=8))).replace("\x00", "").strip())
-            for name in people]
+    people = draw(st.lists(risky_names.map(str.strip), min_size=1, max_size=6, unique=True))
+    return [(name, draw(risky_text).strip()) for name in people]
 
 
 def roster_toml(people: list[tuple[str, str]]) -> str:
