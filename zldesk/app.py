@@ -14,6 +14,7 @@ from .actions import ACTIONS, bindings
 from .commands.output import who
 from .contract import Contract
 from .store.rows import read_contracts
+from .text import visible
 
 
 def _palette():
@@ -229,7 +230,8 @@ class ZlDeskApp(App):
 
     def _update_subtitle(self) -> None:
         c = self.contract
-        self.sub_title = f"{c.customer}（{c.code}）" if c else "库中没有合同"
+        # The sub-title also becomes the terminal's window title: a customer name is data, never escapes.
+        self.sub_title = visible(f"{c.customer}（{c.code}）") if c else "库中没有合同"
 
     def action_show(self, name: str) -> None:
         if self.get_screen(name) is not self.screen:

@@ -14,6 +14,7 @@ from ..actions import bindings
 from ..board import fit
 from ..coverage import lookup
 from ..errors import ZlDeskError
+from ..text import visible
 from ..ticket_view import default_channel
 from ..tickets import CHANNELS, channel_code
 
@@ -59,7 +60,7 @@ class NewTicketScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text(f"新工单 · {self.contract.customer}（{self.contract.code}）", style="bold"))
+            yield Static(Text(f"新工单 · {visible(self.contract.customer)}（{self.contract.code}）", style="bold"))
             yield from self._row("title", "问题", "一句话说明（必填）")
             yield from self._row("module", "模块", "编号、汉字或拼音，如 mzsf")
             yield Static(id="module-hint")
