@@ -281,3 +281,30 @@ async def test_the_largest_form_fits_80x24(db_path, cli):
         await pilot.pause()
         box = app.screen.query_one("Vertical").region
         assert box.y >= 0 and box.bottom <= 24 and box.height < 24
+
+
+async def test_x_asks_before_closing(db_path, cli):
+    """`x` opens a confirmation: esc leaves the ticket as it was, enter closes it."""
+    import json
+
+    assert cli("ticket", "new", "--severity", "3", "--title", "误按").exit_code == 0
+    assert cli("ticket", "resolve", "1").exit_code == 0
+    app = make_app(resolve_url())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.open_ticket(1)  # resolved: off the board, opened as the palette would
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert json.loads(cli("ticket", "show", "1", "--json").stdout)["state"] == "resolved"
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert json.loads(cli("ticket", "show", "1", "--json").stdout)["state"] == "closed"

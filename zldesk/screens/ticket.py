@@ -60,6 +60,8 @@ def ticket_renderable(data: dict, events: list, zone, watch: str = "") -> Group:
 
 # What each single-key action asks for before it is applied (the store refuses a missing reason anyway).
 FORMS: dict[str, tuple[str, list[Field]]] = {
+    # Closing ends the ticket (and its remote permission): one key must not do it by accident.
+    "close": ("关闭工单？enter 确认关闭，esc 取消", [Field("reason", "说明", required=False)]),
     "reopen": ("重开工单", [Field("reason", "原因")]),
     "pause": ("挂起：等待医院，时钟暂停", [Field("reason", "原因", required=False)]),
     "assign": ("指派", [Field("engineer", "工程师")]),
