@@ -16,7 +16,7 @@ Examples per format: 100 by default (about 40 s for this file and test_fuzz_expo
 `ZLDESK_FULL=1` runs 2,000 (profile `zldesk-fuzz-full`; 14.5 min for both files), and
 `ZLDESK_FUZZ_EXAMPLES=N` sets the default profile's count:
 
-    ZLDESK_FULL=1 /tmp/v/bin/pytest tests/test_fuzz_imports.py tests/test_fuzz_exports.py -q
+    ZLDESK_FULL=1 .venv/bin/pytest tests/test_fuzz_imports.py tests/test_fuzz_exports.py -q
 """
 
 from __future__ import annotations

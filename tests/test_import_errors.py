@@ -507,3 +507,17 @@ def test_wrong_type_in_a_top_level_text_field_is_reported(cli, db_path, before, 
     source = write(tmp_path, f"bad.{fmt}", content)
     ran = cli("import", "contract", str(source))
     assert_rejected(ran, db_path, before, source, (CUSTOMER if fmt == "toml" else None, path, "应为文本"))
+
+
+def test_a_target_of_centuries_is_refused(cli, db_path, tmp_path):
+    """1e300 hours would pass as a number, then no deadline could ever be computed: refused on import."""
+    from .conftest import LEISHAN, store_checksum
+
+    path = tmp_path / "c.toml"
+    path.write_text(LEISHAN.read_text(encoding="utf-8").replace("amount = 3, unit", "amount = 1e300, unit", 1),
+                    encoding="utf-8")
+    assert cli("contracts").exit_code == 0
+    before = store_checksum(db_path)
+    ran = cli("import", "contract", str(path))
+    assert ran.exit_code == 2 and "severities[0].target.amount" in ran.stderr and "1000" in ran.stderr
+    assert store_checksum(db_path) == before

@@ -216,3 +216,22 @@ def test_any_text_survives_toml_and_json(contract):
     """Quotes, backslashes, newlines, control characters, CJK and emoji are written so they read back the same."""
     assert parse_contract_text(dumps_toml(contract), "toml", "x.toml") == contract
     assert parse_contract_text(dumps_json(contract), "json", "x.json") == contract
+
+
+def test_output_to_a_device_writes_into_it_and_leaves_it_a_device(cli, tmp_path):
+    """`-o /dev/null` (or a pipe) is written into, never replaced by a regular file."""
+    import os
+    import stat as st
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, encoding="utf-8").read()))
+    reader.start()
+    assert cli("export", "contract", "-o", str(fifo)).exit_code == 0
+    reader.join(timeout=10)
+    assert st.S_ISFIFO(fifo.stat().st_mode) and 'code = "leishan"' in got[0]
+    assert cli("export", "contract", "-o", "/dev/null").exit_code == 0
+    assert st.S_ISCHR(os.stat("/dev/null").st_mode)

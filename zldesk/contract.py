@@ -153,6 +153,7 @@ def parse_hhmm(text: str) -> time:
 _MISSING = object()
 
 
+MAX_TARGET = 1000  # hours or working days: a contract's arrival target is hours or days, never years
 MAX_NUMBER = 1_000_000  # module numbers and site counts: far above any contract, far below SQLite's 2**63
 
 
@@ -371,6 +372,8 @@ def _severity(r: _Reader, path: str, item: Any, windows: set[str]) -> Severity |
             r.get(t, tp, "window", "str")
         if amount is not None and not 0 < amount < float("inf"):
             r.error(f"{tp}.amount", f"时限应大于 0，实际是 {amount!r}")
+        elif amount is not None and amount > MAX_TARGET:  # the deadline engine looks at most 60 years ahead
+            r.error(f"{tp}.amount", f"时限不能超过 {MAX_TARGET}（小时或工作日），实际是 {amount!r}")
         if unit is not None and unit not in UNITS:
             r.error(f"{tp}.unit", f"应为 {' | '.join(UNITS)} 之一，实际是 {unit!r}")
         if window is not None and window not in windows:

@@ -52,13 +52,20 @@ def warn(message: str) -> None:
 
 def error(e: ZlDeskError) -> None:
     say(("错误：", "bold red"), (e.title, "bold"), stderr=True)
-    for line in e.message.splitlines():
+    for line in e.message.split("\n"):  # not splitlines(): a \x85 or \u2028 in user data is not a new problem
         say("  ", line, stderr=True)
 
 
 def write_file(path: Path, content: str) -> None:
     """Write all of it or nothing: a temporary file beside the target (owner-only), then a rename."""
     path = path.expanduser()
+    if path.exists() and not path.is_file():  # /dev/null, /dev/stdout, a pipe: write into it, never replace it
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(content)
+        except OSError as e:
+            raise ZlDeskError("无法写入", f"{path}: {e.strerror}") from None
+        return
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
