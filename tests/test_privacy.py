@@ -170,3 +170,11 @@ def test_a_canary_never_leaks_through_errors_crashes_or_debug_logs(tmp_path):
     for text in texts:
         assert CANARY_PHONE not in text and CANARY_NAME not in text
     assert _mode(log) == 0o600
+
+
+def test_a_directory_given_as_the_store_is_named_as_such(cli, tmp_path, monkeypatch):
+    folder = tmp_path / "folder"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv("ZLDESK_DB", str(folder))
+    ran = cli("contracts")
+    assert ran.exit_code != 0 and "不是文件" in ran.stderr and f"{folder}/zldesk.db" in ran.stderr

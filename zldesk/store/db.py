@@ -100,6 +100,7 @@ _MEANINGS = (
     ("readonly database", "数据库文件只读：这次改动没有写入，检查文件权限"),
     ("file is not a database", "这个文件不是数据库，或已损坏"),
     ("database disk image is malformed", "数据库文件已损坏：用 zldesk restore 从备份恢复"),
+    ("unable to open database file", "打不开数据库文件：路径是个目录、所在目录不存在，或没有权限"),
 )
 
 

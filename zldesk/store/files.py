@@ -82,6 +82,8 @@ def prepare(path: Path) -> None:
 
 def check(path: Path) -> None:
     """Refuse a store anyone can read, or one on a network filesystem, saying why and what to do."""
+    if path.exists() and not path.is_file():
+        raise StoreError("数据库路径不是文件", f"{path} 是目录或特殊文件；--db / ZLDESK_DB 应指向库文件，如 {path}/zldesk.db")
     for suffix in ("", "-wal", "-shm"):
         candidate = Path(f"{path}{suffix}")
         try:
@@ -89,8 +91,9 @@ def check(path: Path) -> None:
         except FileNotFoundError:
             continue
         if mode & 0o007:
-            raise StoreError("数据库文件任何人都能读写，拒绝打开",
-                             f"{candidate} 的权限是 {mode:04o}：里面有医院的电话和联系人。"
+            who = "可读写" if mode & 0o002 else "可读" if mode & 0o004 else "可访问"
+            raise StoreError("数据库文件本机任何人都能读写，拒绝打开",
+                             f"{candidate} 的权限是 {mode:04o}（其他用户{who}）：里面有医院的电话和联系人。"
                              f"请执行 chmod o-rwx {candidate}（团队共用请设 {GROUP_VAR}=组名）")
     kind = filesystem_type(path)
     if kind in NETWORK_FILESYSTEMS:
