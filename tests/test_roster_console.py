@@ -187,3 +187,16 @@ async def test_roster_screen_picks_up_an_override_from_another_process(store):
         await _ready(pilot)
         saturday = next(r for r in _table(app) if r[0] == "11-28 六")
         assert "刘洋" in saturday[3]
+
+
+async def test_assign_form_offers_the_rosters_engineers(store):
+    url, _ = store
+    app = make_app(url, clock=lambda: NIGHT)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        await pilot.press("enter")
+        await _ready(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        hint = app.screen.query_one("#field-engineer", Input).placeholder
+        assert hint.startswith("值班表里有：") and "王芳" in hint and "孙浩" not in hint  # 孙浩 is inactive

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 
 from rich.console import Group
 from rich.table import Table
@@ -88,6 +89,7 @@ class TicketScreen(Screen):
         self.ticket_id = ticket_id
         self.version: int | None = None
         self.state: str | None = None
+        self.code: str | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="ticket-body"):
@@ -106,7 +108,7 @@ class TicketScreen(Screen):
             t, _ = get_ticket(session, self.ticket_id)
             policy = policy_for(session, t.contract)
             events = history(session, self.ticket_id)
-        self.version, self.state, self.zone = t.version, t.state, policy.out_zone
+        self.version, self.state, self.zone, self.code = t.version, t.state, policy.out_zone, t.contract
         now = self.app.clock().astimezone(policy.out_zone)
         deadline = ticket_deadline(policy, t)
         data = ticket_json(policy, t, deadline, self.ticket_id, now, events)
@@ -134,6 +136,12 @@ class TicketScreen(Screen):
     def _form(self, kind: str, version: int | None, values: dict | None = None, error: str = "") -> None:
         """The action's form; shown again as typed, with why, when what was typed is refused."""
         title, fields = FORMS[kind]
+        if kind == "assign":  # offer the roster's active engineers: a typo should not become an assignee
+            duty = self.app.duty.get(self.code)
+            names = [e.name for e in duty.roster.engineers if e.active] if duty else []
+            if names:
+                hint = "值班表里有：" + "、".join(names[:8]) + ("……" if len(names) > 8 else "")
+                fields = [replace(fields[0], placeholder=hint)]
         self.app.push_screen(PromptScreen(title, fields, values, error),
                              lambda typed: typed and self._apply(kind, typed, version))
 
