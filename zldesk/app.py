@@ -186,7 +186,7 @@ class ZlDeskApp(App):
                     rules = policies(conn, heads)
                     rosters = [(rules[cid].contract, read_roster(conn, rules[cid].contract, cid)) for cid, *_ in heads]
             except SqliteError as e:
-                raise StoreError("数据库错误", str(e).splitlines()[0]) from None
+                raise StoreError.from_driver(str(e).splitlines()[0]) from None
             now = self.clock()
             duty = {contract.code: OnDuty.build(roster, contract, now) for contract, roster in rosters}
         except ZlDeskError as e:

@@ -19,8 +19,28 @@ class ZlDeskError(Exception):
         self.message = message
 
 
+# What a database driver's words mean for the engineer on duty; the driver's own line follows (it never
+# carries bound values).
+_DRIVER_MEANINGS = (
+    ("database or disk is full", "磁盘已满：这次改动没有写入，先腾出空间"),
+    ("disk i/o error", "磁盘读写出错（磁盘满、故障或被拔出）：这次改动没有写入"),
+    ("database is locked", "数据库被别的进程长时间占着：这次改动没有写入，稍后再试"),
+    ("readonly database", "数据库文件只读：这次改动没有写入，检查文件权限"),
+    ("file is not a database", "这个文件不是数据库，或已损坏"),
+    ("database disk image is malformed", "数据库文件已损坏：用 zldesk restore 从备份恢复"),
+    ("unable to open database file", "打不开数据库文件：路径是个目录、所在目录不存在，或没有权限"),
+)
+
+
 class StoreError(ZlDeskError):
     """The store cannot be opened, is too new, or refused a change."""
+
+    @classmethod
+    def from_driver(cls, driver_line: str) -> StoreError:
+        """A driver's one-line message, said in words first when it is a known one."""
+        low = driver_line.lower()
+        meaning = next((m for key, m in _DRIVER_MEANINGS if key in low), None)
+        return cls("数据库错误", f"{meaning}\n（{driver_line}）" if meaning else driver_line)
 
 
 class NotFound(ZlDeskError):

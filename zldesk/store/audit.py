@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from datetime import datetime, timezone
@@ -21,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 
 from ..errors import StoreError
+from .db import driver_errors
 
 GENESIS = ""  # the prev_hash of a chain's first row
 HASH_COLUMNS = ("prev_hash", "row_hash")
@@ -82,7 +82,7 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
         raise ValueError(f"{table.name}: no value for {sorted(content - values.keys())}")
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:
-        with _driver_errors(conn):
+        with driver_errors(conn):
             cur = conn.connection.dbapi_connection.cursor()
             head = cur.execute(_SQLITE_HEAD.format(table=table.name), (table.name,)).fetchone()
     else:
@@ -100,7 +100,7 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
     values["row_hash"] = digest = row_digest(table.name, values, prev)
     conn.execute(insert_row, values)
     if sqlite:
-        with _driver_errors(conn):
+        with driver_errors(conn):
             moved = cur.execute(_SQLITE_MOVE, (new_id, digest, table.name, last_id, prev)).rowcount
     else:
         moved = conn.execute(move_head, {"b_last": last_id, "b_hash": prev, "n_last": new_id,
@@ -110,12 +110,6 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
     return new_id
 
 
-@contextmanager
-def _driver_errors(conn: Connection) -> Iterator[None]:
-    try:
-        yield
-    except conn.dialect.loaded_dbapi.Error as e:
-        raise StoreError("数据库错误", str(e).splitlines()[0]) from None
 
 
 # ---- verifying -----------------------------------------------------------------------------------------

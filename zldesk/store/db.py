@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
@@ -92,31 +92,15 @@ def driver_connection(session: Session):
     return session.connection().connection.dbapi_connection
 
 
-# What the driver's words mean for the engineer on duty; the driver's own line follows (never any values).
-_MEANINGS = (
-    ("database or disk is full", "磁盘已满：这次改动没有写入，先腾出空间"),
-    ("disk i/o error", "磁盘读写出错（磁盘满、故障或被拔出）：这次改动没有写入"),
-    ("database is locked", "数据库被别的进程长时间占着：这次改动没有写入，稍后再试"),
-    ("readonly database", "数据库文件只读：这次改动没有写入，检查文件权限"),
-    ("file is not a database", "这个文件不是数据库，或已损坏"),
-    ("database disk image is malformed", "数据库文件已损坏：用 zldesk restore 从备份恢复"),
-    ("unable to open database file", "打不开数据库文件：路径是个目录、所在目录不存在，或没有权限"),
-)
-
-
-def store_error(driver_line: str) -> StoreError:
-    low = driver_line.lower()
-    meaning = next((m for key, m in _MEANINGS if key in low), None)
-    return StoreError("数据库错误", f"{meaning}\n（{driver_line}）" if meaning else driver_line)
-
-
 @contextmanager
-def driver_errors(session: Session) -> Iterator[None]:
-    """A driver error raised outside SQLAlchemy (store/rows.py) reported like any other store error."""
+def driver_errors(where: Session | Connection) -> Iterator[None]:
+    """A driver error raised outside SQLAlchemy (store/rows.py, the history chain) reported like any
+    other store error. `where` is the session or connection whose driver runs the statements."""
+    dialect = where.dialect if isinstance(where, Connection) else where.get_bind().dialect
     try:
         yield
-    except session.get_bind().dialect.loaded_dbapi.Error as e:
-        raise store_error(str(e).splitlines()[0]) from None
+    except dialect.loaded_dbapi.Error as e:
+        raise StoreError.from_driver(str(e).splitlines()[0]) from None
 
 
 @contextmanager
@@ -125,6 +109,6 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except DBAPIError as e:
-        raise store_error(str(e.orig).splitlines()[0] if e.orig else type(e).__name__) from None
+        raise StoreError.from_driver(str(e.orig).splitlines()[0] if e.orig else type(e).__name__) from None
     except SQLAlchemyError as e:
         raise StoreError("数据库错误", type(e).__name__) from None
