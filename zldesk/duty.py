@@ -29,7 +29,7 @@ class OnDuty:
     @classmethod
     def build(cls, roster: Roster, contract: Contract, now: datetime) -> OnDuty:
         start, end = now - BEFORE, now + AHEAD
-        if not (roster.rotations or roster.shifts or roster.overrides):
+        if roster.empty:
             return cls(contract, roster, [], start, end)
         try:
             segments = compute(roster, contract, ChinaCalendar.shared(), start, end)
@@ -37,10 +37,6 @@ class OnDuty:
             first = e.problems[0].message if getattr(e, "problems", None) else e.message
             return cls(contract, roster, [], start, end, f"值班表有误：{first}")
         return cls(contract, roster, segments, start, end)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.roster.rotations or self.roster.shifts or self.roster.overrides)
 
     def stale(self, now: datetime) -> bool:
         """Computed long enough ago that the days ahead are running short."""
@@ -57,7 +53,7 @@ class OnDuty:
         """The header's duty part: who holds each line open now; a line nobody holds says so."""
         if self.problem:
             return self.problem
-        if self.empty:
+        if self.roster.empty:
             return "值班表未建"
         parts = []
         for line in self.at(now):
@@ -67,7 +63,7 @@ class OnDuty:
 
     def watch(self, moment: datetime) -> str:
         """Whose watch `moment` falls in: every line open then, with its holder."""
-        if self.empty or self.problem:
+        if self.roster.empty or self.problem:
             return ""
         segments = self.segments
         if not self.start <= moment < self.end:  # a deadline days ahead: compute just around it

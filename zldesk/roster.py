@@ -146,6 +146,11 @@ class Roster:
     def validate(self) -> list[Problem]:
         return check(self)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing scheduled: no rotation, shift or override (every open minute would be a gap)."""
+        return not (self.rotations or self.shifts or self.overrides)
+
     def engineer(self, name: str) -> Engineer | None:
         return next((e for e in self.engineers if e.name == name), None)
 

@@ -134,7 +134,7 @@ class RosterScreen(Screen):
                 on_duty.append(f"  接班 {visible(line.next_engineer or '（无人）')} "
                                f"{line.next_start.astimezone(zone):%m-%d %H:%M}", style="dim")
             on_duty.append("\n")
-        if not (roster.rotations or roster.shifts or roster.overrides):
+        if roster.empty:
             on_duty.append("值班表未建：zldesk roster import FILE（TOML 轮值或 CSV 班次）", style="yellow")
         self.query_one("#on-duty", Static).update(on_duty)
         table = self.query_one(DataTable)

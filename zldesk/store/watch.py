@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 
@@ -10,14 +9,17 @@ class ChangeWatch:
     """`changed()` is True when anything was committed since the last call (any process, this one too).
 
     SQLite: `PRAGMA data_version` on a connection kept for it alone; the pragma opens no read
-    transaction, so a console left open all night pins no WAL. Elsewhere: the newest ticket update."""
+    transaction, so a console left open all night pins no WAL. Elsewhere: the newest ticket, roster and
+    contract changes."""
 
     def __init__(self, engine=None, path: Path | None = None) -> None:
         """Watch the SQLite file at `path` through sqlite3 alone, or else the store behind `engine`."""
         self.engine = engine
         self._last: object = None
         if path is not None:
-            self._raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            from .quick import connect
+
+            self._raw = connect(path)
         else:
             self._raw = engine.raw_connection() if engine.dialect.name == "sqlite" else None
 
