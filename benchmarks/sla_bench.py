@@ -19,7 +19,7 @@ import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 
-from zldesk.contract_io import read_contract_file
+from zldesk.contract import read_contract_file
 from zldesk.data import data_dir
 from zldesk.sla import Policy
 

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from zldesk.contract_io import read_contract_file
+from zldesk.contract import read_contract_file
 from zldesk.data import data_dir
 from zldesk.store import open_store, reading, writing
 from zldesk.store.tickets import (

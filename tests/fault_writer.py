@@ -44,7 +44,7 @@ def modules_of(k: int) -> int:
 
 
 def contract_variant(k: int) -> bytes:
-    from zldesk.contract_io import dumps_toml, read_contract_file
+    from zldesk.contract import dumps_toml, read_contract_file
 
     c = read_contract_file(data_dir() / "contracts" / "leishan.toml")
     return dumps_toml(dataclasses.replace(c, title=f"{c.title} #{k}", modules=c.modules[:modules_of(k)])).encode()
@@ -179,8 +179,8 @@ def zygote() -> None:
     import getpass  # noqa: F401
     import rich.console  # noqa: F401
     import zldesk.cli  # noqa: F401
-    import zldesk.contract_diff  # noqa: F401
-    import zldesk.roster_io  # noqa: F401
+    import zldesk.contract  # noqa: F401
+    import zldesk.roster  # noqa: F401
     import zldesk.store.contracts  # noqa: F401
     import zldesk.store.roster  # noqa: F401
     import zldesk.store.schema  # noqa: F401
@@ -269,8 +269,8 @@ class Acked:
 
 def verify(db: Path, acked: Acked) -> dict:
     """One read snapshot: integrity, every acknowledged change with its history row, nothing torn."""
-    from zldesk.contract_io import read_contract_file
-    from zldesk.roster_io import read_roster_toml
+    from zldesk.contract import read_contract_file
+    from zldesk.roster import read_roster_toml
     from zldesk.store.rows import read_contracts, read_roster
 
     conn = sqlite3.connect(db, timeout=15, isolation_level=None)

@@ -14,8 +14,9 @@ import pytest
 from rich.console import Console
 
 from zldesk.app import make_app
-from zldesk.board import Countdown, countdown, fit
-from zldesk.contract_io import read_contract_file
+from zldesk.text import fit
+from zldesk.tickets import Countdown, countdown
+from zldesk.contract import read_contract_file
 from zldesk.demo import fill_demo
 from zldesk.sla import Policy
 from zldesk.store import open_store, reading

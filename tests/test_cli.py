@@ -25,7 +25,7 @@ def test_help_imports_nothing_heavy():
 
 
 def test_sla_and_store_do_not_import_textual():
-    code = ("import sys, zldesk.store, zldesk.store.contracts, zldesk.contract_io, zldesk.coverage\n"
+    code = ("import sys, zldesk.store, zldesk.store.contracts, zldesk.contract, zldesk.coverage\n"
             "print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

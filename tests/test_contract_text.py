@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from zldesk.contract import contract_from_dict
-from zldesk.contract_io import read_contract_file
+from zldesk.contract import read_contract_file
 from zldesk.errors import InvalidInput
 from zldesk.importers.contract_text import (
     code_from_name,

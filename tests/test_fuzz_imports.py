@@ -47,7 +47,7 @@ from typer.testing import CliRunner
 
 from zldesk.cli import app
 from zldesk.contract import CODE_RE, Module, contract_to_dict
-from zldesk.contract_io import dumps_json, dumps_toml, read_contract_file
+from zldesk.contract import dumps_json, dumps_toml, read_contract_file
 from zldesk.data import data_dir
 from zldesk.importers.modules_csv import dumps_modules_csv
 from zldesk.text import visible
@@ -738,15 +738,15 @@ def _shift_keys(shifts) -> list[tuple]:
 @cache
 def _base_roster():
     """The contract and the roster the template store holds: leishan.toml and demo.toml."""
-    from zldesk.roster_io import read_roster_toml
+    from zldesk.roster import read_roster_toml
 
     return BASE, read_roster_toml(DEMO_TEXT, str(DEMO), BASE)
 
 
 def verify_roster_toml(store: Store, path: Path, data: bytes, args: tuple[str, ...]) -> None:
     """Imported whole: the file's rotations and shifts are the roster's, its engineers and overrides added."""
-    from zldesk.contract_io import decode_utf8
-    from zldesk.roster_io import read_roster_toml
+    from zldesk.contract import decode_utf8
+    from zldesk.roster import read_roster_toml
 
     contract, before = _base_roster()
     incoming = read_roster_toml(decode_utf8(data, str(path)), str(path), contract)
@@ -802,7 +802,7 @@ roster_csvs = st.deferred(valid_roster_csv)
 
 def verify_roster_csv(store: Store, path: Path, data: bytes, args: tuple[str, ...]) -> None:
     """Imported whole: every shift of the file is now a fixed shift, every new engineer known."""
-    from zldesk.roster_io import read_roster_csv
+    from zldesk.roster import read_roster_csv
 
     contract, before = _base_roster()
     shifts = read_roster_csv(data, str(path), contract)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from zldesk.contract import Module
-from zldesk.contract_io import dumps_toml, read_contract_file
+from zldesk.contract import dumps_toml, read_contract_file
 
 from .conftest import LEISHAN, store_checksum
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zldesk.calendar import ChinaCalendar
-from zldesk.contract_io import read_contract_file
+from zldesk.contract import read_contract_file
 from zldesk.errors import InvalidInput
 from zldesk.roster import (
     Engineer,
@@ -32,8 +32,8 @@ from zldesk.roster import (
     hours,
     now,
 )
-from zldesk.roster_demo import demo_roster
-from zldesk.roster_units import ONE_DAY
+from zldesk.roster import demo_roster
+from zldesk.roster import ONE_DAY
 
 from .conftest import LEISHAN
 
@@ -435,7 +435,7 @@ def test_demo_roster_on_a_contract_without_a_backup_line():
 # ---- held runs, gap labels, the next holiday ----------------------------------------------------------
 
 def test_runs_merge_one_engineers_consecutive_segments_across_sources():
-    from zldesk.roster_views import runs
+    from zldesk.roster import runs
 
     solo = Rotation(line="backup", engineers=("甲",), unit="day", handoff="18:00", start=date(2026, 9, 1))
     segs = run(roster(solo, HOLIDAY), "2026-09-30", "2026-10-10")
@@ -453,7 +453,7 @@ def test_runs_merge_one_engineers_consecutive_segments_across_sources():
 
 
 def test_whole_runs_widen_the_window_until_each_run_is_whole():
-    from zldesk.roster_views import whole_runs
+    from zldesk.roster import whole_runs
 
     r = roster(NIGHT, HOLIDAY)
     asked: list[tuple[datetime, datetime]] = []
@@ -476,7 +476,7 @@ def test_whole_runs_widen_the_window_until_each_run_is_whole():
 
 
 def test_a_gap_is_labelled_with_its_holidays_else_every_day_type():
-    from zldesk.roster_views import gap_days, gap_label
+    from zldesk.roster import gap_days, gap_label
 
     def gap(a: str, b: str) -> Segment:
         return Segment("backup", at(a), at(b), None, "无人排班")
@@ -499,13 +499,13 @@ def test_a_gap_is_labelled_with_its_holidays_else_every_day_type():
     (date(2026, 11, 26), "植树节", 2026),  # no such holiday: this year, for the caller to say so
 ])
 def test_the_next_occurrence_of_a_holiday(today, name, year):
-    from zldesk.roster_units import next_year_of
+    from zldesk.roster import next_year_of
 
     assert next_year_of(CAL, name, today) == year
 
 
 def test_provisional_years_are_those_without_an_official_schedule(tmp_path):
-    from zldesk.roster_units import provisional_years
+    from zldesk.roster import provisional_years
 
     assert provisional_years(CAL, holiday_days(CAL, "国庆节", 2026)) == []
     unofficial = next(y for y in range(2027, 2100) if CAL.official_source(y) is None)

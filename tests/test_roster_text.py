@@ -10,17 +10,17 @@ import pytest
 from icalendar import Calendar
 
 from zldesk.calendar import ChinaCalendar
-from zldesk.contract_io import read_contract_file
+from zldesk.contract import read_contract_file
 from zldesk.errors import InvalidInput, NotFound
 from zldesk.roster import Rotation, compute
-from zldesk.roster_demo import demo_path, demo_roster
-from zldesk.roster_io import (
+from zldesk.roster import demo_path, demo_roster
+from zldesk.roster import (
     new_engineers,
     read_roster_csv,
     read_roster_toml,
     write_roster_csv,
 )
-from zldesk.roster_text import notice, to_ics
+from zldesk.roster import notice, to_ics
 
 from .conftest import LEISHAN
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from zldesk.calendar import ChinaCalendar
-from zldesk.contract_io import read_contract_file
+from zldesk.contract import read_contract_file
 from zldesk.sla import Pause, Policy, SeverityChange
 
 from .conftest import LEISHAN
@@ -178,7 +178,7 @@ def test_host_time_zone_changes_nothing(tz, tmp_path):
 
 
 def test_engine_imports_nothing_heavy():
-    code = ("import sys, zldesk.sla, zldesk.sla_explain\n"
+    code = ("import sys, zldesk.sla, zldesk.explain\n"
             "print([m for m in ('textual', 'sqlalchemy', 'sqlmodel', 'pandas', 'numpy', 'holidays')"
             " if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

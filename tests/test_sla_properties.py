@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zldesk.contract import Severity, Target
-from zldesk.contract_io import read_contract_file
+from zldesk.contract import read_contract_file
 from zldesk.sla import Pause, Policy, SeverityChange, clock_start
 
 from .conftest import LEISHAN
@@ -479,7 +479,7 @@ import json, sys
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 from pathlib import Path
-from zldesk.contract_io import read_contract_file
+from zldesk.contract import read_contract_file
 from zldesk.sla import Pause, Policy, SeverityChange
 
 SH = ZoneInfo("Asia/Shanghai")

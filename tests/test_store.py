@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, inspect, text
 
-from zldesk.contract_io import read_contract_file
+from zldesk.contract import read_contract_file
 from zldesk.errors import StoreError
 from zldesk.store import make_engine, open_store, reading, writing
 from zldesk.store.contracts import count_contracts, get_contract, import_log, list_contracts
@@ -97,7 +97,7 @@ def test_migrated_schema_matches_models(tmp_path):
     # The search index is an FTS5 virtual table (and its shadow tables): SQL, not a model.
     migrated = {t: {c["name"] for c in insp.get_columns(t)} for t in insp.get_table_names()
                 if not t.startswith("ticket_search")}
-    import zldesk.store.roster_models  # noqa: F401 - registers the roster tables
+    import zldesk.store.models  # noqa: F401 - registers the roster tables
 
     models = {t.name: {c.name for c in t.columns} for t in SQLModel.metadata.sorted_tables}
     assert migrated == models

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from zldesk.contract import Module
-from zldesk.contract_io import dumps_toml
+from zldesk.contract import dumps_toml
 from zldesk.text import visible
 
 from .test_fuzz_imports import BASE, run_ok, toml_dumps

@@ -759,9 +759,9 @@ def test_negotiated_due_counts_the_same_on_the_ticket_and_the_board(tmp_path):
     """Level 3 opened Monday 10:00, due negotiated for Friday 18:00: on Tuesday 10:00 both the ticket's
     remaining time and the board's countdown are the business hours up to Friday 18:00 — 8 + 9.5 + 9.5
     + 9.5 = 36.5 h — not the computed deadline's."""
-    from zldesk.board import countdown
+    from zldesk.tickets import countdown
     from zldesk.store.tickets import list_tickets, ticket_deadline
-    from zldesk.ticket_view import ticket_json
+    from zldesk.tickets import ticket_json
 
     engine = open_store(f"sqlite:///{tmp_path / 'z.db'}")
     opened, tuesday = local("2026-11-23T10:00"), local("2026-11-24T10:00")

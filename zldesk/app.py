@@ -11,14 +11,14 @@ from textual.app import App
 from textual.binding import Binding
 
 from .actions import ACTIONS, bindings
-from .commands.output import who
+from .settings import who
 from .contract import Contract
 from .store.rows import read_contracts
 from .text import visible
 
 
 def _palette():
-    from .palette import ZlDeskCommands
+    from .widgets.palette import ZlDeskCommands
 
     return ZlDeskCommands
 
@@ -175,7 +175,7 @@ class ZlDeskApp(App):
         from sqlite3 import Error as SqliteError
 
         from .errors import StoreError, ZlDeskError
-        from .duty import OnDuty
+        from .roster import OnDuty
         from .store.rows import board_rows, contract_heads, policies, read_roster
 
         try:

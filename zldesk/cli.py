@@ -72,7 +72,13 @@ def root(
     if ctx.invoked_subcommand is None:
         from .console import run_console, run_demo
 
-        run_demo() if demo else run_console(ctx.obj)
+        if demo:
+            run_demo()
+        else:
+            from .commands.state import announce_new_store
+
+            announce_new_store(ctx.obj.url)
+            run_console(ctx.obj.url)
 
 
 @app.command("paths")

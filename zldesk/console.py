@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 
-def run_console(state) -> None:
+def run_console(url: str) -> None:
     from .app import make_app
-    from .commands.state import announce_new_store
 
-    announce_new_store(state.url)
-    app = make_app(state.url)
+    app = make_app(url)
     app.run()
     _exit_like(app)
 

@@ -79,7 +79,7 @@ def fill_demo(engine, now: datetime | None = None) -> int:
 
 def _add_roster(session, code: str, contract, now: datetime) -> None:
     """The demo roster (data/roster/demo.toml), moved to this week, so the header and `o` show it at work."""
-    from .roster_demo import demo_roster
+    from .roster import demo_roster
     from .store.roster import replace_roster
 
     roster = demo_roster(contract, now.astimezone(contract.zone).date())

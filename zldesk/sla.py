@@ -16,8 +16,6 @@ from zoneinfo import ZoneInfo
 from .calendar import ChinaCalendar
 from .contract import Contract, Severity, Window, hhmm_minutes
 
-_DAYS = {"all": "每天", "weekdays": "星期一至五", "workdays": "法定工作日"}
-
 
 @dataclass(frozen=True)
 class Pause:
@@ -49,30 +47,6 @@ class Deadline:
     def due(self) -> datetime | None:
         """The deadline that binds: a negotiated one replaces the computed one."""
         return self.negotiated_due or self.computed_due
-
-
-@dataclass(frozen=True)
-class Step:
-    """One line of an explanation: what was counted or skipped, and why."""
-
-    kind: str  # rule | start | counted | skipped | pause | due | warning
-    text: str
-    start: datetime | None = None
-    end: datetime | None = None
-    seconds: int | None = None
-    reason: str | None = None
-
-    def to_json(self) -> dict:
-        out: dict = {"kind": self.kind, "text": self.text}
-        if self.start is not None:
-            out["from"] = self.start.isoformat()
-        if self.end is not None:
-            out["to"] = self.end.isoformat()
-        if self.seconds is not None:
-            out["seconds"] = self.seconds
-        if self.reason is not None:
-            out["reason"] = self.reason
-        return out
 
 
 class Timeline:
@@ -231,7 +205,7 @@ class Policy:
         start = clock_start(opened, changes)
         timeline = self.timelines[s.target.window]
         target = self.target_seconds(level)
-        due_ts = _due_with_pauses(timeline, start.timestamp(), target, _merged(pauses, start))
+        due_ts = _due_with_pauses(timeline, start.timestamp(), target, merged_pauses(pauses, start))
         due = None if due_ts is None else datetime.fromtimestamp(due_ts, self.out_zone)
         provisional, warnings = self._provisional(s, start, due or start)
         return Deadline(level, s.target.window, start.astimezone(self.zone), target, due,
@@ -246,7 +220,7 @@ class Policy:
         if now <= start:
             return 0
         counted = timeline.business_at(now) - timeline.business_at(start)
-        for a, b in _merged(deadline.pauses, deadline.clock_start):
+        for a, b in merged_pauses(deadline.pauses, deadline.clock_start):
             a, b = max(a, start), min(b if b is not None else now, now)
             if a < b:
                 counted -= timeline.business_at(b) - timeline.business_at(a)
@@ -289,13 +263,6 @@ class Policy:
         warnings = tuple(f"{y} 年的法定节假日安排还没有官方来源（holidays 包和 data/calendars/ 都没有），"
                          f"按推定的节假日计算，结果是临时的" for y in missing)
         return bool(missing), warnings
-
-    # ---- explanation ---------------------------------------------------------------------------
-
-    def explain(self, deadline: Deadline) -> list[Step]:
-        from .sla_explain import explain
-
-        return explain(self, deadline)
 
 
 class _DueTable:
@@ -373,7 +340,7 @@ def clock_start(opened: datetime, changes: tuple[SeverityChange, ...]) -> dateti
     return start
 
 
-def _merged(pauses: tuple[Pause, ...], start: datetime) -> list[tuple[float, float | None]]:
+def merged_pauses(pauses: tuple[Pause, ...], start: datetime) -> list[tuple[float, float | None]]:
     """Pauses as sorted, non-overlapping epoch spans; an open pause runs to None (forever)."""
     spans = []
     for p in pauses:
@@ -423,12 +390,3 @@ def _fixed_if_constant(zone: ZoneInfo) -> tzinfo:
 def _aware(value: datetime, what: str) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what}: naive datetime {value!r}; zldesk computes only with aware times")
-
-
-def describe_window(window: Window) -> str:
-    days = _DAYS.get(window.days, window.days)
-    hours = f"{window.start}-{window.end}"
-    if window.outside:
-        return f"{days} {hours}，{window.outside} 窗口关闭时"
-    return f"{days} {hours}"
-

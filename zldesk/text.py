@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .errors import InvalidInput, Problem
+from datetime import datetime
+
+from .errors import InvalidInput, Problem, ZlDeskError
 
 # C0/C1 controls (but newline and tab), DEL, and bidi overrides: shown as escapes, never sent to a terminal.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -13,6 +15,26 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u206
 def visible(text: str) -> str:
     """The text with every control character made visible (`\\x1b`), so it can never act on a terminal."""
     return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def fit(text: str, width: int) -> str:
+    """User text cut or padded to exactly `width` terminal cells (CJK counts two), controls made visible."""
+    from rich.cells import cell_len, set_cell_size
+
+    text = visible(text).replace("\n", " ")
+    if cell_len(text) > width:
+        # a wide character that would be split is dropped, not halved: pad after the marker instead
+        return set_cell_size(set_cell_size(text, width - 1).rstrip() + "~", width)
+    return set_cell_size(text, width)
+
+
+def parse_instant(text: str, zone, what: str) -> datetime:
+    """ISO 8601; without an offset it is the contract's local time (never the host's)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ZlDeskError(f"{what} 不是 ISO 时间", f"{text!r}（例如 2026-11-25T20:00 或 2026-11-25 20:00+08:00）") from None
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value
 
 
 def decode_table_text(data: bytes, source: str) -> str:
@@ -34,6 +56,20 @@ def decode_table_text(data: bytes, source: str) -> str:
             line = data[: utf8_error.start].count(b"\n") + 1
             raise InvalidInput(source, [Problem(
                 "", f"既不是 UTF-8 也不是 GB18030 编码（第 {utf8_error.start} 字节起无法解码）", line)]) from None
+
+
+# Excel runs a cell that starts with one of these as a formula; exports quote them with a leading '.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def cell_quote(value: str) -> str:
+    """A CSV cell Excel will not run as a formula (a phone written +86..., a name starting with =)."""
+    return "'" + value if _FORMULA.match(value) else value
+
+
+def cell_unquote(value: str) -> str:
+    """`cell_quote` undone, on import."""
+    return value[1:] if value.startswith("'") and _FORMULA.match(value) else value
 
 
 # ---- search: Chinese has no spaces, so text is indexed as overlapping pairs of characters ----------

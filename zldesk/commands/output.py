@@ -10,19 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ZlDeskError
+from ..settings import who  # noqa: F401 - the commands' `output.who(...)`
 from ..text import visible
-
-
-def who(name: str | None = None) -> str:
-    """Who is acting: `--as NAME`, else the OS user."""
-    if name and name.strip():
-        return name.strip()
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry inside some containers
-        return "unknown"
 
 
 def console(stderr: bool = False):

@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..text import parse_instant
 from . import output
-from .sla import parse_instant
 
 roster_app = typer.Typer(help="值班表：导入导出、现在谁值班、缺口、调班、节假日值班通报、值班时长。",
                          no_args_is_help=True)
@@ -95,9 +95,9 @@ def import_roster(
         "--add-engineers", help="CSV 里库中没有的工程师按文件中的电话加入（默认视为错误）。")] = False,
 ) -> None:
     """导入值班表，一个事务完成：全部写入，或者什么也不写。"""
-    from ..contract_io import read_bytes
+    from ..contract import read_bytes
     from ..errors import InvalidInput, Problem
-    from ..roster_io import new_engineers, read_roster_csv, read_roster_toml
+    from ..roster import new_engineers, read_roster_csv, read_roster_toml
     from ..store import writing
     from ..store.contracts import resolve_code
     from ..store.roster import add_shifts, load_roster, replace_roster
@@ -112,7 +112,7 @@ def import_roster(
             code = resolve_code(session, contract)
             contract_obj, current = load_roster(session, code)
             if suffix == ".toml":
-                from ..contract_io import decode_utf8
+                from ..contract import decode_utf8
 
                 incoming = read_roster_toml(decode_utf8(raw, str(file)), str(file), contract_obj)
                 changes = replace_roster(session, code, incoming, source=str(file), who=who, raw=raw)
@@ -153,7 +153,7 @@ def export(
     CSV 和 iCal 导出与范围有重叠的每一班的全程（同一人在同一条线上连着值的算一班），不在范围边上截断，
     所以范围相互重叠的两次导出给出同样的班次、同样的 UID。JSON 是范围内逐段的计算结果（含缺口和来源）。"""
     from ..errors import ZlDeskError
-    from ..roster_views import whole_runs
+    from ..roster import whole_runs
 
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
@@ -164,7 +164,7 @@ def export(
     phones = {e.name: e.phone for e in roster.engineers}
     fmt = format.lower()
     if fmt == "ics":
-        from ..roster_text import to_ics
+        from ..roster import to_ics
 
         content = to_ics(held, roster.engineers, contract_obj).decode("utf-8")
     elif fmt == "json":
@@ -174,7 +174,7 @@ def export(
                                "start": _iso(s.start, zone), "end": _iso(s.end, zone), "source": s.source}
                               for s in segments], ensure_ascii=False, indent=2) + "\n"
     elif fmt == "csv":
-        from ..roster_io import write_roster_csv
+        from ..roster import write_roster_csv
 
         content = write_roster_csv(held, phones, zone)
     else:
@@ -190,7 +190,7 @@ def now(
     json: Json = False,
 ) -> None:
     """现在（或某一时刻）谁在值哪条线、到几点、下一个是谁。"""
-    from ..roster_views import now as on_duty
+    from ..roster import now as on_duty
 
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
@@ -228,8 +228,8 @@ def gaps(
     """承诺有人值守却没人排班的时段（默认从现在起，已经过去的不算），节假日的排在前面；
     有缺口时退出码为 1，便于脚本报警。"""
     from ..calendar import ChinaCalendar
-    from ..roster_views import gap_days, gap_label
-    from ..roster_views import gaps as find_gaps
+    from ..roster import gap_days, gap_label
+    from ..roster import gaps as find_gaps
 
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
@@ -268,7 +268,7 @@ def override(
 ) -> None:
     """调班或替班：某人在某段时间顶某条线；与别的调班重叠时，后登记的为准。"""
     from ..errors import ZlDeskError
-    from ..roster import Override
+    from ..roster import Override, line_name
     from ..store import writing
     from ..store.contracts import get_contract, resolve_code
     from ..store.roster import add_override
@@ -285,15 +285,6 @@ def override(
     output.say(("已登记调班 ", "green"), f"#{new_id}：{engineer} {_fmt(a, zone)} 至 {_fmt(b, zone)}")
 
 
-def line_name(contract, text: str) -> str:
-    from ..roster import duty_lines
-
-    for line in duty_lines(contract):
-        if text.strip() in (line.name, line.label):
-            return line.name
-    return text.strip()  # unknown: the roster check names it with the lines there are
-
-
 @roster_app.command("notice")
 def notice(
     ctx: typer.Context,
@@ -307,8 +298,8 @@ def notice(
 
     当年放假安排尚未正式公布时，日期是推定的：通报里写明【推定】，并在标准错误上警告。"""
     from ..calendar import ChinaCalendar
-    from ..roster_text import notice as make_notice
-    from ..roster_units import holiday_block, next_year_of, provisional_years
+    from ..roster import notice as make_notice
+    from ..roster import holiday_block, next_year_of, provisional_years
 
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
@@ -337,7 +328,7 @@ def hours(
 ) -> None:
     """每个工程师的值班时长，按工作日、周末、节假日、调休上班分开（默认本月）。"""
     from ..calendar import ChinaCalendar
-    from ..roster_views import hours as duty_hours
+    from ..roster import hours as duty_hours
 
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
@@ -351,7 +342,7 @@ def hours(
         return
     from rich.cells import cell_len
 
-    from ..board import fit
+    from ..text import fit
     from ..text import visible
 
     kinds = ("工作日", "周末", "节假日", "调休上班")

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Optional
 
 import typer
 
+from ..text import parse_instant
 from . import output
 
 sla_app = typer.Typer(help="时限计算：到期时间及其推算过程，法定节假日与调休。", no_args_is_help=True)
-
-
-def parse_instant(text: str, zone, what: str) -> datetime:
-    """ISO 8601; without an offset it is the contract's local time (never the host's)."""
-    from ..errors import ZlDeskError
-
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ZlDeskError(f"{what} 不是 ISO 时间", f"{text!r}（例如 2026-11-25T20:00 或 2026-11-25 20:00+08:00）") from None
-    return value.replace(tzinfo=zone) if value.tzinfo is None else value
 
 
 def parse_pause(text: str, zone):
@@ -48,7 +37,7 @@ def deadline(
 ) -> None:
     """到期时间，以及它是怎么算出来的。"""
     from ..sla import Policy
-    from ..sla_explain import sentence
+    from ..explain import explain, sentence
     from ..store import reading
     from ..store.contracts import get_contract, resolve_code
 
@@ -58,7 +47,7 @@ def deadline(
     when = parse_instant(opened, policy.zone, "--opened")
     pauses = tuple(parse_pause(p, policy.zone) for p in pause or ())
     d = policy.deadline(severity, when, pauses=pauses)
-    steps = policy.explain(d)
+    steps = explain(policy, d)
     if json:
         output.print_json({
             "due": d.due.isoformat() if d.due else None, "window": d.window, "provisional": d.provisional,

@@ -7,11 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..ticket_view import clock as _clock
-from ..ticket_view import remaining as _remaining
-from ..ticket_view import INTERNAL, default_channel, event_line, kind_name, permission_text, ticket_json
+from ..tickets import clock as _clock
+from ..tickets import remaining as _remaining
+from ..tickets import INTERNAL, default_channel, event_line, kind_name, permission_text, ticket_json
+from ..text import parse_instant
 from . import output
-from .sla import parse_instant
 
 ticket_app = typer.Typer(help="工单：登记、受理、到场、解决、挂起、改级别、协商时限、备注、远程许可、查询。",
                          no_args_is_help=True)

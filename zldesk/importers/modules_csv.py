@@ -8,6 +8,8 @@ import re
 
 from ..contract import Module
 from ..errors import InvalidInput, Problem
+from ..text import cell_quote as quote
+from ..text import cell_unquote as unquote
 from ..text import decode_table_text
 
 COLUMNS = ("no", "name", "selected", "sites", "remark")
@@ -15,8 +17,6 @@ _ALIASES = {"编号": "no", "序号": "no", "使用模块": "name", "模块": "n
             "是否选择": "selected", "站点数": "sites", "备注": "remark"}
 _YES = {"是", "yes", "y", "true", "1", "√"}
 _NO = {"否", "no", "n", "false", "0", ""}
-# Excel runs a cell that starts with one of these as a formula; exports quote them with a leading '.
-_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
 
 
 def read_modules_csv(data: bytes, source: str) -> tuple[tuple[Module, ...], list[Problem]]:
@@ -107,14 +107,6 @@ def _rows_with_lines(text: str, source: str) -> list[tuple[int, list[str]]]:
     except csv.Error as e:
         raise InvalidInput(source, [Problem("", f"CSV 格式错误（这一行起）：{e}", line)]) from None
     return out
-
-
-def quote(value: str) -> str:
-    return "'" + value if _FORMULA.match(value) else value
-
-
-def unquote(value: str) -> str:
-    return value[1:] if value.startswith("'") and _FORMULA.match(value) else value
 
 
 def dumps_modules_csv(modules: tuple[Module, ...]) -> str:

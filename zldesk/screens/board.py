@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Static
 from ..actions import bindings
 from ..calendar import weekday_name
 from ..text import visible
-from ..board import fit
+from ..text import fit
 from ..widgets.ticket_board import TicketBoard, header_line
 
 

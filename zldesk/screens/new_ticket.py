@@ -11,11 +11,11 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Static
 
 from ..actions import bindings
-from ..board import fit
+from ..text import fit
 from ..coverage import lookup
 from ..errors import ZlDeskError
 from ..text import visible
-from ..ticket_view import default_channel
+from ..tickets import default_channel
 from ..tickets import CHANNELS, channel_code
 
 # The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4.

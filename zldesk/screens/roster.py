@@ -86,7 +86,7 @@ class RosterScreen(Screen):
         from ..calendar import ChinaCalendar
         from ..errors import ZlDeskError
         from ..roster import compute
-        from ..roster_units import holiday_blocks
+        from ..roster import holiday_blocks
         from ..store.rows import contract_heads, read_roster
 
         app = self.app
@@ -118,7 +118,7 @@ class RosterScreen(Screen):
         contract = self.app.contract
         zone = contract.zone
         on_duty = Text()
-        from ..roster_views import now as at
+        from ..roster import now as at
 
         for line in at(segments, now, roster.lines):
             on_duty.append(f"{line.label}  ", style="bold")
@@ -166,7 +166,7 @@ class RosterScreen(Screen):
                              lambda typed: typed and self._save(typed))
 
     def _save(self, values: dict) -> None:
-        from ..commands.sla import parse_instant
+        from ..text import parse_instant
         from ..errors import ZlDeskError
 
         zone = self.app.contract.zone
@@ -179,9 +179,8 @@ class RosterScreen(Screen):
         self.run_worker(lambda: self._write(values, start, end), thread=True, group="roster-write")
 
     def _write(self, values: dict, start: datetime, end: datetime) -> None:
-        from ..commands.roster import line_name
         from ..errors import ZlDeskError
-        from ..roster import Override
+        from ..roster import Override, line_name
         from ..store import writing
         from ..store.roster import add_override
 

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Static
 
 from ..actions import bindings
 from ..text import visible
-from ..ticket_view import clock, event_line, kind_name, permission_text
+from ..tickets import clock, event_line, kind_name, permission_text
 from .prompt import Field, PromptScreen
 from ..tickets import CHANNELS, STATE_NAMES
 
@@ -102,7 +102,7 @@ class TicketScreen(Screen):
     def reload(self) -> None:
         from ..store import reading
         from ..store.tickets import get_ticket, history, policy_for, ticket_deadline
-        from ..ticket_view import ticket_json
+        from ..tickets import ticket_json
 
         with reading(self.app.engine) as session:
             t, _ = get_ticket(session, self.ticket_id)
@@ -146,7 +146,7 @@ class TicketScreen(Screen):
                              lambda typed: typed and self._apply(kind, typed, version))
 
     def _apply(self, kind: str, values: dict, version: int | None) -> None:
-        from ..commands.sla import parse_instant
+        from ..text import parse_instant
         from ..errors import ZlDeskError
 
         typed = dict(values)

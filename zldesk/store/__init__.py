@@ -64,7 +64,7 @@ def _backup_before_upgrade(engine: Engine, conn) -> None:
 
 
 def _seed(session) -> None:
-    from ..contract_io import read_contract_file
+    from ..contract import read_contract_file
     from ..data import bundled_contracts
     from .contracts import count_contracts, save_contract
 

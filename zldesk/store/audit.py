@@ -177,7 +177,7 @@ def verify_chain(conn: Connection, table: Table) -> ChainReport:
 
 def chained_tables() -> list[Table]:
     from .models import TicketEvent
-    from .roster_models import RosterEvent
+    from .models import RosterEvent
 
     return [TicketEvent.__table__, RosterEvent.__table__]
 

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlmodel import Session, delete, func, select
 
 from ..contract import Contract, Module
-from ..contract_diff import diff_contracts, diff_modules
+from ..contract import diff_contracts, diff_modules
 from ..errors import NotFound
 from .db import driver_connection, driver_errors
 from .models import ContactRow, ContractRow, ImportLog, ModuleRow, ServiceRow, SeverityRow, WindowRow

@@ -18,7 +18,7 @@ BORN_WITH = ("meta", "chain_head")
 
 def tables() -> list[Table]:
     """Every table of the store, parents before children."""
-    from . import models, roster_models  # noqa: F401 - register the tables
+    from . import models  # noqa: F401 - register the tables
 
     return [t for t in SQLModel.metadata.sorted_tables]
 

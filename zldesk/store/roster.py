@@ -15,7 +15,7 @@ from ..roster import Engineer, Override, Roster, Shift, check
 from .audit import append
 from .contracts import _row, get_contract
 from .db import driver_connection, driver_errors
-from .roster_models import EngineerRow, OverrideRow, RosterEvent, RotationRow, ShiftRow
+from .models import EngineerRow, OverrideRow, RosterEvent, RotationRow, ShiftRow
 from .rows import read_roster
 
 

@@ -182,7 +182,7 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
 
 
 def _since(session: Session, ticket_id: int, version: int, zone) -> str:
-    from ..ticket_view import kind_name
+    from ..tickets import kind_name
 
     events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.seq > version)
                           .order_by(TicketEvent.seq)).all()

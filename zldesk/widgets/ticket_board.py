@@ -7,6 +7,8 @@ the rows as plain tuples and computes the countdown of a row only when the row i
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from datetime import datetime
 
 from rich.segment import Segment
 from rich.style import Style
@@ -17,7 +19,41 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..board import COLUMNS, countdown, cells, due_text, fit, layout
+from ..text import fit
+from ..tickets import STATE_NAMES, Countdown, countdown
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int  # 0: takes what is left
+
+
+COLUMNS = (
+    Column("id", "单号", 5), Column("hospital", "医院", 6), Column("severity", "级", 2),
+    Column("module", "模块", 8), Column("title", "标题", 0), Column("assignee", "指派", 6),
+    Column("state", "状态", 6), Column("due", "到期", 13), Column("countdown", "剩余", 13),
+)
+
+
+def layout(total: int) -> list[int]:
+    """Column widths for a line of `total` cells: fixed columns, the title takes the rest (at least 8)."""
+    fixed = sum(c.width for c in COLUMNS) + len(COLUMNS) - 1
+    return [c.width or max(8, total - fixed) for c in COLUMNS]
+
+
+def cells(row, customer: str, due_text: str, clock: Countdown) -> dict[str, str]:
+    return {
+        "id": f"#{row.id}", "hospital": customer, "severity": str(row.severity),
+        "module": row.module_name or "-", "title": row.title, "assignee": row.assignee or "-",
+        "state": STATE_NAMES.get(row.state, row.state),
+        "due": due_text + ("临" if row.provisional else ""), "countdown": clock.text,
+    }
+
+
+def due_text(due_ts: float | None, zone) -> str:
+    return "-" if due_ts is None else datetime.fromtimestamp(due_ts, zone).strftime("%m-%d %H:%M")
 
 
 class TicketBoard(ScrollView, can_focus=True):

@@ -1,0 +1,88 @@
+"""The statutory days computed from the `holidays` package, kept on disk between runs.
+
+Importing the package costs ~0.17 s, more than everything else the console does before its first board
+is on screen. The cache holds exactly what `ChinaCalendar` computed, stamped with what that depends on
+(the package's China data, our own reading of it, the override files); any change to those, or a
+damaged file, and the days are simply computed again. `ZLDESK_CACHE` names another directory, or `off`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date
+from importlib.util import find_spec
+from pathlib import Path
+
+FORMAT = 1
+ENV_VAR = "ZLDESK_CACHE"
+
+
+def cache_file() -> Path | None:
+    value = os.environ.get(ENV_VAR)
+    if value == "off":
+        return None
+    if value:
+        return Path(value) / "calendar.json"
+    from platformdirs import user_cache_path
+
+    return user_cache_path("zldesk", appauthor=False) / "calendar.json"
+
+
+def stamp(overrides: Path) -> str | None:
+    """Sizes and times of every file the computed days depend on; None when they cannot be found."""
+    spec = find_spec("holidays")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations)))
+    files = [package / "countries" / "china.py", package / "holiday_base.py", Path(__file__).with_name("statutory.py")]
+    try:
+        files += sorted(overrides.glob("*.toml"))
+        dist = sorted(p.name for p in package.parent.glob("holidays-*.dist-info"))
+        parts = [f"{f.name}:{s.st_mtime_ns}:{s.st_size}" for f, s in ((f, f.stat()) for f in files)]
+    except OSError:
+        return None
+    return "|".join([f"format {FORMAT}", *dist, *parts])
+
+
+class YearCache:
+    """Years of (date, kind, name, source) rows and their official source, read once per process."""
+
+    def __init__(self, overrides: Path) -> None:
+        self.path = cache_file()
+        self.stamp = stamp(overrides) if self.path else None
+        self.years: dict[str, dict] = {}
+        if self.stamp is None:
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("stamp") == self.stamp and isinstance(data.get("years"), dict):
+                self.years = data["years"]
+        except (OSError, ValueError, AttributeError):
+            pass  # missing or damaged: computed again and rewritten
+
+    def get(self, year: int) -> tuple[list[tuple[date, str, str, str]], str | None] | None:
+        entry = self.years.get(str(year))
+        if not isinstance(entry, dict):
+            return None
+        try:
+            rows = [(date.fromisoformat(d), kind, name, source) for d, kind, name, source in entry["days"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+        return rows, entry.get("official")
+
+    def put(self, year: int, rows: list[tuple[date, str, str, str]], official: str | None) -> None:
+        if self.stamp is None:
+            return
+        self.years[str(year)] = {"days": [[d.isoformat(), kind, name, source] for d, kind, name, source in rows],
+                                 "official": official}
+        text = json.dumps({"stamp": self.stamp, "years": self.years}, ensure_ascii=False)
+        try:  # whole or not at all: another process may be reading it
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".calendar-")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only home: the days are computed each run, which is only slower

@@ -1,0 +1,183 @@
+"""The maintenance contract as plain typed data: windows, severity levels, services, modules, contacts.
+
+No database and no file formats here: `validation.py` builds a contract from the dict that TOML or JSON
+gives, `contract_to_dict` gives that dict back, `files.py` reads and writes the files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..errors import Problem
+
+DAYS = ("all", "weekdays", "workdays")
+UNITS = ("hours", "working_days")
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+HHMM_RE = re.compile(r"^(\d{2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Business time: on `days`, from `start` to `end`; with `outside`, only while that window is closed."""
+
+    name: str
+    label: str
+    days: str
+    start: str
+    end: str
+    note: str = ""
+    outside: str | None = None
+
+    @property
+    def start_time(self) -> time:
+        return parse_hhmm(self.start)
+
+    @property
+    def minutes(self) -> int:
+        """Length of one day's opening, in minutes (`24:00` closes at midnight)."""
+        return hhmm_minutes(self.end) - hhmm_minutes(self.start)
+
+
+@dataclass(frozen=True)
+class Target:
+    amount: int | float
+    unit: str
+    window: str
+
+
+@dataclass(frozen=True)
+class Severity:
+    level: int
+    name: str
+    description: str
+    target: Target
+    negotiable: bool = False
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Service:
+    category: str
+    name: str
+    description: str
+    channels: tuple[str, ...] = ()
+    frequency: str | None = None
+    exclusions: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Module:
+    no: int
+    name: str
+    selected: bool
+    sites: int | None = None
+    remark: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    kind: str
+    label: str
+    value: str
+    window: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Contract:
+    code: str
+    customer: str
+    vendor: str
+    product: str
+    timezone: str
+    title: str = ""
+    period: Period | None = None
+    windows: tuple[Window, ...] = ()
+    severities: tuple[Severity, ...] = ()
+    services: tuple[Service, ...] = ()
+    modules: tuple[Module, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    # Findings that do not stop an import (a repeated module name, a label that disagrees with its days).
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def window(self, name: str) -> Window:
+        for w in self.windows:
+            if w.name == name:
+                return w
+        raise KeyError(name)
+
+    def severity(self, level: int) -> Severity:
+        for s in self.severities:
+            if s.level == level:
+                return s
+        raise KeyError(level)
+
+    def module(self, no: int) -> Module:
+        for m in self.modules:
+            if m.no == no:
+                return m
+        raise KeyError(no)
+
+
+def hhmm_minutes(text: str) -> int:
+    m = HHMM_RE.match(text)
+    if not m:
+        raise ValueError(text)
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def parse_hhmm(text: str) -> time:
+    minutes = hhmm_minutes(text)
+    return time(minutes // 60, minutes % 60) if minutes < 24 * 60 else time(0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Back to a dict: every key, in the order a person reads them. TOML drops the empty ones.
+
+def contract_to_dict(c: Contract) -> dict[str, Any]:
+    return {
+        "code": c.code, "customer": c.customer, "vendor": c.vendor, "product": c.product,
+        "timezone": c.timezone, "title": c.title,
+        "period": None if c.period is None else {"start": c.period.start, "end": c.period.end},
+        "windows": [
+            {"name": w.name, "label": w.label, "days": w.days, "start": w.start, "end": w.end,
+             "outside": w.outside, "note": w.note}
+            for w in c.windows
+        ],
+        "severities": [
+            {"level": s.level, "name": s.name, "description": s.description, "examples": list(s.examples),
+             "target": {"amount": s.target.amount, "unit": s.target.unit, "window": s.target.window},
+             "negotiable": s.negotiable}
+            for s in c.severities
+        ],
+        "services": [
+            {"category": s.category, "name": s.name, "description": s.description,
+             "channels": list(s.channels), "frequency": s.frequency, "exclusions": list(s.exclusions),
+             "note": s.note}
+            for s in c.services
+        ],
+        "modules": [
+            {"no": m.no, "name": m.name, "selected": m.selected, "sites": m.sites, "remark": m.remark}
+            for m in c.modules
+        ],
+        "contacts": [
+            {"kind": k.kind, "label": k.label, "value": k.value, "window": k.window, "note": k.note}
+            for k in c.contacts
+        ],
+    }

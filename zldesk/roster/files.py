@@ -1,0 +1,267 @@
+"""The roster's file forms: TOML for the whole roster, CSV for fixed shifts exported from a spreadsheet.
+
+Reading never half-succeeds: a whole Roster (or every shift of the file), or InvalidInput naming the
+file and, for each problem, the field and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import PurePath
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..contract import Contract, Reader, toml_locator
+from ..errors import InvalidInput, Problem
+from ..text import cell_quote as quote
+from ..text import cell_unquote as unquote
+from ..text import decode_table_text
+from .checks import check
+from .model import LINE_LABELS, Engineer, Override, Roster, Rotation, Segment, Shift, duty_lines
+
+DEFAULT_ZONE = "Asia/Shanghai"  # the product's; a contract, when given, decides
+# The engine walks a rotation from its start and looks weeks around every date: year 1 overflows
+# datetime, year 1000 takes seconds a query. A duty roster lives in this century.
+YEARS = (2000, 2099)
+
+
+def _out_of_range(value: date | None) -> str | None:
+    if value is None or YEARS[0] <= value.year <= YEARS[1]:
+        return None
+    day = value.date() if isinstance(value, datetime) else value
+    return f"超出范围：值班表的日期应在 {YEARS[0]}–{YEARS[1]} 年之间，实际是 {day.isoformat()}"
+
+
+def _zone(contract: Contract | None) -> ZoneInfo:
+    return ZoneInfo(contract.timezone if contract else DEFAULT_ZONE)
+
+
+# ---- TOML ------------------------------------------------------------------------------------------
+
+_TABLES = {
+    "engineers": ({"name"}, {"phone", "skills", "active"}),
+    "rotations": ({"line", "unit", "start", "engineers"}, {"handoff", "end", "name"}),
+    "shifts": ({"line", "engineer", "start", "end"}, {"phone", "source"}),
+    "overrides": ({"line", "engineer", "start", "end", "reason"}, {"id", "covers"}),
+}
+
+
+def read_roster_toml(text: str, source: str, contract: Contract | None = None) -> Roster:
+    """A roster from its TOML text. With `contract`, its duty lines and time zone; without, the three
+    standard line names and Asia/Shanghai. Local times (no offset) are read in that zone."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+        raise InvalidInput(source, [Problem("", f"TOML 语法错误：{message}", int(m.group(1)) if m else None)]) from None
+    zone = _zone(contract)
+    r = Reader()
+    for key in data:
+        if key not in _TABLES:
+            r.error(key, f"未知字段（可用：{'、'.join(_TABLES)}）")
+    built: dict[str, list[Any]] = {}
+    kept: dict[str, list[int]] = {}  # table -> index in the file of each row built
+    for table, (required, optional) in _TABLES.items():
+        built[table], kept[table] = [], []
+        for path, item in r.rows(data, table):
+            before = len(r.problems)
+            row = r.table(item, path, required, optional)
+            value = _row(r, table, path, row, zone, len(built[table])) if row is not None else None
+            if value is not None and len(r.problems) == before:
+                built[table].append(value)
+                kept[table].append(int(path[path.index("[") + 1:-1]))
+    roster = Roster(lines=duty_lines(contract) if contract else (), engineers=tuple(built["engineers"]),
+                    rotations=tuple(built["rotations"]), shifts=tuple(built["shifts"]),
+                    overrides=tuple(built["overrides"]))
+    problems = r.problems + [_renumber(p, kept) for p in check(roster)]
+    if problems:
+        locate = toml_locator(text)
+        raise InvalidInput(source, [Problem(p.path, p.message, p.line or locate(p.path)) for p in problems])
+    return roster
+
+
+def _renumber(p: Problem, kept: dict[str, list[int]]) -> Problem:
+    """check() counts the rows that were built; the file counts all of them."""
+    def fix(m: re.Match) -> str:
+        rows = kept.get(m.group(1), [])
+        k = int(m.group(2))
+        return f"{m.group(1)}[{rows[k] if k < len(rows) else k}]"
+
+    pattern = r"\b(engineers|rotations|shifts|overrides)\[(\d+)\]"
+    return Problem(re.sub(pattern, fix, p.path), re.sub(pattern, fix, p.message), p.line)
+
+
+def _row(r: Reader, table: str, path: str, d: dict, zone: ZoneInfo, index: int):
+    if table == "engineers":
+        return Engineer(r.get(d, path, "name", "str") or "", r.get(d, path, "phone", "str", ""),
+                        r.get(d, path, "skills", "strlist", ()), r.get(d, path, "active", "bool", True))
+    line = r.get(d, path, "line", "str") or ""
+    if table == "rotations":
+        start, end = r.get(d, path, "start", "date"), r.get(d, path, "end", "date", None)
+        for key, value in (("start", start), ("end", end)):
+            if (problem := _out_of_range(value)) is not None:
+                r.error(f"{path}.{key}", problem)
+        return Rotation(line=line, engineers=r.get(d, path, "engineers", "strlist") or (),
+                        unit=r.get(d, path, "unit", "str") or "", handoff=r.get(d, path, "handoff", "str", "08:30"),
+                        start=start or date.min, end=end, name=r.get(d, path, "name", "str", ""))
+    start, end = _when(r, d, path, "start", zone), _when(r, d, path, "end", zone)
+    if start is None or end is None:
+        return None
+    engineer = r.get(d, path, "engineer", "str") or ""
+    if table == "shifts":
+        return Shift(line, engineer, start, end, r.get(d, path, "source", "str", ""), r.get(d, path, "phone", "str", ""))
+    return Override(r.get(d, path, "id", "int", index + 1), line, engineer, start, end,
+                    r.get(d, path, "reason", "str") or "", r.get(d, path, "covers", "str", None) or None)
+
+
+def _when(r: Reader, d: dict, path: str, key: str, zone: ZoneInfo) -> datetime | None:
+    value = d.get(key)
+    if isinstance(value, str):
+        value = parse_time(value, zone)
+    if not isinstance(value, datetime):
+        r.error(f"{path}.{key}", f"应为日期时刻（如 2026-10-01T08:30），实际是 {value!r}")
+        return None
+    if (problem := _out_of_range(value)) is not None:
+        r.error(f"{path}.{key}", problem)
+        return None
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
+
+
+# ---- CSV -------------------------------------------------------------------------------------------
+
+_COLUMNS = {"line": "line", "值班线": "line", "engineer": "engineer", "工程师": "engineer", "phone": "phone",
+            "电话": "phone", "start": "start", "开始": "start", "end": "end", "结束": "end"}
+_REQUIRED = ("line", "engineer", "start", "end")
+_TIME = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_time(text: str, zone: ZoneInfo) -> datetime | None:
+    """ISO or spreadsheet time (2026/10/1 8:30, 24:00 as the next midnight); without offset, local in `zone`."""
+    text = text.strip()
+    m = _TIME.match(text)
+    if m:
+        y, mo, d, h, mi, s = (int(g or 0) for g in m.groups())
+        try:
+            day = date(y, mo, d)
+            if (h, mi, s) == (24, 0, 0):
+                return datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+            return datetime(y, mo, d, h, mi, s, tzinfo=zone)
+        except (ValueError, OverflowError):  # 9999-12-31 24:00 has no next day
+            return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if len(text) <= 10:  # a bare date is no time of day
+        return None
+    if value.tzinfo is None or _out_of_range(value):  # moving year 1 to `zone` could overflow: the caller
+        return value.replace(tzinfo=zone)  # refuses it by its year anyway
+    return value.astimezone(zone)
+
+
+def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) -> list[Shift]:
+    """Fixed shifts from CSV columns line,engineer,phone,start,end (or 值班线,工程师,电话,开始,结束; phone
+    optional). A line is its name or its Chinese label. Overlapping rows on one line are an error."""
+    text = decode_table_text(data, source)
+    zone = _zone(contract)
+    lines = duty_lines(contract) if contract else ()
+    labels = {line.name: line.label for line in lines} if lines else LINE_LABELS
+    known = {**{name: name for name in labels}, **{label: name for name, label in labels.items()}}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header or not any(cell.strip() for cell in header):
+        raise InvalidInput(source, [Problem("", "缺少表头（line,engineer,phone,start,end 或 值班线,工程师,电话,开始,结束）", 1)])
+    names = [cell.strip() for cell in header]
+    problems: list[Problem] = []
+    columns: dict[str, int] = {}
+    for i, name in enumerate(names):
+        key = _COLUMNS.get(name.lower())
+        if key is None:
+            problems.append(Problem(name, f"未知的列（可用：{'、'.join(_COLUMNS)}）", 1))
+        elif key in columns:
+            problems.append(Problem(name, "列重复", 1))
+        else:
+            columns[key] = i
+    for key in _REQUIRED:
+        if key not in columns:
+            problems.append(Problem(key, "缺少必填列", 1))
+    if problems:
+        raise InvalidInput(source, problems)
+    label = {key: names[i] for key, i in columns.items()}
+    label_of = PurePath(source).name or source
+    rows: list[tuple[int, Shift]] = []
+    for row in reader:
+        no = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(names):
+            problems.append(Problem("", f"有 {len(row)} 列，表头有 {len(names)} 列", no))
+            continue
+        cell = {key: unquote(row[i].strip()) for key, i in columns.items()}
+        before = len(problems)
+        line = known.get(cell["line"])
+        if line is None:
+            problems.append(Problem(label["line"], f"未知的值班线「{cell['line']}」（可用：{'、'.join(known)}）", no))
+        if not cell["engineer"]:
+            problems.append(Problem(label["engineer"], "工程师不能为空", no))
+        times = {}
+        for key in ("start", "end"):
+            times[key] = parse_time(cell[key], zone)
+            if times[key] is None:
+                problems.append(Problem(label[key], f"不是日期时刻（如 2026-10-01 08:30）：{cell[key]!r}", no))
+            elif (problem := _out_of_range(times[key])) is not None:
+                problems.append(Problem(label[key], problem, no))
+                times[key] = None
+        if times["start"] and times["end"] and times["end"] <= times["start"]:
+            problems.append(Problem(label["end"], f"结束 {cell['end']} 不晚于开始 {cell['start']}", no))
+        if len(problems) == before:
+            rows.append((no, Shift(line, cell["engineer"], times["start"], times["end"], f"导入排班：{label_of}",
+                                   cell.get("phone", ""))))
+    problems += _csv_overlaps(rows, label["start"])
+    if problems:
+        raise InvalidInput(source, sorted(problems, key=lambda p: p.line or 0))
+    return [shift for _, shift in rows]
+
+
+def _csv_overlaps(rows: list[tuple[int, Shift]], column: str) -> list[Problem]:
+    out = []
+    for line in dict.fromkeys(s.line for _, s in rows):
+        mine = sorted(((no, s) for no, s in rows if s.line == line), key=lambda row: row[1].start)
+        reach = None  # the earlier row that ends last
+        for no, s in mine:
+            if reach is not None and s.start < reach[1].end:
+                out.append(Problem(column, f"与第 {reach[0]} 行（{reach[1].engineer}）在「{LINE_LABELS.get(line, line)}」"
+                                   "上时间重叠", no))
+            if reach is None or s.end > reach[1].end:
+                reach = (no, s)
+    return out
+
+
+def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zone: tzinfo) -> str:
+    """Held segments as CSV that read_roster_csv takes back: Chinese headers and line labels, local
+    times without offset in `zone` (the contract's). Gaps are left out: there is nobody to import."""
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; with "\n" a CR in a cell went out unquoted
+    out.writerow(["值班线", "工程师", "电话", "开始", "结束"])
+    for s in segments:
+        if s.engineer is not None:
+            # A cell starting = + - @ would run as a formula in Excel (a phone written +86...): quoted.
+            out.writerow([LINE_LABELS.get(s.line, s.line), quote(s.engineer), quote(phones.get(s.engineer, "")),
+                          f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{s.end.astimezone(zone):%Y-%m-%d %H:%M}"])
+    return buffer.getvalue()
+
+
+def new_engineers(shifts: list[Shift], roster: Roster) -> list[Engineer]:
+    """Engineers the shifts name that the roster does not know yet, with the phone the file gave."""
+    known = {e.name for e in roster.engineers}
+    out: dict[str, Engineer] = {}
+    for s in shifts:
+        if s.engineer not in known and s.engineer not in out:
+            out[s.engineer] = Engineer(s.engineer, s.phone)
+    return list(out.values())

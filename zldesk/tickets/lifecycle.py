@@ -1,0 +1,309 @@
+"""A ticket's lifecycle as pure data: the state, the actions, and the one function that applies an action.
+
+The store keeps every action as an event and the state as a cache of them; replaying the events through
+`apply` rebuilds the state exactly (a test). Nothing here touches the database or the clock: `now` is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..errors import ZlDeskError
+
+NEW, ACKNOWLEDGED, ON_SITE, RESOLVED, CLOSED, PENDING = "new", "acknowledged", "on_site", "resolved", "closed", "pending"
+OPEN_STATES = (NEW, ACKNOWLEDGED, ON_SITE, PENDING)
+STATE_NAMES = {NEW: "新建", ACKNOWLEDGED: "已受理", ON_SITE: "已到场", RESOLVED: "已解决", CLOSED: "已关闭",
+               PENDING: "挂起"}
+KIND_NAMES = {"create": "登记", "ack": "受理", "assign": "指派", "arrive": "到场", "resolve": "解决", "close": "关闭",
+              "reopen": "重开", "pause": "挂起", "resume": "恢复", "severity": "改级别", "negotiate": "协商时限",
+              "note": "备注", "remote": "远程许可", "remote_session": "远程会话"}
+FIELD_NAMES = {"state": "状态", "severity": "级别", "assignee": "指派", "acknowledged_at": "受理时间",
+               "arrived_at": "到场时间", "resolved_at": "解决时间", "closed_at": "关闭时间",
+               "negotiated_due": "协商时限", "negotiated_with": "协商人", "title": "标题", "description": "描述",
+               "channel": "渠道", "module_name": "模块", "caller": "来电人", "phone": "电话", "dept": "科室"}
+CHANNELS = {"hotline": "热线", "backup": "备勤专线", "remote": "远程", "qq": "QQ", "onsite": "现场",
+            "email": "邮件", "phone": "电话", "forum": "论坛", "website": "网站", "other": "其他"}
+_CHANNEL_ALIASES = {v: k for k, v in CHANNELS.items()} | {"备勤": "backup", "备线": "backup", "qq群": "qq"}
+# A host clock a little behind the caller's watch must not make a fresh call "in the future".
+FUTURE_TOLERANCE = timedelta(minutes=1)
+
+
+class TicketError(ZlDeskError):
+    """An action that makes no sense for this ticket now."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # create ack assign arrive resolve close reopen pause resume severity negotiate note remote remote_session
+    at: datetime  # when it took effect
+    data: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    contract: str
+    severity: int
+    title: str
+    received_at: datetime
+    description: str = ""
+    module_no: int | None = None
+    module_name: str = ""
+    in_scope: bool = True
+    caller: str = ""
+    phone: str = ""
+    dept: str = ""
+    channel: str = "hotline"
+    assignee: str = ""
+    state: str = NEW
+    acknowledged_at: datetime | None = None
+    arrived_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    state_before_pause: str | None = None
+    pauses: tuple[tuple[datetime, datetime | None, str], ...] = ()  # (start, end or None, reason)
+    levels: tuple[tuple[datetime, int], ...] = ()  # severity history, first entry at the opening
+    negotiated_due: datetime | None = None
+    negotiated_with: str = ""
+    # The hospital's permissions for remote access: (granted by, at, until, channel, scope, engineer).
+    remote: tuple[tuple[str, datetime, datetime | None, str, str, str], ...] = ()
+    version: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def sla_stop(self) -> datetime | None:
+        """The clock stops at the first of arrival on site or resolution."""
+        stops = [t for t in (self.arrived_at, self.resolved_at) if t is not None]
+        return min(stops) if stops else None
+
+    def remote_allowed(self, at: datetime, engineer: str | None = None) -> tuple | None:
+        """The latest permission valid at `at` (no end: until the ticket is closed), for `engineer` if
+        given (a permission recorded before engineers were named holds for anyone)."""
+        for grant in reversed(self.remote):
+            start, until, named = grant[1], grant[2], grant[5]
+            if engineer is not None and named and named != engineer:
+                continue
+            if start <= at and (until is None or at < until) and not (self.closed_at and at >= self.closed_at):
+                return grant
+        return None
+
+
+def _changes(before: Ticket, after: Ticket) -> dict[str, list]:
+    out = {}
+    for name in before.__dataclass_fields__:
+        if name == "version":
+            continue
+        a, b = getattr(before, name), getattr(after, name)
+        if a != b:
+            out[name] = [_plain(a), _plain(b)]
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def create(data: dict[str, Any], at: datetime, now: datetime) -> Ticket:
+    """A new ticket from `ticket new` fields. `at` is when the call came in."""
+    _check_time(at, now, None, "来电时间")
+    title = str(data.get("title", "")).strip()
+    if not title:
+        raise TicketError("标题不能为空", "用 --title 写一句话说明问题")
+    level = data["severity"]
+    return Ticket(
+        contract=data["contract"], severity=level, title=title, received_at=at,
+        description=data.get("description", ""), module_no=data.get("module_no"),
+        module_name=data.get("module_name", ""), in_scope=data.get("in_scope", True),
+        caller=data.get("caller", ""), phone=data.get("phone", ""), dept=data.get("dept", ""),
+        channel=data.get("channel", "hotline"), assignee=data.get("assignee", ""),
+        levels=((at, level),), version=1,
+    )
+
+
+def apply(t: Ticket, action: Action, now: datetime) -> tuple[Ticket, dict[str, list]]:
+    """The ticket after `action`, and what changed (field: [before, after]). Raises TicketError."""
+    at, kind = action.at, action.kind
+    _check_time(at, now, t.received_at, "生效时间")
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        raise TicketError("不认识的操作", kind)
+    after = replace(handler(t, action), version=t.version + 1)
+    return after, _changes(t, after)
+
+
+def _check_time(at: datetime, now: datetime, received: datetime | None, what: str) -> None:
+    if at.tzinfo is None:
+        raise TicketError(f"{what}没有时区", at.isoformat())
+    if at > now + FUTURE_TOLERANCE:
+        here = now.astimezone(at.tzinfo)  # said in the zone the time was given in (the contract's), not UTC
+        raise TicketError(f"{what}在未来", f"{at:%Y-%m-%d %H:%M}（现在是 {here:%Y-%m-%d %H:%M}）")
+    if received is not None and at < received:
+        raise TicketError(f"{what}早于来电时间", f"{at.isoformat()} 早于 {received.isoformat()}")
+
+
+def _need(t: Ticket, states: tuple[str, ...], what: str) -> None:
+    if t.state not in states:
+        allowed = "、".join(STATE_NAMES[s] for s in states)
+        hint = "；先恢复（resume）" if t.state == PENDING else ""
+        raise TicketError(f"工单{STATE_NAMES[t.state]}，不能{what}", f"只有{allowed}的工单可以{what}{hint}")
+
+
+def _reason(action: Action, what: str) -> None:
+    if not action.reason.strip():
+        raise TicketError(f"{what}需要说明原因", "用 --reason 写明")
+
+
+def _ack(t: Ticket, a: Action) -> Ticket:
+    _need(t, (NEW,), "受理")
+    return replace(t, state=ACKNOWLEDGED, acknowledged_at=a.at)
+
+
+def _assign(t: Ticket, a: Action) -> Ticket:
+    _need(t, OPEN_STATES, "指派")
+    engineer = str(a.data.get("engineer", "")).strip()
+    if not engineer:
+        raise TicketError("指派给谁？", "工程师名字为空")
+    if engineer == t.assignee:
+        raise TicketError("已经指派给此人", engineer)
+    return replace(t, assignee=engineer)
+
+
+def _arrive(t: Ticket, a: Action) -> Ticket:
+    _need(t, (NEW, ACKNOWLEDGED), "登记到场")
+    return replace(t, state=ON_SITE, arrived_at=a.at, acknowledged_at=t.acknowledged_at or a.at)
+
+
+def _resolve(t: Ticket, a: Action) -> Ticket:
+    _need(t, (NEW, ACKNOWLEDGED, ON_SITE), "解决")
+    return replace(t, state=RESOLVED, resolved_at=a.at, acknowledged_at=t.acknowledged_at or a.at)
+
+
+def _close(t: Ticket, a: Action) -> Ticket:
+    _need(t, (RESOLVED,), "关闭")
+    if a.at < t.resolved_at:
+        raise TicketError("关闭时间早于解决时间", f"{a.at.isoformat()} 早于 {t.resolved_at.isoformat()}")
+    return replace(t, state=CLOSED, closed_at=a.at)
+
+
+def _reopen(t: Ticket, a: Action) -> Ticket:
+    _need(t, (RESOLVED, CLOSED), "重开")
+    _reason(a, "重开")
+    return replace(t, state=ON_SITE if t.arrived_at else ACKNOWLEDGED, resolved_at=None, closed_at=None)
+
+
+def _pause(t: Ticket, a: Action) -> Ticket:
+    _need(t, (NEW, ACKNOWLEDGED, ON_SITE), "挂起")
+    if t.pauses and a.at < t.pauses[-1][1]:
+        raise TicketError("挂起时间早于上次恢复", f"{a.at.isoformat()} 早于 {t.pauses[-1][1].isoformat()}")
+    return replace(t, state=PENDING, state_before_pause=t.state, pauses=t.pauses + ((a.at, None, a.reason),))
+
+
+def _resume(t: Ticket, a: Action) -> Ticket:
+    _need(t, (PENDING,), "恢复")
+    start, _, reason = t.pauses[-1]
+    if a.at <= start:
+        raise TicketError("恢复时间不晚于挂起时间", f"{a.at.isoformat()}，挂起于 {start.isoformat()}")
+    return replace(t, state=t.state_before_pause or ACKNOWLEDGED, state_before_pause=None,
+                   pauses=t.pauses[:-1] + ((start, a.at, reason),))
+
+
+def _severity(t: Ticket, a: Action) -> Ticket:
+    _need(t, OPEN_STATES, "改级别")
+    _reason(a, "改级别")
+    level = int(a.data["level"])
+    if level == t.severity:
+        raise TicketError("级别没有变", f"已经是 {level} 级")
+    if a.at < t.levels[-1][0]:
+        raise TicketError("改级别的时间早于上次改级别", a.at.isoformat())
+    # A negotiated deadline belonged to the old level; it does not carry over.
+    return replace(t, severity=level, levels=t.levels + ((a.at, level),), negotiated_due=None, negotiated_with="")
+
+
+def _negotiate(t: Ticket, a: Action) -> Ticket:
+    _need(t, OPEN_STATES, "协商时限")
+    if not a.data.get("negotiable"):
+        raise TicketError(f"{t.severity} 级问题的时限不可协商", "合同只允许协商标为 negotiable 的级别")
+    due: datetime = a.data["due"]
+    agreed = str(a.data.get("agreed_with", "")).strip()
+    if not agreed:
+        raise TicketError("与谁协商？", "用 --agreed-with 写医院一方的名字")
+    if due <= t.received_at:
+        raise TicketError("协商的时限早于来电时间", due.isoformat())
+    return replace(t, negotiated_due=due, negotiated_with=agreed)
+
+
+def _note(t: Ticket, a: Action) -> Ticket:
+    if not str(a.data.get("text", "")).strip():
+        raise TicketError("备注是空的", "")
+    return t
+
+
+def _remote(t: Ticket, a: Action) -> Ticket:
+    """The contract's condition for remote access: the hospital's permission, recorded whole — who gave
+    it, how (channel), when (the action's time), for what (scope), to which engineer."""
+    _need(t, OPEN_STATES, "登记远程许可")
+    fields = {key: str(a.data.get(key, "")).strip() for key in ("granted_by", "channel", "scope", "engineer")}
+    missing = [f"{label}（--{key.replace('_', '-')}）" for key, label in
+               (("granted_by", "谁允许的"), ("channel", "怎么允许的：电话、QQ、书面"), ("scope", "允许做什么"),
+                ("engineer", "允许哪位工程师")) if not fields[key]]
+    if missing:
+        raise TicketError("远程许可缺少必填项", "；".join(missing))
+    until: datetime | None = a.data.get("until")
+    if until is not None and until <= a.at:
+        raise TicketError("许可的截止时间不晚于许可时间", until.isoformat())
+    grant = (fields["granted_by"], a.at, until, fields["channel"], fields["scope"], fields["engineer"])
+    return replace(t, remote=t.remote + (grant,))
+
+
+def _remote_session(t: Ticket, a: Action) -> Ticket:
+    """A remote-access session, recorded only inside a permission given to that engineer."""
+    _need(t, OPEN_STATES, "登记远程会话")
+    engineer = str(a.data.get("engineer", "")).strip()
+    what = str(a.data.get("what", "")).strip()
+    if not engineer or not what:
+        raise TicketError("远程会话要写明工程师和做了什么", "用 --engineer 和 --what")
+    grant = t.remote_allowed(a.at, engineer)
+    if grant is None:
+        raise TicketError("没有医院的远程许可，不能登记远程会话",
+                          f"{a.at:%m-%d %H:%M} 没有给 {engineer} 的有效许可；先登记医院的许可（谁允许、渠道、范围、"
+                          "工程师）：控制台里按 l，命令行 zldesk ticket remote")
+    end: datetime | None = a.data.get("end")
+    if end is not None and (end <= a.at or (grant[2] is not None and end > grant[2])):
+        raise TicketError("远程会话的结束时间不对", f"应晚于开始，且不晚于许可截止 {grant[2] or '（工单关闭）'}")
+    return t
+
+
+_HANDLERS = {"ack": _ack, "assign": _assign, "arrive": _arrive, "resolve": _resolve, "close": _close,
+             "reopen": _reopen, "pause": _pause, "resume": _resume, "severity": _severity,
+             "negotiate": _negotiate, "note": _note, "remote": _remote, "remote_session": _remote_session}
+
+
+def channel_code(text: str) -> str:
+    key = text.strip().lower()
+    if key in CHANNELS:
+        return key
+    if key in _CHANNEL_ALIASES or text.strip() in _CHANNEL_ALIASES:
+        return _CHANNEL_ALIASES.get(key) or _CHANNEL_ALIASES[text.strip()]
+    raise TicketError("不认识的渠道", f"{text!r}；可用：{'、'.join(f'{k}（{v}）' for k, v in CHANNELS.items())}")
+
+
+def replay(events: list[tuple[str, datetime, dict, str]], now: datetime) -> Ticket:
+    """Fold a ticket's history (kind, effective time, data, reason), first event `create`, into its state."""
+    (kind, at, data, _), *rest = events
+    if kind != "create":
+        raise ValueError("a ticket's history starts with create")
+    ticket = create(data, at, now)
+    for kind, at, data, reason in rest:
+        ticket, _ = apply(ticket, Action(kind, at, data, reason), now)
+    return ticket

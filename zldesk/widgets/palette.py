@@ -1,0 +1,53 @@
+"""The command palette (ctrl+p): commands from the action table, open tickets, and the contract's modules."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from ..actions import ACTIONS
+from ..coverage import lookup
+from ..text import visible
+
+_PALETTE_GROUPS = ("app.", "board.")
+
+
+class ZlDeskCommands(Provider):
+    def _commands(self):
+        for a in ACTIONS:
+            if a.id.startswith(_PALETTE_GROUPS) and a.id != "app.quit":
+                yield a
+
+    async def discover(self) -> Hits:
+        for a in self._commands():
+            yield DiscoveryHit(Text(a.description), partial(self.app.run_action, a.action), help=f"按键 {a.keys}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for a in self._commands():
+            score = matcher.match(a.description)
+            if score > 0:
+                yield Hit(score, matcher.highlight(a.description), partial(self.app.run_action, a.action),
+                          help=f"按键 {a.keys}")
+        app = self.app
+        board = app.get_screen("board")
+        for row in getattr(board, "all_rows", []):
+            label = f"#{row.id} {visible(row.title)}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score * 0.9, Text(label), partial(app.open_ticket, row.id), help="打开工单")
+        if app.contract is not None and query.strip():
+            for m in lookup(app.contract, query)[:5]:
+                if m.kind != "module":
+                    continue
+                label = f"第 {m.module.no} 行 {visible(m.name)}  {m.status}"
+                yield Hit(0.8 / (1 + m.score / 10), Text(label), partial(self._coverage, query),
+                          help="合同范围")
+
+    def _coverage(self, query: str) -> None:
+        from textual.widgets import Input
+
+        self.app.action_show("coverage")
+        self.app.get_screen("coverage").query_one(Input).value = query
