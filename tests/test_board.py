@@ -15,7 +15,7 @@ from rich.console import Console
 
 from zldesk.app import make_app
 from zldesk.text import fit
-from zldesk.tickets import Countdown, countdown
+from zldesk.tickets import FROZEN, Clock, clock_at
 from zldesk.contract import read_contract_file
 from zldesk.demo import fill_demo
 from zldesk.sla import Policy
@@ -40,15 +40,23 @@ def test_fit_counts_terminal_cells():
 
 
 def test_countdown_colours_and_signs():
-    now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc).timestamp()
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc).timestamp()  # 18:00 Beijing: the 7x24 level 2
+    zone = POLICY.out_zone
     level2 = POLICY.target_seconds(2)
-    assert countdown(POLICY, 2, now + 3 * 3600, None, now).style == "green"
-    assert countdown(POLICY, 2, now + 30 * 60, None, now).style == "bold red"  # under an hour
-    late = countdown(POLICY, 2, now - 40 * 60, None, now)
-    assert late.seconds < 0 and late.text.startswith("-0:40") and late.style == "bold white on red"
-    frozen = countdown(POLICY, 3, None, 3600.0, now, "pending")
-    assert frozen.text == "暂停 1:00:00" and frozen.frozen
-    assert Countdown(level2 * 0.2, 0.2, False).style == "yellow"  # under a quarter, over an hour
+
+    def clock(level, key, state="acknowledged"):
+        return clock_at(POLICY, level, key, key if key < FROZEN / 2 else None, now, state=state)
+
+    assert clock(2, now + 3 * 3600).style == "green"
+    assert clock(2, now + 30 * 60).style == "bold red"  # under an hour
+    late = clock(2, now - 40 * 60)
+    assert late.breached and late.text(zone) == "超时 0:40:00" and late.style == "bold white on red"
+    frozen = clock(3, FROZEN + 3600.0, "pending")
+    assert frozen.text(zone) == "暂停 1:00:00" and frozen.frozen and frozen.state == "paused"
+    arrived = clock(3, FROZEN + 600.0, "on_site")
+    assert arrived.state == "stopped" and arrived.remaining_seconds is None
+    at = datetime.fromtimestamp(now, zone)
+    assert Clock("running", level2 * 0.2, 0.2, None, at).style == "yellow"  # under a quarter, over an hour
 
 
 # ---- the demo store -----------------------------------------------------------------------------------
@@ -65,7 +73,7 @@ def test_demo_has_every_state_and_the_interesting_cases(tmp_path):
     assert states == {"new", "acknowledged", "on_site", "pending", "resolved", "closed"}
     assert negotiated == 1
     assert any(r.due_ts is not None and r.due_ts < now.timestamp() for r in board)  # one breached
-    assert any(r.state == "pending" and r.frozen_remaining is not None for r in board)
+    assert any(r.state == "pending" and r.board_due >= FROZEN for r in board)
 
 
 # ---- the console ---------------------------------------------------------------------------------------
@@ -102,7 +110,7 @@ async def test_board_lists_soonest_breach_first_with_frozen_clocks_last(demo_url
         board = app.screen.query_one(TicketBoard)
         await _rows_ready(pilot, board)
         first = _line(board, 0)
-        assert first["countdown"].startswith("-")  # the breached one leads
+        assert first["countdown"].startswith("超时")  # the breached one leads
         texts = [_line(board, i)["countdown"] for i in range(len(board.rows))]
         assert texts[-1].startswith("暂停") or texts[-1].startswith("到场")
         titles = [_line(board, i)["title"] for i in range(len(board.rows))]

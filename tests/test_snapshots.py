@@ -31,17 +31,20 @@ async def _loaded(pilot) -> None:
 
 def test_board_at_night(snap_compare, night_app):
     """The board at 02:30 on a Wednesday: the status line says 工作日, that the hotline is closed (call
-    the backup line) and who holds the backup line now (值班：备勤 and a name from the demo roster); the breached level-2 ticket leads with a negative count in red, the level-1 and
-    level-2 tickets follow with under an hour left, level 3 and 4 below, and the clocks stopped by an
-    arrival (到场) or a pause (暂停) come last. Chinese columns line up; the title column is cut with ~.
-    The footer shows n / m ? q and nothing runs past the palette hint."""
+    the backup line) and who holds the backup line now (值班：备勤 and a name from the demo roster). The
+    breached level-2 ticket leads, saying 超时 0:40:00 in red; every other clock waits for its window and
+    says when it starts: the level-1 and level-2 tickets `09:00起` with under an hour left (red), levels 3
+    and 4 `08:30起`; the clocks stopped by an arrival (到场) or a pause (暂停) come last, in cyan. Chinese
+    columns line up; the title column is cut with ~. The footer shows n / m ? q and nothing runs past the
+    palette hint."""
     assert snap_compare(night_app, terminal_size=(80, 24), run_before=_loaded)
 
 
 def test_ticket_screen(snap_compare, night_app):
-    """The ticket screen of the second row (the level-1 ticket): fields, the remaining time, the deadline
-    explained in a sentence (from 11-24 evening, the on-site window's hours counted), and the history with
-    both the effective and the entered time. The footer offers a 受理 v 到场 r 解决 p 挂起/恢复."""
+    """The ticket screen of the second row (the level-1 ticket): fields, the remaining time as the board
+    says it (09:00起 0:25:00: the on-site window opens at 09:00), the deadline explained in a sentence
+    (from 11-24 evening, the on-site window's hours counted), whose watch the deadline falls in, and the
+    history with both the effective and the entered time. The footer offers a 受理 v 到场 r 解决 p 挂起/恢复."""
 
     async def open_second(pilot):
         await _loaded(pilot)

@@ -23,7 +23,7 @@ from zldesk.errors import ZlDeskError
 from zldesk.store import open_store, reading, writing
 from zldesk.store.tickets import (StaleTicket, act, decode, get_ticket, history, open_ticket, policy_for,
                                   ticket_deadline)
-from zldesk.tickets import Action, replay
+from zldesk.tickets import FROZEN, Action, replay
 
 from .conftest import store_checksum
 
@@ -739,8 +739,8 @@ def test_board_rows_carry_the_frozen_countdown_of_paused_tickets(cli, db_path):
     with reading(open_store(f"sqlite:///{db_path}")) as session:
         rows = list_tickets(session)
     assert [r.id for r in rows] == [2, 1]
-    assert rows[0].due_ts is not None and rows[0].frozen_remaining is None
-    assert rows[1].due_ts is None and rows[1].frozen_remaining == 27.5 * 3600
+    assert rows[0].due_ts == rows[0].board_due < FROZEN  # running: the key is the deadline itself
+    assert rows[1].due_ts is None and rows[1].board_due - FROZEN == 27.5 * 3600  # paused: what was left
 
 
 @pytest.mark.parametrize("at, channel", [
@@ -759,9 +759,9 @@ def test_negotiated_due_counts_the_same_on_the_ticket_and_the_board(tmp_path):
     """Level 3 opened Monday 10:00, due negotiated for Friday 18:00: on Tuesday 10:00 both the ticket's
     remaining time and the board's countdown are the business hours up to Friday 18:00 — 8 + 9.5 + 9.5
     + 9.5 = 36.5 h — not the computed deadline's."""
-    from zldesk.tickets import countdown
     from zldesk.store.tickets import list_tickets, ticket_deadline
     from zldesk.tickets import ticket_json
+    from zldesk.widgets.ticket_board import row_clock
 
     engine = open_store(f"sqlite:///{tmp_path / 'z.db'}")
     opened, tuesday = local("2026-11-23T10:00"), local("2026-11-24T10:00")
@@ -774,5 +774,5 @@ def test_negotiated_due_counts_the_same_on_the_ticket_and_the_board(tmp_path):
         policy = policy_for(session, "leishan")
         row = list_tickets(session)[0]
     shown = ticket_json(policy, t, ticket_deadline(policy, t), tid, tuesday)["remaining_seconds"]
-    board = countdown(policy, 3, row.due_ts, row.frozen_remaining, tuesday.timestamp()).seconds
+    board = row_clock(policy, row, tuesday.timestamp()).seconds
     assert shown == board == 36.5 * 3600

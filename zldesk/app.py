@@ -150,6 +150,7 @@ class ZlDeskApp(App):
     def status(self) -> tuple[datetime, str, str]:
         """(local now, what kind of day and which line takes calls, who is on duty): the board's top line."""
         from .sla import Policy
+        from .tickets import hotline_open
 
         now = self.clock()
         contract = self.contract
@@ -158,7 +159,7 @@ class ZlDeskApp(App):
         policy = self._status_policy = getattr(self, "_status_policy", None) or Policy(contract)
         local = now.astimezone(policy.out_zone)
         parts = [policy.calendar.day(local.date()).name]
-        open_now = policy.hotline_open(now)
+        open_now = hotline_open(policy, now)
         if open_now is not None:
             parts.append("热线开放" if open_now else "热线未开·接备勤")
         duty = self.duty.get(contract.code)
@@ -176,15 +177,18 @@ class ZlDeskApp(App):
 
         from .errors import StoreError, ZlDeskError
         from .roster import OnDuty
-        from .store.rows import board_rows, contract_heads, policies, read_roster
+        from .store.rows import board_rows, contract_heads, latest_terms, policies, read_roster
 
         try:
             try:
                 with self.reading() as conn:
                     heads = contract_heads(conn)
                     rows = board_rows(conn)
-                    rules = policies(conn, heads)
-                    rosters = [(rules[cid].contract, read_roster(conn, rules[cid].contract, cid)) for cid, *_ in heads]
+                    current = latest_terms(conn, [cid for cid, *_ in heads])
+                    # each ticket's own terms, and each contract's current ones (its roster's duty lines)
+                    rules = policies(conn, {r.terms_id for r in rows} | set(current.values()))
+                    contracts = {cid: rules[current[cid]].contract for cid, *_ in heads}
+                    rosters = [(contracts[cid], read_roster(conn, contracts[cid], cid)) for cid, *_ in heads]
             except SqliteError as e:
                 raise StoreError.from_driver(str(e).splitlines()[0]) from None
             now = self.clock()
@@ -194,11 +198,17 @@ class ZlDeskApp(App):
                                   markup=False)
             return
         names = {cid: (code, customer) for cid, code, customer, _ in heads}
-        self.call_from_thread(self._show_board, rows, rules, names, duty)
+        current = sorted(contracts.values(), key=lambda c: c.code)
+        self.call_from_thread(self._show_board, rows, rules, names, duty, current)
 
-    def _show_board(self, rows, rules, names, duty) -> None:
+    def _show_board(self, rows, rules, names, duty, contracts) -> None:
         self.duty = duty
         self.get_screen("board").show_rows(rows, rules, names)
+        if contracts != self.contracts:  # a contract imported meanwhile: coverage, terms, new tickets follow it
+            code = self.contract.code if self.contract else None
+            self.contracts = contracts
+            self.contract_index = next((i for i, c in enumerate(contracts) if c.code == code), 0)
+            self._contract_changed()
         if self._engine is None:
             self.call_after_refresh(self.warm_engine)
 
@@ -240,12 +250,15 @@ class ZlDeskApp(App):
     def action_next_contract(self) -> None:
         if len(self.contracts) > 1:
             self.contract_index = (self.contract_index + 1) % len(self.contracts)
-            self._update_subtitle()
-            self._status_policy = None
-            for name in ("coverage", "contract", "roster"):
-                screen = self.get_screen(name)
-                if screen.is_mounted:  # one not shown yet reads the contract when it is
-                    screen.refresh_contract()
+            self._contract_changed()
+
+    def _contract_changed(self) -> None:
+        self._update_subtitle()
+        self._status_policy = None
+        for name in ("coverage", "contract", "roster"):
+            screen = self.get_screen(name)
+            if screen.is_mounted:  # one not shown yet reads the contract when it is
+                screen.refresh_contract()
 
     # Which groups of the action table each screen answers to (the app's own keys work everywhere).
     HELP_GROUPS = {"BoardScreen": ("board.", "list."), "TicketScreen": ("ticket.",),

@@ -136,3 +136,26 @@ def pinyin_cost(query: str, name: str) -> int | None:
             best[i][j] = cost
     # Syllables left over at the end are free: a query may be just the start of a name.
     return None if best[0][0] >= inf else best[0][0]
+
+
+def resolve_module(contract: Contract, text: str) -> Module:
+    """The one module a person means: by number, exact name, or a part of its name or its pinyin that names
+    only one row; NotFound says why not (no such row, or which rows it could be). The CLI's --module and
+    the new-ticket form both ask this."""
+    from .errors import NotFound
+
+    text = text.strip()
+    if text.isdigit():
+        for m in contract.modules:
+            if m.no == int(text):
+                return m
+        raise NotFound("合同的模块表里没有这个编号", f"{text}（共 {len(contract.modules)} 行）")
+    exact = [m for m in contract.modules if m.name == text]
+    matches = exact or [m.module for m in lookup(contract, text) if m.kind == "module"]
+    best = {m.no: m for m in matches}  # two rows of one name (the seed's 4 and 28) are two, not one
+    if len(best) == 1:
+        return matches[0]
+    if not best:
+        raise NotFound("合同的模块表里没有这个模块", f"{text!r}；用 zldesk covered 查一查")
+    names = "、".join(f"{m.no} {m.name}" for m in list(best.values())[:8])
+    raise NotFound("模块不唯一", f"{text!r} 可以是：{names}；请写编号")

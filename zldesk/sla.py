@@ -127,6 +127,18 @@ class Timeline:
         j = bisect_left(self.cum_end, business)
         return self.starts[j] + business - self.cum[j]
 
+    def open_from(self, ts: float) -> float:
+        """The first instant at or after `ts` at which the window is open (`ts` itself while it is)."""
+        self.ensure(ts)
+        i = bisect_right(self.starts, ts) - 1
+        if i >= 0 and ts < self.ends[i]:
+            return ts
+        while i + 1 >= len(self.starts):
+            if self.last_year - self.first_year > 60:
+                raise ValueError(f"窗口 {self.window.name} 六十年内都不开放")
+            self.cover(self.first_year, self.last_year + 1)
+        return self.starts[i + 1]
+
 
 @dataclass
 class Policy:
@@ -231,13 +243,9 @@ class Policy:
         timeline = self.timelines[window]
         return timeline.business_at(end) - timeline.business_at(start)
 
-    def hotline_open(self, at: datetime) -> bool | None:
-        """Whether the contract's hotline (its `hotline` contact's window) is open at `at`; None if it has none."""
-        window = next((c.window for c in self.contract.contacts if c.kind == "hotline" and c.window), None)
-        if window is None:
-            return None
-        ts = at.timestamp()
-        return self.business_between(window, ts, ts + 1) > 0
+    def open_from(self, window: str, ts: float) -> float:
+        """The first instant at or after `ts` (epoch seconds) at which `window` is open."""
+        return self.timelines[window].open_from(ts)
 
     def remaining(self, deadline: Deadline, at: datetime) -> float:
         """Business seconds left at `at` (negative once breached), against the computed deadline."""

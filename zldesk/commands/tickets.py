@@ -7,10 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..tickets import clock as _clock
-from ..tickets import remaining as _remaining
-from ..tickets import INTERNAL, default_channel, event_line, kind_name, permission_text, ticket_json
 from ..text import parse_instant
+from ..tickets import change_lines, default_channel, detail_rows, event_line, kind_name, permission_text, ticket_json
 from . import output
 
 ticket_app = typer.Typer(help="工单：登记、受理、到场、解决、挂起、改级别、协商时限、备注、远程许可、查询。",
@@ -32,29 +30,10 @@ def _at(text: str | None, zone) -> datetime:
     return parse_instant(text, zone, "--at") if text else _now().astimezone(zone)
 
 
-
-def _resolve_module(contract, text: str):
-    """A module of the contract by number, exact name, or a unique part of its name or pinyin."""
-    from ..coverage import lookup
-    from ..errors import NotFound
-
-    text = text.strip()
-    if text.isdigit():
-        for m in contract.modules:
-            if m.no == int(text):
-                return m
-        raise NotFound("合同的模块表里没有这个编号", f"{text}（共 {len(contract.modules)} 行）")
-    exact = [m for m in contract.modules if m.name == text]
-    if exact:
-        return exact[0]
-    matches = [m.module for m in lookup(contract, text) if m.kind == "module"]
-    best = {m.no: m for m in matches}
-    if len(best) == 1:
-        return matches[0]
-    if not best:
-        raise NotFound("合同的模块表里没有这个模块", f"{text!r}；用 zldesk covered 查一查")
-    names = "、".join(f"{m.no} {m.name}" for m in list(best.values())[:8])
-    raise NotFound("模块不唯一", f"{text!r} 可以是：{names}；请写编号")
+def _clock_line(data: dict) -> tuple:
+    """The clock as every surface says it (tickets.clock): its text, red once breached."""
+    clock = data["clock"]
+    return clock["text"], "bold red" if clock["breached"] else "bold"
 
 
 @ticket_app.command("new")
@@ -74,6 +53,7 @@ def new(
     json: Json = False,
 ) -> None:
     """登记一张新工单，打印工单号和到期时间。"""
+    from ..coverage import resolve_module
     from ..store import writing
     from ..store.contracts import resolve_code
     from ..store.tickets import open_ticket, policy_for
@@ -86,16 +66,18 @@ def new(
         data = {"severity": severity, "title": title, "caller": caller, "phone": phone, "dept": dept,
                 "description": description}
         if module:
-            m = _resolve_module(policy.contract, module)
+            m = resolve_module(policy.contract, module)
             data |= {"module_no": m.no, "module_name": m.name, "in_scope": m.selected}
         data["channel"] = channel_code(channel) if channel else default_channel(policy, when)
-        tid, t, d = open_ticket(session, code, data, when, output.who(who))
+        tid, t, d = open_ticket(session, code, data, when, output.who(who), now=_now())
+    shown = ticket_json(policy, t, d, tid, _now())
     if json:
-        output.print_json(ticket_json(policy, t, d, tid, _now()))
+        output.print_json(shown)
     else:
         due = f"{d.due.astimezone(policy.zone):%Y-%m-%d %H:%M}" if d.due else "无"
         output.say(("已登记工单 ", "green"), (f"#{tid}", "bold"), f"  {t.severity} 级  {t.title}")
-        output.say("  到期 ", (due, "bold"), "（临时）" if d.provisional else "", f"  按 {d.window} 窗口")
+        output.say("  到期 ", (due, "bold"), "（临时）" if d.provisional else "", f"  按 {d.window} 窗口  剩余 ",
+                   _clock_line(shown))
     if module and not t.in_scope:
         output.warn(f"第 {t.module_no} 行 {t.module_name} 不在合同范围（未选）：工单已登记并标记 不在合同范围")
     for w in d.warnings:
@@ -105,26 +87,25 @@ def new(
 def _change(ctx: typer.Context, tid: int, kind: str, at: str | None, who: str | None, *, data=None,
             reason: str = "", if_version: int | None = None, json: bool = False) -> None:
     from ..store import writing
-    from ..store.tickets import act, get_ticket, policy_for
-    from ..tickets import STATE_NAMES, Action
+    from ..store.tickets import act, load_ticket
+    from ..tickets import STATE_NAMES, Action, parse_times
 
     with writing(ctx.obj.engine()) as session:
-        before, _ = get_ticket(session, tid)
-        policy = policy_for(session, before.contract)
+        _, policy, _ = load_ticket(session, tid)
         when = _at(at, policy.zone)
-        parsed = {k: parse_instant(v, policy.zone, f"--{k}") if k in ("due", "until", "end") and isinstance(v, str) else v
-                  for k, v in (data or {}).items()}
-        t, d, changes = act(session, tid, Action(kind, when, parsed, reason), output.who(who), expected_version=if_version)
+        parsed = parse_times(data or {}, policy.zone)
+        t, d, changes = act(session, tid, Action(kind, when, parsed, reason), output.who(who),
+                            expected_version=if_version, now=_now())
+    shown = ticket_json(policy, t, d, tid, _now())
     if json:
-        output.print_json(ticket_json(policy, t, d, tid, _now()) | {"changes": changes})
+        output.print_json(shown | {"changes": changes})
         return
     output.say((f"#{tid}", "bold"), f" {STATE_NAMES[t.state]}（第 {t.version} 版）")
-    for name, (old, new) in changes.items():
-        if name not in INTERNAL:
-            output.say("  ", name, f"：{old!s} → {new!s}")
+    for line in change_lines(changes, policy.zone):
+        output.say("  ", line)
     if d.due:
         output.say("  到期 ", (f"{d.due.astimezone(policy.zone):%Y-%m-%d %H:%M}", "bold"),
-                   "（临时）" if d.provisional else "")
+                   "（临时）" if d.provisional else "", "  剩余 ", _clock_line(shown))
 
 
 def _simple(kind: str, doc: str, needs_reason: bool = False):
@@ -211,7 +192,7 @@ def list_(ctx: typer.Context,
     """工单，最先到期的在前，附剩余营业时间。"""
     from ..store import reading
     from ..store.contracts import resolve_code
-    from ..store.tickets import contract_names, get_ticket, list_tickets, policy_for, ticket_deadline
+    from ..store.tickets import contract_names, list_tickets, load_ticket
     from ..tickets import STATE_NAMES
 
     now = _now()
@@ -220,50 +201,42 @@ def list_(ctx: typer.Context,
         code = resolve_code(session, contract) if contract else None
         names = contract_names(session)
         for row in list_tickets(session, open_only=open_only, contract=code):
-            t, _ = get_ticket(session, row.id)
-            policy = policy_for(session, t.contract)
-            out.append((row, t, policy, ticket_deadline(policy, t)))
+            t, policy, d = load_ticket(session, row.id)
+            out.append(ticket_json(policy, t, d, row.id, now) | {"customer": names[row.contract_id][1]})
     if json:
-        output.print_json([ticket_json(p, t, d, row.id, now) | {"customer": names[row.contract_id][1]}
-                           for row, t, p, d in out])
+        output.print_json(out)
         return
     if not out:
         output.say("没有工单。" if not open_only else "没有未结的工单。")
-    for row, t, p, d in out:
-        left = _remaining(p, t, d, now)
-        due = f"{d.due.astimezone(p.zone):%m-%d %H:%M}" if d.due else "暂停"
-        style = "bold red" if left is not None and left < 0 else ""
-        output.say((f"#{row.id:<5}", "bold"), f"{names[row.contract_id][1]}  {t.severity}级  ", (STATE_NAMES[t.state], ""),
-                   f"  {t.module_name or '-'}  {t.title}  {t.assignee or '未指派'}  到期 {due}  ",
-                   (("暂停 " if t.state == "pending" else "") + _clock(left), style))
+    for data in out:
+        clock = data["clock"]  # its due is already in the contract's zone
+        due = f"{datetime.fromisoformat(clock['due']):%m-%d %H:%M}" if clock["due"] else "-"
+        due += "临" if clock["provisional"] and clock["due"] else ""
+        output.say((f"#{data['id']:<5}", "bold"), f"{data['customer']}  {data['severity']}级  {STATE_NAMES[data['state']]}",
+                   f"  {data['module'] or '-'}  {data['title']}  {data['assignee'] or '未指派'}  到期 {due}  ",
+                   _clock_line(data))
 
 
 @ticket_app.command("show")
 def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
     """工单的全部字段、时限及其推算、历史。"""
     from ..store import reading
-    from ..store.tickets import get_ticket, history, policy_for, ticket_deadline
+    from ..store.tickets import history, load_ticket
     from ..tickets import STATE_NAMES
 
     now = _now()
     with reading(ctx.obj.engine()) as session:
-        t, _ = get_ticket(session, tid)
-        policy = policy_for(session, t.contract)
+        t, policy, d = load_ticket(session, tid)
         events = history(session, tid)
-    d = ticket_deadline(policy, t)
     data = ticket_json(policy, t, d, tid, now, events)
     if json:
         output.print_json(data)
         return
     zone = policy.zone
     output.say((f"#{tid} ", "bold"), (t.title, "bold"), f"  {t.severity} 级  {STATE_NAMES[t.state]}  第 {t.version} 版")
-    if not t.in_scope:
-        output.say(("  不在合同范围", "bold yellow"), f"：第 {t.module_no} 行 {t.module_name} 未选")
-    for label, value in (("合同", t.contract), ("模块", t.module_name), ("来电人", t.caller), ("电话", t.phone),
-                         ("科室", t.dept), ("渠道", t.channel), ("指派", t.assignee), ("描述", t.description)):
-        if value:
-            output.say(f"  {label}：", str(value))
-    output.say("  剩余营业时间：", _clock(data["remaining_seconds"]), "  ", data["sentence"])
+    for label, value in detail_rows(data):
+        output.say(f"  {label}：", value)
+    output.say("  剩余营业时间：", _clock_line(data), "  ", data["sentence"])
     output.say("  远程许可：", permission_text(data["remote_permission"]))
     output.say(("  历史", "bold"))
     for e in events:

@@ -12,11 +12,10 @@ from textual.widgets import Checkbox, Footer, Input, Static
 
 from ..actions import bindings
 from ..text import fit
-from ..coverage import lookup
+from ..coverage import lookup, resolve_module
 from ..errors import ZlDeskError
 from ..text import visible
-from ..tickets import default_channel
-from ..tickets import CHANNELS, channel_code
+from ..tickets import CHANNELS, channel_code, default_channel
 
 # The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4.
 TRIAGE = (
@@ -51,7 +50,6 @@ class NewTicketScreen(Screen):
     def __init__(self, contract, policy) -> None:
         super().__init__()
         self.contract, self.policy = contract, policy
-        self.module = None
 
     def _row(self, key: str, label: str, placeholder: str = "") -> ComposeResult:
         with Horizontal():
@@ -100,23 +98,25 @@ class NewTicketScreen(Screen):
         self.query_one("#severity", Input).value = str(propose_level(**answers))
 
     def _module_hint(self, query: str) -> None:
+        """What the module field names, as you type: the row it resolves to, or why it does not (yet)."""
         hint = self.query_one("#module-hint", Static)
-        self.module = None
         if not query.strip():
             hint.update("")
             return
-        matches = [m for m in lookup(self.contract, query) if m.kind == "module"]
-        if not matches:
-            hint.update(Text("合同的模块表里没有：工单不能挂到这个模块", style="yellow"))
+        try:
+            module = resolve_module(self.contract, query)
+        except ZlDeskError as e:  # none, or several: the same answer `ticket new --module` gives
+            matches = [m.module for m in lookup(self.contract, query) if m.kind == "module"]
+            if not matches:
+                hint.update(Text("合同的模块表里没有：工单不能挂到这个模块", style="yellow"))
+                return
+            rows = "、".join(f"第 {m.no} 行 {fit(m.name, 16).rstrip()}" for m in matches[:3])
+            hint.update(Text(f"{e.title}：{rows}{'……' if len(matches) > 3 else ''}（输入编号可选）", style="yellow"))
             return
-        self.module = matches[0].module
         line = Text()
-        line.append("覆盖" if self.module.selected else "未选，不在合同范围",
-                    style="bold green" if self.module.selected else "bold red")
-        line.append(f"  第 {self.module.no} 行 {fit(self.module.name, 24).rstrip()}")
-        if len(matches) > 1:
-            others = "、".join(str(m.module.no) for m in matches[1:4])
-            line.append(f"  （还有 {len(matches) - 1} 个相近的：第 {others} 行…输入编号可选）", style="dim")
+        line.append("覆盖" if module.selected else "未选，不在合同范围",
+                    style="bold green" if module.selected else "bold red")
+        line.append(f"  第 {module.no} 行 {fit(module.name, 24).rstrip()}")
         hint.update(line)
 
     def _level(self) -> int | None:
@@ -152,9 +152,13 @@ class NewTicketScreen(Screen):
         if not title or level is None:
             self.notify("问题和级别必须填", severity="error")
             return
-        if self.query_one("#module", Input).value.strip() and self.module is None:
-            self.notify("模块在合同的模块表里找不到", severity="error")
-            return
+        module = None
+        if self.query_one("#module", Input).value.strip():
+            try:
+                module = resolve_module(self.contract, self.query_one("#module", Input).value)
+            except ZlDeskError as e:
+                self.notify(e.message, title=e.title, severity="error", markup=False)
+                return
         data = {"severity": level, "title": title, "description": self.query_one("#description", Input).value,
                 **{k: self.query_one(f"#{k}", Input).value.strip() for k in ("caller", "phone", "dept")}}
         channel = self.query_one("#channel", Input).value.strip()
@@ -164,8 +168,8 @@ class NewTicketScreen(Screen):
             except ZlDeskError as e:
                 self.notify(e.message, title=e.title, severity="error", markup=False)
                 return
-        if self.module is not None:
-            data |= {"module_no": self.module.no, "module_name": self.module.name, "in_scope": self.module.selected}
+        if module is not None:
+            data |= {"module_no": module.no, "module_name": module.name, "in_scope": module.selected}
         self.run_worker(lambda: self._write(data), thread=True, group="new-ticket")
 
     def _write(self, data: dict) -> None:

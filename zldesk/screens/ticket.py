@@ -15,9 +15,8 @@ from textual.widgets import Footer, Static
 
 from ..actions import bindings
 from ..text import visible
-from ..tickets import clock, event_line, kind_name, permission_text
+from ..tickets import STATE_NAMES, detail_rows, event_line, kind_name, permission_text
 from .prompt import Field, PromptScreen
-from ..tickets import CHANNELS, STATE_NAMES
 
 def _t(value, style: str = "") -> Text:
     return Text(visible("" if value is None else str(value)), style=style)
@@ -32,18 +31,13 @@ def ticket_renderable(data: dict, events: list, zone, watch: str = "") -> Group:
     fields = Table.grid(padding=(0, 1))
     fields.add_column(style="dim", no_wrap=True)
     fields.add_column()
-    for label, key in (("合同", "contract"), ("模块", "module"), ("来电人", "caller"), ("电话", "phone"),
-                       ("科室", "dept"), ("指派", "assignee"), ("描述", "description")):
-        if data.get(key):
-            fields.add_row(label, _t(data[key]))
-    fields.add_row("渠道", _t(CHANNELS.get(data["channel"], data["channel"])))
-    if not data["in_scope"]:
-        fields.add_row("范围", _t("不在合同范围（模块未选）", "bold yellow"))
+    for label, value in detail_rows(data):
+        fields.add_row(label, _t(value, "bold yellow" if label == "范围" else ""))
     fields.add_row("远程许可", _t(permission_text(data["remote_permission"])))
+    clock = data["clock"]
     due = Text()
     due.append("剩余营业时间  ", style="bold")
-    left = data["remaining_seconds"]
-    due.append(clock(left), style="bold red" if left is not None and left < 0 else "bold")
+    due.append(clock["text"], style="bold red" if clock["breached"] else "bold")
     if data["breaches"]:
         due.append("  已超时", style="bold red")
     if data["provisional"]:
@@ -100,20 +94,21 @@ class TicketScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
+        from datetime import datetime
+
         from ..store import reading
-        from ..store.tickets import get_ticket, history, policy_for, ticket_deadline
+        from ..store.tickets import history, load_ticket
         from ..tickets import ticket_json
 
         with reading(self.app.engine) as session:
-            t, _ = get_ticket(session, self.ticket_id)
-            policy = policy_for(session, t.contract)
+            t, policy, deadline = load_ticket(session, self.ticket_id)
             events = history(session, self.ticket_id)
         self.version, self.state, self.zone, self.code = t.version, t.state, policy.out_zone, t.contract
         now = self.app.clock().astimezone(policy.out_zone)
-        deadline = ticket_deadline(policy, t)
         data = ticket_json(policy, t, deadline, self.ticket_id, now, events)
         duty = self.app.duty.get(t.contract)
-        watch = duty.watch(deadline.due) if duty and deadline.due and t.state not in ("resolved", "closed") else ""
+        due = data["clock"]["due"]  # whose watch the binding deadline falls in: the person to call
+        watch = duty.watch(datetime.fromisoformat(due)) if duty and due and t.is_open else ""
         self.query_one("#ticket", Static).update(ticket_renderable(data, events, policy.out_zone, watch))
 
     def action_scroll(self, step: int) -> None:
@@ -146,8 +141,8 @@ class TicketScreen(Screen):
                              lambda typed: typed and self._apply(kind, typed, version))
 
     def _apply(self, kind: str, values: dict, version: int | None) -> None:
-        from ..text import parse_instant
         from ..errors import ZlDeskError
+        from ..tickets import parse_times
 
         typed = dict(values)
         reason = values.pop("reason", "")
@@ -156,11 +151,7 @@ class TicketScreen(Screen):
                 if not values["level"].isdigit():
                     raise ZlDeskError("级别应是数字", values["level"])
                 values["level"] = int(values["level"])
-            for key in ("due", "until", "end"):
-                if values.get(key):
-                    values[key] = parse_instant(values[key], self.zone, key)
-                elif key in values:
-                    values[key] = None
+            values = parse_times(values, self.zone, {f.key: f.label for f in FORMS.get(kind, ("", []))[1]})
         except ZlDeskError as e:
             self._form(kind, version, typed, f"{e.title}：{e.message}")
             return

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, delete, func, insert, select
 
-from ..contract import Contract, Module
+from ..contract import Contract, Module, contract_to_dict
 from ..contract import diff_contracts, diff_modules
 from ..errors import NotFound
 from .db import driver_connection, driver_errors
-from .models import ContactRow, ContractRow, ImportLog, ModuleRow, ServiceRow, SeverityRow, WindowRow
+from .models import (ContactRow, ContractRow, ContractVersion, ImportLog, ModuleRow, ServiceRow, SeverityRow,
+                     WindowRow)
+from .schema import terms_json
 from .rows import read_contracts
 
 _CHILDREN = (WindowRow, SeverityRow, ServiceRow, ModuleRow, ContactRow)
@@ -108,6 +110,7 @@ def save_contract(session: Session, contract: Contract, *, source: str, who: str
                       note=c.note) for i, c in enumerate(contract.contacts)]
     )
     _log(session, cid, now, who, "contract", source, raw, changes)
+    _new_version(session, cid, contract, now)
     return changes
 
 
@@ -120,12 +123,14 @@ def replace_modules(session: Session, code: str, modules: tuple[Module, ...], *,
     changes = diff_modules(old, modules)
     if not changes:
         return []
+    contract = replace(get_contract(session, code), modules=tuple(modules))
     session.exec(delete(ModuleRow).where(ModuleRow.contract_id == row.id))
     session.add_all(_module_rows(row.id, modules))
     now = datetime.now(timezone.utc)
     row.updated_at = now
     session.add(row)
     _log(session, row.id, now, who, "modules", source, raw, changes)
+    _new_version(session, row.id, contract, now)
     return changes
 
 
@@ -137,6 +142,17 @@ def import_log(session: Session, code: str) -> list[ImportLog]:
 def _module_rows(contract_id: int, modules: tuple[Module, ...]) -> list[ModuleRow]:
     return [ModuleRow(contract_id=contract_id, position=i, no=m.no, name=m.name, selected=m.selected,
                       sites=m.sites, remark=m.remark) for i, m in enumerate(modules)]
+
+
+def _new_version(session: Session, contract_id: int, contract: Contract, at: datetime) -> int:
+    """The contract's terms as this import leaves them, as its next version: tickets opened from now on
+    are held to it, the ones before keep theirs. Returns the version's id."""
+    conn = session.connection()
+    seq = conn.execute(select(func.max(ContractVersion.seq)).where(ContractVersion.contract_id == contract_id)).scalar()
+    terms = terms_json(contract_to_dict(contract))
+    return conn.execute(insert(ContractVersion.__table__), dict(
+        contract_id=contract_id, seq=(seq or 0) + 1, created_at=at, terms=terms,
+        sha256=hashlib.sha256(terms.encode()).hexdigest())).inserted_primary_key[0]
 
 
 def _log(session: Session, contract_id: int, at: datetime, who: str, what: str, source: str, raw: bytes,

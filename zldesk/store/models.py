@@ -121,12 +121,27 @@ class ImportLog(SQLModel, table=True):
     summary: str
 
 
+class ContractVersion(SQLModel, table=True):
+    """A contract's terms as one import left them (migration v7): tickets refer to the version they were
+    opened under. Append-only."""
+
+    __tablename__ = "contract_version"
+    __table_args__ = (UniqueConstraint("contract_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    seq: int
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    terms: str  # the contract's JSON form (schema.terms_json)
+    sha256: str
+
+
 class TicketRow(SQLModel, table=True):
     """A ticket's current state: a cache of its events, rebuilt by replaying them (a test checks)."""
 
     __tablename__ = "ticket"
     id: int | None = Field(default=None, primary_key=True)
     contract_id: int = Field(foreign_key="contract.id", index=True)
+    terms_id: int | None = Field(default=None, foreign_key="contract_version.id")  # the terms it was opened under
     version: int
     state: str
     severity: int

@@ -11,40 +11,30 @@ import json
 from datetime import date, datetime, timezone
 from typing import Any, NamedTuple
 
-from ..contract import Contact, Contract, Module, Period, Service, Severity, Target, Window
+from ..contract import Contact, Contract, Module, Period, Service, Severity, Target, Window, contract_from_dict
 from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
 from ..sla import Policy
 
-# A paused ticket's clock is frozen: its board_due is FROZEN + the business seconds it had left, so it
-# sorts after every running ticket (epoch seconds are ~2e9), most urgent first, and the board reads the
-# frozen countdown from the index without loading the ticket.
-FROZEN = 1e12
-
-BOARD_COLUMNS = "id, contract_id, severity, state, board_due, provisional, assignee, module_name, title"
+BOARD_COLUMNS = ("id, contract_id, terms_id, severity, state, board_due, due_ts, provisional, "
+                 "negotiated_due IS NOT NULL, assignee, module_name, title")
 
 
 class ListRow(NamedTuple):
-    """One line of the open-ticket board: plain values straight from the index, the deadline as epoch seconds."""
+    """One line of the open-ticket board: plain values straight from the index (schema v7's
+    ix_ticket_board); the clock's key as tickets.clock_key made it."""
 
     id: int
     contract_id: int
+    terms_id: int | None  # the contract version the ticket was opened under
     severity: int
     state: str
-    board_due: float | None
+    board_due: float | None  # tickets.clock_key while open; None once resolved or closed
+    due_ts: float | None  # the binding deadline, epoch seconds
     provisional: bool
+    negotiated: bool
     assignee: str
     module_name: str
     title: str
-
-    @property
-    def due_ts(self) -> float | None:
-        """The binding deadline; None while paused (frozen) or once the ticket is no longer open."""
-        return None if self.board_due is None or self.board_due >= FROZEN / 2 else self.board_due
-
-    @property
-    def frozen_remaining(self) -> float | None:
-        """Business seconds left when the clock stopped (paused, or an engineer arrived); None if running."""
-        return None if self.board_due is None or self.board_due < FROZEN / 2 else self.board_due - FROZEN
 
 
 def placeholder(conn) -> str:
@@ -167,18 +157,33 @@ def board_rows(conn, *, open_only: bool = True, contract_id: int | None = None) 
     return list(map(ListRow._make, _all(conn, f"{sql} ORDER BY {order}", params)))
 
 
-_POLICIES: dict[tuple[str, str], Policy] = {}
+def latest_terms(conn, contract_ids: list[int]) -> dict[int, int]:
+    """contract id -> the id of its newest version: the terms a ticket opened now is opened under."""
+    if not contract_ids:
+        return {}
+    marks = ", ".join([placeholder(conn)] * len(contract_ids))
+    return dict(_all(conn, f"SELECT contract_id, max(id) FROM contract_version WHERE contract_id IN ({marks}) "
+                           "GROUP BY contract_id", tuple(contract_ids)))
 
 
-def policies(conn, heads: list[tuple[int, str, str, str]]) -> dict[int, Policy]:
-    """The deadline rules of these contracts (rows of contract_heads), keyed by id; a contract is read
-    and its Policy built again only when its updated_at changes."""
-    missing = [cid for cid, code, _, updated in heads if (code, updated) not in _POLICIES]
-    fresh = read_contracts(conn, missing) if missing else {}
-    out = {}
-    for cid, code, _, updated in heads:
-        key = (code, updated)
-        if key not in _POLICIES:
-            _POLICIES[key] = Policy(fresh[cid])
-        out[cid] = _POLICIES[key]
-    return out
+# A version never changes, and its digest names its terms in any store: a Policy is built once per process
+# per digest (an id alone would mean other terms in another store opened by the same process).
+_POLICIES: dict[str, Policy] = {}
+
+
+def policies(conn, terms_ids) -> dict[int, Policy]:
+    """The deadline rules of these contract versions, keyed by version id."""
+    wanted = sorted({t for t in terms_ids if t is not None})
+    if not wanted:
+        return {}
+    marks = ", ".join([placeholder(conn)] * len(wanted))
+    digests = dict(_all(conn, f"SELECT id, sha256 FROM contract_version WHERE id IN ({marks})", tuple(wanted)))
+    missing = sorted(vid for vid, digest in digests.items() if digest not in _POLICIES)
+    if missing:
+        marks = ", ".join([placeholder(conn)] * len(missing))
+        for vid, terms in _all(conn, f"SELECT id, terms FROM contract_version WHERE id IN ({marks})", tuple(missing)):
+            contract, problems, _ = contract_from_dict(_json(terms))
+            if contract is None:  # written by zldesk from a valid contract: only tampering gets here
+                raise ValueError(f"contract_version #{vid}: {problems[0].path} {problems[0].message}")
+            _POLICIES[digests[vid]] = Policy(contract)
+    return {vid: _POLICIES[digest] for vid, digest in digests.items()}

@@ -12,13 +12,13 @@ from sqlmodel import Session, insert, select, update
 from ..errors import NotFound, ZlDeskError
 from ..sla import Deadline, Pause, Policy, SeverityChange
 from ..text import search_query, search_tokens, tsquery_text, tsvector_text
-from ..tickets import FIELD_NAMES, Action, Ticket, apply, create
+from ..tickets import FIELD_NAMES, TIME_FIELDS, Action, Grant, Ticket, apply, clock_key, create
 from .audit import append
 from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
-from .rows import BOARD_COLUMNS, FROZEN, ListRow, board_rows, contract_heads, policies
+from .rows import BOARD_COLUMNS, ListRow, board_rows, contract_heads, latest_terms, policies
 
-__all__ = ["FROZEN", "ListRow"]  # re-exported: callers import them from here
+__all__ = ["ListRow"]  # re-exported: callers import it from here
 
 
 _TICKET = TicketRow.__table__
@@ -40,13 +40,30 @@ class StaleTicket(ZlDeskError):
 # ---- the deadline of a ticket -----------------------------------------------------------------------
 
 def policy_for(session: Session, code: str) -> Policy:
-    """The contract's deadline rules, rebuilt only when the contract itself changes."""
+    """The contract's current terms (its newest version): what a ticket opened now is held to."""
+    terms = current_terms(session, code)
+    return policies_of(session, [terms])[terms]
+
+
+def current_terms(session: Session, code: str) -> int:
+    """The id of the contract's newest version."""
     conn = driver_connection(session)
     with driver_errors(session):
         heads = [h for h in contract_heads(conn) if h[1] == code]
         if not heads:
             raise NotFound("没有这个合同", code)
-        return policies(conn, heads)[heads[0][0]]
+        return latest_terms(conn, [heads[0][0]])[heads[0][0]]
+
+
+def policies_of(session: Session, terms_ids) -> dict[int, Policy]:
+    """The deadline rules of these contract versions, by version id."""
+    with driver_errors(session):
+        return policies(driver_connection(session), terms_ids)
+
+
+def ticket_policy(session: Session, row) -> Policy:
+    """The terms the ticket was opened under (its contract version), whatever was imported since."""
+    return policies_of(session, [row.terms_id])[row.terms_id]
 
 
 def ticket_deadline(policy: Policy, t: Ticket) -> Deadline:
@@ -83,19 +100,14 @@ def to_ticket(row: TicketRow, code: str) -> Ticket:
 
 
 def _board_due(policy: Policy, t: Ticket, d: Deadline) -> float | None:
-    if not t.is_open:
-        return None
-    if t.sla_stop is not None:  # an engineer arrived: the clock stopped there, with what was left
-        return FROZEN + policy.remaining(d, t.sla_stop)
-    if d.due is not None:
-        return d.due.timestamp()
-    return FROZEN + policy.remaining(d, t.pauses[-1][0])
+    """The board's sort key and countdown (tickets.clock_key) while the ticket is open; None after."""
+    return clock_key(policy, t, d) if t.is_open else None
 
 
-def _grant(g: list) -> tuple:
+def _grant(g: list) -> Grant:
     # Permissions stored before channel, scope and engineer were recorded have three fields.
     who, at, until, *rest = g
-    return (who, _dt(at), _dt(until), *(rest + ["", "", ""])[:3])
+    return Grant(who, _dt(at), _dt(until), *(rest + ["", "", ""])[:3])
 
 
 def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, Any]:
@@ -107,7 +119,7 @@ def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, An
         closed_at=t.closed_at, state_before_pause=t.state_before_pause,
         pauses=[[_iso(a), _iso(b), r] for a, b, r in t.pauses], levels=[[_iso(at), lv] for at, lv in t.levels],
         negotiated_due=t.negotiated_due, negotiated_with=t.negotiated_with,
-        remote=[[who, _iso(at), _iso(until), *rest] for who, at, until, *rest in t.remote],
+        remote=[[g.granted_by, _iso(g.at), _iso(g.until), g.channel, g.scope, g.engineer] for g in t.remote],
         computed_due=d.computed_due, due_ts=d.due.timestamp() if d.due else None, clock_start=d.clock_start,
         provisional=d.provisional, warnings=list(d.warnings),
         board_due=board_due,
@@ -120,7 +132,7 @@ def encode(data: dict[str, Any]) -> dict[str, Any]:
 
 def decode(data: dict[str, Any]) -> dict[str, Any]:
     """Event data back to values: the datetime-valued keys are known."""
-    return {k: _dt(v) if k in ("due", "until", "end") and v is not None else v for k, v in data.items()}
+    return {k: _dt(v) if k in TIME_FIELDS and v is not None else v for k, v in data.items()}
 
 
 # ---- changes -------------------------------------------------------------------------------------------
@@ -129,14 +141,15 @@ def open_ticket(session: Session, code: str, data: dict[str, Any], at: datetime,
                 now: datetime | None = None) -> tuple[int, Ticket, Deadline]:
     """Create a ticket (its row, its first event and its search entry). Returns (id, ticket, deadline)."""
     now = now or datetime.now(timezone.utc)
-    policy = policy_for(session, code)
+    terms = current_terms(session, code)
+    policy = policies_of(session, [terms])[terms]
     policy.severity(data["severity"])  # an unknown level is refused here, by name
     t = create({**data, "contract": code}, at, now)
     d = ticket_deadline(policy, t)
     contract_id = session.connection().execute(_CONTRACT_ID, {"b_code": code}).scalar_one()
     # Core statements on the connection, not the ORM: a change is two plain INSERTs or an UPDATE and an INSERT.
     conn = session.connection()
-    tid = conn.execute(_INSERT_TICKET, dict(contract_id=contract_id, created_at=now, updated_at=now,
+    tid = conn.execute(_INSERT_TICKET, dict(contract_id=contract_id, terms_id=terms, created_at=now, updated_at=now,
                                             **_row_values(t, d, _board_due(policy, t, d)))).inserted_primary_key[0]
     append(conn, _EVENT, dict(ticket_id=tid, seq=1, kind="create", who=who, entered_at=now, effective_at=at,
                               data=encode({**data, "contract": code}), reason="", changes={}))
@@ -153,11 +166,11 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
         if expected_version > row.version:
             raise StaleTicket(f"工单 #{ticket_id} 没有第 {expected_version} 版，未写入",
                               f"当前是第 {row.version} 版；请重新读取工单")
-        zone = policy_for(session, code).out_zone
+        zone = ticket_policy(session, row).out_zone
         raise StaleTicket(f"工单 #{ticket_id} 在你读取之后被改过，未写入",
                           _since(session, ticket_id, expected_version, zone))
     before = to_ticket(row, code)
-    policy = policy_for(session, code)
+    policy = ticket_policy(session, row)
     if action.kind == "severity":
         policy.severity(int(action.data["level"]))
     if action.kind == "negotiate":
@@ -234,6 +247,14 @@ def get_ticket(session: Session, ticket_id: int):
     """(the ticket, its stored row: the cached deadline columns included)."""
     row, code = _load(session, ticket_id)
     return to_ticket(row, code), row
+
+
+def load_ticket(session: Session, ticket_id: int) -> tuple[Ticket, Policy, Deadline]:
+    """The ticket, the terms it was opened under, and its deadline under them: what every surface shows."""
+    row, code = _load(session, ticket_id)
+    t = to_ticket(row, code)
+    policy = ticket_policy(session, row)
+    return t, policy, ticket_deadline(policy, t)
 
 
 def history(session: Session, ticket_id: int) -> list[TicketEvent]:

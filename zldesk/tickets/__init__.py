@@ -2,7 +2,7 @@
 the one view of a ticket's clock at an instant, and the ticket as people and scripts read it.
 No database, no Textual, no Typer."""
 
-from .clock import Countdown, countdown
+from .clock import FROZEN, Clock, clock_at, clock_key, hms, ticket_clock
 from .lifecycle import (
     ACKNOWLEDGED,
     CHANNELS,
@@ -16,28 +16,33 @@ from .lifecycle import (
     PENDING,
     RESOLVED,
     STATE_NAMES,
+    TIME_FIELDS,
     Action,
+    Grant,
     Ticket,
     TicketError,
     apply,
     channel_code,
     create,
+    parse_times,
     replay,
 )
 from .view import (
     INTERNAL,
-    clock,
+    change_lines,
     default_channel,
+    detail_rows,
     event_line,
+    hotline_open,
     kind_name,
     permission_text,
-    remaining,
     ticket_json,
 )
 
 __all__ = [
-    "ACKNOWLEDGED", "CHANNELS", "CLOSED", "FIELD_NAMES", "FUTURE_TOLERANCE", "INTERNAL", "KIND_NAMES", "NEW",
-    "ON_SITE", "OPEN_STATES", "PENDING", "RESOLVED", "STATE_NAMES", "Action", "Countdown", "Ticket", "TicketError",
-    "apply", "channel_code", "clock", "countdown", "create", "default_channel", "event_line", "kind_name",
-    "permission_text", "remaining", "replay", "ticket_json",
+    "ACKNOWLEDGED", "CHANNELS", "CLOSED", "FIELD_NAMES", "FROZEN", "FUTURE_TOLERANCE", "INTERNAL", "KIND_NAMES", "NEW",
+    "ON_SITE", "OPEN_STATES", "PENDING", "RESOLVED", "STATE_NAMES", "TIME_FIELDS", "Action", "Clock", "Grant", "Ticket",
+    "TicketError", "apply", "change_lines", "channel_code", "clock_at", "clock_key", "create", "default_channel",
+    "detail_rows", "event_line", "hms", "hotline_open", "kind_name", "parse_times", "permission_text", "replay", "ticket_clock",
+    "ticket_json",
 ]

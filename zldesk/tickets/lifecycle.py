@@ -45,6 +45,22 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """The hospital's permission for remote access, recorded whole (the contract's condition)."""
+
+    granted_by: str
+    at: datetime
+    until: datetime | None  # None: until the ticket is closed
+    channel: str = ""  # how it was given: 电话, QQ, 书面 (empty in permissions recorded before it was asked)
+    scope: str = ""
+    engineer: str = ""  # empty: recorded before engineers were named, holds for anyone
+
+
+# The keys of an action's data that are instants: typed as text, stored as ISO, used as aware datetimes.
+TIME_FIELDS = ("due", "until", "end")
+
+
+@dataclass(frozen=True)
 class Ticket:
     contract: str
     severity: int
@@ -69,8 +85,7 @@ class Ticket:
     levels: tuple[tuple[datetime, int], ...] = ()  # severity history, first entry at the opening
     negotiated_due: datetime | None = None
     negotiated_with: str = ""
-    # The hospital's permissions for remote access: (granted by, at, until, channel, scope, engineer).
-    remote: tuple[tuple[str, datetime, datetime | None, str, str, str], ...] = ()
+    remote: tuple[Grant, ...] = ()  # the hospital's permissions for remote access, in order
     version: int = 0
 
     @property
@@ -83,14 +98,14 @@ class Ticket:
         stops = [t for t in (self.arrived_at, self.resolved_at) if t is not None]
         return min(stops) if stops else None
 
-    def remote_allowed(self, at: datetime, engineer: str | None = None) -> tuple | None:
+    def remote_allowed(self, at: datetime, engineer: str | None = None) -> Grant | None:
         """The latest permission valid at `at` (no end: until the ticket is closed), for `engineer` if
         given (a permission recorded before engineers were named holds for anyone)."""
         for grant in reversed(self.remote):
-            start, until, named = grant[1], grant[2], grant[5]
-            if engineer is not None and named and named != engineer:
+            if engineer is not None and grant.engineer and grant.engineer != engineer:
                 continue
-            if start <= at and (until is None or at < until) and not (self.closed_at and at >= self.closed_at):
+            if grant.at <= at and (grant.until is None or at < grant.until) and not (
+                    self.closed_at and at >= self.closed_at):
                 return grant
         return None
 
@@ -111,6 +126,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, Grant):
+        return [_plain(getattr(value, f)) for f in Grant.__dataclass_fields__]
     return value
 
 
@@ -262,7 +279,7 @@ def _remote(t: Ticket, a: Action) -> Ticket:
     until: datetime | None = a.data.get("until")
     if until is not None and until <= a.at:
         raise TicketError("许可的截止时间不晚于许可时间", until.isoformat())
-    grant = (fields["granted_by"], a.at, until, fields["channel"], fields["scope"], fields["engineer"])
+    grant = Grant(fields["granted_by"], a.at, until, fields["channel"], fields["scope"], fields["engineer"])
     return replace(t, remote=t.remote + (grant,))
 
 
@@ -279,14 +296,28 @@ def _remote_session(t: Ticket, a: Action) -> Ticket:
                           f"{a.at:%m-%d %H:%M} 没有给 {engineer} 的有效许可；先登记医院的许可（谁允许、渠道、范围、"
                           "工程师）：控制台里按 l，命令行 zldesk ticket remote")
     end: datetime | None = a.data.get("end")
-    if end is not None and (end <= a.at or (grant[2] is not None and end > grant[2])):
-        raise TicketError("远程会话的结束时间不对", f"应晚于开始，且不晚于许可截止 {grant[2] or '（工单关闭）'}")
+    if end is not None and (end <= a.at or (grant.until is not None and end > grant.until)):
+        raise TicketError("远程会话的结束时间不对", f"应晚于开始，且不晚于许可截止 {grant.until or '（工单关闭）'}")
     return t
 
 
 _HANDLERS = {"ack": _ack, "assign": _assign, "arrive": _arrive, "resolve": _resolve, "close": _close,
              "reopen": _reopen, "pause": _pause, "resume": _resume, "severity": _severity,
              "negotiate": _negotiate, "note": _note, "remote": _remote, "remote_session": _remote_session}
+
+
+def parse_times(data: dict[str, Any], zone, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """An action's data as typed: its TIME_FIELDS read as instants in `zone` (the contract's) when given as
+    text, empty ones as None; an error names the field as the person typed it (`--due`, or the form's label)."""
+    from ..text import parse_instant
+
+    out = dict(data)
+    for key in TIME_FIELDS:
+        value = out.get(key)
+        if isinstance(value, str):
+            what = (names or {}).get(key) or f"--{key}"
+            out[key] = parse_instant(value, zone, what) if value.strip() else None
+    return out
 
 
 def channel_code(text: str) -> str:

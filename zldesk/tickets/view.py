@@ -1,39 +1,32 @@
-"""A ticket as people and scripts see it: the JSON of `ticket show`, the remaining time, the clock text.
-
-Shared by the CLI and the console; no Textual, no Typer.
+"""A ticket as people and scripts see it: the JSON of `ticket show` (its clock from tickets.clock), the
+fields and history lines in words. Shared by the CLI and the console; no Textual, no Typer.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from .lifecycle import FIELD_NAMES, KIND_NAMES, STATE_NAMES
+from .clock import ticket_clock
+from .lifecycle import CHANNELS, FIELD_NAMES, KIND_NAMES, STATE_NAMES
+
+
+def hotline_open(policy, at: datetime) -> bool | None:
+    """Whether the contract's hotline (its `hotline` contact's window) is open at `at`; None if it has none."""
+    window = next((c.window for c in policy.contract.contacts if c.kind == "hotline" and c.window), None)
+    if window is None:
+        return None
+    return policy.open_from(window, at.timestamp()) == at.timestamp()
 
 
 def default_channel(policy, at: datetime) -> str:
     """A call logged without a channel came in on the hotline while it is open, else on the backup line."""
-    return "hotline" if policy.hotline_open(at) else "backup"
-
-
-def remaining(policy, t, d, now: datetime) -> float | None:
-    """Business seconds left to the binding deadline (a negotiated one when agreed; negative: breached),
-    as the board counts it; frozen while paused; None once the clock stopped."""
-    if t.sla_stop is not None:
-        return None
-    if d.due is None:  # paused: what was left when the clock stopped
-        return policy.remaining(d, now)
-    return policy.business_between(d.window, now.timestamp(), d.due.timestamp())
-
-
-def clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "已停表"
-    sign = "-" if seconds < 0 else ""
-    minutes = int(abs(seconds) // 60)
-    return f"{sign}{minutes // 60}:{minutes % 60:02d}"
+    return "hotline" if hotline_open(policy, at) else "backup"
 
 
 def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
+    """The ticket as `ticket show --json` gives it; `clock` is tickets.clock's answer at `now`, the same one
+    the board draws from the stored key."""
+    clock = ticket_clock(policy, t, d, now)
     out = {
         "id": tid, "contract": t.contract, "version": t.version, "state": t.state, "severity": t.severity,
         "title": t.title, "description": t.description, "module_no": t.module_no, "module": t.module_name,
@@ -46,7 +39,7 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
         "due": d.due.isoformat() if d.due else None,
         "computed_due": d.computed_due.isoformat() if d.computed_due else None,
         "window": d.window, "provisional": d.provisional, "warnings": list(d.warnings),
-        "remaining_seconds": remaining(policy, t, d, now),
+        "remaining_seconds": clock.remaining_seconds, "clock": clock.to_json(policy.out_zone),
         "breaches": policy.breaches(d, t.sla_stop or now),
         "remote_permission": _remote_json(t, now),
     }
@@ -66,9 +59,9 @@ def _remote_json(t, now: datetime) -> dict | None:
     grant = t.remote_allowed(now)
     if grant is None:
         return None
-    who, at, until, channel, scope, engineer = grant
-    return {"granted_by": who, "at": at.isoformat(), "until": until.isoformat() if until else None,
-            "channel": channel, "scope": scope, "engineer": engineer}
+    return {"granted_by": grant.granted_by, "at": grant.at.isoformat(),
+            "until": grant.until.isoformat() if grant.until else None, "channel": grant.channel,
+            "scope": grant.scope, "engineer": grant.engineer}
 
 
 def permission_text(grant: dict | None) -> str:
@@ -81,6 +74,25 @@ def permission_text(grant: dict | None) -> str:
 
 # Lists kept on the ticket for replay; a person reads the event itself instead.
 INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
+
+# The fields a person reads on a ticket, in this order (the CLI's `ticket show` and the ticket screen).
+DETAILS = (("合同", "contract"), ("模块", "module"), ("来电人", "caller"), ("电话", "phone"), ("科室", "dept"),
+           ("渠道", "channel"), ("指派", "assignee"), ("描述", "description"))
+
+
+def detail_rows(data: dict) -> list[tuple[str, str]]:
+    """(label, value) of each field `ticket_json` gave that has a value; the channel by its name."""
+    rows = [(label, CHANNELS.get(data[key], data[key]) if key == "channel" else str(data[key]))
+            for label, key in DETAILS if data.get(key)]
+    if not data["in_scope"]:
+        rows.append(("范围", f"不在合同范围：第 {data['module_no']} 行 {data['module']} 未选"))
+    return rows
+
+
+def change_lines(changes: dict, zone) -> list[str]:
+    """What a change did, field by field in words (改级别：3 → 2), times in the contract's zone."""
+    return [f"{FIELD_NAMES.get(k, k)}：{_value(k, old, zone)} → {_value(k, new, zone)}"
+            for k, (old, new) in changes.items() if k not in INTERNAL]
 
 
 def event_line(e, zone) -> tuple[str, str]:
@@ -95,8 +107,7 @@ def event_line(e, zone) -> tuple[str, str]:
             "remote": f"{e.data.get('granted_by')}（{e.data.get('channel') or '渠道未记'}）允许 "
                       f"{e.data.get('engineer') or '工程师'} 远程：{e.data.get('scope') or '范围未记'}",
             "remote_session": f"{e.data.get('engineer')} 远程会话：{e.data.get('what')}"}.get(e.kind) or "；".join(
-        f"{FIELD_NAMES.get(k, k)}：{_value(k, old, zone)} → {_value(k, new, zone)}"
-        for k, (old, new) in e.changes.items() if k not in INTERNAL)
+        change_lines(e.changes, zone))
     if e.reason:
         what += f"  原因：{e.reason}"
     return when, what

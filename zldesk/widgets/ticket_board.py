@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
 from rich.segment import Segment
 from rich.style import Style
@@ -20,7 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..text import fit
-from ..tickets import STATE_NAMES, Countdown, countdown
+from ..tickets import STATE_NAMES, Clock, clock_at
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class Column:
 COLUMNS = (
     Column("id", "单号", 5), Column("hospital", "医院", 6), Column("severity", "级", 2),
     Column("module", "模块", 8), Column("title", "标题", 0), Column("assignee", "指派", 6),
-    Column("state", "状态", 6), Column("due", "到期", 13), Column("countdown", "剩余", 13),
+    Column("state", "状态", 6), Column("due", "到期", 13), Column("countdown", "剩余", 16),
 )
 
 
@@ -43,17 +42,19 @@ def layout(total: int) -> list[int]:
     return [c.width or max(8, total - fixed) for c in COLUMNS]
 
 
-def cells(row, customer: str, due_text: str, clock: Countdown) -> dict[str, str]:
+def cells(row, customer: str, clock: Clock, zone) -> dict[str, str]:
     return {
         "id": f"#{row.id}", "hospital": customer, "severity": str(row.severity),
         "module": row.module_name or "-", "title": row.title, "assignee": row.assignee or "-",
-        "state": STATE_NAMES.get(row.state, row.state),
-        "due": due_text + ("临" if row.provisional else ""), "countdown": clock.text,
+        "state": STATE_NAMES.get(row.state, row.state), "due": clock.due_text(zone), "countdown": clock.text(zone),
     }
 
 
-def due_text(due_ts: float | None, zone) -> str:
-    return "-" if due_ts is None else datetime.fromtimestamp(due_ts, zone).strftime("%m-%d %H:%M")
+def row_clock(policy, row, now: float) -> Clock:
+    """The row's clock, from the key the store keeps for the board (tickets.clock: the same answer as the
+    ticket's own)."""
+    return clock_at(policy, row.severity, row.board_due, row.due_ts, now, state=row.state,
+                    negotiated=row.negotiated, provisional=row.provisional, stopped_by="arrived")
 
 
 class TicketBoard(ScrollView, can_focus=True):
@@ -80,7 +81,7 @@ class TicketBoard(ScrollView, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.rows: list = []
-        self.policies: dict = {}  # contract id -> Policy
+        self.policies: dict = {}  # contract version id -> Policy: the terms each ticket was opened under
         self.names: dict = {}  # contract id -> (code, customer)
         self.clock = time.time  # replaced in tests
         # (row id, width, highlight) -> the segments of the columns that do not tick
@@ -118,13 +119,12 @@ class TicketBoard(ScrollView, can_focus=True):
         if self.current_id is not None:
             self.post_message(self.Opened(self.current_id))
 
-    def _clock(self, row, now: float):
-        return countdown(self.policies[row.contract_id], row.severity, row.due_ts, row.frozen_remaining, now,
-                         row.state)
+    def _clock(self, row, now: float) -> Clock:
+        return row_clock(self.policies[row.terms_id], row, now)
 
-    def _cells(self, row, clock) -> dict[str, str]:
+    def _cells(self, row, clock: Clock) -> dict[str, str]:
         customer = self.names.get(row.contract_id, ("", ""))[1]
-        return cells(row, customer, due_text(row.due_ts, self.policies[row.contract_id].out_zone), clock)
+        return cells(row, customer, clock, self.policies[row.terms_id].out_zone)
 
     def line_cells(self, index: int, now: float) -> tuple[dict[str, str], str]:
         """The texts of row `index` and the style of its countdown."""
@@ -166,7 +166,8 @@ class TicketBoard(ScrollView, can_focus=True):
                         for column, size in zip(COLUMNS[:-1], widths)]
             self._static[key] = segments
         style = line_style + Style.parse(clock.style) if clock.style else line_style
-        strip = Strip(segments + [Segment(fit(clock.text, widths[-1]), style)])
+        text = clock.text(self.policies[row.terms_id].out_zone)
+        strip = Strip(segments + [Segment(fit(text, widths[-1]), style)])
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
 
