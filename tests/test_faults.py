@@ -31,6 +31,7 @@ from zldesk.store.tickets import open_ticket
 from zldesk.store.watch import ChangeWatch
 
 from . import fault_writer
+from .conftest import missing
 from .test_backup import _old_store
 
 FULL = bool(os.environ.get("ZLDESK_FULL"))
@@ -313,7 +314,7 @@ int fsync(int fd) {
 def sync_shim(tmp_path_factory) -> Path:
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
-        pytest.skip("no C compiler for the fsync shim")
+        missing("a C compiler (for the fsync shim)", "ZLDESK_REQUIRE_CC", "no cc or gcc on PATH")
     home = tmp_path_factory.mktemp("shim")
     (home / "shim.c").write_text(_SHIM)
     subprocess.run([cc, "-shared", "-fPIC", "-o", str(home / "shim.so"), str(home / "shim.c"), "-ldl"], check=True)
