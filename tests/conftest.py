@@ -33,6 +33,14 @@ def missing(what: str, variable: str, why: str) -> NoReturn:
     pytest.skip(f"{what} not available: {why}")
 
 
+def unofficial_year() -> int:
+    """The first year from 2027 on without an official schedule (neither the package nor data/calendars/
+    has one). Tests of provisional deadlines use it, not a fixed year that a new package would make official."""
+    from zldesk.calendar import ChinaCalendar
+
+    return next(y for y in range(2027, 2100) if ChinaCalendar.shared().official_source(y) is None)
+
+
 @pytest.fixture(autouse=True)
 def no_calendar_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests compute the statutory calendar from the package itself; tests/test_calendar_cache.py
