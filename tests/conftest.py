@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from typer.testing import CliRunner
@@ -21,6 +23,22 @@ class Ran:
     exit_code: int
     stdout: str
     stderr: str
+
+
+def missing(what: str, variable: str, why: str) -> NoReturn:
+    """A tool the tests need is not here: skip, or fail where `variable`=1 says it must be (`.ci/run`
+    sets it, so CI cannot pass by skipping)."""
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{what} required ({variable}=1) but not available: {why}")
+    pytest.skip(f"{what} not available: {why}")
+
+
+def unofficial_year() -> int:
+    """The first year from 2027 on without an official schedule (neither the package nor data/calendars/
+    has one). Tests of provisional deadlines use it, not a fixed year that a new package would make official."""
+    from zldesk.calendar import ChinaCalendar
+
+    return next(y for y in range(2027, 2100) if ChinaCalendar.shared().official_source(y) is None)
 
 
 @pytest.fixture(autouse=True)
@@ -64,8 +82,6 @@ def store_checksum(path: Path) -> str:
 def pg_server():
     """A PostgreSQL server for the whole run (tests/pgserver.py); skipped where there is none, unless
     ZLDESK_REQUIRE_PG=1 (CI), where a missing server fails."""
-    import os
-
     from .pgserver import Server
 
     server = Server()
@@ -76,9 +92,7 @@ def pg_server():
     else:
         why = "no initdb/pg_ctl here and no ZLDESK_TEST_PG"
     if url is None:
-        if os.environ.get("ZLDESK_REQUIRE_PG") == "1":
-            pytest.fail(f"PostgreSQL required (ZLDESK_REQUIRE_PG=1) but not available: {why}")
-        pytest.skip(f"PostgreSQL not available: {why}")
+        missing("PostgreSQL", "ZLDESK_REQUIRE_PG", why)
     yield server
     server.stop()
 

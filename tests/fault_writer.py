@@ -1,5 +1,7 @@
 """SIGKILL faults: writers go through zldesk's own store layer and acknowledge a change only after it
-committed; the parent kills them at random moments and checks the store after every kill.
+committed; the parent kills them at random moments and checks the store after every kill. Every
+other kill of each kind waits for the writer's first acknowledged change and lands at a random moment
+after it, so every kind has its acknowledged changes to check however slow its writer is.
 
     python tests/fault_writer.py --report --kills 150     # the experiment alone, figures as JSON
     ZLDESK_FULL=1 pytest tests/test_faults.py -s          # the same inside the test run (30 kills without it)
@@ -34,6 +36,7 @@ from zldesk.data import data_dir
 
 KINDS = ("tickets", "contract", "roster")
 KILL_WINDOW_S = 1.0  # a writer lives up to this long: several commits each, kills inside and between them
+ACK_TIMEOUT_S = 60.0  # a writer waited for that acknowledges nothing in this long is a finding, not bad luck
 _SHIFT = 'source = "医院机房搬迁驻场"'
 
 
@@ -355,8 +358,46 @@ def _check_roster(conn, problems, contract, cid, read_roster, read_roster_toml) 
 
 # ---- the experiment ----------------------------------------------------------------------------------
 
+@dataclasses.dataclass(eq=False)
+class Kill:
+    """One writer of a batch and when it dies: `offset` after its birth, or after its first ack."""
+    kind: str
+    ack: Path
+    pid: int
+    offset: float
+    after_ack: bool
+    due: float | None = None  # the monotonic time of the kill, once known
+    waited: float = 0.0  # from its birth to its first ack
+
+
+def when_due(batch: list[Kill]):
+    """The batch's writers, each when its kill is due. Polls the ack files of those killed after an ack:
+    they die `offset` after their first one shows (a writer slower than ACK_TIMEOUT_S is an error)."""
+    born, pending = time.monotonic(), list(batch)
+    for k in pending:
+        if not k.after_ack:
+            k.due = born + k.offset
+    while pending:
+        now = time.monotonic()
+        for k in pending:
+            if k.due is None and k.ack.exists() and k.ack.stat().st_size:
+                k.due, k.waited = now + k.offset, now - born
+            elif k.due is None and now - born > ACK_TIMEOUT_S:
+                raise TimeoutError(f"the {k.kind} writer acknowledged nothing in {ACK_TIMEOUT_S:.0f} s")
+        ready = [k for k in pending if k.due is not None and k.due <= now]
+        if ready:
+            k = min(ready, key=lambda k: k.due)
+            pending.remove(k)
+            yield k  # the caller kills it and checks the store: time passes before the next look
+            continue
+        polling = any(k.due is None for k in pending)
+        next_due = min((k.due for k in pending if k.due is not None), default=now + 1)
+        time.sleep(max(0.0, min(next_due - now, 0.005 if polling else 1.0)))
+
+
 def run(db: Path, kills: int, seed: int, log=print) -> dict:
-    """Kill `kills` writers (three at a time, at random moments), checking the store after every kill."""
+    """Kill `kills` writers (three at a time, at random moments), checking the store after every kill.
+    Every other kill of each kind, its first among them, comes after that writer's first ack."""
     from zldesk.store import open_store
 
     rng = random.Random(seed)
@@ -364,6 +405,7 @@ def run(db: Path, kills: int, seed: int, log=print) -> dict:
     work = Path(tempfile.mkdtemp(prefix="faults-", dir=db.parent))
     acked, statuses, lost, problems, found = Acked(), Counter(), [], [], {}
     zygote, alive, done, start = Zygote(), set(), 0, time.monotonic()
+    per_kind, waited, longest_wait = Counter(), Counter(), 0.0
     try:
         while done < kills:
             batch = []
@@ -371,20 +413,23 @@ def run(db: Path, kills: int, seed: int, log=print) -> dict:
                 ack = work / f"ack-{done}-{kind}"
                 pid = zygote.run(kind, db, ack, seed=rng.randrange(2**32), work=work)
                 alive.add(pid)
-                batch.append((rng.uniform(0, KILL_WINDOW_S), kind, ack, pid))
-            born = time.monotonic()
-            for at, kind, ack, pid in sorted(batch):
-                time.sleep(max(0.0, born + at - time.monotonic()))
-                os.kill(pid, signal.SIGKILL)
-                statuses[zygote.wait(pid)] += 1
-                alive.discard(pid)
-                acked.read(ack)
+                after_ack = per_kind[kind] % 2 == 0  # so that each kind has acknowledged changes to check
+                batch.append(Kill(kind, ack, pid, rng.uniform(0, KILL_WINDOW_S), after_ack))
+                per_kind[kind] += 1
+            for k in when_due(batch):
+                os.kill(k.pid, signal.SIGKILL)
+                statuses[zygote.wait(k.pid)] += 1
+                alive.discard(k.pid)
+                acked.read(k.ack)
                 found = verify(db, acked)  # the other writers of the batch are still writing
                 done += 1
                 lost += found["lost"]
                 problems += found["problems"]
                 if found["lost"] or found["problems"]:
-                    log(f"kill {done} ({kind}): {found}")
+                    log(f"kill {done} ({k.kind}): {found}")
+                if k.after_ack:
+                    waited[k.kind] += 1
+                    longest_wait = max(longest_wait, k.waited)
     finally:
         for pid in alive:  # a failed check must not leave writers running
             os.kill(pid, signal.SIGKILL)
@@ -392,7 +437,9 @@ def run(db: Path, kills: int, seed: int, log=print) -> dict:
     return {"seed": seed, "kills": done, "acknowledged": acked.count(), "losses": len(lost), "lost": lost[:10],
             "problems": problems[:10], "writer_errors": acked.errors[:10],
             "exit_codes": {str(k): v for k, v in statuses.items()},
-            "committed_not_acknowledged": found.get("not_acknowledged"), "seconds": round(time.monotonic() - start, 1)}
+            "committed_not_acknowledged": found.get("not_acknowledged"),
+            "seconds": round(time.monotonic() - start, 1), "kills_after_ack": dict(waited),
+            "longest_ack_wait_s": round(longest_wait, 2)}
 
 
 def backup_bench(db: Path, tickets: int, writers: int = 2) -> dict:

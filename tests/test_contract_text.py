@@ -32,6 +32,8 @@ from .conftest import LEISHAN, store_checksum
 TEXTS = Path(__file__).parent / "data" / "contract_texts"
 SEED = TEXTS / "leishan.txt"
 SHARED_SEED = Path(__file__).parents[2] / "shared" / "seeds" / "000_e96607c022984118.txt"
+# The seed's SHA-256, pinned: the copy cannot drift unnoticed where shared/ is not beside the checkout (CI).
+SEED_SHA256 = "3c3cc72dcbf519c662b5aa36f76b0689ba301d77e88a36ae882bed21abde30c8"
 OWN = ["rongjiang", "duyun"]
 
 
@@ -45,6 +47,10 @@ def contract_of(text: str, code: str = "leishan"):
 
 # ---------------------------------------------------------------------------------------------------
 # The seed gives leishan.toml.
+
+def test_seed_copy_has_the_pinned_digest():
+    assert hashlib.sha256(SEED.read_bytes()).hexdigest() == SEED_SHA256
+
 
 def test_seed_copy_is_the_shared_seed():
     if not SHARED_SEED.exists():

@@ -31,6 +31,7 @@ from zldesk.store.tickets import open_ticket
 from zldesk.store.watch import ChangeWatch
 
 from . import fault_writer
+from .conftest import missing
 from .test_backup import _old_store
 
 FULL = bool(os.environ.get("ZLDESK_FULL"))
@@ -69,6 +70,9 @@ def test_killed_writers_lose_no_acknowledged_change(tmp_path):
     assert figures["writer_errors"] == []
     assert figures["losses"] == 0, figures["lost"]
     assert figures["problems"] == []
+    # Each kind is killed kills/3 times, every other one after its writer's first ack: so each kind has
+    # acknowledged changes to check, whatever the random moments and however slow the machine.
+    assert figures["kills_after_ack"] == {kind: kills // 6 for kind in fault_writer.KINDS}
     assert all(n > 0 for n in figures["acknowledged"].values()), figures["acknowledged"]  # kills among commits
 
 
@@ -93,6 +97,18 @@ def test_the_checks_notice_a_loss_or_a_mix(tmp_path):
     assert "ticket #999" in found["lost"]
     assert any("contract is not the file" in p for p in found["problems"])
     assert any("roster is not all" in p for p in found["problems"])
+
+
+def test_a_kill_after_an_ack_waits_for_it_and_no_longer_than_the_timeout(tmp_path, monkeypatch):
+    """The kills that make each kind's coverage certain: due once the writer's first ack is out, and a
+    writer that never acknowledges anything stops the run instead of being killed unseen."""
+    monkeypatch.setattr(fault_writer, "ACK_TIMEOUT_S", 0.2)
+    acked = fault_writer.Kill("roster", tmp_path / "ack-1", pid=0, offset=0.0, after_ack=True)
+    (tmp_path / "ack-1").write_text("R 1 x\n")
+    assert list(fault_writer.when_due([acked])) == [acked] and acked.due is not None
+    silent = fault_writer.Kill("contract", tmp_path / "ack-2", pid=0, offset=0.0, after_ack=True)
+    with pytest.raises(TimeoutError, match="contract writer acknowledged nothing"):
+        next(fault_writer.when_due([silent]))
 
 
 # ---- SIGKILL during an upgrade -------------------------------------------------------------------------
@@ -313,7 +329,7 @@ int fsync(int fd) {
 def sync_shim(tmp_path_factory) -> Path:
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
-        pytest.skip("no C compiler for the fsync shim")
+        missing("a C compiler (for the fsync shim)", "ZLDESK_REQUIRE_CC", "no cc or gcc on PATH")
     home = tmp_path_factory.mktemp("shim")
     (home / "shim.c").write_text(_SHIM)
     subprocess.run([cc, "-shared", "-fPIC", "-o", str(home / "shim.so"), str(home / "shim.c"), "-ldl"], check=True)

@@ -15,7 +15,7 @@ from zldesk.calendar import ChinaCalendar
 from zldesk.contract import read_contract_file
 from zldesk.sla import Pause, Policy, SeverityChange
 
-from .conftest import LEISHAN
+from .conftest import LEISHAN, unofficial_year
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -92,17 +92,22 @@ def test_bad_input_is_named(cli, args, words):
 
 
 def test_provisional_year_is_marked_and_named(cli):
-    """A level-4 ticket late in 2026 runs into 2027, whose official schedule zldesk does not have."""
-    out = deadline_json(cli, "--severity", "4", "--opened", "2026-12-28T17:00")
+    """A level-4 ticket late in the last official year runs into the next, whose official schedule
+    zldesk does not have (2026 into 2027 with holidays 0.109)."""
+    year = unofficial_year()
+    assert ChinaCalendar.shared().official_source(year - 1) is not None
+    out = deadline_json(cli, "--severity", "4", "--opened", f"{year - 1}-12-28T17:00")
     assert out["provisional"] is True
-    assert out["due"] is not None
-    assert len(out["warnings"]) == 1 and "2027 年" in out["warnings"][0]
-    assert "2027 年" in out["sentence"]
+    assert out["due"] is not None and out["due"].startswith(f"{year}-")
+    assert len(out["warnings"]) == 1 and f"{year} 年" in out["warnings"][0]
+    assert f"{year} 年" in out["sentence"]
 
 
 def test_hours_targets_are_never_provisional(cli):
-    out = deadline_json(cli, "--severity", "1", "--opened", "2027-03-01T10:00")
-    assert out["provisional"] is False and out["due"] == "2027-03-01T13:00:00+08:00"
+    """Even in a year without an official schedule: the onsite window counts every day alike."""
+    year = unofficial_year()
+    out = deadline_json(cli, "--severity", "1", "--opened", f"{year}-03-01T10:00")
+    assert out["provisional"] is False and out["due"] == f"{year}-03-01T13:00:00+08:00"
 
 
 def test_calendar_command_lists_days_off_and_make_up_days_with_sources(cli):
@@ -114,9 +119,10 @@ def test_calendar_command_lists_days_off_and_make_up_days_with_sources(cli):
     assert days["2026-09-20"]["kind"] == "makeup"
     assert all(days[f"2026-10-0{i}"]["workday"] is False for i in range(1, 8))
     assert days["2026-10-04"]["name"] == "国庆节（周末）"
-    assert json.loads(cli("sla", "calendar", "2027", "--json").stdout)["official"] is False
-    human = cli("sla", "calendar", "2027")
-    assert "2027" in human.stderr and "data/calendars/2027.toml" in human.stderr
+    year = unofficial_year()
+    assert json.loads(cli("sla", "calendar", str(year), "--json").stdout)["official"] is False
+    human = cli("sla", "calendar", str(year))
+    assert str(year) in human.stderr and f"data/calendars/{year}.toml" in human.stderr
 
 
 def test_override_file_wins_and_makes_the_year_official(tmp_path):

@@ -8,7 +8,8 @@ CSI cursor and erase sequences, C1 controls and bidi overrides. Every screen is 
 - `capture-pane -e` holds none of the payload's sequences, and the console is still running;
 - the payload shows literally: `\\x1b[2J` as those characters, `[@click=app.quit]` as text.
 
-Each screen has its own tmux server (a private socket) and console; skipped without tmux.
+Each screen has its own tmux server (a private socket) and console; skipped without tmux, failed
+without it under ZLDESK_REQUIRE_TMUX=1 (CI).
 """
 
 from __future__ import annotations
@@ -31,9 +32,15 @@ from zldesk.contract import dumps_toml
 from zldesk.text import visible
 from zldesk.widgets.ticket_board import COLUMNS, layout
 
+from .conftest import missing
 from .test_fuzz_imports import BASE, run_ok, toml_dumps
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+@pytest.fixture(autouse=True, scope="module")
+def tmux() -> None:
+    if shutil.which("tmux") is None:
+        missing("tmux", "ZLDESK_REQUIRE_TMUX", "tmux is not on PATH")
+
 
 # One payload a field, each short enough to show unwrapped at 80 columns, each starting with a marker
 # that finds it (the palette, the coverage query) and shows where it is.
