@@ -48,6 +48,12 @@ def no_calendar_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZLDESK_CACHE", "off")
 
 
+@pytest.fixture(autouse=True)
+def no_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never the developer's own config file: each test has none, unless it writes one (test_settings.py)."""
+    monkeypatch.setenv("ZLDESK_CONFIG", str(tmp_path / "no-config.toml"))
+
+
 @pytest.fixture
 def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store file of this test's own; ZLDESK_DB points at it, as a user would set it."""

@@ -64,10 +64,13 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: Annotated[Optional[str], typer.Option(
-        "--db", metavar="PATH|URL", help="数据库文件或 SQLAlchemy URL（默认 $ZLDESK_DB，再默认用户数据目录）。")] = None,
+        "--db", metavar="PATH|URL", help="数据库文件或 SQLAlchemy URL（默认 $ZLDESK_DB，再配置文件的 db，再用户数据目录）。")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本。")] = False,
     demo: Annotated[bool, typer.Option("--demo", help="在一个临时库里打开演示控制台（各种状态的工单），不碰真实数据。")] = False,
 ) -> None:
+    from .settings import current
+
+    current()  # a bad config file stops every command here, before anything is opened or written
     ctx.obj = State(db=db)
     if ctx.invoked_subcommand is None:
         from .console import run_console, run_demo
@@ -83,22 +86,36 @@ def root(
 
 @app.command("paths")
 def paths(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False) -> None:
-    """数据库和内置数据在哪里。"""
+    """数据库、内置数据和配置文件在哪里，每项设置的值从哪里来。"""
     from .commands.output import print_json, say
     from .data import bundled_contracts, data_dir
+    from .settings import VARIABLES, current, describe
 
-    info = {"db": ctx.obj.url, "data": str(data_dir()), "contracts": [str(p) for p in bundled_contracts()]}
+    settings = current()
+    info = {"db": ctx.obj.url, "data": str(data_dir()), "contracts": [str(p) for p in bundled_contracts()],
+            "config": str(settings.config), "config_exists": settings.config_exists, "settings": describe(settings)}
+    if ctx.obj.db:
+        info["settings"]["db"] = {"value": ctx.obj.db, "source": "option"}
     if json:
         print_json(info)
         return
     say(("数据库    ", "bold"), info["db"])
     say(("内置数据  ", "bold"), info["data"])
+    say(("配置文件  ", "bold"), info["config"] + ("" if settings.config_exists else "（不存在）"))
+    origin = {"option": "选项 --db", "env": "环境变量 {var}", "config": "配置文件", "default": "默认"}
+    for name, shown in info["settings"].items():
+        value = "（未设）" if shown["value"] is None else shown["value"]
+        say(f"  {name:<10}", value, ("  ← " + origin[shown["source"]].format(var=VARIABLES[name]), "dim"))
 
 
 def main() -> None:
+    from .errors import ZlDeskError
     from .logs import log, setup
 
-    setup()
+    try:
+        setup()
+    except ZlDeskError:
+        pass  # a bad config file: the root command reports it, with its exit code (--help still works)
     import sys
 
     command = next((a for a in sys.argv[1:] if not a.startswith("-")), "console")  # never the arguments

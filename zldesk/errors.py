@@ -77,3 +77,15 @@ class InvalidInput(ZlDeskError):
         self.problems = list(problems)
         lines = [p.render(source) for p in self.problems]
         super().__init__(f"无法导入 {source}（{len(lines)} 处错误）", "\n".join(lines))
+
+
+class ConfigError(ZlDeskError):
+    """The config file cannot be used: every problem names the file, the line where known, and the key."""
+
+    exit_code = 2
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        lines = [p.render(source) for p in self.problems]
+        super().__init__(f"配置文件有误（{len(lines)} 处），什么也没做", "\n".join(lines))

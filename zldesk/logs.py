@@ -1,5 +1,6 @@
 """Debug logging, off unless asked for: `ZLDESK_LOG_LEVEL=debug|info|warning` writes to
-`ZLDESK_LOG_FILE` (default: the platform's log directory), owner-only.
+`ZLDESK_LOG_FILE` (default: the platform's log directory), owner-only; or log_level and log_file in the
+config file (settings.py).
 
 What is logged is about the program, never the data: command names (not their arguments, which carry
 phone numbers), SQL statements with their values hidden (the engine is built with hide_parameters),
@@ -12,21 +13,17 @@ import logging
 import os
 from pathlib import Path
 
-LEVEL_VAR, FILE_VAR = "ZLDESK_LOG_LEVEL", "ZLDESK_LOG_FILE"
+from . import settings
+
 log = logging.getLogger("zldesk")
 
 
 def log_path() -> Path:
-    value = os.environ.get(FILE_VAR)
-    if value:
-        return Path(value)
-    from platformdirs import user_log_path
-
-    return user_log_path("zldesk", appauthor=False) / "zldesk.log"
+    return settings.current().log_file
 
 
 def setup() -> None:
-    level = os.environ.get(LEVEL_VAR, "").strip().upper()
+    level = settings.current().log_level
     if not level:
         return
     number = logging.getLevelName(level)

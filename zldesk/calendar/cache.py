@@ -3,7 +3,8 @@
 Importing the package costs ~0.17 s, more than everything else the console does before its first board
 is on screen. The cache holds exactly what `ChinaCalendar` computed, stamped with what that depends on
 (the package's China data, our own reading of it, the override files); any change to those, or a
-damaged file, and the days are simply computed again. `ZLDESK_CACHE` names another directory, or `off`.
+damaged file, and the days are simply computed again. `ZLDESK_CACHE` names another directory, or `off`
+(or `cache` in the config file).
 """
 
 from __future__ import annotations
@@ -15,19 +16,14 @@ from datetime import date
 from importlib.util import find_spec
 from pathlib import Path
 
+from .. import settings
+
 FORMAT = 1
-ENV_VAR = "ZLDESK_CACHE"
 
 
 def cache_file() -> Path | None:
-    value = os.environ.get(ENV_VAR)
-    if value == "off":
-        return None
-    if value:
-        return Path(value) / "calendar.json"
-    from platformdirs import user_cache_path
-
-    return user_cache_path("zldesk", appauthor=False) / "calendar.json"
+    folder = settings.current().cache
+    return None if folder is None else folder / "calendar.json"
 
 
 def stamp(overrides: Path) -> str | None:

@@ -44,6 +44,9 @@ def announce_new_store(url: str) -> None:
 
     path = sqlite_path(url)
     if path is not None and not path.exists():
+        from ..settings import current
         from .output import warn
 
-        warn(f"新建数据库 {path}（这里还没有库；若是路径写错了，请检查 --db 或 ZLDESK_DB）")
+        settings = current()
+        where = settings.where("db") if settings.source("db") == "config" else "ZLDESK_DB"
+        warn(f"新建数据库 {path}（这里还没有库；若是路径写错了，请检查 --db 或 {where}）")

@@ -7,7 +7,6 @@ read-modify-write updates, measured at 63 % with 4 processes in shared/probes/or
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,22 +16,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
+from .. import settings
 from ..errors import StoreError
 
-ENV_VAR = "ZLDESK_DB"
 BUSY_TIMEOUT_MS = 15_000
 _READ = "zldesk_read_only"
 
 
-def default_path() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path("zldesk", appauthor=False) / "zldesk.db"
-
-
 def resolve_url(db: str | None = None) -> str:
-    """`--db`, else $ZLDESK_DB, else the platform data directory. A value with `://` is a URL."""
-    value = db or os.environ.get(ENV_VAR) or str(default_path())
+    """`--db`, else the db setting ($ZLDESK_DB, the config file, the platform data directory).
+    A value with `://` is a URL."""
+    value = db or settings.current().db
     if "://" in value:
         return value
     return "sqlite:///" + str(Path(value).expanduser().absolute())

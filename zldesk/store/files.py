@@ -1,7 +1,8 @@
 """Who may read the store and the files zldesk writes.
 
 Owner-only (0600) by default. On a shared host a team sets `ZLDESK_GROUP=NAME` (read-write, 0660) or
-`ZLDESK_GROUP=NAME:ro` (0640), and the store, its -wal/-shm, backups and exports get that group.
+`ZLDESK_GROUP=NAME:ro` (0640), or `group` in the config file, and the store, its -wal/-shm, backups and
+exports get that group.
 zldesk refuses a store that anyone on the host can read, and one on a network filesystem, where
 SQLite's locks do not hold and two engineers' writes can corrupt it. No SQLAlchemy here (the console's
 first paint checks through this too).
@@ -14,6 +15,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import settings
 from ..errors import StoreError
 
 GROUP_VAR = "ZLDESK_GROUP"
@@ -32,19 +34,20 @@ class Sharing:
 
 
 def sharing() -> Sharing:
-    """The sharing the environment asks for; an unknown group is an error, never a silent 0600."""
-    value = os.environ.get(GROUP_VAR, "").strip()
+    """The sharing the group setting asks for; an unknown group is an error, never a silent 0600."""
+    config = settings.current()
+    value = config.group or ""
     if not value:
         return Sharing()
     name, _, access = value.partition(":")
     if access not in ("", "rw", "ro"):
-        raise StoreError(f"{GROUP_VAR} 写错了", f"{value!r}；应为 组名、组名:rw 或 组名:ro")
+        raise StoreError(f"{config.where('group')} 写错了", f"{value!r}；应为 组名、组名:rw 或 组名:ro")
     import grp
 
     try:
         gid = grp.getgrnam(name).gr_gid
     except KeyError:
-        raise StoreError(f"{GROUP_VAR} 指定的组不存在", f"{name!r}（见 /etc/group）") from None
+        raise StoreError(f"{config.where('group')} 指定的组不存在", f"{name!r}（见 /etc/group）") from None
     if access == "ro":
         return Sharing(name, gid, 0o640, 0o750, 0o027)
     return Sharing(name, gid, 0o660, 0o770, 0o007)
