@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 
-from ..errors import StoreError
+from ..errors import ChainHeadMissing, ChainHeadMoved
 from .db import driver_errors
 
 GENESIS = ""  # the prev_hash of a chain's first row
@@ -88,7 +88,7 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
     else:
         head = conn.execute(read_head).first()
     if head is None:
-        raise StoreError("历史记录的链头不见了", f"chain_head 中没有 {table.name}；请运行 zldesk audit verify")
+        raise ChainHeadMissing(table.name)
     last_id, prev = head[0], head[1]
     # The id is in the digest, so it is chosen before the INSERT, while the head is held.
     if sqlite:
@@ -106,7 +106,7 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
         moved = conn.execute(move_head, {"b_last": last_id, "b_hash": prev, "n_last": new_id,
                                          "n_hash": digest}).rowcount
     if moved != 1:  # only where the head row could not be locked: refuse rather than fork the chain
-        raise StoreError("历史记录被同时写入", f"{table.name} 的链头在本次写入期间变了；请重试")
+        raise ChainHeadMoved(table.name)
     return new_id
 
 

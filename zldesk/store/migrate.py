@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import Table, func, inspect, select, text
 from sqlmodel import SQLModel
 
-from ..errors import StoreError
+from ..errors import CopyMismatch, TargetNotEmpty
 from .db import reading, writing
 
 # Rows a new store is born with: the schema version (the target's stays) and the empty heads of the
@@ -36,7 +36,7 @@ def copy_store(source_url: str, target_url: str, say: Callable[[str], None] = la
         s, d = src.connection(), dst.connection()
         for table in tables():
             if table.name not in BORN_WITH and d.execute(select(func.count()).select_from(table)).scalar():
-                raise StoreError("目标库不是空的", f"表 {table.name} 里已有数据；只能迁入一个新建的空库")
+                raise TargetNotEmpty(table.name)
         for table in tables():
             rows = [dict(r._mapping) for r in s.execute(select(table).order_by(*table.primary_key.columns))]
             if table.name == "meta":
@@ -57,7 +57,7 @@ def copy_store(source_url: str, target_url: str, say: Callable[[str], None] = la
                 theirs = [r for r in theirs if r[0] != "schema_version"]
             if mine != theirs:
                 first = next((i for i, (a, b) in enumerate(zip(mine, theirs)) if a != b), min(len(mine), len(theirs)))
-                raise StoreError("迁移后核对不一致，未写入", f"表 {table.name} 第 {first + 1} 行不同")
+                raise CopyMismatch(table.name, first + 1)
     return counts
 
 

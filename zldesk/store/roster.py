@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from sqlmodel import Session, delete, select
 
 from ..contract import Contract
-from ..errors import InvalidInput, Refused
+from ..errors import InvalidInput, OverrideRefused
 from ..roster import Engineer, Override, Roster, Shift, check
 from .audit import append
 from .contracts import _row, get_contract
@@ -114,7 +114,7 @@ def add_override(session: Session, code: str, override: Override, *, who: str, n
     fresh = replace(override, id=max((o.id for o in current.overrides), default=0) + 1)
     problems = check(replace(current, overrides=current.overrides + (fresh,)))
     if problems:  # typed by a person, not read from a file: say what is wrong, not where in a file
-        raise Refused("调班未登记", "；".join(dict.fromkeys(p.message for p in problems)))
+        raise OverrideRefused(problems)
     now = now or datetime.now(timezone.utc)
     row = _add_override_row(session, cid, fresh, who, now)
     session.flush()
