@@ -31,9 +31,10 @@ def make_app(url: str, clock=None) -> ZlDeskApp:
 
     engine, path = None, quick.ready(url)
     if path is None:  # new, old or not SQLite: the full way creates, upgrades, seeds or refuses it
+        from .commands.state import say_upgrade_backup
         from .store import open_store
 
-        engine = open_store(url)
+        engine = open_store(url, on_backup=say_upgrade_backup)
         path = quick.ready(url)
     app = ZlDeskApp(url, [], clock, quick_path=path)
     app._engine = engine
