@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from zldesk.commands import tickets as ticket_commands
 from zldesk.data import data_dir
-from zldesk.store import make_engine, open_store, writing
+from zldesk.store import UpgradeBackup, make_engine, open_store, writing
 from zldesk.store.backup import check
 from zldesk.store.schema import LATEST, upgrade
 
@@ -226,13 +226,34 @@ def test_upgrade_writes_a_backup_first(tmp_path, capsys):
     path.parent.mkdir()
     _old_store(path, 1)
     before = store_checksum(path)
-    open_store(f"sqlite:///{path}").dispose()
+    heard: list[UpgradeBackup] = []
+    open_store(f"sqlite:///{path}", on_backup=heard.append).dispose()
     bak, = path.parent.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
     assert _mode(bak) == 0o600
     assert check(bak).version == 1 and store_checksum(bak) == before
-    assert str(bak) in capsys.readouterr().err
-    open_store(f"sqlite:///{path}").dispose()  # already upgraded: no second copy
-    assert len(list(path.parent.glob("*.bak"))) == 1
+    assert heard == [UpgradeBackup(1, LATEST, bak)]
+    assert capsys.readouterr() == ("", "")  # the store says nothing; its callers do
+    open_store(f"sqlite:///{path}", on_backup=heard.append).dispose()  # already upgraded: no second copy
+    assert len(list(path.parent.glob("*.bak"))) == 1 and len(heard) == 1
+
+
+def test_the_cli_and_the_console_say_where_the_upgrade_backup_is(cli, db_path, tmp_path, capsys, monkeypatch):
+    from zldesk.app import ZlDeskApp
+
+    db_path.parent.mkdir()
+    _old_store(db_path, 1)
+    ran = cli("contracts")
+    assert ran.exit_code == 0, ran.stderr
+    bak, = db_path.parent.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
+    assert ran.stderr == f"zldesk：数据库结构将从第 1 版升级到第 {LATEST} 版；升级前的备份在 {bak}\n"
+    console = tmp_path / "console" / "zldesk.db"
+    console.parent.mkdir()
+    _old_store(console, 2)
+    monkeypatch.setattr(ZlDeskApp, "run", lambda app: None)  # `zldesk` opens the store, then the console
+    ran = cli("--db", str(console))
+    assert ran.exit_code == 0, ran.stderr
+    bak, = console.parent.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
+    assert ran.stderr == f"zldesk：数据库结构将从第 2 版升级到第 {LATEST} 版；升级前的备份在 {bak}\n"
 
 
 def test_no_backup_for_a_new_or_current_store(tmp_path):

@@ -23,17 +23,18 @@ def _palette():
     return ZlDeskCommands
 
 
-def make_app(url: str, clock=None) -> ZlDeskApp:
+def make_app(url: str, clock=None, on_backup=None) -> ZlDeskApp:
     """Open the store at `url` (failing here, before any screen, if it cannot) and build the app.
 
-    `clock` returns the current aware time; tests pass a fixed one so screens can be compared."""
+    `clock` returns the current aware time; tests pass a fixed one so screens can be compared. `on_backup`
+    hears of the copy made before an old store is upgraded (the CLI says where it is)."""
     from .store import quick
 
     engine, path = None, quick.ready(url)
     if path is None:  # new, old or not SQLite: the full way creates, upgrades, seeds or refuses it
         from .store import open_store
 
-        engine = open_store(url)
+        engine = open_store(url, on_backup=on_backup)
         path = quick.ready(url)
     app = ZlDeskApp(url, [], clock, quick_path=path)
     app._engine = engine

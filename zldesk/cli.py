@@ -78,10 +78,10 @@ def root(
         if demo:
             run_demo()
         else:
-            from .commands.state import announce_new_store
+            from .commands.state import announce_new_store, say_upgrade_backup
 
             announce_new_store(ctx.obj.url)
-            run_console(ctx.obj.url)
+            run_console(ctx.obj.url, on_backup=say_upgrade_backup)
 
 
 @app.command("paths")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 
-def run_console(url: str) -> None:
+def run_console(url: str, on_backup=None) -> None:
     from .app import make_app
 
-    app = make_app(url)
+    app = make_app(url, on_backup=on_backup)
     app.run()
     _exit_like(app)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import output
 from ..errors import ZlDeskError
+
+if TYPE_CHECKING:
+    from ..store.audit import Break
 
 audit_app = typer.Typer(help="历史记录的防篡改校验。", no_args_is_help=True)
 
@@ -36,7 +39,7 @@ def verify(ctx: typer.Context,
         output.print_json({"ok": not broken, "chains": [
             {"table": r.table, "rows": r.rows, "last_id": r.last_id, "head": r.head,
              "broken": None if r.broken is None else {"id": r.broken.id, "kind": r.broken.kind,
-                                                      "where": r.broken.where, "detail": r.broken.detail}}
+                                                      "where": where(r.broken), "detail": detail(r.broken)}}
             for r in reports]})
         if broken:
             raise typer.Exit(1)
@@ -53,6 +56,38 @@ def verify(ctx: typer.Context,
                           "\n".join(describe(b) for b in broken))
 
 
-def describe(b) -> str:
+def describe(b: Break) -> str:
     """`ticket_event #5 工单 #2 第 3 版：内容被改过……`"""
-    return f"{b.table} #{b.id}{' ' + b.where if b.where else ''}：{b.detail}"
+    at = where(b)
+    return f"{b.table} #{b.id}{' ' + at if at else ''}：{detail(b)}"
+
+
+def where(b: Break) -> str:
+    """The row as people know it (a ticket and its version); empty for a row that is gone."""
+    if b.row is None:
+        return ""
+    if b.table == "ticket_event":
+        return f"工单 #{b.row['ticket_id']} 第 {b.row['seq']} 版"
+    return f"值班表变更（{b.row['kind']}，合同 id {b.row['contract_id']}）"
+
+
+def detail(b: Break) -> str:
+    """What does not hold there, in words."""
+    match b.kind:
+        case "not_chained":
+            return "没有哈希：这一行不是经 zldesk 写入的"
+        case "content_changed":
+            return "内容被改过：与它写入时的哈希对不上"
+        case "prev_link_broken":
+            return f"前链断了：它接在 #{b.links_to} 之后，但它的前一行是 #{b.last_id}"
+        case "row_missing" if b.head is not None:  # the head names a row past the table's last one
+            return f"缺行：链头记的最后一行 #{b.head[0]} 不在表中（表中最后一行是 #{b.last_id}）"
+        case "row_missing":
+            gap = f"#{b.last_id} 与 #{b.id} 之间" if b.last_id else f"#{b.id} 之前"
+            return f"缺行：它的前一行不在表中（{gap}少了记录）"
+        case "head_missing":
+            return "链头不见了：chain_head 中没有这条链"
+        case "head_mismatch":
+            return (f"链头对不上：链头记的是 #{b.head[0]} {b.head[1][:12]}，"
+                    f"表中最后一行是 #{b.last_id} {b.last_hash[:12]}")
+    raise ValueError(f"unknown break {b.kind!r}")

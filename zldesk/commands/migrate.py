@@ -22,7 +22,13 @@ def migrate(
     target = resolve_url(to)
     if target == ctx.obj.url:
         raise ZlDeskError("源库和目标库是同一个", target)
-    counts = copy_store(ctx.obj.url, target, say=(lambda _: None) if json else (lambda line: output.say("  ", line)))
+    from .state import say_upgrade_backup
+
+    def on_table(name: str, rows: int) -> None:
+        if not json:
+            output.say("  ", f"{name}: {rows} 行")
+
+    counts = copy_store(ctx.obj.url, target, on_table=on_table, on_backup=say_upgrade_backup)
     if json:
         output.print_json({"from": ctx.obj.url, "to": _safe(target), "rows": counts, "verified": True})
         return

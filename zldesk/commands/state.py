@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..store import UpgradeBackup
 
 
 @dataclass
@@ -23,7 +26,7 @@ class State:
             from ..store import open_store
 
             announce_new_store(self.url)
-            self._engine = open_store(self.url)
+            self._engine = open_store(self.url, on_backup=say_upgrade_backup)
         return self._engine
 
     def engine_if_exists(self):
@@ -50,3 +53,10 @@ def announce_new_store(url: str) -> None:
         settings = current()
         where = settings.where("db") if settings.source("db") == "config" else "ZLDESK_DB"
         warn(f"新建数据库 {path}（这里还没有库；若是路径写错了，请检查 --db 或 {where}）")
+
+
+def say_upgrade_backup(backup: UpgradeBackup) -> None:
+    """open_store copied an old store before upgrading it: say where, on stderr (the console says it too)."""
+    from .output import say
+
+    say(f"zldesk：数据库结构将从第 {backup.found} 版升级到第 {backup.latest} 版；升级前的备份在 {backup.path}", stderr=True)

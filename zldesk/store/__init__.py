@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-__all__ = ["make_engine", "open_store", "reading", "resolve_url", "writing"]
+__all__ = ["UpgradeBackup", "make_engine", "open_store", "reading", "resolve_url", "writing"]
+
+
+@dataclass(frozen=True)
+class UpgradeBackup:
+    """The copy of a store that open_store made before upgrading it from version `found` to `latest`."""
+
+    found: int
+    latest: int
+    path: Path
 
 
 def __getattr__(name: str):
@@ -19,8 +31,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def open_store(url: str, seed: bool = True) -> Engine:
-    """Open (creating or upgrading) the store at `url`. A fresh store gets the bundled contracts."""
+def open_store(url: str, seed: bool = True, on_backup: Callable[[UpgradeBackup], None] | None = None) -> Engine:
+    """Open (creating or upgrading) the store at `url`. A fresh store gets the bundled contracts.
+
+    Before an upgrade a SQLite store is copied beside itself; `on_backup` hears of the copy as soon as it is
+    made (the upgrade may still fail after it), so that the caller can tell the user where it is."""
     from sqlalchemy import text
 
     from .db import make_engine, reading, writing
@@ -35,7 +50,7 @@ def open_store(url: str, seed: bool = True) -> Engine:
     if current != LATEST or unseeded:
         with writing(engine) as session:
             conn = session.connection()
-            _backup_before_upgrade(engine, conn)
+            _backup_before_upgrade(engine, conn, on_backup)
             upgrade(conn)  # re-reads the version under the write lock: a racing opener did it already
             if seed and conn.execute(_SEEDED).first() is None:
                 _seed(session)
@@ -43,12 +58,9 @@ def open_store(url: str, seed: bool = True) -> Engine:
     return engine
 
 
-def _backup_before_upgrade(engine: Engine, conn) -> None:
+def _backup_before_upgrade(engine: Engine, conn, on_backup: Callable[[UpgradeBackup], None] | None) -> None:
     """A SQLite store with data gets a copy beside it before a migration touches it. Called under the
     write lock, so of several processes opening an old store only the one that upgrades copies it."""
-    import sys
-    from pathlib import Path
-
     from .schema import LATEST, read_version
 
     database = engine.url.database
@@ -60,7 +72,8 @@ def _backup_before_upgrade(engine: Engine, conn) -> None:
     from .backup import backup_before_upgrade
 
     copy = backup_before_upgrade(Path(database), LATEST)
-    sys.stderr.write(f"zldesk：数据库结构将从第 {found} 版升级到第 {LATEST} 版；升级前的备份在 {copy}\n")
+    if on_backup is not None:
+        on_backup(UpgradeBackup(found, LATEST, copy))
 
 
 def _seed(session) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 
-from ..errors import StoreError
+from ..errors import ChainHeadMissing, ChainHeadMoved
 from .db import driver_errors
 
 GENESIS = ""  # the prev_hash of a chain's first row
@@ -88,7 +88,7 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
     else:
         head = conn.execute(read_head).first()
     if head is None:
-        raise StoreError("历史记录的链头不见了", f"chain_head 中没有 {table.name}；请运行 zldesk audit verify")
+        raise ChainHeadMissing(table.name)
     last_id, prev = head[0], head[1]
     # The id is in the digest, so it is chosen before the INSERT, while the head is held.
     if sqlite:
@@ -106,7 +106,7 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
         moved = conn.execute(move_head, {"b_last": last_id, "b_hash": prev, "n_last": new_id,
                                          "n_hash": digest}).rowcount
     if moved != 1:  # only where the head row could not be locked: refuse rather than fork the chain
-        raise StoreError("历史记录被同时写入", f"{table.name} 的链头在本次写入期间变了；请重试")
+        raise ChainHeadMoved(table.name)
     return new_id
 
 
@@ -116,13 +116,16 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
 
 @dataclass(frozen=True)
 class Break:
-    """The first row where a chain does not hold, and why."""
+    """The first row where a chain does not hold, and what was found there (commands/audit.py words it)."""
 
     table: str
     id: int
     kind: str  # content_changed | not_chained | prev_link_broken | row_missing | head_mismatch | head_missing
-    where: str  # the row as people know it (a ticket and its version); empty for a row that is gone
-    detail: str
+    row: Mapping[str, Any] | None  # the row as read; None for a row that is gone and for the head's kinds
+    last_id: int  # the chain's last row that held (0: none did)
+    last_hash: str  # its hash
+    links_to: int | None = None  # prev_link_broken: the earlier row the row's prev_hash names
+    head: tuple[int, str] | None = None  # what chain_head records (last id, hash), where the head is at fault
 
 
 @dataclass(frozen=True)
@@ -134,44 +137,34 @@ class ChainReport:
     broken: Break | None
 
 
-def _where(table: str, row: Mapping[str, Any] | None) -> str:
-    if row is None:
-        return ""
-    if table == "ticket_event":
-        return f"工单 #{row['ticket_id']} 第 {row['seq']} 版"
-    return f"值班表变更（{row['kind']}，合同 id {row['contract_id']}）"
-
-
 def verify_chain(conn: Connection, table: Table) -> ChainReport:
     """Walk one chain in id order; stop at the first row that does not hold."""
     name, prev, last_id, count = table.name, GENESIS, 0, 0
     seen: dict[str, int] = {}  # row_hash -> id: tells a link to an earlier row from a link to a missing one
 
-    def report(row_id: int, kind: str, detail: str, row: Mapping[str, Any] | None = None) -> ChainReport:
-        return ChainReport(name, count, last_id, prev, Break(name, row_id, kind, _where(name, row), detail))
+    def report(row_id: int, kind: str, row: Mapping[str, Any] | None = None, **found: Any) -> ChainReport:
+        return ChainReport(name, count, last_id, prev,
+                           Break(name, row_id, kind, None if row is None else dict(row), last_id, prev, **found))
 
     for r in conn.execute(select(table).order_by(table.c.id)).mappings():
         if r["row_hash"] is None or r["prev_hash"] is None:
-            return report(r["id"], "not_chained", "没有哈希：这一行不是经 zldesk 写入的", r)
+            return report(r["id"], "not_chained", r)
         if row_digest(name, r, r["prev_hash"]) != r["row_hash"]:
-            return report(r["id"], "content_changed", "内容被改过：与它写入时的哈希对不上", r)
+            return report(r["id"], "content_changed", r)
         if r["prev_hash"] != prev:
             if r["prev_hash"] in seen:
-                return report(r["id"], "prev_link_broken",
-                              f"前链断了：它接在 #{seen[r['prev_hash']]} 之后，但它的前一行是 #{last_id}", r)
-            gap = f"#{last_id} 与 #{r['id']} 之间" if last_id else f"#{r['id']} 之前"
-            return report(r["id"], "row_missing", f"缺行：它的前一行不在表中（{gap}少了记录）", r)
+                return report(r["id"], "prev_link_broken", r, links_to=seen[r["prev_hash"]])
+            return report(r["id"], "row_missing", r)
         seen[r["row_hash"]] = r["id"]
         prev, last_id, count = r["row_hash"], r["id"], count + 1
     head = _head_table()
     h = conn.execute(select(head.c.last_id, head.c.hash).where(head.c.name == name)).first()
     if h is None:
-        return report(last_id, "head_missing", "链头不见了：chain_head 中没有这条链")
+        return report(last_id, "head_missing")
     if (h.last_id, h.hash) != (last_id, prev):
-        if h.last_id > last_id:
-            return report(h.last_id, "row_missing", f"缺行：链头记的最后一行 #{h.last_id} 不在表中（表中最后一行是 #{last_id}）")
-        return report(last_id, "head_mismatch",
-                      f"链头对不上：链头记的是 #{h.last_id} {h.hash[:12]}，表中最后一行是 #{last_id} {prev[:12]}")
+        # a head past the table's last row: that row is gone; else the head does not match the rows
+        kind, row_id = ("row_missing", h.last_id) if h.last_id > last_id else ("head_mismatch", last_id)
+        return report(row_id, kind, head=(h.last_id, h.hash))
     return ChainReport(name, count, last_id, prev, None)
 
 

@@ -16,16 +16,12 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import StoreError, ZlDeskError
+from ..errors import (BackupFailed, BackupFileRefused, CannotWrite, NoStoreFile, NotAStore, NotSqlite,
+                      RestoreFailed, RestoreRefused, StoreDamaged, StoreTooNew, UnreadableStore,
+                      UpgradeBackupFailed, ZlDeskError)
 
 BUSY_TIMEOUT_S = 15
 _SIDECARS = ("-wal", "-shm", "-journal")
-
-
-class NotSqlite(ZlDeskError):
-    """Backups of other databases are their own tools' job."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -45,10 +41,9 @@ def store_file(url: str) -> Path:
 
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        raise NotSqlite(f"{parsed.get_backend_name()} 库请用 pg_dump / pg_restore 备份和恢复",
-                        "zldesk backup/restore 只处理 SQLite 文件")
+        raise NotSqlite(url, parsed.get_backend_name())
     if parsed.database in (None, "", ":memory:"):
-        raise NotSqlite("内存数据库没有文件可以备份", url)
+        raise NotSqlite(url, "sqlite")
     return Path(parsed.database)
 
 
@@ -63,20 +58,20 @@ def check(path: Path, shown: Path | None = None, newer_ok: bool = False) -> Copy
         try:
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check")]
             if problems != ["ok"]:
-                raise StoreError("数据库文件已损坏", f"{name}: " + "；".join(problems[:3]))
+                raise StoreDamaged(name, problems)
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() \
                 if "meta" in tables else None
             if row is None:
-                raise StoreError("不是 zldesk 的数据库", f"{name}: 没有 meta 表或其中没有结构版本")
+                raise NotAStore(name, tables)
             tickets = conn.execute("SELECT count(*) FROM ticket").fetchone()[0] if "ticket" in tables else 0
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
-        raise StoreError("不是可读的 SQLite 数据库", f"{name}: {e}") from None
+        raise UnreadableStore(name, str(e)) from None
     version = int(row[0])
     if version > LATEST and not newer_ok:
-        raise StoreError("这个数据库比本程序新", f"{name} 的结构版本是 {version}，这个 zldesk 只认识到 {LATEST}")
+        raise StoreTooNew(name, version, LATEST)
     return Copy(path, path.stat().st_size, version, tickets)
 
 
@@ -84,11 +79,11 @@ def backup(store: Path, dest: Path, *, force: bool = False) -> Copy:
     """Copy the store (in use or not) to `dest`, owner-only; an existing `dest` only with `force`."""
     dest = dest.expanduser().absolute()
     if not store.is_file():
-        raise StoreError("没有数据库文件", str(store))
+        raise NoStoreFile(store)
     if dest.exists() and dest.samefile(store):
-        raise ZlDeskError("备份不能写到数据库自己身上", str(dest))
+        raise BackupFileRefused(dest, "is_store")
     if dest.exists() and not force:
-        raise ZlDeskError("文件已存在，未覆盖", f"{dest}；确要覆盖请加 --force")
+        raise BackupFileRefused(dest, "exists")
     start = time.perf_counter()
     tmp = _temp_beside(dest)
     try:
@@ -100,7 +95,7 @@ def backup(store: Path, dest: Path, *, force: bool = False) -> Copy:
                 target.close()
                 source.close()
         except sqlite3.Error as e:
-            raise StoreError("备份失败", f"{dest}: {e}") from None
+            raise BackupFailed(dest, str(e)) from None
         _fsync(tmp)
         info = check(tmp, shown=dest, newer_ok=True)
         _place(tmp, dest, force)
@@ -115,7 +110,7 @@ def backup_before_upgrade(store: Path, version: int) -> Path:
     try:
         backup(store, dest)
     except ZlDeskError as e:
-        raise StoreError("升级前无法备份数据库，没有升级", f"{e.title}: {e.message}") from None
+        raise UpgradeBackupFailed(e) from None
     return dest
 
 
@@ -123,11 +118,11 @@ def prepare_restore(src: Path, store: Path) -> tuple[Path, Copy]:
     """A checked copy of `src` in a temporary file beside the store, for `install`."""
     src = src.expanduser()
     if not src.is_file():
-        raise ZlDeskError("找不到备份文件", str(src))
+        raise BackupFileRefused(src, "missing")
     wal = Path(f"{src}-wal")
     if wal.exists() and wal.stat().st_size:
         # A raw copy of a live store: its latest changes are in the -wal, which a restore would drop.
-        raise StoreError("备份文件旁边有未合并的 -wal", f"{wal}；请用 zldesk backup 做的备份")
+        raise RestoreRefused(wal, "unmerged_wal")
     store.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = _temp_beside(store)
     try:
@@ -138,7 +133,7 @@ def prepare_restore(src: Path, store: Path) -> tuple[Path, Copy]:
         _fsync(tmp)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise ZlDeskError("恢复失败，数据库未替换", f"{e.filename or src}: {e.strerror}") from None
+        raise RestoreFailed(e.filename or src, e.strerror) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -157,7 +152,7 @@ def install(tmp: Path, store: Path) -> Path | None:
     try:
         conn = sqlite3.connect(store, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as e:
-        raise StoreError("无法打开当前数据库", f"{store}: {e}") from None
+        raise BackupFailed(store, str(e), step="open_current") from None
     try:
         locked = _lock_alone(conn, store)
         # Unreadable, nobody can be using it: keep its bytes as they are, -wal included.
@@ -178,7 +173,7 @@ def install(tmp: Path, store: Path) -> Path | None:
         finally:
             os.close(old)
     except OSError as e:
-        raise ZlDeskError("恢复失败，数据库未替换", f"{e.filename or store}: {e.strerror}") from None
+        raise RestoreFailed(e.filename or store, e.strerror) from None
     finally:
         conn.close()
     return kept
@@ -193,7 +188,7 @@ def _to_wal(path: Path) -> None:
         finally:
             conn.close()
     except sqlite3.Error as e:
-        raise StoreError("无法准备恢复的数据库", f"{path.parent}: {e}") from None
+        raise BackupFailed(path.parent, str(e), step="prepare") from None
 
 
 def _lock_alone(conn: sqlite3.Connection, store: Path) -> bool:
@@ -205,16 +200,12 @@ def _lock_alone(conn: sqlite3.Connection, store: Path) -> bool:
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     except sqlite3.DatabaseError as e:
         if getattr(e, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
-            raise _in_use(store) from None
+            raise RestoreRefused(store, "in_use") from None
         return False
     if mode != "delete":  # another process opened it between the two statements
         conn.execute("ROLLBACK")
-        raise _in_use(store)
+        raise RestoreRefused(store, "in_use")
     return True
-
-
-def _in_use(store: Path) -> StoreError:
-    return StoreError("数据库正被其他进程使用，没有恢复", f"{store}；请先关闭控制台和其他 zldesk 命令再恢复")
 
 
 def _stamp() -> str:
@@ -235,7 +226,7 @@ def _temp_beside(path: Path) -> Path:
     try:
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
-        raise ZlDeskError("无法写入", f"{path.parent}: {e.strerror}") from None
+        raise CannotWrite(path.parent, e.strerror) from None
     os.close(fd)
     return Path(name)
 
@@ -248,14 +239,14 @@ def _place(tmp: Path, dest: Path, force: bool) -> None:
             try:
                 os.link(tmp, dest)  # never replaces a file that appeared meanwhile
             except FileExistsError:
-                raise ZlDeskError("文件已存在，未覆盖", f"{dest}；确要覆盖请加 --force") from None
+                raise BackupFileRefused(dest, "exists") from None
             except OSError:  # no hard links on this disk (FAT on a USB stick)
                 if dest.exists():
-                    raise ZlDeskError("文件已存在，未覆盖", f"{dest}；确要覆盖请加 --force") from None
+                    raise BackupFileRefused(dest, "exists") from None
                 os.replace(tmp, dest)
         _fsync_dir(dest.parent)
     except OSError as e:
-        raise ZlDeskError("无法写入", f"{dest}: {e.strerror}") from None
+        raise CannotWrite(dest, e.strerror) from None
 
 
 def _copy_file(src: Path, dest: Path) -> None:

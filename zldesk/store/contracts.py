@@ -10,7 +10,7 @@ from sqlmodel import Session, delete, func, insert, select
 
 from ..contract import Contract, Module, contract_to_dict
 from ..contract import diff_contracts, diff_modules
-from ..errors import NotFound
+from ..errors import AmbiguousContract, NoContracts, UnknownContract
 from .db import driver_connection, driver_errors
 from .models import (ContactRow, ContractRow, ContractVersion, ImportLog, ModuleRow, ServiceRow, SeverityRow,
                      WindowRow)
@@ -50,20 +50,20 @@ def resolve_code(session: Session, code: str | None) -> str:
     codes = list(session.exec(select(ContractRow.code).order_by(ContractRow.code)).all())
     if code is not None:
         if code not in codes:
-            raise NotFound("没有这个合同", f"{code!r}；库中的合同：{'、'.join(codes) or '（无）'}")
+            raise UnknownContract(code, codes)
         return code
     if len(codes) == 1:
         return codes[0]
     if not codes:
-        raise NotFound("库中没有合同", "先用 zldesk import contract FILE 导入一个")
-    raise NotFound("请指明合同", f"库中有 {len(codes)} 个合同：{'、'.join(codes)}；用 --contract 或 CODE 指定")
+        raise NoContracts()
+    raise AmbiguousContract(codes)
 
 
 def _row(session: Session, code: str) -> ContractRow:
     row = session.exec(select(ContractRow).where(ContractRow.code == code)).first()
     if row is None:
         resolve_code(session, code)  # raises with the list of known codes
-        raise NotFound("没有这个合同", code)
+        raise UnknownContract(code)  # created meanwhile, after the first read
     return row
 
 

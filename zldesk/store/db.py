@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 from .. import settings
-from ..errors import StoreError
+from ..errors import InvalidStoreUrl, StoreError
 
 BUSY_TIMEOUT_MS = 15_000
 _READ = "zldesk_read_only"
@@ -37,7 +37,7 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except Exception:
-        raise StoreError("数据库地址无效", f"{url!r} 既不是文件路径也不是 SQLAlchemy URL") from None
+        raise InvalidStoreUrl(url) from None
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, hide_parameters=True, pool_pre_ping=True)
     memory = parsed.database in (None, "", ":memory:")
@@ -105,4 +105,4 @@ def _errors() -> Iterator[None]:
     except DBAPIError as e:
         raise StoreError.from_driver(str(e.orig).splitlines()[0] if e.orig else type(e).__name__) from None
     except SQLAlchemyError as e:
-        raise StoreError("数据库错误", type(e).__name__) from None
+        raise StoreError.from_driver(type(e).__name__) from None  # no driver line: the error's name stands for it

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import settings
-from ..errors import StoreError
+from ..errors import BadGroupSetting, FileSetupFailed, StoreFileRefused
 
 GROUP_VAR = "ZLDESK_GROUP"
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
@@ -41,13 +41,13 @@ def sharing() -> Sharing:
         return Sharing()
     name, _, access = value.partition(":")
     if access not in ("", "rw", "ro"):
-        raise StoreError(f"{config.where('group')} 写错了", f"{value!r}；应为 组名、组名:rw 或 组名:ro")
+        raise BadGroupSetting(value, where=config.where("group"))
     import grp
 
     try:
         gid = grp.getgrnam(name).gr_gid
     except KeyError:
-        raise StoreError(f"{config.where('group')} 指定的组不存在", f"{name!r}（见 /etc/group）") from None
+        raise BadGroupSetting(value, group=name, where=config.where("group")) from None
     if access == "ro":
         return Sharing(name, gid, 0o640, 0o750, 0o027)
     return Sharing(name, gid, 0o660, 0o770, 0o007)
@@ -61,7 +61,7 @@ def share(path: Path, how: Sharing | None = None) -> None:
             os.chown(path, -1, how.gid)
         os.chmod(path, how.file_mode)
     except OSError as e:
-        raise StoreError("无法设置文件权限", f"{path}: {e.strerror}") from None
+        raise FileSetupFailed(path, "chmod", e.strerror) from None
 
 
 def prepare(path: Path) -> None:
@@ -78,7 +78,7 @@ def prepare(path: Path) -> None:
     except FileExistsError:
         return
     except OSError as e:
-        raise StoreError("无法创建数据库文件", f"{path}: {e.strerror}") from None
+        raise FileSetupFailed(path, "create", e.strerror) from None
     os.close(fd)
     share(path, how)
 
@@ -86,7 +86,7 @@ def prepare(path: Path) -> None:
 def check(path: Path) -> None:
     """Refuse a store anyone can read, or one on a network filesystem, saying why and what to do."""
     if path.exists() and not path.is_file():
-        raise StoreError("数据库路径不是文件", f"{path} 是目录或特殊文件；--db / ZLDESK_DB 应指向库文件，如 {path}/zldesk.db")
+        raise StoreFileRefused(path, "not_a_file")
     for suffix in ("", "-wal", "-shm"):
         candidate = Path(f"{path}{suffix}")
         try:
@@ -94,15 +94,10 @@ def check(path: Path) -> None:
         except FileNotFoundError:
             continue
         if mode & 0o007:
-            who = "可读写" if mode & 0o002 else "可读" if mode & 0o004 else "可访问"
-            raise StoreError("数据库文件本机任何人都能读写，拒绝打开",
-                             f"{candidate} 的权限是 {mode:04o}（其他用户{who}）：里面有医院的电话和联系人。"
-                             f"请执行 chmod o-rwx {candidate}（团队共用请设 {GROUP_VAR}=组名）")
+            raise StoreFileRefused(candidate, "open_to_others", mode=mode)
     kind = filesystem_type(path)
     if kind in NETWORK_FILESYSTEMS:
-        raise StoreError("数据库在网络文件系统上，拒绝打开",
-                         f"{path} 在 {kind} 上：SQLite 的文件锁在网络文件系统上不可靠，两人同时写会损坏数据库。"
-                         "请把库放在本机磁盘上，团队共用请用 PostgreSQL（ZLDESK_DB=postgresql+psycopg://…）")
+        raise StoreFileRefused(path, "network_fs", filesystem=kind)
 
 
 def read_mountinfo() -> str:

@@ -4,12 +4,16 @@ row by row. The target is built by the same migrations, then filled in one trans
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Table, func, inspect, select, text
 from sqlmodel import SQLModel
 
-from ..errors import StoreError
+from ..errors import CopyMismatch, TargetNotEmpty
 from .db import reading, writing
+
+if TYPE_CHECKING:
+    from . import UpgradeBackup
 
 # Rows a new store is born with: the schema version (the target's stays) and the empty heads of the
 # history chains (replaced by the source's).
@@ -23,20 +27,22 @@ def tables() -> list[Table]:
     return [t for t in SQLModel.metadata.sorted_tables]
 
 
-def copy_store(source_url: str, target_url: str, say: Callable[[str], None] = lambda _: None) -> dict[str, int]:
+def copy_store(source_url: str, target_url: str, on_table: Callable[[str, int], None] = lambda _t, _n: None,
+               on_backup: Callable[[UpgradeBackup], None] | None = None) -> dict[str, int]:
     """Copy every row of the store at `source_url` into the one at `target_url` (brought to the same
-    schema, and empty), then read both back and compare row by row. Returns the row count per table.
-    Raises StoreError, writing nothing, if the target is not empty or anything differs."""
+    schema, and empty), then read both back and compare row by row. Returns the row count per table;
+    `on_table` hears each table's count as it is copied, `on_backup` of a copy made before an upgrade
+    (open_store). Raises StoreError, writing nothing, if the target is not empty or anything differs."""
     from . import open_store
 
-    source = open_store(source_url, seed=False)
-    target = open_store(target_url, seed=False)
+    source = open_store(source_url, seed=False, on_backup=on_backup)
+    target = open_store(target_url, seed=False, on_backup=on_backup)
     counts: dict[str, int] = {}
     with reading(source) as src, writing(target) as dst:
         s, d = src.connection(), dst.connection()
         for table in tables():
             if table.name not in BORN_WITH and d.execute(select(func.count()).select_from(table)).scalar():
-                raise StoreError("目标库不是空的", f"表 {table.name} 里已有数据；只能迁入一个新建的空库")
+                raise TargetNotEmpty(table.name)
         for table in tables():
             rows = [dict(r._mapping) for r in s.execute(select(table).order_by(*table.primary_key.columns))]
             if table.name == "meta":
@@ -47,7 +53,7 @@ def copy_store(source_url: str, target_url: str, say: Callable[[str], None] = la
             if rows:
                 d.execute(table.insert(), rows)
             counts[table.name] = len(rows)
-            say(f"{table.name}: {len(rows)} 行")
+            on_table(table.name, len(rows))
         _after_copy(d)
         for table in tables():
             mine = [tuple(r) for r in s.execute(select(table).order_by(*table.primary_key.columns))]
@@ -57,7 +63,7 @@ def copy_store(source_url: str, target_url: str, say: Callable[[str], None] = la
                 theirs = [r for r in theirs if r[0] != "schema_version"]
             if mine != theirs:
                 first = next((i for i, (a, b) in enumerate(zip(mine, theirs)) if a != b), min(len(mine), len(theirs)))
-                raise StoreError("迁移后核对不一致，未写入", f"表 {table.name} 第 {first + 1} 行不同")
+                raise CopyMismatch(table.name, first + 1)
     return counts
 
 

@@ -10,8 +10,9 @@ from datetime import datetime, timezone
 from sqlmodel import Session, delete, select
 
 from ..contract import Contract
-from ..errors import InvalidInput, Refused
+from ..errors import InvalidInput, OverrideRefused
 from ..roster import Engineer, Override, Roster, Shift, check
+from ..roster.changes import added_shifts_line, engineer_line, override_line, rotations_line, shifts_line
 from .audit import append
 from .contracts import _row, get_contract
 from .db import driver_connection, driver_errors
@@ -47,7 +48,7 @@ def _save_engineers(session: Session, engineers: tuple[Engineer, ...], before: t
         row = session.exec(select(EngineerRow).where(EngineerRow.name == e.name)).first() or EngineerRow(name=e.name)
         row.phone, row.skills, row.active = e.phone, list(e.skills), e.active
         session.add(row)
-        changes.append(f"{'改' if e.name in old else '增'} 工程师 {e.name} {e.phone}{'' if e.active else '（停用）'}")
+        changes.append(engineer_line(e, known=e.name in old))
 
 
 def replace_roster(session: Session, code: str, incoming: Roster, *, source: str, who: str,
@@ -68,16 +69,15 @@ def replace_roster(session: Session, code: str, incoming: Roster, *, source: str
         session.add_all([RotationRow(contract_id=cid, position=i, name=r.name, line=r.line, unit=r.unit,
                                      handoff=r.handoff, start=r.start, end=r.end, engineers=list(r.engineers))
                          for i, r in enumerate(incoming.rotations)])
-        changes.append(f"轮值换为 {len(incoming.rotations)} 条（原 {len(current.rotations)} 条）：" +
-                       "；".join(f"{r.name or r.line} {r.unit} {'、'.join(r.engineers)}" for r in incoming.rotations))
+        changes.append(rotations_line(incoming.rotations, before=len(current.rotations)))
     if _shift_keys(current.shifts) != _shift_keys(incoming.shifts):
         session.exec(delete(ShiftRow).where(ShiftRow.contract_id == cid))
         _add_shifts(session, cid, incoming.shifts, source)
-        changes.append(f"固定排班换为 {len(incoming.shifts)} 班（原 {len(current.shifts)} 班）")
+        changes.append(shifts_line(len(incoming.shifts), before=len(current.shifts)))
     now = now or datetime.now(timezone.utc)
     for o in incoming.overrides:
         _add_override_row(session, cid, o, who, now)
-        changes.append(_override_text(o, contract.zone))
+        changes.append(override_line(o, contract.zone))
     if changes:
         _log(session, cid, now, who, "import", source, raw, changes)
     return changes
@@ -102,7 +102,7 @@ def add_shifts(session: Session, code: str, shifts: list[Shift], *, source: str,
         session.exec(delete(ShiftRow).where(ShiftRow.contract_id == cid))
         _add_shifts(session, cid, tuple(kept), None)
     _add_shifts(session, cid, tuple(shifts), source)
-    changes.append(f"导入 {len(shifts)} 班" + (f"，{trimmed} 个旧班次因时间重叠被截短或取代" if trimmed else ""))
+    changes.append(added_shifts_line(len(shifts), trimmed))
     _log(session, cid, now or datetime.now(timezone.utc), who, "shifts", source, raw, changes)
     return changes
 
@@ -114,11 +114,11 @@ def add_override(session: Session, code: str, override: Override, *, who: str, n
     fresh = replace(override, id=max((o.id for o in current.overrides), default=0) + 1)
     problems = check(replace(current, overrides=current.overrides + (fresh,)))
     if problems:  # typed by a person, not read from a file: say what is wrong, not where in a file
-        raise Refused("调班未登记", "；".join(dict.fromkeys(p.message for p in problems)))
+        raise OverrideRefused(problems)
     now = now or datetime.now(timezone.utc)
     row = _add_override_row(session, cid, fresh, who, now)
     session.flush()
-    _log(session, cid, now, who, "override", "override", b"", [_override_text(replace(fresh, id=row.id), contract.zone)])
+    _log(session, cid, now, who, "override", "override", b"", [override_line(replace(fresh, id=row.id), contract.zone)])
     return row.id
 
 
@@ -153,13 +153,6 @@ def _add_override_row(session: Session, cid: int, o: Override, who: str, now: da
                       reason=o.reason, covers=o.covers, who=who, created_at=now)
     session.add(row)
     return row
-
-
-def _override_text(o: Override, zone) -> str:
-    covers = f"替 {o.covers} " if o.covers else ""
-    start, end = o.start.astimezone(zone), o.end.astimezone(zone)  # the contract's zone, whatever was typed
-    return (f"调班{f' #{o.id}' if o.id else ''}：{o.line} {o.engineer} {covers}"
-            f"{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}，{o.reason}")
 
 
 def _log(session: Session, cid: int, at: datetime, who: str, kind: str, source: str, raw: bytes,

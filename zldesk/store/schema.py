@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Float, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, UniqueConstraint, insert, select, text)
 
-from ..errors import StoreError
+from ..errors import NotAStore, StoreTooNew
 from .types import UtcDateTime
 
 
@@ -305,7 +305,7 @@ def read_version(conn: Connection) -> int:
     tables = _table_names(conn)
     if "meta" not in tables:
         if tables:
-            raise StoreError("不是 zldesk 的数据库", f"其中已有别的表（{', '.join(sorted(tables)[:5])}），没有 meta 表")
+            raise NotAStore(tables=tables)
         return 0
     row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
     return int(row[0]) if row else 0
@@ -315,10 +315,7 @@ def upgrade(conn: Connection, target: int = LATEST) -> tuple[int, int]:
     """Run the missing migrations inside the caller's transaction. Returns (from, to)."""
     found = read_version(conn)
     if found > LATEST:
-        raise StoreError(
-            "数据库版本比本程序新",
-            f"数据库的结构版本是 {found}，这个 zldesk 只认识到 {LATEST}；请升级 zldesk（pip install -U zldesk）",
-        )
+        raise StoreTooNew(None, found, LATEST)
     for version, step in MIGRATIONS:
         if found < version <= target:
             step(conn)
