@@ -10,7 +10,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from .actions import ACTIONS, bindings
+from .actions import APP, bindings, offered
 from .settings import who
 from .contract import Contract
 from .store.rows import read_contracts
@@ -43,7 +43,9 @@ def make_app(url: str, clock=None) -> ZlDeskApp:
     return app
 
 
-class ZlDeskApp(App):
+# Textual's own app keys (ctrl+q quits from any screen, mid-form too) are not inherited: every key is
+# in the action table, and only q on the board ends the console.
+class ZlDeskApp(App, inherit_bindings=False):
     TITLE = "zldesk 值班台"
     CSS = """
     Screen { layout: vertical; }
@@ -51,9 +53,9 @@ class ZlDeskApp(App):
     #clause { height: 4; padding: 0 1; border-top: solid $primary; }
     .section { text-style: bold; margin: 1 1 0 1; }
     """
-    BINDINGS: list[Binding] = bindings("app.")
+    BINDINGS: list[Binding] = bindings(APP)
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {_palette}
+    COMMANDS = {_palette}  # not Textual's own (themes, quit...): the palette offers what the table does
 
     def __init__(self, url: str, contracts: list[Contract], clock=None, quick_path=None) -> None:
         super().__init__()
@@ -104,19 +106,22 @@ class ZlDeskApp(App):
     def contract(self) -> Contract | None:
         return self.contracts[self.contract_index] if self.contracts else None
 
-    def on_mount(self) -> None:
+    def get_default_screen(self):
+        """The board is the first screen, not one pushed over Textual's blank one in on_mount: keys typed
+        while the console starts reach the board, not a screen without bindings."""
         from .screens.board import BoardScreen
+
+        return BoardScreen()
+
+    def on_mount(self) -> None:
         from .screens.contract import ContractScreen
         from .screens.coverage import CoverageScreen
         from .screens.roster import RosterScreen
         from .store.watch import ChangeWatch
 
-        self.install_screen(BoardScreen(), "board")
-        self.install_screen(CoverageScreen(), "coverage")
-        self.install_screen(ContractScreen(), "contract")
-        self.install_screen(RosterScreen(), "roster")
+        for screen in (self.screen, CoverageScreen(), ContractScreen(), RosterScreen()):
+            self.install_screen(screen, screen.SCREEN_KEY)
         self._update_subtitle()
-        self.push_screen("board")
         self.watch = ChangeWatch(self.engine if self.quick_path is None else None, self.quick_path)
         self.watch.changed()  # the load below is the first
         self.load_board()
@@ -141,10 +146,13 @@ class ZlDeskApp(App):
         board.tick()
         board.update_now(*self.status())
         if self.watch.changed():
+            from .screens.roster import RosterScreen
+            from .screens.ticket import TicketScreen
+
             self.load_board()
-            if type(self.screen).__name__ == "TicketScreen":
+            if isinstance(self.screen, TicketScreen):
                 self.screen.reload()
-            elif type(self.screen).__name__ == "RosterScreen":
+            elif isinstance(self.screen, RosterScreen):
                 self.screen.load()
 
     def status(self) -> tuple[datetime, str, str]:
@@ -234,30 +242,38 @@ class ZlDeskApp(App):
         self.sub_title = visible(f"{c.customer}（{c.code}）") if c else "库中没有合同"
 
     def action_show(self, name: str) -> None:
-        if self.get_screen(name) is not self.screen:
+        """To the screen `name` (a SCREEN_KEY). The board is always at the bottom; the others are shown
+        over it, one at a time, so esc (`back`) pops back to the board or to the screen a ticket came from."""
+        screen = self.get_screen(name)
+        if screen in self.screen_stack:
+            while self.screen is not screen:
+                self.pop_screen()
+        elif len(self.screen_stack) == 1:
+            self.push_screen(name)
+        else:
             self.switch_screen(name)
 
+    def action_back(self) -> None:
+        """esc (and q, off the board): to the screen below; the board is the last."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
     def action_next_contract(self) -> None:
+        from .screens.contract import ContractScreen
+        from .screens.coverage import CoverageScreen
+        from .screens.roster import RosterScreen
+
         if len(self.contracts) > 1:
             self.contract_index = (self.contract_index + 1) % len(self.contracts)
             self._update_subtitle()
             self._status_policy = None
-            for name in ("coverage", "contract", "roster"):
-                screen = self.get_screen(name)
+            for kind in (CoverageScreen, ContractScreen, RosterScreen):
+                screen = self.get_screen(kind.SCREEN_KEY)
                 if screen.is_mounted:  # one not shown yet reads the contract when it is
                     screen.refresh_contract()
 
-    # Which groups of the action table each screen answers to (the app's own keys work everywhere).
-    HELP_GROUPS = {"BoardScreen": ("board.", "list."), "TicketScreen": ("ticket.",),
-                   "CoverageScreen": ("coverage.", "list."), "ContractScreen": ("list.",),
-                   "RosterScreen": ("roster.", "list."), "NewTicketScreen": ("new.",)}
-
     def action_help(self) -> None:
-        """The keys of the screen in front, then the keys that work everywhere."""
+        """The keys of the screen in front, then those that work everywhere."""
         from .screens.help import HelpScreen
 
-        groups = self.HELP_GROUPS.get(type(self.screen).__name__, ())
-        shown = [a for a in ACTIONS if a.id.startswith(groups)] if groups else []
-        taken = {k for a in shown for k in a.keys.split(",")}  # a screen's own key hides the app's
-        everywhere = [a for a in ACTIONS if a.id.startswith("app.") and not taken & set(a.keys.split(","))]
-        self.push_screen(HelpScreen(shown + everywhere))
+        self.push_screen(HelpScreen(offered(getattr(self.screen, "SCREEN_KEY", None))))

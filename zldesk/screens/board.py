@@ -14,10 +14,12 @@ from ..calendar import weekday_name
 from ..text import visible
 from ..text import fit
 from ..widgets.ticket_board import TicketBoard, header_line
+from .keys import ListKeys
 
 
-class BoardScreen(Screen):
-    BINDINGS = bindings("board.")
+class BoardScreen(ListKeys, Screen):
+    SCREEN_KEY = "board"
+    BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
     BoardScreen #now { height: 1; background: $boost; padding: 0 1; }
     BoardScreen #columns { height: 1; text-style: bold; color: $text-muted; }
@@ -79,6 +81,12 @@ class BoardScreen(Screen):
 
     def tick(self) -> None:
         self.query_one(TicketBoard).tick()
+
+    def list_widget(self) -> TicketBoard:
+        return self.query_one(TicketBoard)
+
+    def action_open(self) -> None:
+        self.query_one(TicketBoard).open_current()
 
     # ---- filter ------------------------------------------------------------------------------------
 

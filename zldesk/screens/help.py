@@ -1,20 +1,20 @@
-"""Help (`?`, F1): every key, read from the one action table."""
+"""Help (`?`, F1): the keys of the screen it was opened on, read from the one action table."""
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-_KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc"}
+from ..actions import bindings
 
 
 class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "关闭")]
+    SCREEN_KEY = "help"
+    BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 60; height: auto; max-height: 90%; border: round $primary;
@@ -30,7 +30,6 @@ class HelpScreen(ModalScreen):
         table.add_column("按键")
         table.add_column("作用")
         for a in self.actions:
-            keys = " / ".join(_KEY_NAMES.get(k, k) for k in a.keys.split(","))
-            table.add_row(Text(keys, style="bold"), Text(a.description))
+            table.add_row(Text(" / ".join(a.key_names), style="bold"), Text(a.description))
         with VerticalScroll():
             yield Static(table)

@@ -36,7 +36,8 @@ def propose_level(whole: bool, windows: bool, request: bool) -> int:
 
 
 class NewTicketScreen(Screen):
-    BINDINGS = bindings("new.")
+    SCREEN_KEY = "new"
+    BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
     NewTicketScreen Input, NewTicketScreen Input:focus { height: 1; border: none; padding: 0 1; }
     NewTicketScreen Input:focus { background: $boost; }

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from ..actions import bindings
 from ..calendar import weekday_name
 from ..text import visible
+from .keys import ListKeys
 from .prompt import Field, PromptScreen
 
 DAYS = 7
@@ -58,8 +59,9 @@ def day_cells(segments, lines, day: date, zone) -> list[Text]:
     return cells
 
 
-class RosterScreen(Screen):
-    BINDINGS = bindings("roster.") + bindings("list.")
+class RosterScreen(ListKeys, Screen):
+    SCREEN_KEY = "roster"
+    BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
     RosterScreen #on-duty { height: auto; padding: 0 1; }
     RosterScreen #days { height: 1fr; }
@@ -79,6 +81,9 @@ class RosterScreen(Screen):
 
     def refresh_contract(self) -> None:
         self.load()
+
+    def list_widget(self) -> DataTable:
+        return self.query_one(DataTable)
 
     @work(thread=True, exclusive=True, group="roster")
     def load(self) -> None:

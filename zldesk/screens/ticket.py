@@ -8,7 +8,6 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -16,6 +15,7 @@ from textual.widgets import Footer, Static
 from ..actions import bindings
 from ..text import visible
 from ..tickets import clock, event_line, kind_name, permission_text
+from .keys import ListKeys
 from .prompt import Field, PromptScreen
 from ..tickets import CHANNELS, STATE_NAMES
 
@@ -80,9 +80,9 @@ FORMS: dict[str, tuple[str, list[Field]]] = {
 }
 
 
-class TicketScreen(Screen):
-    BINDINGS = bindings("ticket.") + [Binding("j,down", "scroll(1)", show=False),
-                                      Binding("k,up", "scroll(-1)", show=False)]
+class TicketScreen(ListKeys, Screen):
+    SCREEN_KEY = "ticket"
+    BINDINGS = bindings(SCREEN_KEY)
 
     def __init__(self, ticket_id: int) -> None:
         super().__init__()
@@ -116,9 +116,8 @@ class TicketScreen(Screen):
         watch = duty.watch(deadline.due) if duty and deadline.due and t.state not in ("resolved", "closed") else ""
         self.query_one("#ticket", Static).update(ticket_renderable(data, events, policy.out_zone, watch))
 
-    def action_scroll(self, step: int) -> None:
-        body = self.query_one("#ticket-body", VerticalScroll)
-        body.scroll_down() if step > 0 else body.scroll_up()
+    def list_widget(self) -> VerticalScroll:
+        return self.query_one("#ticket-body", VerticalScroll)
 
     # ---- single-key actions --------------------------------------------------------------------------
 
