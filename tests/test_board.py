@@ -115,6 +115,7 @@ async def test_enter_opens_the_ticket_and_escape_comes_back(demo_url):
         board = app.screen.query_one(TicketBoard)
         await _rows_ready(pilot, board)
         await pilot.press("j", "enter")
+        await app.workers.wait_for_complete()  # the ticket is read in a worker
         await pilot.pause()
         assert type(app.screen).__name__ == "TicketScreen"
         assert app.screen.ticket_id == board.rows[1].id
@@ -200,6 +201,7 @@ async def _open_first(pilot, app, title_part: str) -> int:
     index = next(i for i, r in enumerate(board.rows) if title_part in r.title)
     board.cursor = index
     await pilot.press("enter")
+    await app.workers.wait_for_complete()  # the ticket is read in a worker
     await pilot.pause()
     return board.rows[index].id
 

@@ -46,7 +46,7 @@ def test_ticket_screen(snap_compare, night_app):
     async def open_second(pilot):
         await _loaded(pilot)
         await pilot.press("j", "enter")
-        await pilot.pause()
+        await _loaded(pilot)  # the ticket is read in a worker
 
     assert snap_compare(night_app, terminal_size=(80, 24), run_before=open_second)
 
@@ -60,7 +60,7 @@ def test_markup_in_ticket_text_is_literal(snap_compare, night_app):
         board = pilot.app.screen.query_one("TicketBoard")
         board.cursor = next(i for i, r in enumerate(board.rows) if "[重要]" in r.title)
         await pilot.press("enter")
-        await pilot.pause()
+        await _loaded(pilot)
 
     assert snap_compare(night_app, terminal_size=(80, 24), run_before=open_marked)
 

@@ -6,11 +6,11 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from .actions import APP, bindings, offered
+from .gateway import Gateway
 from .settings import who
 from .contract import Contract
 from .store.rows import read_contracts
@@ -69,7 +69,9 @@ class ZlDeskApp(App, inherit_bindings=False):
         self.contracts = contracts
         self.duty: dict = {}  # contract code -> duty.OnDuty, computed with each board load
         self.contract_index = 0
-        self.watch = None
+        self.watch = None  # store.watch.ChangeWatch, opened by the first check (in a worker)
+        self._status_policy = None
+        self.gateway = Gateway(self)  # every read and write of the store from here on
         self.who = who()  # the OS user: what the history records for changes made here
 
     @property
@@ -97,9 +99,9 @@ class ZlDeskApp(App, inherit_bindings=False):
                     yield conn
             return
         from .store import reading
-        from .store.db import driver_connection
+        from .store.db import driver_connection, driver_errors
 
-        with reading(self.engine) as session:
+        with reading(self.engine) as session, driver_errors(session):
             yield driver_connection(session)
 
     @property
@@ -117,14 +119,11 @@ class ZlDeskApp(App, inherit_bindings=False):
         from .screens.contract import ContractScreen
         from .screens.coverage import CoverageScreen
         from .screens.roster import RosterScreen
-        from .store.watch import ChangeWatch
 
         for screen in (self.screen, CoverageScreen(), ContractScreen(), RosterScreen()):
             self.install_screen(screen, screen.SCREEN_KEY)
         self._update_subtitle()
-        self.watch = ChangeWatch(self.engine if self.quick_path is None else None, self.quick_path)
-        self.watch.changed()  # the load below is the first
-        self.load_board()
+        self.load_board()  # the first tick opens the watch; its first look counts as a change
         self.call_after_refresh(lambda: self.get_screen("board").update_now(*self.status()))
         self.set_interval(1.0, self.tick)
 
@@ -134,26 +133,44 @@ class ZlDeskApp(App, inherit_bindings=False):
         if self._quick_conn is not None:
             self._quick_conn.close()
 
-    @work(thread=True, exclusive=True, group="engine")
     def warm_engine(self) -> None:
         """Import SQLAlchemy and open the engine once the board is up, so the first key that writes
         does not wait for it."""
-        self.engine
+        self.gateway.read(lambda: self.engine, lambda _: None, group="engine", what="打不开数据库")
 
     def tick(self) -> None:
         """Once a second: countdowns move; another process's change is picked up within the second."""
         board = self.get_screen("board")
         board.tick()
         board.update_now(*self.status())
-        if self.watch.changed():
-            from .screens.roster import RosterScreen
-            from .screens.ticket import TicketScreen
+        self.check_store()
 
+    def check_store(self) -> None:
+        self.gateway.read(self._watch_store, self._store_checked, group="watch", what="查看改动失败")
+
+    def _watch_store(self):
+        """In a worker: (the watch, whether anything was committed since the last look). The first look
+        opens the watch and counts as a change, so nothing committed since the first board read is missed."""
+        watch = self.watch
+        if watch is None:
+            from .store.watch import ChangeWatch
+
+            watch = ChangeWatch(self.engine if self.quick_path is None else None, self.quick_path)
+        return watch, watch.changed()
+
+    def _store_checked(self, checked) -> None:
+        """Read again what is shown when the store changed, or when its last read failed (it may work now)."""
+        from .screens.roster import RosterScreen
+        from .screens.ticket import TicketScreen
+
+        self.watch, changed = checked
+        failing = self.gateway.failing
+        if changed or failing("board"):
             self.load_board()
-            if isinstance(self.screen, TicketScreen):
-                self.screen.reload()
-            elif isinstance(self.screen, RosterScreen):
-                self.screen.load()
+        if isinstance(self.screen, TicketScreen) and (changed or failing("ticket")):
+            self.screen.reload()
+        elif isinstance(self.screen, RosterScreen) and (changed or failing("roster")):
+            self.screen.load()
 
     def status(self) -> tuple[datetime, str, str]:
         """(local now, what kind of day and which line takes calls, who is on duty): the board's top line."""
@@ -163,7 +180,7 @@ class ZlDeskApp(App, inherit_bindings=False):
         contract = self.contract
         if contract is None:
             return now, "库中没有合同", ""
-        policy = self._status_policy = getattr(self, "_status_policy", None) or Policy(contract)
+        policy = self._status_policy = self._status_policy or Policy(contract)
         local = now.astimezone(policy.out_zone)
         parts = [policy.calendar.day(local.date()).name]
         open_now = policy.hotline_open(now)
@@ -177,34 +194,26 @@ class ZlDeskApp(App, inherit_bindings=False):
                 self.load_board()
         return local, " ".join(parts), duty_text
 
-    @work(thread=True, exclusive=True, group="board")
     def load_board(self) -> None:
-        """Read the open tickets off the UI thread; the screen gets plain rows."""
-        from sqlite3 import Error as SqliteError
+        """Read the open tickets in a worker thread; the screen gets plain rows."""
+        self.gateway.read(self._read_board, self._show_board, group="board", what="读取看板失败")
 
-        from .errors import StoreError, ZlDeskError
+    def _read_board(self) -> tuple:
         from .roster import OnDuty
         from .store.rows import board_rows, contract_heads, policies, read_roster
 
-        try:
-            try:
-                with self.reading() as conn:
-                    heads = contract_heads(conn)
-                    rows = board_rows(conn)
-                    rules = policies(conn, heads)
-                    rosters = [(rules[cid].contract, read_roster(conn, rules[cid].contract, cid)) for cid, *_ in heads]
-            except SqliteError as e:
-                raise StoreError.from_driver(str(e).splitlines()[0]) from None
-            now = self.clock()
-            duty = {contract.code: OnDuty.build(roster, contract, now) for contract, roster in rosters}
-        except ZlDeskError as e:
-            self.call_from_thread(self.notify, f"{e.title}：{e.message}", title="读取工单失败", severity="error",
-                                  markup=False)
-            return
+        with self.reading() as conn:
+            heads = contract_heads(conn)
+            rows = board_rows(conn)
+            rules = policies(conn, heads)
+            rosters = [(rules[cid].contract, read_roster(conn, rules[cid].contract, cid)) for cid, *_ in heads]
+        now = self.clock()
+        duty = {contract.code: OnDuty.build(roster, contract, now) for contract, roster in rosters}
         names = {cid: (code, customer) for cid, code, customer, _ in heads}
-        self.call_from_thread(self._show_board, rows, rules, names, duty)
+        return rows, rules, names, duty
 
-    def _show_board(self, rows, rules, names, duty) -> None:
+    def _show_board(self, read: tuple) -> None:
+        rows, rules, names, duty = read
         self.duty = duty
         self.get_screen("board").show_rows(rows, rules, names)
         if self._engine is None:

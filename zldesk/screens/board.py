@@ -31,8 +31,12 @@ class BoardScreen(ListKeys, Screen):
 
     def __init__(self) -> None:
         super().__init__()
+        # Empty until the first load arrives: a key pressed before it (/ and a filter) finds nothing.
         self.all_rows: list = []
+        self.policies: dict = {}
+        self.names: dict = {}
         self.filter_text = ""
+        self._now_line: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="now")
@@ -75,7 +79,7 @@ class BoardScreen(ListKeys, Screen):
         if duty:
             line += f"  {duty}"
         line = fit(line, max(self.size.width - 2, 20)).rstrip()
-        if line != getattr(self, "_now_line", None):
+        if line != self._now_line:
             self._now_line = line
             self.query_one("#now", Static).update(Text(line))
 

@@ -28,6 +28,10 @@ class CoverageScreen(ListKeys, Screen):
     SCREEN_KEY = "coverage"
     BINDINGS = bindings(SCREEN_KEY)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.matches: list[Match] = []
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder="查询：编号、汉字或拼音（如 21、收费、mzsf、微信支付）", id="filter")
