@@ -283,3 +283,20 @@ async def test_palette_runs_a_command_of_the_screen_in_front(app):
         await _settle(pilot)
         assert app.screen.SCREEN_KEY == "ticket" and app.screen.state == "acknowledged"
 
+
+async def test_keys_in_the_same_burst_as_slash_go_into_the_box(app):
+    """Over SSH `/mz` often arrives in one packet: the driver queues the three keys before / has given the
+    filter box the focus. m must not open the coverage screen: both letters are the filter's."""
+    from textual import events
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        for key, character in (("slash", "/"), ("m", "m"), ("z", "z")):
+            app.post_message(events.Key(key, character))  # queued at once, as the driver does
+        await _settle(pilot)
+        assert app.screen.SCREEN_KEY == "board" and app.screen.filter_text == "mz"
+        await _go(pilot, "escape", "m")
+        for key, character in (("slash", "/"), *((c, c) for c in "mzsf")):
+            app.post_message(events.Key(key, character))
+        await _settle(pilot)
+        assert app.screen.SCREEN_KEY == "coverage" and app.screen.query_one("#filter").value == "mzsf"

@@ -133,6 +133,14 @@ class ZlDeskApp(App, inherit_bindings=False):
         if self._quick_conn is not None:
             self._quick_conn.close()
 
+    def on_key(self, event) -> None:
+        """Before the bindings (Textual's _on_key): keys typed in the same burst as the / that opened a box
+        reach the app before the box has the focus; they are the box's (screens/keys.py)."""
+        from .screens.keys import TypeAhead
+
+        if isinstance(self.screen, TypeAhead) and self.screen.take_typed(event):
+            event.prevent_default()
+
     def warm_engine(self) -> None:
         """Import SQLAlchemy and open the engine once the board is up, so the first key that writes
         does not wait for it."""

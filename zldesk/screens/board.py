@@ -14,12 +14,13 @@ from ..calendar import weekday_name
 from ..text import visible
 from ..text import fit
 from ..widgets.ticket_board import TicketBoard, header_line
-from .keys import ListKeys
+from .keys import ListKeys, TypeAhead
 
 
-class BoardScreen(ListKeys, Screen):
+class BoardScreen(ListKeys, TypeAhead, Screen):
     SCREEN_KEY = "board"
     BINDINGS = bindings(SCREEN_KEY)
+    AUTO_FOCUS = "TicketBoard"  # not the first focusable: keys typed at start-up went to the hidden filter box
     DEFAULT_CSS = """
     BoardScreen #now { height: 1; background: $boost; padding: 0 1; }
     BoardScreen #columns { height: 1; text-style: bold; color: $text-muted; }
@@ -97,7 +98,7 @@ class BoardScreen(ListKeys, Screen):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("shown")
-        box.focus()
+        self.type_into(box)
 
     def action_leave(self) -> None:
         """esc clears the filter, from the filter box or from the list alike."""

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from ..actions import bindings
 from ..coverage import Match, lookup
 from ..text import visible
-from .keys import ListKeys
+from .keys import ListKeys, TypeAhead
 
 _STYLES = {"覆盖": "bold green", "未选": "bold red", "不含": "bold red"}
 _KINDS = {"module": "模块", "service": "服务", "exclusion": "不含条款"}
@@ -24,7 +24,7 @@ def all_rows(contract) -> list[Match]:
     return rows
 
 
-class CoverageScreen(ListKeys, Screen):
+class CoverageScreen(ListKeys, TypeAhead, Screen):
     SCREEN_KEY = "coverage"
     BINDINGS = bindings(SCREEN_KEY)
 
@@ -84,7 +84,7 @@ class CoverageScreen(ListKeys, Screen):
         self._show_clause(event.cursor_row)
 
     def action_focus_filter(self) -> None:
-        self.query_one(Input).focus()
+        self.type_into(self.query_one(Input))
 
     def action_back(self) -> None:
         """esc: from the query box to the table (the query kept), from the table back to the board."""

@@ -1,9 +1,10 @@
 """Keys several screens share: j k g G and the page keys (the action table's list.* actions) on a list or
-long page."""
+long page, and typing ahead into a box a key has just opened."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+from textual import events
+from textual.widgets import DataTable, Input
 
 from ..widgets.ticket_board import TicketBoard
 
@@ -45,3 +46,26 @@ class ListKeys:
     def action_cursor_bottom(self) -> None:
         self._step(10**9)
 
+
+class TypeAhead:
+    """Mixed into a Screen whose key (/) opens a box. Textual gives the box focus only after the keys
+    already queued, and over SSH the keys typed after / often come in the same packet: those keys are
+    the box's, not the screen's (m would open the coverage screen instead of filtering for "m"). The app
+    hands each key to `take_typed` before its bindings see it."""
+
+    _typing_into: Input | None = None
+
+    def type_into(self, box: Input) -> None:
+        self._typing_into = box
+        box.focus()
+
+    def take_typed(self, event: events.Key) -> bool:
+        """True if the key went into the box being opened."""
+        box = self._typing_into
+        if box is None or box.has_focus or not event.is_printable or not event.character:
+            return False
+        box.insert_text_at_cursor(event.character)
+        return True
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._typing_into = None
