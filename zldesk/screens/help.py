@@ -17,7 +17,7 @@ class HelpScreen(ModalScreen):
     BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 60; height: auto; max-height: 90%; border: round $primary;
+    HelpScreen > VerticalScroll { width: 60; height: auto; max-height: 100%; border: round $primary;
                                   background: $surface; padding: 0 1; }
     """
 
@@ -26,7 +26,8 @@ class HelpScreen(ModalScreen):
         self.actions = actions
 
     def compose(self) -> ComposeResult:
-        table = Table(show_edge=False, expand=True, title="按键（esc 关闭）")
+        # No rules: the board's keys fit 24 lines (and box glyphs are ambiguous-width next to CJK).
+        table = Table(box=None, expand=True, title="按键（esc 关闭）", header_style="bold underline")
         table.add_column("按键")
         table.add_column("作用")
         for a in self.actions:
