@@ -34,7 +34,7 @@ def test_board_at_night(snap_compare, night_app):
     the backup line) and who holds the backup line now (值班：备勤 and a name from the demo roster); the breached level-2 ticket leads with a negative count in red, the level-1 and
     level-2 tickets follow with under an hour left, level 3 and 4 below, and the clocks stopped by an
     arrival (到场) or a pause (暂停) come last. Chinese columns line up; the title column is cut with ~.
-    The footer shows n / m ? q and nothing runs past the palette hint."""
+    The footer shows n / m o q ? and nothing runs past the palette hint."""
     assert snap_compare(night_app, terminal_size=(80, 24), run_before=_loaded)
 
 
