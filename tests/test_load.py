@@ -160,8 +160,9 @@ async def test_two_consoles_edit_one_ticket(tmp_path):
         told = [n.message for n in one._notifications]
         assert any("乙" in m for m in told), told
         one.tick()  # the second's change arrives (the interval does this within a second)
-        await one.workers.wait_for_complete()
-        await a.pause()
+        while one.workers:  # the watch's worker, then the reads it starts
+            await one.workers.wait_for_complete()
+            await a.pause()
         await a.press("i")
         await a.pause()
         await a.press(*"张伟", "enter")

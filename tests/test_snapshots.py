@@ -35,7 +35,7 @@ def test_board_at_night(snap_compare, night_app):
     breached level-2 ticket leads, saying 超时 0:40:00 in red; every other clock waits for its window and
     says when it starts: the level-1 and level-2 tickets `09:00起` with under an hour left (red), levels 3
     and 4 `08:30起`; the clocks stopped by an arrival (到场) or a pause (暂停) come last, in cyan. Chinese
-    columns line up; the title column is cut with ~. The footer shows n / m ? q and nothing runs past the
+    columns line up; the title column is cut with ~. The footer shows n / m o q ? and nothing runs past the
     palette hint."""
     assert snap_compare(night_app, terminal_size=(80, 24), run_before=_loaded)
 
@@ -49,7 +49,7 @@ def test_ticket_screen(snap_compare, night_app):
     async def open_second(pilot):
         await _loaded(pilot)
         await pilot.press("j", "enter")
-        await pilot.pause()
+        await _loaded(pilot)  # the ticket is read in a worker
 
     assert snap_compare(night_app, terminal_size=(80, 24), run_before=open_second)
 
@@ -63,7 +63,7 @@ def test_markup_in_ticket_text_is_literal(snap_compare, night_app):
         board = pilot.app.screen.query_one("TicketBoard")
         board.cursor = next(i for i, r in enumerate(board.rows) if "[重要]" in r.title)
         await pilot.press("enter")
-        await pilot.pause()
+        await _loaded(pilot)
 
     assert snap_compare(night_app, terminal_size=(80, 24), run_before=open_marked)
 

@@ -1,59 +1,113 @@
-"""Every key of the console in one table: bindings, footer, help screen and palette read only this."""
+"""Every key of the console in one table: bindings, footer, help screen, palette and README read only this.
+
+An action names the screens that offer it by their stable key (each Screen class declares it as
+`SCREEN_KEY`); `APP` binds it on the app itself, so it works on every screen. The ids never change: a
+user's key map names them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+APP = "app"
+
+# Screen key -> what the help screen and the README call it, in the README's order.
+SCREENS = {"board": "看板", "ticket": "工单", "new": "新工单", "coverage": "合同范围", "contract": "合同条款",
+           "roster": "值班表", "prompt": "小表单", "help": "帮助", APP: "各处"}
+
+MODAL = ("prompt", "help")  # Textual runs no app binding over a modal screen: APP actions are not offered there
+LISTS = ("board", "ticket", "coverage", "contract", "roster")  # screens with j k g G: a list or a long page
 
 
 @dataclass(frozen=True)
 class Action:
     id: str
     keys: str  # comma-separated, as Textual's Binding takes them
-    action: str
+    action: str  # run on the screen that offers it (or the app, for APP and `app.` actions)
     description: str
-    footer: bool = True
+    screens: tuple[str, ...]
+    footer: bool = False
+    palette: bool = True  # offered in the ctrl+p palette (moving a cursor or leaving is not a command)
+
+    @property
+    def key_names(self) -> list[str]:
+        """The keys as a person reads them: `?` for question_mark, `esc` for escape."""
+        return [_KEY_NAMES.get(k, k) for k in self.keys.split(",")]
 
 
+_KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "f1": "F1", "f2": "F2", "pagedown": "PgDn",
+              "pageup": "PgUp", "ctrl+p": "ctrl+p"}
+_NAV = ("board", "ticket", "coverage", "contract", "roster")  # where the other screens are one key away
+
+
+def _nav(*but: str) -> tuple[str, ...]:
+    return tuple(s for s in _NAV if s not in but)
+
+
+# Order matters: the footer and the help screen list a screen's keys in this order.
 ACTIONS: tuple[Action, ...] = (
-    Action("app.board", "b", "app.show('board')", "看板", footer=False),
-    Action("app.coverage", "m", "app.show('coverage')", "合同范围"),
-    Action("app.contract", "c", "app.show('contract')", "合同条款", footer=False),
-    Action("app.help", "question_mark,f1", "app.help", "帮助"),
-    Action("app.quit", "q", "app.quit", "退出"),
-    Action("app.roster", "o", "app.show('roster')", "值班表"),
-    Action("app.next_contract", "t", "app.next_contract", "切换合同", footer=False),
-    Action("board.new", "n", "app.new_ticket", "新工单"),
-    Action("board.filter", "slash", "filter", "筛选看板"),
-    Action("board.leave", "escape", "leave", "取消筛选", footer=False),
-    Action("board.open", "enter", "open", "打开工单", footer=False),
-    Action("ticket.ack", "a", "do('ack')", "受理"),
-    Action("ticket.arrive", "v", "do('arrive')", "到场"),
-    Action("ticket.resolve", "r", "do('resolve')", "解决"),
-    Action("ticket.pause", "p", "do('pause')", "挂起/恢复"),
-    Action("ticket.close", "x", "do('close')", "关闭", footer=False),
-    Action("ticket.reopen", "o", "do('reopen')", "重开", footer=False),
-    Action("ticket.assign", "i", "do('assign')", "指派", footer=False),
-    Action("ticket.severity", "s", "do('severity')", "改级别", footer=False),
-    Action("ticket.negotiate", "d", "do('negotiate')", "协商时限", footer=False),
-    Action("ticket.note", "n", "do('note')", "备注", footer=False),
-    Action("ticket.remote", "l", "do('remote')", "远程许可", footer=False),
-    Action("ticket.remote_session", "w", "do('remote_session')", "远程会话", footer=False),
-    Action("ticket.back", "escape", "app.pop_screen", "返回看板", footer=False),
-    Action("new.cancel", "escape", "cancel", "取消"),
-    Action("new.save", "f2", "save", "保存"),
-    Action("roster.override", "e", "override", "登记调班"),
-    Action("coverage.filter", "slash", "focus_filter", "查询", footer=False),
-    Action("coverage.back", "escape", "leave_filter", "返回表格", footer=False),
-    Action("list.down", "j", "cursor_down", "下一行", footer=False),
-    Action("list.up", "k", "cursor_up", "上一行", footer=False),
-    Action("list.top", "g", "cursor_top", "到顶", footer=False),
-    Action("list.bottom", "G", "cursor_bottom", "到底", footer=False),
+    Action("board.new", "n", "app.new_ticket", "新工单", ("board",), footer=True),
+    Action("board.filter", "slash", "filter", "筛选看板", ("board",), footer=True),
+    Action("board.leave", "escape", "leave", "取消筛选", ("board",), palette=False),
+    Action("board.open", "enter", "open", "打开工单", ("board",)),
+    Action("ticket.ack", "a", "do('ack')", "受理", ("ticket",), footer=True),
+    Action("ticket.arrive", "v", "do('arrive')", "到场", ("ticket",), footer=True),
+    Action("ticket.resolve", "r", "do('resolve')", "解决", ("ticket",), footer=True),
+    Action("ticket.pause", "p", "do('pause')", "挂起/恢复", ("ticket",), footer=True),
+    Action("ticket.close", "x", "do('close')", "关闭", ("ticket",)),
+    Action("ticket.reopen", "o", "do('reopen')", "重开", ("ticket",)),
+    Action("ticket.assign", "i", "do('assign')", "指派", ("ticket",)),
+    Action("ticket.severity", "s", "do('severity')", "改级别", ("ticket",)),
+    Action("ticket.negotiate", "d", "do('negotiate')", "协商时限", ("ticket",)),
+    Action("ticket.note", "n", "do('note')", "备注", ("ticket",)),
+    Action("ticket.remote", "l", "do('remote')", "远程许可", ("ticket",)),
+    Action("ticket.remote_session", "w", "do('remote_session')", "远程会话", ("ticket",)),
+    # The footer has no room for it on the ticket screen; the help lists it.
+    Action("ticket.back", "escape,q", "app.back", "返回", ("ticket",), palette=False),
+    Action("new.cancel", "escape", "cancel", "取消", ("new",), footer=True, palette=False),
+    Action("new.save", "f2", "save", "保存", ("new",), footer=True),
+    Action("coverage.filter", "slash", "focus_filter", "查询", ("coverage",)),
+    # From the query box esc goes to the table first, from the table back to the board.
+    Action("coverage.back", "escape,q", "back", "返回", ("coverage",), footer=True, palette=False),
+    Action("roster.override", "e", "override", "登记调班", ("roster",), footer=True),
+    Action("prompt.cancel", "escape", "cancel", "取消", ("prompt",), palette=False),
+    Action("help.close", "escape,q,question_mark,f1", "dismiss", "关闭", ("help",), palette=False),
+    Action("list.down", "j,down", "cursor_down", "下一行", LISTS, palette=False),
+    Action("list.up", "k,up", "cursor_up", "上一行", LISTS, palette=False),
+    Action("list.top", "g,home", "cursor_top", "到顶", LISTS, palette=False),
+    Action("list.bottom", "G,end", "cursor_bottom", "到底", LISTS, palette=False),
+    Action("list.page_down", "pagedown", "page_down", "下一页", LISTS, palette=False),
+    Action("list.page_up", "pageup", "page_up", "上一页", LISTS, palette=False),
+    Action("app.board", "b", "app.show('board')", "看板", _nav("board")),
+    Action("app.coverage", "m", "app.show('coverage')", "合同范围", _nav("coverage"), footer=True),
+    Action("app.contract", "c", "app.show('contract')", "合同条款", _nav("contract")),
+    Action("app.roster", "o", "app.show('roster')", "值班表", _nav("roster", "ticket"), footer=True),
+    Action("app.next_contract", "t", "app.next_contract", "切换合同", _NAV),
+    Action("app.back", "escape,q", "app.back", "返回看板", ("contract", "roster"), footer=True, palette=False),
+    Action("app.quit", "q", "app.quit", "退出", ("board",), footer=True, palette=False),
+    Action("app.help", "question_mark,f1", "help", "帮助", (APP,), footer=True),
+    Action("app.palette", "ctrl+p", "command_palette", "命令面板", (APP,), palette=False),
 )
 
 
-def bindings(prefix: str):
-    """Textual bindings for the actions whose id starts with `prefix`."""
+def offered(screen: str | None) -> list[Action]:
+    """What the screen `screen` answers to: its own actions, then the app's (None: the app's alone)."""
+    own = [a for a in ACTIONS if screen in a.screens]
+    return own + ([] if screen in (APP, *MODAL) else [a for a in ACTIONS if APP in a.screens])
+
+
+def bindings(screen: str):
+    """Textual bindings for the actions the screen (or APP: the app) binds itself."""
     from textual.binding import Binding
 
-    return [Binding(a.keys, a.action, a.description, show=a.footer, id=a.id)
-            for a in ACTIONS if a.id.startswith(prefix)]
+    return [Binding(a.keys, a.action, a.description, show=a.footer, id=a.id) for a in ACTIONS if screen in a.screens]
+
+
+def markdown_table() -> str:
+    """The README's key table (section 控制台), one row an action: key, what it does, where."""
+    rows = ["| 按键 | 作用 |", "| --- | --- |"]
+    for a in ACTIONS:
+        keys = " ".join(f"`{k}`" for k in a.key_names)
+        where = "、".join(SCREENS[s] for s in a.screens)
+        rows.append(f"| {keys} | {a.description}（{where}） |")
+    return "\n".join(rows) + "\n"

@@ -6,11 +6,11 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from .actions import ACTIONS, bindings
+from .actions import APP, bindings, offered
+from .gateway import Gateway
 from .settings import who
 from .contract import Contract
 from .store.rows import read_contracts
@@ -44,7 +44,9 @@ def make_app(url: str, clock=None, on_backup=None) -> ZlDeskApp:
     return app
 
 
-class ZlDeskApp(App):
+# Textual's own app keys (ctrl+q quits from any screen, mid-form too) are not inherited: every key is
+# in the action table, and only q on the board ends the console.
+class ZlDeskApp(App, inherit_bindings=False):
     TITLE = "zldesk 值班台"
     CSS = """
     Screen { layout: vertical; }
@@ -52,9 +54,9 @@ class ZlDeskApp(App):
     #clause { height: 4; padding: 0 1; border-top: solid $primary; }
     .section { text-style: bold; margin: 1 1 0 1; }
     """
-    BINDINGS: list[Binding] = bindings("app.")
+    BINDINGS: list[Binding] = bindings(APP)
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {_palette}
+    COMMANDS = {_palette}  # not Textual's own (themes, quit...): the palette offers what the table does
 
     def __init__(self, url: str, contracts: list[Contract], clock=None, quick_path=None) -> None:
         super().__init__()
@@ -68,7 +70,9 @@ class ZlDeskApp(App):
         self.contracts = contracts
         self.duty: dict = {}  # contract code -> duty.OnDuty, computed with each board load
         self.contract_index = 0
-        self.watch = None
+        self.watch = None  # store.watch.ChangeWatch, opened by the first check (in a worker)
+        self._status_policy = None
+        self.gateway = Gateway(self)  # every read and write of the store from here on
         self.who = who()  # the OS user: what the history records for changes made here
 
     @property
@@ -96,31 +100,31 @@ class ZlDeskApp(App):
                     yield conn
             return
         from .store import reading
-        from .store.db import driver_connection
+        from .store.db import driver_connection, driver_errors
 
-        with reading(self.engine) as session:
+        with reading(self.engine) as session, driver_errors(session):
             yield driver_connection(session)
 
     @property
     def contract(self) -> Contract | None:
         return self.contracts[self.contract_index] if self.contracts else None
 
-    def on_mount(self) -> None:
+    def get_default_screen(self):
+        """The board is the first screen, not one pushed over Textual's blank one in on_mount: keys typed
+        while the console starts reach the board, not a screen without bindings."""
         from .screens.board import BoardScreen
+
+        return BoardScreen()
+
+    def on_mount(self) -> None:
         from .screens.contract import ContractScreen
         from .screens.coverage import CoverageScreen
         from .screens.roster import RosterScreen
-        from .store.watch import ChangeWatch
 
-        self.install_screen(BoardScreen(), "board")
-        self.install_screen(CoverageScreen(), "coverage")
-        self.install_screen(ContractScreen(), "contract")
-        self.install_screen(RosterScreen(), "roster")
+        for screen in (self.screen, CoverageScreen(), ContractScreen(), RosterScreen()):
+            self.install_screen(screen, screen.SCREEN_KEY)
         self._update_subtitle()
-        self.push_screen("board")
-        self.watch = ChangeWatch(self.engine if self.quick_path is None else None, self.quick_path)
-        self.watch.changed()  # the load below is the first
-        self.load_board()
+        self.load_board()  # the first tick opens the watch; its first look counts as a change
         self.call_after_refresh(lambda: self.get_screen("board").update_now(*self.status()))
         self.set_interval(1.0, self.tick)
 
@@ -130,23 +134,56 @@ class ZlDeskApp(App):
         if self._quick_conn is not None:
             self._quick_conn.close()
 
-    @work(thread=True, exclusive=True, group="engine")
+    def on_key(self, event) -> None:
+        """Before the bindings (Textual's _on_key): keys typed in the same burst as the / that opened a box
+        reach the app before the box has the focus; they are the box's (screens/keys.py)."""
+        from .screens.keys import TypeAhead
+
+        if isinstance(self.screen, TypeAhead) and self.screen.take_typed(event):
+            event.prevent_default()
+
     def warm_engine(self) -> None:
         """Import SQLAlchemy and open the engine once the board is up, so the first key that writes
         does not wait for it."""
-        self.engine
+        self.gateway.read(lambda: self.engine, lambda _: None, group="engine", what="打不开数据库")
 
     def tick(self) -> None:
         """Once a second: countdowns move; another process's change is picked up within the second."""
+        from .widgets.ticket_board import TicketBoard
+
         board = self.get_screen("board")
+        if not board.query(TicketBoard):  # composing at start, or torn down while the app closes
+            return
         board.tick()
         board.update_now(*self.status())
-        if self.watch.changed():
+        self.check_store()
+
+    def check_store(self) -> None:
+        self.gateway.read(self._watch_store, self._store_checked, group="watch", what="查看改动失败")
+
+    def _watch_store(self):
+        """In a worker: (the watch, whether anything was committed since the last look). The first look
+        opens the watch and counts as a change, so nothing committed since the first board read is missed."""
+        watch = self.watch
+        if watch is None:
+            from .store.watch import ChangeWatch
+
+            watch = ChangeWatch(self.engine if self.quick_path is None else None, self.quick_path)
+        return watch, watch.changed()
+
+    def _store_checked(self, checked) -> None:
+        """Read again what is shown when the store changed, or when its last read failed (it may work now)."""
+        from .screens.roster import RosterScreen
+        from .screens.ticket import TicketScreen
+
+        self.watch, changed = checked
+        failing = self.gateway.failing
+        if changed or failing("board"):
             self.load_board()
-            if type(self.screen).__name__ == "TicketScreen":
-                self.screen.reload()
-            elif type(self.screen).__name__ == "RosterScreen":
-                self.screen.load()
+        if isinstance(self.screen, TicketScreen) and (changed or failing("ticket")):
+            self.screen.reload()
+        elif isinstance(self.screen, RosterScreen) and (changed or failing("roster")):
+            self.screen.load()
 
     def status(self) -> tuple[datetime, str, str]:
         """(local now, what kind of day and which line takes calls, who is on duty): the board's top line."""
@@ -157,7 +194,7 @@ class ZlDeskApp(App):
         contract = self.contract
         if contract is None:
             return now, "库中没有合同", ""
-        policy = self._status_policy = getattr(self, "_status_policy", None) or Policy(contract)
+        policy = self._status_policy = self._status_policy or Policy(contract)
         local = now.astimezone(policy.out_zone)
         parts = [policy.calendar.day(local.date()).name]
         open_now = hotline_open(policy, now)
@@ -171,38 +208,29 @@ class ZlDeskApp(App):
                 self.load_board()
         return local, " ".join(parts), duty_text
 
-    @work(thread=True, exclusive=True, group="board")
     def load_board(self) -> None:
-        """Read the open tickets off the UI thread; the screen gets plain rows."""
-        from sqlite3 import Error as SqliteError
+        """Read the open tickets in a worker thread; the screen gets plain rows."""
+        self.gateway.read(self._read_board, self._show_board, group="board", what="读取看板失败")
 
-        from .errors import StoreError, ZlDeskError
+    def _read_board(self) -> tuple:
         from .roster import OnDuty
         from .store.rows import board_rows, contract_heads, latest_terms, policies, read_roster
 
-        try:
-            try:
-                with self.reading() as conn:
-                    heads = contract_heads(conn)
-                    rows = board_rows(conn)
-                    current = latest_terms(conn, [cid for cid, *_ in heads])
-                    # each ticket's own terms, and each contract's current ones (its roster's duty lines)
-                    rules = policies(conn, {r.terms_id for r in rows} | set(current.values()))
-                    contracts = {cid: rules[current[cid]].contract for cid, *_ in heads}
-                    rosters = [(contracts[cid], read_roster(conn, contracts[cid], cid)) for cid, *_ in heads]
-            except SqliteError as e:
-                raise StoreError.from_driver(str(e).splitlines()[0]) from None
-            now = self.clock()
-            duty = {contract.code: OnDuty.build(roster, contract, now) for contract, roster in rosters}
-        except ZlDeskError as e:
-            self.call_from_thread(self.notify, f"{e.title}：{e.message}", title="读取工单失败", severity="error",
-                                  markup=False)
-            return
+        with self.reading() as conn:
+            heads = contract_heads(conn)
+            rows = board_rows(conn)
+            current = latest_terms(conn, [cid for cid, *_ in heads])
+            # each ticket's own terms, and each contract's current ones (its roster's duty lines)
+            rules = policies(conn, {r.terms_id for r in rows} | set(current.values()))
+            contracts = {cid: rules[current[cid]].contract for cid, *_ in heads}
+            rosters = [(contracts[cid], read_roster(conn, contracts[cid], cid)) for cid, *_ in heads]
+        now = self.clock()
+        duty = {contract.code: OnDuty.build(roster, contract, now) for contract, roster in rosters}
         names = {cid: (code, customer) for cid, code, customer, _ in heads}
-        current = sorted(contracts.values(), key=lambda c: c.code)
-        self.call_from_thread(self._show_board, rows, rules, names, duty, current)
+        return rows, rules, names, duty, sorted(contracts.values(), key=lambda c: c.code)
 
-    def _show_board(self, rows, rules, names, duty, contracts) -> None:
+    def _show_board(self, read: tuple) -> None:
+        rows, rules, names, duty, contracts = read
         self.duty = duty
         self.get_screen("board").show_rows(rows, rules, names)
         if contracts != self.contracts:  # a contract imported meanwhile: coverage, terms, new tickets follow it
@@ -245,8 +273,21 @@ class ZlDeskApp(App):
         self.sub_title = visible(f"{c.customer}（{c.code}）") if c else "库中没有合同"
 
     def action_show(self, name: str) -> None:
-        if self.get_screen(name) is not self.screen:
+        """To the screen `name` (a SCREEN_KEY). The board is always at the bottom; the others are shown
+        over it, one at a time, so esc (`back`) pops back to the board or to the screen a ticket came from."""
+        screen = self.get_screen(name)
+        if screen in self.screen_stack:
+            while self.screen is not screen:
+                self.pop_screen()
+        elif len(self.screen_stack) == 1:
+            self.push_screen(name)
+        else:
             self.switch_screen(name)
+
+    def action_back(self) -> None:
+        """esc (and q, off the board): to the screen below; the board is the last."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
 
     def action_next_contract(self) -> None:
         if len(self.contracts) > 1:
@@ -254,24 +295,19 @@ class ZlDeskApp(App):
             self._contract_changed()
 
     def _contract_changed(self) -> None:
+        from .screens.contract import ContractScreen
+        from .screens.coverage import CoverageScreen
+        from .screens.roster import RosterScreen
+
         self._update_subtitle()
         self._status_policy = None
-        for name in ("coverage", "contract", "roster"):
-            screen = self.get_screen(name)
+        for kind in (CoverageScreen, ContractScreen, RosterScreen):
+            screen = self.get_screen(kind.SCREEN_KEY)
             if screen.is_mounted:  # one not shown yet reads the contract when it is
                 screen.refresh_contract()
 
-    # Which groups of the action table each screen answers to (the app's own keys work everywhere).
-    HELP_GROUPS = {"BoardScreen": ("board.", "list."), "TicketScreen": ("ticket.",),
-                   "CoverageScreen": ("coverage.", "list."), "ContractScreen": ("list.",),
-                   "RosterScreen": ("roster.", "list."), "NewTicketScreen": ("new.",)}
-
     def action_help(self) -> None:
-        """The keys of the screen in front, then the keys that work everywhere."""
+        """The keys of the screen in front, then those that work everywhere."""
         from .screens.help import HelpScreen
 
-        groups = self.HELP_GROUPS.get(type(self.screen).__name__, ())
-        shown = [a for a in ACTIONS if a.id.startswith(groups)] if groups else []
-        taken = {k for a in shown for k in a.keys.split(",")}  # a screen's own key hides the app's
-        everywhere = [a for a in ACTIONS if a.id.startswith("app.") and not taken & set(a.keys.split(","))]
-        self.push_screen(HelpScreen(shown + everywhere))
+        self.push_screen(HelpScreen(offered(getattr(self.screen, "SCREEN_KEY", None))))

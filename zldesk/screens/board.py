@@ -14,10 +14,13 @@ from ..calendar import weekday_name
 from ..text import visible
 from ..text import fit
 from ..widgets.ticket_board import TicketBoard, header_line
+from .keys import ListKeys, TypeAhead
 
 
-class BoardScreen(Screen):
-    BINDINGS = bindings("board.")
+class BoardScreen(ListKeys, TypeAhead, Screen):
+    SCREEN_KEY = "board"
+    BINDINGS = bindings(SCREEN_KEY)
+    AUTO_FOCUS = "TicketBoard"  # not the first focusable: keys typed at start-up went to the hidden filter box
     DEFAULT_CSS = """
     BoardScreen #now { height: 1; background: $boost; padding: 0 1; }
     BoardScreen #columns { height: 1; text-style: bold; color: $text-muted; }
@@ -29,8 +32,12 @@ class BoardScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
+        # Empty until the first load arrives: a key pressed before it (/ and a filter) finds nothing.
         self.all_rows: list = []
+        self.policies: dict = {}
+        self.names: dict = {}
         self.filter_text = ""
+        self._now_line: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="now")
@@ -73,19 +80,25 @@ class BoardScreen(Screen):
         if duty:
             line += f"  {duty}"
         line = fit(line, max(self.size.width - 2, 20)).rstrip()
-        if line != getattr(self, "_now_line", None):
+        if line != self._now_line:
             self._now_line = line
             self.query_one("#now", Static).update(Text(line))
 
     def tick(self) -> None:
         self.query_one(TicketBoard).tick()
 
+    def list_widget(self) -> TicketBoard:
+        return self.query_one(TicketBoard)
+
+    def action_open(self) -> None:
+        self.query_one(TicketBoard).open_current()
+
     # ---- filter ------------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("shown")
-        box.focus()
+        self.type_into(box)
 
     def action_leave(self) -> None:
         """esc clears the filter, from the filter box or from the list alike."""

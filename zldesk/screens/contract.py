@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Static
 
 from ..actions import bindings
 from ..text import visible
+from .keys import ListKeys
 
 _DAYS = {"all": "每天", "weekdays": "周一至周五", "workdays": "法定工作日"}
 _UNITS = {"hours": "小时", "working_days": "个工作日"}
@@ -76,8 +77,9 @@ def contacts_table(contract) -> Table:
     return table
 
 
-class ContractScreen(Screen):
-    BINDINGS = bindings("list.")
+class ContractScreen(ListKeys, Screen):
+    SCREEN_KEY = "contract"
+    BINDINGS = bindings(SCREEN_KEY)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -101,17 +103,5 @@ class ContractScreen(Screen):
         self.query_one("#severities", Static).update(severities_table(contract))
         self.query_one("#contacts", Static).update(contacts_table(contract))
 
-    def _scroll(self):
+    def list_widget(self) -> VerticalScroll:
         return self.query_one("#contract-body", VerticalScroll)
-
-    def action_cursor_down(self) -> None:
-        self._scroll().scroll_down()
-
-    def action_cursor_up(self) -> None:
-        self._scroll().scroll_up()
-
-    def action_cursor_top(self) -> None:
-        self._scroll().scroll_home()
-
-    def action_cursor_bottom(self) -> None:
-        self._scroll().scroll_end()

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from ..actions import bindings
 from ..coverage import Match, lookup
 from ..text import visible
+from .keys import ListKeys, TypeAhead
 
 _STYLES = {"覆盖": "bold green", "未选": "bold red", "不含": "bold red"}
 _KINDS = {"module": "模块", "service": "服务", "exclusion": "不含条款"}
@@ -23,8 +24,13 @@ def all_rows(contract) -> list[Match]:
     return rows
 
 
-class CoverageScreen(Screen):
-    BINDINGS = bindings("coverage.") + bindings("list.")
+class CoverageScreen(ListKeys, TypeAhead, Screen):
+    SCREEN_KEY = "coverage"
+    BINDINGS = bindings(SCREEN_KEY)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.matches: list[Match] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,20 +84,14 @@ class CoverageScreen(Screen):
         self._show_clause(event.cursor_row)
 
     def action_focus_filter(self) -> None:
-        self.query_one(Input).focus()
+        self.type_into(self.query_one(Input))
 
-    def action_leave_filter(self) -> None:
-        self.query_one(DataTable).focus()
+    def action_back(self) -> None:
+        """esc: from the query box to the table (the query kept), from the table back to the board."""
+        if self.query_one(Input).has_focus:
+            self.query_one(DataTable).focus()
+        else:
+            self.app.action_back()
 
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
-
-    def action_cursor_top(self) -> None:
-        self.query_one(DataTable).move_cursor(row=0)
-
-    def action_cursor_bottom(self) -> None:
-        table = self.query_one(DataTable)
-        table.move_cursor(row=table.row_count - 1)
+    def list_widget(self) -> DataTable:
+        return self.query_one(DataTable)

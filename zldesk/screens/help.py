@@ -1,23 +1,23 @@
-"""Help (`?`, F1): every key, read from the one action table."""
+"""Help (`?`, F1): the keys of the screen it was opened on, read from the one action table."""
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-_KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc"}
+from ..actions import bindings
 
 
 class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "关闭")]
+    SCREEN_KEY = "help"
+    BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 60; height: auto; max-height: 90%; border: round $primary;
+    HelpScreen > VerticalScroll { width: 60; height: auto; max-height: 100%; border: round $primary;
                                   background: $surface; padding: 0 1; }
     """
 
@@ -26,11 +26,11 @@ class HelpScreen(ModalScreen):
         self.actions = actions
 
     def compose(self) -> ComposeResult:
-        table = Table(show_edge=False, expand=True, title="按键（esc 关闭）")
+        # No rules: the board's keys fit 24 lines (and box glyphs are ambiguous-width next to CJK).
+        table = Table(box=None, expand=True, title="按键（esc 关闭）", header_style="bold underline")
         table.add_column("按键")
         table.add_column("作用")
         for a in self.actions:
-            keys = " / ".join(_KEY_NAMES.get(k, k) for k in a.keys.split(","))
-            table.add_row(Text(keys, style="bold"), Text(a.description))
+            table.add_row(Text(" / ".join(a.key_names), style="bold"), Text(a.description))
         with VerticalScroll():
             yield Static(table)

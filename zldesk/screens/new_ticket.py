@@ -35,7 +35,8 @@ def propose_level(whole: bool, windows: bool, request: bool) -> int:
 
 
 class NewTicketScreen(Screen):
-    BINDINGS = bindings("new.")
+    SCREEN_KEY = "new"
+    BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
     NewTicketScreen Input, NewTicketScreen Input:focus { height: 1; border: none; padding: 0 1; }
     NewTicketScreen Input:focus { background: $boost; }
@@ -170,22 +171,20 @@ class NewTicketScreen(Screen):
                 return
         if module is not None:
             data |= {"module_no": module.no, "module_name": module.name, "in_scope": module.selected}
-        self.run_worker(lambda: self._write(data), thread=True, group="new-ticket")
-
-    def _write(self, data: dict) -> None:
-        from ..store import writing
-        from ..store.tickets import open_ticket
-
         now = self.app.clock()
         data.setdefault("channel", default_channel(self.policy, now))
-        try:
-            with writing(self.app.engine) as session:
-                tid, t, _ = open_ticket(session, self.contract.code, data, now, self.app.who, now=now)
-        except ZlDeskError as e:
-            self.app.call_from_thread(self.notify, e.message or e.title, title=e.title, severity="error",
-                                      markup=False)
-            return
-        note = "" if t.in_scope else "（不在合同范围）"
-        self.app.call_from_thread(self.app.notify, f"已登记 #{tid}{note}", markup=False)
-        self.app.call_from_thread(self.app.pop_screen)
-        self.app.call_from_thread(self.app.load_board)
+
+        def change(session):
+            from ..store.tickets import open_ticket
+
+            tid, t, _ = open_ticket(session, self.contract.code, data, now, self.app.who, now=now)
+            return tid, t.in_scope
+
+        self.app.gateway.write(change, self._saved, node=self, what="工单没有登记",
+                               said=lambda r: f"已登记 #{r[0]}" + ("" if r[1] else "（不在合同范围）"))
+
+    def _saved(self, _) -> None:
+        # The form goes, from under the help screen too: saving it twice would log the call twice.
+        while self in self.app.screen_stack:
+            self.app.pop_screen()
+        self.app.load_board()

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from ..actions import bindings
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class Field:
 
 
 class PromptScreen(ModalScreen[dict | None]):
-    BINDINGS = [Binding("escape", "cancel", "取消")]
+    SCREEN_KEY = "prompt"
+    BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
     PromptScreen { align: center middle; }
     PromptScreen > Vertical { width: 64; height: auto; border: round $primary; background: $surface;

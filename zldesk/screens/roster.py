@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
@@ -14,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from ..actions import bindings
 from ..calendar import weekday_name
 from ..text import visible
+from .keys import ListKeys
 from .prompt import Field, PromptScreen
 
 DAYS = 7
@@ -58,8 +58,9 @@ def day_cells(segments, lines, day: date, zone) -> list[Text]:
     return cells
 
 
-class RosterScreen(Screen):
-    BINDINGS = bindings("roster.") + bindings("list.")
+class RosterScreen(ListKeys, Screen):
+    SCREEN_KEY = "roster"
+    BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
     RosterScreen #on-duty { height: auto; padding: 0 1; }
     RosterScreen #days { height: 1fr; }
@@ -80,39 +81,41 @@ class RosterScreen(Screen):
     def refresh_contract(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="roster")
+    def list_widget(self) -> DataTable:
+        return self.query_one(DataTable)
+
     def load(self) -> None:
-        """Compute the week and the next holiday off the UI thread."""
+        """Compute the week and the next holiday in a worker thread; `_show` draws them."""
+        if self.app.contract is not None:
+            self.app.gateway.read(self._read, lambda read: self._show(*read), group="roster",
+                                  what="读取值班表失败", node=self)
+
+    def _read(self) -> tuple:
         from ..calendar import ChinaCalendar
-        from ..errors import ZlDeskError
+        from ..errors import NotFound
         from ..roster import compute
         from ..roster import holiday_blocks
         from ..store.rows import contract_heads, read_roster
 
         app = self.app
         contract = app.contract
-        if contract is None:
-            return
         zone, now = contract.zone, app.clock()
         today = now.astimezone(zone).date()
         calendar = ChinaCalendar.shared()
-        try:
-            with app.reading() as conn:
-                cid = next(h[0] for h in contract_heads(conn) if h[1] == contract.code)
-                roster = read_roster(conn, contract, cid)
-            days = [today + timedelta(days=i) for i in range(DAYS)]
-            upcoming = next(holiday_blocks(calendar, today, today + timedelta(days=HOLIDAY_LOOKAHEAD)), [])
-            holiday = [d for d in upcoming if d not in days]
-            spans = [(days[0], days[-1])] + ([(holiday[0], holiday[-1])] if holiday else [])
-            segments = []
-            for first, last in spans:
-                segments += compute(roster, contract, calendar, datetime.combine(first, time(), zone) - timedelta(hours=1),
-                                    datetime.combine(last + timedelta(days=1), time(), zone))
-        except (ZlDeskError, StopIteration) as e:
-            message = getattr(e, "message", "") or "读不到值班表"
-            app.call_from_thread(self.notify, message, title="值班表", severity="error", markup=False)
-            return
-        app.call_from_thread(self._show, roster, segments, days, holiday, now)
+        with app.reading() as conn:
+            cid = next((h[0] for h in contract_heads(conn) if h[1] == contract.code), None)
+            if cid is None:
+                raise NotFound("读不到值班表", f"库中没有合同 {contract.code}")
+            roster = read_roster(conn, contract, cid)
+        days = [today + timedelta(days=i) for i in range(DAYS)]
+        upcoming = next(holiday_blocks(calendar, today, today + timedelta(days=HOLIDAY_LOOKAHEAD)), [])
+        holiday = [d for d in upcoming if d not in days]
+        spans = [(days[0], days[-1])] + ([(holiday[0], holiday[-1])] if holiday else [])
+        segments = []
+        for first, last in spans:
+            segments += compute(roster, contract, calendar, datetime.combine(first, time(), zone) - timedelta(hours=1),
+                                datetime.combine(last + timedelta(days=1), time(), zone))
+        return roster, segments, days, holiday, now
 
     def _show(self, roster, segments, days, holiday, now) -> None:
         contract = self.app.contract
@@ -138,6 +141,7 @@ class RosterScreen(Screen):
             on_duty.append("值班表未建：zldesk roster import FILE（TOML 轮值或 CSV 班次）", style="yellow")
         self.query_one("#on-duty", Static).update(on_duty)
         table = self.query_one(DataTable)
+        row = table.cursor_row  # a change read while someone is looking keeps their place
         table.clear(columns=True)
         table.add_column("日期", width=11)
         table.add_column("日子", width=14)
@@ -158,6 +162,7 @@ class RosterScreen(Screen):
                 style = "yellow" if not kind.is_workday else ""
                 table.add_row(Text(f"{d:%m-%d} {weekday_name(d)[-1]}"), Text(kind.name, style=style),
                               *day_cells(segments, roster.lines, d, zone), key=d.isoformat())
+        table.move_cursor(row=min(row, table.row_count - 1))
 
     # ---- override -----------------------------------------------------------------------------------
 
@@ -176,23 +181,21 @@ class RosterScreen(Screen):
         except ZlDeskError as e:
             self.action_override(values, f"{e.title}：{e.message}")  # the form again, as typed, with why
             return
-        self.run_worker(lambda: self._write(values, start, end), thread=True, group="roster-write")
+        self._write(values, start, end)
 
     def _write(self, values: dict, start: datetime, end: datetime) -> None:
-        from ..errors import ZlDeskError
         from ..roster import Override, line_name
-        from ..store import writing
-        from ..store.roster import add_override
 
         app = self.app
         contract = app.contract
-        try:
-            with writing(app.engine) as session:
-                new_id = add_override(session, contract.code, Override(
-                    0, line_name(contract, values["line"]), values["engineer"], start, end, values["reason"],
-                    values.get("covers") or None), who=app.who)
-        except ZlDeskError as e:
-            app.call_from_thread(self.action_override, values, f"{e.title}：{e.message}")
-            return
-        app.call_from_thread(self.notify, f"已登记调班 #{new_id}", markup=False)
-        app.call_from_thread(self.load)
+
+        def change(session):
+            from ..store.roster import add_override
+
+            return add_override(session, contract.code, Override(
+                0, line_name(contract, values["line"]), values["engineer"], start, end, values["reason"],
+                values.get("covers") or None), who=app.who)
+
+        # Refused (an unknown line, an end before the start): the form again, as typed, with why.
+        app.gateway.write(change, lambda _: self.load(), node=self, said=lambda new_id: f"已登记调班 #{new_id}",
+                          refused=lambda e: self.action_override(values, f"{e.title}：{e.message}"))

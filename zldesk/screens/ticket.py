@@ -8,7 +8,6 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -16,6 +15,7 @@ from textual.widgets import Footer, Static
 from ..actions import bindings
 from ..text import visible
 from ..tickets import STATE_NAMES, detail_rows, event_line, kind_name, permission_text
+from .keys import ListKeys
 from .prompt import Field, PromptScreen
 
 def _t(value, style: str = "") -> Text:
@@ -74,26 +74,32 @@ FORMS: dict[str, tuple[str, list[Field]]] = {
 }
 
 
-class TicketScreen(Screen):
-    BINDINGS = bindings("ticket.") + [Binding("j,down", "scroll(1)", show=False),
-                                      Binding("k,up", "scroll(-1)", show=False)]
+class TicketScreen(ListKeys, Screen):
+    SCREEN_KEY = "ticket"
+    BINDINGS = bindings(SCREEN_KEY)
 
     def __init__(self, ticket_id: int) -> None:
         super().__init__()
         self.ticket_id = ticket_id
+        # None until the first read arrives: the single-key actions wait for it (see action_do).
         self.version: int | None = None
         self.state: str | None = None
+        self.zone = None
         self.code: str | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="ticket-body"):
-            yield Static(id="ticket")
+            yield Static(Text(f"正在读取工单 #{self.ticket_id}……（esc 返回）", style="dim"), id="ticket")
         yield Footer()
 
     def on_mount(self) -> None:
         self.reload()
 
     def reload(self) -> None:
+        """Read the ticket in a worker thread; `_show` draws it."""
+        self.app.gateway.read(self._read, self._show, group="ticket", what="读取工单失败", node=self)
+
+    def _read(self) -> tuple:
         from datetime import datetime
 
         from ..store import reading
@@ -103,21 +109,27 @@ class TicketScreen(Screen):
         with reading(self.app.engine) as session:
             t, policy, deadline = load_ticket(session, self.ticket_id)
             events = history(session, self.ticket_id)
-        self.version, self.state, self.zone, self.code = t.version, t.state, policy.out_zone, t.contract
         now = self.app.clock().astimezone(policy.out_zone)
         data = ticket_json(policy, t, deadline, self.ticket_id, now, events)
         duty = self.app.duty.get(t.contract)
         due = data["clock"]["due"]  # whose watch the binding deadline falls in: the person to call
         watch = duty.watch(datetime.fromisoformat(due)) if duty and due and t.is_open else ""
+        return t, policy, data, events, watch
+
+    def _show(self, read: tuple) -> None:
+        t, policy, data, events, watch = read
+        self.version, self.state, self.zone, self.code = t.version, t.state, policy.out_zone, t.contract
         self.query_one("#ticket", Static).update(ticket_renderable(data, events, policy.out_zone, watch))
 
-    def action_scroll(self, step: int) -> None:
-        body = self.query_one("#ticket-body", VerticalScroll)
-        body.scroll_down() if step > 0 else body.scroll_up()
+    def list_widget(self) -> VerticalScroll:
+        return self.query_one("#ticket-body", VerticalScroll)
 
     # ---- single-key actions --------------------------------------------------------------------------
 
     def action_do(self, kind: str) -> None:
+        if self.version is None:  # pressed before the ticket was read: there is no version to act on yet
+            self.notify("工单还没读出来，稍后再按", severity="warning", markup=False)
+            return
         if kind == "pause" and self.state == "pending":
             kind = "resume"
         # The version the engineer is looking at now: if the ticket changes while the form is open, the
@@ -155,29 +167,29 @@ class TicketScreen(Screen):
         except ZlDeskError as e:
             self._form(kind, version, typed, f"{e.title}：{e.message}")
             return
-        self.run_worker(lambda: self._write(kind, values, reason, version, typed), thread=True, group="ticket")
+        self._write(kind, values, reason, version, typed)
 
     def _write(self, kind: str, data: dict, reason: str, version: int | None, typed: dict | None = None) -> None:
-        """In a worker thread: apply on the version this screen shows; a newer one is refused, not overwritten."""
-        from ..store import writing
-        from ..store.tickets import StaleTicket, act
-        from ..tickets import STATE_NAMES, Action
-        from ..errors import ZlDeskError
+        """Apply on the version this screen shows (in a worker thread); a newer one is refused, not overwritten."""
+        from ..tickets import Action
 
-        try:
-            with writing(self.app.engine) as session:
-                t, _, _ = act(session, self.ticket_id, Action(kind, self.app.clock(), data, reason),
-                              self.app.who, expected_version=version, now=self.app.clock())
-        except StaleTicket as e:
-            self.app.call_from_thread(self.notify, f"{e.message}", title=e.title, severity="warning",
-                                      timeout=10, markup=False)
-        except ZlDeskError as e:
-            if kind in FORMS:  # refused as typed (a missing name, a time in the future): the form again
-                self.app.call_from_thread(self._form, kind, version, typed, f"{e.title}：{e.message}")
+        def change(session):
+            from ..store.tickets import act
+
+            t, _, _ = act(session, self.ticket_id, Action(kind, self.app.clock(), data, reason),
+                          self.app.who, expected_version=version, now=self.app.clock())
+            return t
+
+        def refused(e) -> None:
+            from ..store.tickets import StaleTicket
+
+            if isinstance(e, StaleTicket):
+                self.notify(f"{e.message}", title=e.title, severity="warning", timeout=10, markup=False)
+            elif kind in FORMS:  # refused as typed (a missing name, a time in the future): the form again
+                self._form(kind, version, typed, f"{e.title}：{e.message}")
             else:
-                self.app.call_from_thread(self.notify, e.message or e.title, title=e.title, severity="error",
-                                          markup=False)
-        else:
-            self.app.call_from_thread(self.notify, f"#{self.ticket_id} {STATE_NAMES[t.state]}（第 {t.version} 版）",
-                                      markup=False)
-        self.app.call_from_thread(self.reload)
+                self.notify(e.message or e.title, title=e.title, severity="error", markup=False)
+            self.reload()
+
+        self.app.gateway.write(change, lambda t: self.reload(), refused=refused, node=self,
+                               said=lambda t: f"#{self.ticket_id} {STATE_NAMES[t.state]}（第 {t.version} 版）")

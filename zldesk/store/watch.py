@@ -21,7 +21,10 @@ class ChangeWatch:
 
             self._raw = connect(path)
         else:
-            self._raw = engine.raw_connection() if engine.dialect.name == "sqlite" else None
+            from .db import _errors  # a failure to connect is a StoreError, as in every session
+
+            with _errors():
+                self._raw = engine.raw_connection() if engine.dialect.name == "sqlite" else None
 
     def token(self) -> object:
         if self._raw is not None:
@@ -33,7 +36,9 @@ class ChangeWatch:
                 cursor.close()
         from sqlalchemy import text
 
-        with self.engine.connect() as conn:  # tickets, roster changes and contract imports all move this
+        from .db import _errors
+
+        with _errors(), self.engine.connect() as conn:  # tickets, roster changes and contract imports all move this
             return tuple(conn.execute(text(
                 "SELECT (SELECT count(*) FROM ticket), (SELECT max(updated_at) FROM ticket), "
                 "(SELECT max(id) FROM roster_event), (SELECT max(updated_at) FROM contract)")).one())

@@ -7,30 +7,29 @@ from functools import partial
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from ..actions import ACTIONS
+from ..actions import APP, offered
 from ..coverage import lookup
 from ..text import visible
-
-_PALETTE_GROUPS = ("app.", "board.")
 
 
 class ZlDeskCommands(Provider):
     def _commands(self):
-        for a in ACTIONS:
-            if a.id.startswith(_PALETTE_GROUPS) and a.id != "app.quit":
-                yield a
+        """The commands of the screen the palette was opened on (self.screen), as its keys would run them."""
+        for a in offered(getattr(self.screen, "SCREEN_KEY", None)):
+            if a.palette:
+                where = self.app if APP in a.screens else self.screen
+                yield a, partial(self.app.run_action, a.action, where), f"按键 {' / '.join(a.key_names)}"
 
     async def discover(self) -> Hits:
-        for a in self._commands():
-            yield DiscoveryHit(Text(a.description), partial(self.app.run_action, a.action), help=f"按键 {a.keys}")
+        for a, run, keys in self._commands():
+            yield DiscoveryHit(Text(a.description), run, help=keys)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for a in self._commands():
+        for a, run, keys in self._commands():
             score = matcher.match(a.description)
             if score > 0:
-                yield Hit(score, matcher.highlight(a.description), partial(self.app.run_action, a.action),
-                          help=f"按键 {a.keys}")
+                yield Hit(score, matcher.highlight(a.description), run, help=keys)
         app = self.app
         board = app.get_screen("board")
         for row in getattr(board, "all_rows", []):

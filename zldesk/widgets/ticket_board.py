@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -60,15 +59,7 @@ def row_clock(policy, row, now: float) -> Clock:
 class TicketBoard(ScrollView, can_focus=True):
     """Rows of open tickets, soonest breach first; `cursor` is an index into `rows`."""
 
-    BINDINGS = [
-        Binding("down,j", "move(1)", "下一行", show=False),
-        Binding("up,k", "move(-1)", "上一行", show=False),
-        Binding("pagedown", "move(10)", show=False),
-        Binding("pageup", "move(-10)", show=False),
-        Binding("g,home", "top", "到顶", show=False),
-        Binding("G,end", "bottom", "到底", show=False),
-        Binding("enter", "open", "打开", show=False),
-    ]
+    # No bindings of its own: the board screen binds the keys (zldesk/actions.py) and calls these.
     DEFAULT_CSS = "TicketBoard { height: 1fr; }"
 
     cursor: reactive[int] = reactive(0)
@@ -105,17 +96,11 @@ class TicketBoard(ScrollView, can_focus=True):
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
         self.refresh()
 
-    def action_move(self, step: int) -> None:
+    def move(self, step: int) -> None:
         if self.rows:
             self.cursor = max(0, min(len(self.rows) - 1, self.cursor + step))
 
-    def action_top(self) -> None:
-        self.cursor = 0
-
-    def action_bottom(self) -> None:
-        self.cursor = max(0, len(self.rows) - 1)
-
-    def action_open(self) -> None:
+    def open_current(self) -> None:
         if self.current_id is not None:
             self.post_message(self.Opened(self.current_id))
 
