@@ -15,7 +15,7 @@ from ..text import fit
 from ..coverage import lookup, resolve_module
 from ..errors import ZlDeskError
 from ..text import visible
-from ..tickets import CHANNELS, channel_code, default_channel
+from ..tickets import CHANNELS, channel_code, create, default_channel, ticket_clock, ticket_deadline
 
 # The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4.
 TRIAGE = (
@@ -131,10 +131,13 @@ class NewTicketScreen(Screen):
             preview.update(Text("选好级别后这里显示到期时间", style="dim"))
             return
         now = self.app.clock()
-        d = self.policy.deadline(level, now)
-        due = d.due.astimezone(self.policy.out_zone)
-        preview.update(Text(f"现在登记：{level} 级，到期 {due:%m-%d %H:%M}（按 {d.window} 窗口"
-                            + ("，临时" if d.provisional else "") + "）"))
+        # The ticket as saving it now would make it, read by the one clock the board and the CLI read.
+        t = create({"contract": self.contract.code, "severity": level, "title": "预览"}, now, now)
+        d = ticket_deadline(self.policy, t)
+        clock = ticket_clock(self.policy, t, d, now)
+        zone = self.policy.out_zone
+        preview.update(Text(f"现在登记：{level} 级，到期 {clock.due_text(zone)}，剩余 {clock.text(zone)}"
+                            f"（按 {d.window} 窗口）"))
 
     # ---- save / cancel -------------------------------------------------------------------------------
 

@@ -10,15 +10,15 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session, insert, select, update
 
 from ..errors import NotFound, ZlDeskError
-from ..sla import Deadline, Pause, Policy, SeverityChange
+from ..sla import Deadline, Policy
 from ..text import search_query, search_tokens, tsquery_text, tsvector_text
-from ..tickets import FIELD_NAMES, TIME_FIELDS, Action, Grant, Ticket, apply, clock_key, create
+from ..tickets import FIELD_NAMES, TIME_FIELDS, Action, Grant, Ticket, apply, clock_key, create, ticket_deadline
 from .audit import append
 from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
 from .rows import BOARD_COLUMNS, ListRow, board_rows, contract_heads, latest_terms, policies
 
-__all__ = ["ListRow"]  # re-exported: callers import it from here
+__all__ = ["ListRow", "ticket_deadline"]  # re-exported: callers import them from here
 
 
 _TICKET = TicketRow.__table__
@@ -64,15 +64,6 @@ def policies_of(session: Session, terms_ids) -> dict[int, Policy]:
 def ticket_policy(session: Session, row) -> Policy:
     """The terms the ticket was opened under (its contract version), whatever was imported since."""
     return policies_of(session, [row.terms_id])[row.terms_id]
-
-
-def ticket_deadline(policy: Policy, t: Ticket) -> Deadline:
-    return policy.deadline(
-        t.severity, t.received_at,
-        pauses=tuple(Pause(a, b) for a, b, _ in t.pauses),
-        changes=tuple(SeverityChange(at, level) for at, level in t.levels),
-        negotiated=t.negotiated_due,
-    )
 
 
 # ---- rows <-> tickets ----------------------------------------------------------------------------------

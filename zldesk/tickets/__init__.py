@@ -2,7 +2,7 @@
 the one view of a ticket's clock at an instant, and the ticket as people and scripts read it.
 No database, no Textual, no Typer."""
 
-from .clock import FROZEN, Clock, clock_at, clock_key, hms, ticket_clock
+from .clock import FROZEN, Clock, clock_at, clock_key, hms, ticket_clock, ticket_deadline
 from .lifecycle import (
     ACKNOWLEDGED,
     CHANNELS,
@@ -44,5 +44,5 @@ __all__ = [
     "ON_SITE", "OPEN_STATES", "PENDING", "RESOLVED", "STATE_NAMES", "TIME_FIELDS", "Action", "Clock", "Grant", "Ticket",
     "TicketError", "apply", "change_lines", "channel_code", "clock_at", "clock_key", "create", "default_channel",
     "detail_rows", "event_line", "hms", "hotline_open", "kind_name", "parse_times", "permission_text", "replay", "ticket_clock",
-    "ticket_json",
+    "ticket_deadline", "ticket_json",
 ]

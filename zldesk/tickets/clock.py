@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from ..sla import Pause, SeverityChange
 from .lifecycle import PENDING, Ticket
 
 # Sorts after every epoch second (~2e9): a frozen clock's key is FROZEN + what was left, so the board lists
@@ -92,6 +93,16 @@ def hms(seconds: float) -> str:
     total = int(abs(seconds))
     hours, rest = divmod(total, 3600)
     return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def ticket_deadline(policy, t: Ticket):
+    """The ticket's Deadline under `policy` (its terms): its level history, pauses and negotiated due."""
+    return policy.deadline(
+        t.severity, t.received_at,
+        pauses=tuple(Pause(a, b) for a, b, _ in t.pauses),
+        changes=tuple(SeverityChange(at, level) for at, level in t.levels),
+        negotiated=t.negotiated_due,
+    )
 
 
 def clock_key(policy, t: Ticket, d) -> float:
