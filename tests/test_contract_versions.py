@@ -97,3 +97,25 @@ def test_the_board_reads_its_index_alone(tmp_path):
     conn.close()
     assert [row[3] for row in plan] == ["SEARCH ticket USING COVERING INDEX ix_ticket_board (board_due>?)"]
     assert "terms_id" in BOARD_INDEX_COLUMNS and "negotiated_due" in BOARD_INDEX_COLUMNS
+
+
+@pytest.mark.parametrize("terms", ['{"code": 1}', None])
+def test_changed_terms_are_refused_not_used(cli, db_path, monkeypatch, terms):
+    """Terms changed behind zldesk's back (its append-only trigger dropped) stop the command with a message:
+    a ticket is never computed from terms nobody imported. `None`: the terms rewritten as valid JSON of
+    another contract, which only their digest tells."""
+    import zldesk.store.rows as rows
+
+    assert cli("ticket", "new", "--severity", "2", "--title", "收费停了", "--at", "2026-11-24T02:10").exit_code == 0
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TRIGGER contract_version_no_update")
+    if terms is None:
+        (body,), = conn.execute("SELECT terms FROM contract_version").fetchall()
+        terms = body.replace('"amount":5', '"amount":50')
+    conn.execute("UPDATE contract_version SET terms = ?", (terms,))
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(rows, "_POLICIES", {})  # as a new process would: nothing read yet
+    ran = cli("ticket", "show", "1")
+    assert ran.exit_code == 1 and "合同条款的存档已损坏" in ran.stderr and "contract_version #1" in ran.stderr
+    assert "Traceback" not in ran.stderr + ran.stdout

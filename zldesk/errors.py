@@ -111,6 +111,23 @@ class UnknownContract(NotFound):
             super().__init__("没有这个合同", f"{code!r}；库中的合同：{'、'.join(self.known_codes) or '（无）'}")
 
 
+class UnknownTicket(NotFound):
+    """No ticket with this number."""
+
+    def __init__(self, ticket_id: int) -> None:
+        self.ticket_id = ticket_id
+        super().__init__("没有这张工单", f"#{ticket_id}")
+
+
+class TermsDamaged(StoreError):
+    """A contract version's stored terms no longer read as a contract (`problem`: the first thing wrong).
+    zldesk writes them from a valid contract, so only a change behind its back gets here."""
+
+    def __init__(self, version_id: int, problem: str) -> None:
+        self.version_id, self.problem = version_id, problem
+        super().__init__("合同条款的存档已损坏", f"contract_version #{version_id}：{problem}；请从备份恢复（zldesk restore）")
+
+
 class NoContracts(NotFound):
     """The store holds no contract, and the command needs one."""
 

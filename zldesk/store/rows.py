@@ -7,10 +7,12 @@ No SQLAlchemy here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime, timezone
 from typing import Any, NamedTuple
 
+from ..errors import TermsDamaged
 from ..contract import Contact, Contract, Module, Period, Service, Severity, Target, Window, contract_from_dict
 from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
 from ..sla import Policy
@@ -182,8 +184,10 @@ def policies(conn, terms_ids) -> dict[int, Policy]:
     if missing:
         marks = ", ".join([placeholder(conn)] * len(missing))
         for vid, terms in _all(conn, f"SELECT id, terms FROM contract_version WHERE id IN ({marks})", tuple(missing)):
+            if hashlib.sha256(terms.encode()).hexdigest() != digests[vid]:  # changed behind zldesk's back
+                raise TermsDamaged(vid, "条款与写入时记下的 SHA-256 对不上")
             contract, problems, _ = contract_from_dict(_json(terms))
-            if contract is None:  # written by zldesk from a valid contract: only tampering gets here
-                raise ValueError(f"contract_version #{vid}: {problems[0].path} {problems[0].message}")
+            if contract is None:
+                raise TermsDamaged(vid, f"{problems[0].path} {problems[0].message}")
             _POLICIES[digests[vid]] = Policy(contract)
     return {vid: _POLICIES[digest] for vid, digest in digests.items()}

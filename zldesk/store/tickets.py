@@ -9,16 +9,16 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlmodel import Session, insert, select, update
 
-from ..errors import NotFound, ZlDeskError
+from ..errors import UnknownContract, UnknownTicket
 from ..sla import Deadline, Policy
 from ..text import search_query, search_tokens, tsquery_text, tsvector_text
-from ..tickets import FIELD_NAMES, TIME_FIELDS, Action, Grant, Ticket, apply, clock_key, create, ticket_deadline
+from ..tickets import TIME_FIELDS, ChangeSince, StaleTicket, Action, Grant, Ticket, apply, clock_key, create, ticket_deadline
 from .audit import append
 from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
 from .rows import BOARD_COLUMNS, ListRow, board_rows, contract_heads, latest_terms, policies
 
-__all__ = ["ListRow", "ticket_deadline"]  # re-exported: callers import them from here
+__all__ = ["ListRow", "StaleTicket", "ticket_deadline"]  # re-exported: callers import them from here
 
 
 _TICKET = TicketRow.__table__
@@ -29,12 +29,6 @@ _UPDATE_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("b_id"), _TICKE
 _LOAD = (select(_TICKET, ContractRow.code).join(ContractRow, ContractRow.id == _TICKET.c.contract_id)
          .where(_TICKET.c.id == bindparam("b_id")))
 _CONTRACT_ID = select(ContractRow.id).where(ContractRow.code == bindparam("b_code"))
-
-
-class StaleTicket(ZlDeskError):
-    """The ticket changed after the caller read it; nothing was written."""
-
-    exit_code = 3
 
 
 # ---- the deadline of a ticket -----------------------------------------------------------------------
@@ -51,7 +45,7 @@ def current_terms(session: Session, code: str) -> int:
     with driver_errors(session):
         heads = [h for h in contract_heads(conn) if h[1] == code]
         if not heads:
-            raise NotFound("没有这个合同", code)
+            raise UnknownContract(code)
         return latest_terms(conn, [heads[0][0]])[heads[0][0]]
 
 
@@ -154,12 +148,8 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
     now = now or datetime.now(timezone.utc)
     row, code = _load(session, ticket_id)
     if expected_version is not None and row.version != expected_version:
-        if expected_version > row.version:
-            raise StaleTicket(f"工单 #{ticket_id} 没有第 {expected_version} 版，未写入",
-                              f"当前是第 {row.version} 版；请重新读取工单")
-        zone = ticket_policy(session, row).out_zone
-        raise StaleTicket(f"工单 #{ticket_id} 在你读取之后被改过，未写入",
-                          _since(session, ticket_id, expected_version, zone))
+        since = _since(session, ticket_id, expected_version) if expected_version < row.version else ()
+        raise StaleTicket(ticket_id, expected_version, row.version, since, ticket_policy(session, row).out_zone)
     before = to_ticket(row, code)
     policy = ticket_policy(session, row)
     if action.kind == "severity":
@@ -175,7 +165,8 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
     conn = session.connection()
     result = conn.execute(_UPDATE_TICKET, values | {"b_id": ticket_id, "b_version": before.version})
     if result.rowcount != 1:
-        raise StaleTicket(f"工单 #{ticket_id} 刚被别人改过，未写入", _since(session, ticket_id, before.version, policy.out_zone))
+        raise StaleTicket(ticket_id, before.version, before.version, _since(session, ticket_id, before.version),
+                          policy.out_zone, raced=True)
     append(conn, _EVENT, dict(ticket_id=ticket_id, seq=after.version, kind=action.kind, who=who,
                               entered_at=now, effective_at=action.at, data=encode(action.data),
                               reason=action.reason, changes=changes))
@@ -185,14 +176,11 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
     return after, d, changes
 
 
-def _since(session: Session, ticket_id: int, version: int, zone) -> str:
-    from ..tickets import kind_name
-
+def _since(session: Session, ticket_id: int, version: int) -> list[ChangeSince]:
+    """The ticket's changes after `version`, for the refusal to say."""
     events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.seq > version)
                           .order_by(TicketEvent.seq)).all()
-    lines = [f"第 {e.seq} 版：{e.who} 于 {e.entered_at.astimezone(zone):%m-%d %H:%M} {kind_name(e.kind)}"
-             + (f"（{'、'.join(FIELD_NAMES.get(k, k) for k in e.changes)}）" if e.changes else "") for e in events]
-    return "期间的改动：\n" + "\n".join(lines) + "\n请重新读取工单后再改。"
+    return [ChangeSince(e.seq, e.who, e.entered_at, e.kind, tuple(e.changes)) for e in events]
 
 
 def _index(session: Session, ticket_id: int, t: Ticket, notes: list[str]) -> None:
@@ -230,7 +218,7 @@ def rebuild_search(conn) -> int:
 def _load(session: Session, ticket_id: int):
     row = session.connection().execute(_LOAD, {"b_id": ticket_id}).first()
     if row is None:
-        raise NotFound("没有这张工单", f"#{ticket_id}")
+        raise UnknownTicket(ticket_id)
     return row, row.code
 
 
@@ -259,7 +247,7 @@ def list_tickets(session: Session, *, open_only: bool = True, contract: str | No
     if contract is not None:
         contract_id = session.execute(select(ContractRow.id).where(ContractRow.code == contract)).scalar()
         if contract_id is None:
-            raise NotFound("没有这个合同", contract)
+            raise UnknownContract(contract)
     with driver_errors(session):
         return board_rows(driver_connection(session), open_only=open_only, contract_id=contract_id)
 

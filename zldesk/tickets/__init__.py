@@ -27,6 +27,7 @@ from .lifecycle import (
     parse_times,
     replay,
 )
+from .stale import ChangeSince, StaleTicket
 from .view import (
     INTERNAL,
     change_lines,
@@ -40,7 +41,7 @@ from .view import (
 )
 
 __all__ = [
-    "ACKNOWLEDGED", "CHANNELS", "CLOSED", "FIELD_NAMES", "FROZEN", "FUTURE_TOLERANCE", "INTERNAL", "KIND_NAMES", "NEW",
+    "ACKNOWLEDGED", "CHANNELS", "ChangeSince", "StaleTicket", "CLOSED", "FIELD_NAMES", "FROZEN", "FUTURE_TOLERANCE", "INTERNAL", "KIND_NAMES", "NEW",
     "ON_SITE", "OPEN_STATES", "PENDING", "RESOLVED", "STATE_NAMES", "TIME_FIELDS", "Action", "Clock", "Grant", "Ticket",
     "TicketError", "apply", "change_lines", "channel_code", "clock_at", "clock_key", "create", "default_channel",
     "detail_rows", "event_line", "hms", "hotline_open", "kind_name", "parse_times", "permission_text", "replay", "ticket_clock",
