@@ -153,11 +153,6 @@ def test_the_generated_table_has_a_row_per_action():
     assert ["`/`", "筛选看板（看板）"] in rows and ["`esc` `q`", "返回看板（合同条款、值班表）"] in rows
 
 
-# MERGE: README.md still has the hand-written table on this branch; when merging, paste the output of
-# `python -c "from zldesk.actions import markdown_table; print(markdown_table())"` into README's 控制台
-# section and delete this mark. Strict: the test fails once README agrees and the mark is still here, and
-# only a disagreement is expected (no README, no section or no table fails outright; nothing is skipped).
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="README key table not yet replaced (merge step)")
 def test_readme_key_table_is_the_table():
     assert _table_rows(_readme_key_table()) == _table_rows(markdown_table())
 
