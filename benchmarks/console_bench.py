@@ -98,7 +98,7 @@ def started(code: str, *args: str, env: dict | None = None) -> float:
     start = time.time()
     run = subprocess.run([sys.executable, "-c", code, repr(start), *args], capture_output=True, text=True,
                          timeout=300, env=env)
-    line = next((l for l in run.stdout.splitlines() if l.startswith("READY")), None)
+    line = next((x for x in run.stdout.splitlines() if x.startswith("READY")), None)
     if line is None:
         raise SystemExit(f"no READY line:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
     return float(line.split()[1])
@@ -142,7 +142,7 @@ def main() -> int:
 
     run = subprocess.run([sys.executable, "-c", TICKING, url, str(args.ticks)], capture_output=True, text=True,
                          timeout=300)
-    line = next((l for l in run.stdout.splitlines() if l.startswith("TICKS")), None)
+    line = next((x for x in run.stdout.splitlines() if x.startswith("TICKS")), None)
     if line is None:
         raise SystemExit(f"no TICKS line:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
     _, median, p90, idle, steady, rows = line.split()

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from zldesk.data import data_dir
@@ -85,7 +85,7 @@ def write_tickets(job: dict, ack: Acks, rng: random.Random) -> None:
 
     engine = open_store(f"sqlite:///{job['db']}")
     while True:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with writing(engine) as session:
             tid, _, _ = open_ticket(session, "leishan", {"severity": rng.randint(1, 4), "title": f"故障注入 {rng.random()}",
                                                          "phone": "138-0000-0000"}, now - timedelta(minutes=1), "fault")
@@ -93,7 +93,7 @@ def write_tickets(job: dict, ack: Acks, rng: random.Random) -> None:
         for kind in rng.choice([(), ("note",), ("ack", "note"), ("note", "ack", "note")]):
             data = {"text": f"备注 {rng.random()}"} if kind == "note" else {}
             with writing(engine) as session:
-                t, _, _ = act(session, tid, Action(kind, datetime.now(timezone.utc), data), "fault")
+                t, _, _ = act(session, tid, Action(kind, datetime.now(UTC), data), "fault")
             ack(f"E {tid} {t.version}")
         time.sleep(rng.uniform(0, 0.03))  # a pause between bursts: SQLite's busy wait backs off up to 100 ms,
         # and a writer that never pauses starves the imports waiting for the lock
@@ -180,7 +180,9 @@ def zygote() -> None:
     `{"wait": pid}` reaps it and prints its exit code (-9 for SIGKILL)."""
     # What the writers would import or compute on first use, done once here and inherited by every fork.
     import getpass  # noqa: F401
+
     import rich.console  # noqa: F401
+
     import zldesk.cli  # noqa: F401
     import zldesk.contract  # noqa: F401
     import zldesk.roster  # noqa: F401
@@ -449,7 +451,7 @@ def backup_bench(db: Path, tickets: int, writers: int = 2) -> dict:
     from zldesk.store.tickets import open_ticket
 
     engine = open_store(f"sqlite:///{db}")
-    at, made = datetime.now(timezone.utc) - timedelta(days=30), 0
+    at, made = datetime.now(UTC) - timedelta(days=30), 0
     while made < tickets:
         with writing(engine) as session:
             for _ in range(min(500, tickets - made)):

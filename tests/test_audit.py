@@ -8,7 +8,7 @@ import json
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -96,7 +96,7 @@ def test_row_digest_is_the_documented_one():
               "data": {"b": (1, 2), "a": "医保"}, "reason": None, "prev_hash": "x", "row_hash": "y"}
     body = '["ticket_event",{"data":{"a":"医保","b":[1,2]},"entered_at":"2026-11-23T02:00:00.000000Z","id":7,"who":"张工"}]'
     assert row_digest("ticket_event", values, "abc") == hashlib.sha256(f"abc\n{body}".encode()).hexdigest()
-    same = {**values, "entered_at": datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc), "data": {"a": "医保", "b": [1, 2]}}
+    same = {**values, "entered_at": datetime(2026, 11, 23, 2, 0, tzinfo=UTC), "data": {"a": "医保", "b": [1, 2]}}
     assert row_digest("ticket_event", same, "abc") == row_digest("ticket_event", values, "abc")
     assert row_digest("roster_event", values, "abc") != row_digest("ticket_event", values, "abc")
     assert row_digest("ticket_event", {**values, "id": 8}, "abc") != row_digest("ticket_event", values, "abc")
@@ -191,7 +191,7 @@ def _insert_event(db_path: Path, row_id: int, prev: str | None, row_hash: str | 
 
 
 def _forged(row_id: int, prev: str) -> str:
-    at = datetime(2026, 11, 23, 3, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 23, 3, tzinfo=UTC)
     return row_digest("ticket_event", {"id": row_id, "ticket_id": 2, "seq": 9, "kind": "note", "who": "外人",
                                        "entered_at": at, "effective_at": at, "data": {"text": "x"}, "reason": "",
                                        "changes": {}}, prev)

@@ -10,7 +10,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -73,7 +73,7 @@ def test_backup_of_other_databases_is_pg_dumps_job(cli):
 
 
 def test_restore_reproduces_every_ticket(cli, db_path, tmp_path, monkeypatch):
-    now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     monkeypatch.setattr(ticket_commands, "_now", lambda: now)  # deadlines shown relative to one moment
     for level, title in ((1, "HIS 全院无法登录"), (2, "门诊收费打印机不出票"), (3, "报表导出乱码")):
         assert cli("ticket", "new", "--severity", str(level), "--title", title, "--phone", "138-0000-0001").exit_code == 0

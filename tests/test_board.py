@@ -8,19 +8,19 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.console import Console
 
 from zldesk.app import make_app
-from zldesk.text import fit
-from zldesk.tickets import FROZEN, Clock, clock_at
 from zldesk.contract import read_contract_file
 from zldesk.demo import fill_demo
 from zldesk.sla import Policy
 from zldesk.store import open_store, reading
 from zldesk.store.tickets import list_tickets
+from zldesk.text import fit
+from zldesk.tickets import FROZEN, Clock, clock_at
 from zldesk.widgets.ticket_board import TicketBoard
 
 from .conftest import LEISHAN
@@ -40,7 +40,7 @@ def test_fit_counts_terminal_cells():
 
 
 def test_countdown_colours_and_signs():
-    now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc).timestamp()  # 18:00 Beijing: the 7x24 level 2
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC).timestamp()  # 18:00 Beijing: the 7x24 level 2
     zone = POLICY.out_zone
     level2 = POLICY.target_seconds(2)
 
@@ -63,7 +63,7 @@ def test_countdown_colours_and_signs():
 
 def test_demo_has_every_state_and_the_interesting_cases(tmp_path):
     engine = open_store(f"sqlite:///{tmp_path / 'demo.db'}")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert fill_demo(engine, now) >= 10
     with reading(engine) as session:
         states = {r[0] for r in session.connection().exec_driver_sql("SELECT state FROM ticket")}
@@ -172,7 +172,7 @@ async def test_another_process_change_appears_without_a_keypress(demo_url, tmp_p
         watched = board.current_id
         before = len(board.rows)
         env = {**os.environ, "ZLDESK_DB": demo_url.removeprefix("sqlite:///")}
-        at = (datetime.now(timezone.utc) - timedelta(hours=30)).isoformat()
+        at = (datetime.now(UTC) - timedelta(hours=30)).isoformat()
         run = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "zldesk", "ticket", "new",
                                                        "--severity", "2", "--title", "另一台电脑登记的",
                                                        "--at", at], env=env, capture_output=True, text=True)
@@ -255,7 +255,7 @@ async def test_a_change_made_meanwhile_is_not_overwritten(demo_url):
         await pilot.press("i")  # assign: the form opens on the version shown
         await pilot.pause()
         with writing(open_store(demo_url)) as session:  # another console, meanwhile
-            act(session, tid, Action("assign", datetime.now(timezone.utc), {"engineer": "别人"}), "李工")
+            act(session, tid, Action("assign", datetime.now(UTC), {"engineer": "别人"}), "李工")
         await pilot.press(*"张工", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()

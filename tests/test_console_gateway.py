@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from textual.widgets import Input
@@ -155,7 +155,7 @@ async def test_a_broken_store_is_a_toast_and_the_board_recovers(store):
         assert app.is_running and board.all_rows == shown
         _rename(path, "ticket_gone", "ticket")
         with writing(open_store(url)) as session:
-            open_ticket(session, "leishan", {"severity": 3, "title": "修好以后登记的"}, datetime.now(timezone.utc), "t")
+            open_ticket(session, "leishan", {"severity": 3, "title": "修好以后登记的"}, datetime.now(UTC), "t")
         await _tick(pilot)
         assert any(r.title == "修好以后登记的" for r in board.all_rows)
         assert not app.gateway.failing("board") and len(_errors(app, "读取看板失败")) == 1

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from zldesk.contract import contract_from_dict
-from zldesk.contract import read_contract_file
+from zldesk.contract import contract_from_dict, read_contract_file
 from zldesk.errors import InvalidInput
 from zldesk.importers.contract_text import (
     code_from_name,

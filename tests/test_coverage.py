@@ -7,8 +7,7 @@ from dataclasses import replace
 import pytest
 from pypinyin import Style, lazy_pinyin
 
-from zldesk.contract import Module
-from zldesk.contract import read_contract_file
+from zldesk.contract import Module, read_contract_file
 from zldesk.coverage import lookup, pinyin_cost
 
 from .conftest import LEISHAN

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -226,14 +226,14 @@ def _content(db: Path, known: str = "") -> str:
     """Every row, with the times of this run and the digests that depend on them blanked: two runs of
     one change give the same text."""
     dump = _dump(db)
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     near = {str(today + timedelta(days=d)) for d in range(-2, 3)}
     dump = _STAMP.sub(lambda m: "NOW" if m.group(1) in near else m.group(0), dump)
     return _HEX.sub(lambda m: m.group(0) if m.group(0) in known else "NEWHEX", dump)
 
 
 def _disk_ops(tmp_path: Path) -> dict[str, list[str]]:
-    at = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    at = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     contract, roster = tmp_path / "contract-1-7.toml", tmp_path / "roster-1-7.toml"
     contract.write_bytes(fault_writer.contract_variant(7))
     roster.write_bytes(fault_writer.roster_variant(7))
@@ -247,7 +247,7 @@ def _base_store(path: Path) -> None:
     engine = open_store(f"sqlite:///{path}")
     with writing(engine) as session:
         open_ticket(session, "leishan", {"severity": 3, "title": "报表导出乱码"},
-                    datetime.now(timezone.utc) - timedelta(hours=3), "张工")
+                    datetime.now(UTC) - timedelta(hours=3), "张工")
     engine.dispose()  # the last connection: everything is in the main file, no -wal
 
 

@@ -24,8 +24,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from zldesk.contract import Module
-from zldesk.contract import dumps_json
+from zldesk.contract import Module, dumps_json
 from zldesk.text import cell_unquote as unquote
 
 from .test_fuzz_imports import BASE, FUZZ, Store, run_ok, toml_dumps
@@ -182,8 +181,7 @@ def test_a_cr_in_a_roster_cell_is_quoted_and_reads_back():
     (and read_roster_csv) broke the row there, and the next "row" began with the rest of the cell."""
     from zoneinfo import ZoneInfo
 
-    from zldesk.roster import Segment
-    from zldesk.roster import read_roster_csv, write_roster_csv
+    from zldesk.roster import Segment, read_roster_csv, write_roster_csv
 
     zone = ZoneInfo("Asia/Shanghai")
     start = datetime(2026, 11, 2, 9, tzinfo=zone)

@@ -31,11 +31,12 @@ import re
 import sqlite3
 import tomllib
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -46,8 +47,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from zldesk.cli import app
-from zldesk.contract import CODE_RE, Module, contract_to_dict
-from zldesk.contract import dumps_json, dumps_toml, read_contract_file
+from zldesk.contract import CODE_RE, Module, contract_to_dict, dumps_json, dumps_toml, read_contract_file
 from zldesk.data import data_dir
 from zldesk.importers.modules_csv import dumps_modules_csv
 from zldesk.text import visible

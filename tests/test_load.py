@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC
 
 import pytest
 
@@ -102,14 +103,14 @@ def test_many_writers_lose_nothing(any_store, procs, each):
 
 
 def test_read_modify_write_of_one_ticket(any_store):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from zldesk.store import open_store, reading, writing
     from zldesk.store.tickets import get_ticket, history, open_ticket
 
     engine = open_store(any_store)
     with writing(engine) as session:
-        open_ticket(session, "leishan", {"severity": 3, "title": "并发改同一张"}, datetime.now(timezone.utc), "t")
+        open_ticket(session, "leishan", {"severity": 3, "title": "并发改同一张"}, datetime.now(UTC), "t")
     each = 300 if FULL else 40
     start = time.perf_counter()
     running = [_spawn(RMW, any_store, f"p{i}", str(each)) for i in range(4)]
@@ -131,7 +132,7 @@ async def test_two_consoles_edit_one_ticket(tmp_path):
     """Both engineers open the assign form on the same version; the first save wins, the second is told
     the ticket changed (and by whom) instead of overwriting it, and after the reload it saves too.
     Exactly one history row per applied edit."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from zldesk.app import make_app
     from zldesk.store import open_store, reading, writing
@@ -139,7 +140,7 @@ async def test_two_consoles_edit_one_ticket(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'z.db'}"
     with writing(open_store(url)) as session:
-        open_ticket(session, "leishan", {"severity": 3, "title": "两人同时指派"}, datetime.now(timezone.utc), "t")
+        open_ticket(session, "leishan", {"severity": 3, "title": "两人同时指派"}, datetime.now(UTC), "t")
     one, two = make_app(url), make_app(url)
     one.who, two.who = "甲", "乙"
     async with one.run_test(size=(80, 24)) as a, two.run_test(size=(80, 24)) as b:

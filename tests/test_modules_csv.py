@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from zldesk.contract import Module
-from zldesk.contract import dumps_toml, read_contract_file
+from zldesk.contract import Module, dumps_toml, read_contract_file
 
 from .conftest import LEISHAN, store_checksum
 
@@ -31,7 +30,7 @@ EXPECTED = (
     '2,门急诊收费系统,否,,"含 ""自助机"", 两台"\r\n'
     '3,检验信息系统,是,0,"第一行\n第二行"\r\n'
     "4,一卡通管理系统,否,12,备注\r\n"
-).encode("utf-8")
+).encode()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from zldesk.calendar import ChinaCalendar
 from zldesk.contract import read_contract_file
 from zldesk.errors import InvalidInput
 from zldesk.roster import (
+    ONE_DAY,
     Engineer,
     Override,
     Roster,
@@ -25,6 +26,7 @@ from zldesk.roster import (
     Shift,
     check,
     compute,
+    demo_roster,
     duty_lines,
     gaps,
     holiday_block,
@@ -32,8 +34,6 @@ from zldesk.roster import (
     hours,
     now,
 )
-from zldesk.roster import demo_roster
-from zldesk.roster import ONE_DAY
 
 from .conftest import LEISHAN
 

@@ -12,15 +12,18 @@ from icalendar import Calendar
 from zldesk.calendar import ChinaCalendar
 from zldesk.contract import read_contract_file
 from zldesk.errors import InvalidInput, NotFound
-from zldesk.roster import Rotation, compute
-from zldesk.roster import demo_path, demo_roster
 from zldesk.roster import (
+    Rotation,
+    compute,
+    demo_path,
+    demo_roster,
     new_engineers,
+    notice,
     read_roster_csv,
     read_roster_toml,
+    to_ics,
     write_roster_csv,
 )
-from zldesk.roster import notice, to_ics
 
 from .conftest import LEISHAN
 

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zldesk.contract import Module, Period
-from zldesk.contract import dumps_json, dumps_toml, parse_contract_text, read_contract_file
+from zldesk.contract import Module, Period, dumps_json, dumps_toml, parse_contract_text, read_contract_file
 
 from .conftest import LEISHAN, store_checksum
 

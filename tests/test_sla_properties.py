@@ -13,8 +13,8 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -23,15 +23,14 @@ from holidays.countries.china import ChinaStaticHolidays
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zldesk.contract import Severity, Target
-from zldesk.contract import read_contract_file
+from zldesk.contract import Severity, Target, read_contract_file
 from zldesk.sla import Pause, Policy, SeverityChange, clock_start
 
 from .conftest import LEISHAN
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
-UTC = timezone.utc
+UTC = UTC
 
 CONTRACT = read_contract_file(LEISHAN)
 POLICY = Policy(CONTRACT)
@@ -93,7 +92,7 @@ LOCAL_OFFSET_MIN = 8 * 60
 EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
-@lru_cache(maxsize=None)
+@cache
 def ref_open_minutes(name: str, day_number: int) -> frozenset[int]:
     """The open minutes of local day `day_number` (days since 1970-01-01): a cache of ref_window_open."""
     day = date.fromordinal(EPOCH_DAY + day_number)
@@ -190,7 +189,7 @@ def ref_clock_start(opened: datetime, changes: tuple[SeverityChange, ...]) -> da
 # =====================================================================================================
 
 
-@lru_cache(maxsize=None)
+@cache
 def synthetic(window: str, amount: float, unit: str = "hours") -> tuple[Policy, Severity]:
     """A Policy whose only severity (level 1) targets `amount` `unit` on `window`."""
     severity = Severity(1, "t", "t", Target(int(amount) if amount == int(amount) else amount, unit, window))

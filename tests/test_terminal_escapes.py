@@ -27,8 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from zldesk.contract import Module
-from zldesk.contract import dumps_toml
+from zldesk.contract import Module, dumps_toml
 from zldesk.text import visible
 from zldesk.widgets.ticket_board import COLUMNS, layout
 

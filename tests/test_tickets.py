@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,14 +21,13 @@ from hypothesis import strategies as st
 
 from zldesk.errors import ZlDeskError
 from zldesk.store import open_store, reading, writing
-from zldesk.store.tickets import (StaleTicket, act, decode, get_ticket, history, open_ticket, policy_for,
-                                  ticket_deadline)
+from zldesk.store.tickets import StaleTicket, act, decode, get_ticket, history, open_ticket, policy_for, ticket_deadline
 from zldesk.tickets import FROZEN, Action, replay
 
 from .conftest import store_checksum
 
 SH = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
+UTC = UTC
 
 
 # ---- helpers -------------------------------------------------------------------------------------------

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from textual.app import App
 from textual.binding import Binding
 
 from .actions import APP, bindings, offered
+from .contract import Contract
 from .gateway import Gateway
 from .settings import who
-from .contract import Contract
 from .store.rows import read_contracts
 from .text import visible
 
@@ -60,7 +60,7 @@ class ZlDeskApp(App, inherit_bindings=False):
 
     def __init__(self, url: str, contracts: list[Contract], clock=None, quick_path=None) -> None:
         super().__init__()
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.url = url
         self.quick_path = quick_path  # a SQLite file read without SQLAlchemy (store/quick.py), or None
         self._quick_conn = None

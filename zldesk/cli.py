@@ -13,8 +13,8 @@ from .commands.audit import audit_app
 from .commands.migrate import migrate as migrate_command
 from .commands.roster import roster_app
 from .commands.sla import sla_app
-from .commands.tickets import ticket_app
 from .commands.state import State
+from .commands.tickets import ticket_app
 from .errors import ZlDeskError
 
 
@@ -48,6 +48,7 @@ app.add_typer(sla_app, name="sla")
 app.add_typer(ticket_app, name="ticket")
 app.add_typer(roster_app, name="roster")
 from .commands import backup as backup_commands  # noqa: E402 - kept beside its two lines: others edit the imports
+
 app.command("backup")(backup_commands.backup)
 app.command("restore")(backup_commands.restore)
 app.command("migrate")(migrate_command)

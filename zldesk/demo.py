@@ -6,7 +6,7 @@ opening is the instant from which the level's window leaves exactly that much of
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .tickets import Action
 
@@ -52,7 +52,7 @@ def fill_demo(engine, now: datetime | None = None) -> int:
     from .store.contracts import list_contracts
     from .store.tickets import act, open_ticket, policy_for
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     count = 0
     with writing(engine) as session:
         code = list_contracts(session)[0].code

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from .calendar import ChinaCalendar
@@ -108,7 +108,7 @@ class Timeline:
         """Cover the year of `ts` and its neighbours; cheap when already covered."""
         if self.starts and self.starts[0] <= ts <= self.ends[-1]:
             return
-        year = datetime.fromtimestamp(ts, timezone.utc).year
+        year = datetime.fromtimestamp(ts, UTC).year
         self.cover(year - 1, year + 1)
 
     def business_at(self, ts: float) -> float:

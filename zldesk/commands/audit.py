@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from . import output
 from ..errors import ZlDeskError
+from . import output
 
 if TYPE_CHECKING:
     from ..store.audit import Break

@@ -46,8 +46,7 @@ def import_contract(
         "--force", help="模块表、服务窗口或问题分级里有读不懂的文字时照样导入（仅 .txt/.pdf）。")] = False,
 ) -> None:
     """导入（或替换同代号的）合同，一个事务完成。"""
-    from ..contract import diff_contracts
-    from ..contract import read_bytes, read_contract_file
+    from ..contract import diff_contracts, read_bytes, read_contract_file
     from ..store import reading, writing
     from ..store.contracts import find_contract, save_contract
 
@@ -88,8 +87,7 @@ def _text_format(file: Path, format: str | None) -> str | None:
 
 def _read_contract_text(file: Path, raw: bytes, fmt: str, code: str | None, dry_run: bool, force: bool):
     """The contract in a signed text: `--dry-run` first shows what was found, section by section."""
-    from ..importers.contract_text import code_from_name, read_contract_text
-    from ..importers.contract_text import sections
+    from ..importers.contract_text import code_from_name, read_contract_text, sections
 
     if code is None:
         from ..contract import CODE_RE
@@ -118,8 +116,7 @@ def import_modules(
     dry_run: DryRun = False,
 ) -> None:
     """用 CSV 替换一个合同的模块表，一个事务完成。"""
-    from ..contract import diff_modules
-    from ..contract import read_bytes
+    from ..contract import diff_modules, read_bytes
     from ..importers.modules_csv import read_modules_csv
     from ..store import reading, writing
     from ..store.contracts import get_contract, replace_modules, resolve_code

@@ -3,7 +3,7 @@ notice, duty hours. Every answer comes from one function, `roster.compute`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -53,7 +53,7 @@ def _when(text: str | None, zone, what: str, *, end: bool = False) -> datetime |
 
 def _now() -> datetime:
     """The current instant (tests replace this)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _today(zone) -> datetime:
@@ -298,8 +298,8 @@ def notice(
 
     当年放假安排尚未正式公布时，日期是推定的：通报里写明【推定】，并在标准错误上警告。"""
     from ..calendar import ChinaCalendar
-    from ..roster import notice as make_notice
     from ..roster import holiday_block, next_year_of, provisional_years
+    from ..roster import notice as make_notice
 
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
@@ -342,8 +342,7 @@ def hours(
         return
     from rich.cells import cell_len
 
-    from ..text import fit
-    from ..text import visible
+    from ..text import fit, visible
 
     kinds = ("工作日", "周末", "节假日", "调休上班")
     # Padded by terminal cells, not characters: a CJK character takes two (王芳 is 4 cells wide).

@@ -36,8 +36,8 @@ def deadline(
     json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False,
 ) -> None:
     """到期时间，以及它是怎么算出来的。"""
-    from ..sla import Policy
     from ..explain import explain, sentence
+    from ..sla import Policy
     from ..store import reading
     from ..store.contracts import get_contract, resolve_code
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Optional
 
 import typer
@@ -23,7 +23,7 @@ TicketId = Annotated[int, typer.Argument(help="工单号。")]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _at(text: str | None, zone) -> datetime:

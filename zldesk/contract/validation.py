@@ -8,8 +8,22 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import Problem
-from .model import (CODE_RE, DAYS, HHMM_RE, KIND_RE, UNITS, Contact, Contract, Module, Period, Service, Severity,
-                    Target, Window, hhmm_minutes)
+from .model import (
+    CODE_RE,
+    DAYS,
+    HHMM_RE,
+    KIND_RE,
+    UNITS,
+    Contact,
+    Contract,
+    Module,
+    Period,
+    Service,
+    Severity,
+    Target,
+    Window,
+    hhmm_minutes,
+)
 from .reader import MISSING, Reader
 
 MAX_TARGET = 1000  # hours or working days: a contract's arrival target is hours or days, never years

@@ -11,8 +11,8 @@ from ..contract import Contract
 from ..data import data_dir
 from ..errors import InvalidInput
 from .checks import check
-from .model import Roster, duty_lines
 from .files import read_roster_toml
+from .model import Roster, duty_lines
 
 # The Monday of the week the demo file was written for (国庆节 2026 is in the week after).
 ANCHOR = date(2026, 9, 28)

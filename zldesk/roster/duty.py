@@ -12,7 +12,8 @@ from ..errors import ZlDeskError
 from ..text import visible
 from .engine import compute
 from .model import Roster, Segment
-from .views import LineNow, now as on_duty
+from .views import LineNow
+from .views import now as on_duty
 
 BEFORE, AHEAD = timedelta(days=1), timedelta(days=8)
 SHORT = {"hotline": "热线", "backup": "备勤", "onsite": "现场"}

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from ..calendar import ChinaCalendar, weekday_name
 from ..contract import Contract
 from ..errors import NotFound
+from ..sla import Timeline
 from .model import LINE_LABELS, Engineer, Segment, duty_lines
 from .units import base_name, holiday_block, provisional_years
 from .views import runs
-from ..sla import Timeline
 
 _DAYS = {"all": "每天", "weekdays": "星期一至五", "workdays": "法定工作日"}
 _CONTACTS = ("hotline", "backup", "complaints")

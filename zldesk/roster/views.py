@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+
 from ..calendar import HOLIDAY, ChinaCalendar
 from .model import LINE_LABELS, Line, Segment
 from .units import base_name, holiday_core

@@ -11,8 +11,7 @@ from textual.widgets import Footer, Input, Static
 
 from ..actions import bindings
 from ..calendar import weekday_name
-from ..text import visible
-from ..text import fit
+from ..text import fit, visible
 from ..widgets.ticket_board import TicketBoard, header_line
 from .keys import ListKeys, TypeAhead
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -11,10 +10,9 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Static
 
 from ..actions import bindings
-from ..text import fit
 from ..coverage import lookup, resolve_module
 from ..errors import ZlDeskError
-from ..text import visible
+from ..text import fit, visible
 from ..tickets import CHANNELS, channel_code, create, default_channel, ticket_clock, ticket_deadline
 
 # The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4.

@@ -93,8 +93,7 @@ class RosterScreen(ListKeys, Screen):
     def _read(self) -> tuple:
         from ..calendar import ChinaCalendar
         from ..errors import NotFound
-        from ..roster import compute
-        from ..roster import holiday_blocks
+        from ..roster import compute, holiday_blocks
         from ..store.rows import contract_heads, read_roster
 
         app = self.app
@@ -171,8 +170,8 @@ class RosterScreen(ListKeys, Screen):
                              lambda typed: typed and self._save(typed))
 
     def _save(self, values: dict) -> None:
-        from ..text import parse_instant
         from ..errors import ZlDeskError
+        from ..text import parse_instant
 
         zone = self.app.contract.zone
         try:

@@ -18,6 +18,7 @@ from ..tickets import STATE_NAMES, detail_rows, event_line, kind_name, permissio
 from .keys import ListKeys
 from .prompt import Field, PromptScreen
 
+
 def _t(value, style: str = "") -> Text:
     return Text(visible("" if value is None else str(value)), style=style)
 

@@ -13,8 +13,8 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
@@ -29,7 +29,7 @@ HASH_COLUMNS = ("prev_hash", "row_hash")
 def _canonical(value: Any) -> Any:
     if isinstance(value, datetime):
         # Stored in UTC with microseconds on SQLite and PostgreSQL alike, read back aware in UTC.
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, (dict, list, tuple)):
         return json.loads(json.dumps(value))  # what a JSON column gives back: tuples as lists, keys as text
     return value
@@ -169,8 +169,7 @@ def verify_chain(conn: Connection, table: Table) -> ChainReport:
 
 
 def chained_tables() -> list[Table]:
-    from .models import TicketEvent
-    from .models import RosterEvent
+    from .models import RosterEvent, TicketEvent
 
     return [TicketEvent.__table__, RosterEvent.__table__]
 

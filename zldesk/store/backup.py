@@ -16,9 +16,21 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import (BackupFailed, BackupFileRefused, CannotWrite, NoStoreFile, NotAStore, NotSqlite,
-                      RestoreFailed, RestoreRefused, StoreDamaged, StoreTooNew, UnreadableStore,
-                      UpgradeBackupFailed, ZlDeskError)
+from ..errors import (
+    BackupFailed,
+    BackupFileRefused,
+    CannotWrite,
+    NoStoreFile,
+    NotAStore,
+    NotSqlite,
+    RestoreFailed,
+    RestoreRefused,
+    StoreDamaged,
+    StoreTooNew,
+    UnreadableStore,
+    UpgradeBackupFailed,
+    ZlDeskError,
+)
 
 BUSY_TIMEOUT_S = 15
 _SIDECARS = ("-wal", "-shm", "-journal")

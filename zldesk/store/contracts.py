@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import Session, delete, func, insert, select
 
-from ..contract import Contract, Module, contract_to_dict
-from ..contract import diff_contracts, diff_modules
+from ..contract import Contract, Module, contract_to_dict, diff_contracts, diff_modules
 from ..errors import AmbiguousContract, NoContracts, UnknownContract
 from .db import driver_connection, driver_errors
-from .models import (ContactRow, ContractRow, ContractVersion, ImportLog, ModuleRow, ServiceRow, SeverityRow,
-                     WindowRow)
-from .schema import terms_json
+from .models import ContactRow, ContractRow, ContractVersion, ImportLog, ModuleRow, ServiceRow, SeverityRow, WindowRow
 from .rows import read_contracts
+from .schema import terms_json
 
 _CHILDREN = (WindowRow, SeverityRow, ServiceRow, ModuleRow, ContactRow)
 
@@ -84,7 +82,7 @@ def save_contract(session: Session, contract: Contract, *, source: str, who: str
     changes = diff_contracts(old, contract)
     if old is not None and not changes:
         return []
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     row = session.exec(select(ContractRow).where(ContractRow.code == contract.code)).first() or ContractRow(
         code=contract.code, customer="", vendor="", product="", timezone="", updated_at=now)
     row.customer, row.vendor, row.product = contract.customer, contract.vendor, contract.product
@@ -126,7 +124,7 @@ def replace_modules(session: Session, code: str, modules: tuple[Module, ...], *,
     contract = replace(get_contract(session, code), modules=tuple(modules))
     session.exec(delete(ModuleRow).where(ModuleRow.contract_id == row.id))
     session.add_all(_module_rows(row.id, modules))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     row.updated_at = now
     session.add(row)
     _log(session, row.id, now, who, "modules", source, raw, changes)

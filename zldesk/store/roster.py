@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import Session, delete, select
 
@@ -74,7 +74,7 @@ def replace_roster(session: Session, code: str, incoming: Roster, *, source: str
         session.exec(delete(ShiftRow).where(ShiftRow.contract_id == cid))
         _add_shifts(session, cid, incoming.shifts, source)
         changes.append(shifts_line(len(incoming.shifts), before=len(current.shifts)))
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     for o in incoming.overrides:
         _add_override_row(session, cid, o, who, now)
         changes.append(override_line(o, contract.zone))
@@ -103,7 +103,7 @@ def add_shifts(session: Session, code: str, shifts: list[Shift], *, source: str,
         _add_shifts(session, cid, tuple(kept), None)
     _add_shifts(session, cid, tuple(shifts), source)
     changes.append(added_shifts_line(len(shifts), trimmed))
-    _log(session, cid, now or datetime.now(timezone.utc), who, "shifts", source, raw, changes)
+    _log(session, cid, now or datetime.now(UTC), who, "shifts", source, raw, changes)
     return changes
 
 
@@ -115,7 +115,7 @@ def add_override(session: Session, code: str, override: Override, *, who: str, n
     problems = check(replace(current, overrides=current.overrides + (fresh,)))
     if problems:  # typed by a person, not read from a file: say what is wrong, not where in a file
         raise OverrideRefused(problems)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     row = _add_override_row(session, cid, fresh, who, now)
     session.flush()
     _log(session, cid, now, who, "override", "override", b"", [override_line(replace(fresh, id=row.id), contract.zone)])

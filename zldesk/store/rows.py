@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from ..errors import TermsDamaged
 from ..contract import Contact, Contract, Module, Period, Service, Severity, Target, Window, contract_from_dict
+from ..errors import TermsDamaged
 from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
 from ..sla import Policy
 
@@ -116,8 +116,8 @@ def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
 def _utc(value: Any) -> datetime:
     # SQLite keeps UTC without an offset (see types.UtcDateTime); PostgreSQL gives it back aware.
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-    return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
 def read_roster(conn, contract: Contract, contract_id: int) -> Roster:

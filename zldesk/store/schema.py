@@ -4,10 +4,27 @@ so an old store upgrades through exactly the steps it missed, on SQLite and Post
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from sqlalchemy import (JSON, Boolean, Column, Connection, Date, Float, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, UniqueConstraint, insert, select, text)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    text,
+)
 
 from ..errors import NotAStore, StoreTooNew
 from .types import UtcDateTime
@@ -257,7 +274,7 @@ def _v7(conn: Connection) -> None:
         UniqueConstraint("contract_id", "seq"),
     )
     versions.create(conn)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for cid, contract in read_contracts(conn.connection.dbapi_connection).items():
         terms = terms_json(contract_to_dict(contract))
         conn.execute(insert(versions), {"contract_id": cid, "seq": 1, "created_at": now, "terms": terms,

@@ -3,7 +3,7 @@ transaction, with the ticket's version checked, so a change is never half-writte
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -12,7 +12,18 @@ from sqlmodel import Session, insert, select, update
 from ..errors import UnknownContract, UnknownTicket
 from ..sla import Deadline, Policy
 from ..text import search_query, search_tokens, tsquery_text, tsvector_text
-from ..tickets import TIME_FIELDS, ChangeSince, StaleTicket, Action, Grant, Ticket, apply, clock_key, create, ticket_deadline
+from ..tickets import (
+    TIME_FIELDS,
+    Action,
+    ChangeSince,
+    Grant,
+    StaleTicket,
+    Ticket,
+    apply,
+    clock_key,
+    create,
+    ticket_deadline,
+)
 from .audit import append
 from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
@@ -125,7 +136,7 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
 def open_ticket(session: Session, code: str, data: dict[str, Any], at: datetime, who: str,
                 now: datetime | None = None) -> tuple[int, Ticket, Deadline]:
     """Create a ticket (its row, its first event and its search entry). Returns (id, ticket, deadline)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     terms = current_terms(session, code)
     policy = policies_of(session, [terms])[terms]
     policy.severity(data["severity"])  # an unknown level is refused here, by name
@@ -145,7 +156,7 @@ def open_ticket(session: Session, code: str, data: dict[str, Any], at: datetime,
 def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_version: int | None = None,
         now: datetime | None = None) -> tuple[Ticket, Deadline, dict[str, list]]:
     """Apply one action. With `expected_version`, refuse (StaleTicket) if the ticket changed since."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     row, code = _load(session, ticket_id)
     if expected_version is not None and row.version != expected_version:
         since = _since(session, ticket_id, expected_version) if expected_version < row.version else ()
