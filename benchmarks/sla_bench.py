@@ -99,8 +99,10 @@ def main() -> int:
         ratio = warm / peer_rate
         good = internal == len(tickets) and agreed == len(sample)
         ok &= good and warm >= 1_000_000 and ratio >= 15
-        print(f"{level:>5} {severity.target.window:>8} {warm:>12,.0f} {cold:>11,.0f} {peer_rate:>9,.0f} {ratio:>6.1f}x"
-              f"  {agreed}/{len(sample)} with the peer, {internal}/{len(tickets)} with the plain path")
+        print(
+            f"{level:>5} {severity.target.window:>8} {warm:>12,.0f} {cold:>11,.0f} {peer_rate:>9,.0f} {ratio:>6.1f}x"
+            f"  {agreed}/{len(sample)} with the peer, {internal}/{len(tickets)} with the plain path"
+        )
         for a, b, t in [(a, b, t) for a, b, t in zip(ours, theirs, sample) if a != b][:3]:
             print(f"      disagree: opened {t.isoformat()}  zldesk {a.isoformat()}  peer {b.isoformat()}")
     print("targets (>= 1,000,000/s and >= 15x the peer, every result agreed):", "met" if ok else "NOT met")

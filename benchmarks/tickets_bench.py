@@ -63,18 +63,63 @@ SEARCH_LIMIT = 200  # search()'s default
 # ---- a realistic store ---------------------------------------------------------------------------------
 
 PROBLEMS = [
-    "无法登录", "打印发票报错", "收费结算失败", "医保结算超时", "报表数据不对", "挂号单重复", "药品库存不符",
-    "医嘱无法提交", "病历模板丢失", "界面卡顿", "数据库连接中断", "退费失败", "发药机接口异常",
-    "检验结果未回传", "参数需要调整", "工作站需安装程序", "对码错误", "日结金额不平", "出院结算报错",
-    "床位显示错误", "预交金余额不对", "处方无法打印", "护理记录保存失败", "查询统计很慢",
+    "无法登录",
+    "打印发票报错",
+    "收费结算失败",
+    "医保结算超时",
+    "报表数据不对",
+    "挂号单重复",
+    "药品库存不符",
+    "医嘱无法提交",
+    "病历模板丢失",
+    "界面卡顿",
+    "数据库连接中断",
+    "退费失败",
+    "发药机接口异常",
+    "检验结果未回传",
+    "参数需要调整",
+    "工作站需安装程序",
+    "对码错误",
+    "日结金额不平",
+    "出院结算报错",
+    "床位显示错误",
+    "预交金余额不对",
+    "处方无法打印",
+    "护理记录保存失败",
+    "查询统计很慢",
 ]
 DETAILS = [
-    "点击确定后提示错误", "重启客户端后仍然存在", "多个窗口同时出现", "只有一台电脑出现", "今天早上开始",
-    "升级补丁后出现", "病人在窗口等待", "影响日结对账", "需要尽快处理", "换一个账号也一样", "截图已发到群里",
+    "点击确定后提示错误",
+    "重启客户端后仍然存在",
+    "多个窗口同时出现",
+    "只有一台电脑出现",
+    "今天早上开始",
+    "升级补丁后出现",
+    "病人在窗口等待",
+    "影响日结对账",
+    "需要尽快处理",
+    "换一个账号也一样",
+    "截图已发到群里",
 ]
 RARE_DETAIL = "打印出来的单据是乱码"  # the only source of the rare term
-DEPTS = ["门诊收费处", "住院处", "门诊药房", "住院药房", "药库", "检验科", "放射科", "信息科", "病案室",
-         "财务科", "内科", "外科", "儿科", "妇产科", "急诊科", "护理部"]
+DEPTS = [
+    "门诊收费处",
+    "住院处",
+    "门诊药房",
+    "住院药房",
+    "药库",
+    "检验科",
+    "放射科",
+    "信息科",
+    "病案室",
+    "财务科",
+    "内科",
+    "外科",
+    "儿科",
+    "妇产科",
+    "急诊科",
+    "护理部",
+]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英"]
 ENGINEERS = ["张工", "李工", "王工", "刘工", "陈工", "杨工"]
@@ -96,10 +141,15 @@ def ticket_data(rng: random.Random, modules) -> dict:
         details[1] = RARE_DETAIL
     severity = rng.choices([s for s, _ in SEVERITY_WEIGHTS], [w for _, w in SEVERITY_WEIGHTS])[0]
     return {
-        "severity": severity, "title": f"{module.name}{problem}",
+        "severity": severity,
+        "title": f"{module.name}{problem}",
         "description": f"{dept}来电：{module.name}{problem}，{details[0]}。{details[1]}。",
-        "module_no": module.no, "module_name": module.name, "in_scope": module.selected,
-        "caller": _person(rng), "phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", "dept": dept,
+        "module_no": module.no,
+        "module_name": module.name,
+        "in_scope": module.selected,
+        "caller": _person(rng),
+        "phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+        "dept": dept,
         "channel": rng.choice(CHANNELS),
     }
 
@@ -153,8 +203,9 @@ def build(url: str, n: int, n_open: int, batch: int, seed: int) -> float:
         with writing(engine) as session:
             for i in range(start, min(start + batch, n)):
                 at = received[i]
-                tid, _, _ = open_ticket(session, CODE, ticket_data(rng, modules), at, "接线员",
-                                        now=_later(rng, at, 0, 5))
+                tid, _, _ = open_ticket(
+                    session, CODE, ticket_data(rng, modules), at, "接线员", now=_later(rng, at, 0, 5)
+                )
                 for action, who in plan(rng, at, i not in open_ones):
                     act(session, tid, action, who, now=_later(rng, action.at, 0, 10))
         done = min(start + batch, n)
@@ -232,8 +283,10 @@ def main() -> int:
         path = scratch / "zldesk.db"
     url = "sqlite:///" + str(path)
 
-    print(f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, "
-          f"{args.tickets:,} tickets ({args.open:,} open), store {path}")
+    print(
+        f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, "
+        f"{args.tickets:,} tickets ({args.open:,} open), store {path}"
+    )
     try:
         have = counts(path) if path.exists() else None
         if have == (args.tickets, args.open):
@@ -241,13 +294,17 @@ def main() -> int:
         else:
             if path.exists():
                 if args.db is not None:
-                    raise SystemExit(f"{path} holds {have or 'no'} (tickets, open), not "
-                                     f"({args.tickets}, {args.open}); give another --db or remove it")
+                    raise SystemExit(
+                        f"{path} holds {have or 'no'} (tickets, open), not "
+                        f"({args.tickets}, {args.open}); give another --db or remove it"
+                    )
                 remove_store(path)  # our own --keep store, of other sizes or half-built
             seconds = build(url, args.tickets, args.open, args.batch, args.seed)
             size = path.stat().st_size / 2**20
-            print(f"build: {seconds:.1f} s ({args.tickets / seconds:,.0f} tickets/s, "
-                  f"{args.batch:,} per transaction), {size:.0f} MiB")
+            print(
+                f"build: {seconds:.1f} s ({args.tickets / seconds:,.0f} tickets/s, "
+                f"{args.batch:,} per transaction), {size:.0f} MiB"
+            )
         return measure(url, path, args.runs)
     finally:
         if scratch is not None:
@@ -323,10 +380,12 @@ def measure(url: str, path: Path, runs: int) -> int:
                 return search(session, term)
 
         ms, ours = median_ms(z_search, runs)
-        floor, theirs = median_ms(lambda _k, match=match: raw.execute(FLOOR_SEARCH, (match, SEARCH_LIMIT)).fetchall(),
-                                  runs)
-        totals[term] = raw.execute("SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?",
-                                   (match,)).fetchone()[0]
+        floor, theirs = median_ms(
+            lambda _k, match=match: raw.execute(FLOOR_SEARCH, (match, SEARCH_LIMIT)).fetchall(), runs
+        )
+        totals[term] = raw.execute(
+            "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?", (match,)
+        ).fetchone()[0]
         rows.append((f"search {term}", ms, floor, len(ours), [r.id for r in ours] == [r[0] for r in theirs]))
     raw.close()
     engine.dispose()
@@ -336,15 +395,23 @@ def measure(url: str, path: Path, runs: int) -> int:
         name += " " * (16 - _width(name))
         f_text, r_text = (f"{floor:>11.2f}", f"{ms / floor:>6.1f}x") if floor else (f"{'-':>11}", f"{'-':>7}")
         print(f"{name} {ms:>10.2f} {f_text} {r_text} {n:>7,}  {'yes' if agreed else 'NO'}")
-    print(f"  search matches in the index: {FREQUENT} {totals[FREQUENT]:,}, {RARE} {totals[RARE]:,} "
-          f"(search returns the newest {SEARCH_LIMIT}); show: {runs} open tickets, rows = median history length")
+    print(
+        f"  search matches in the index: {FREQUENT} {totals[FREQUENT]:,}, {RARE} {totals[RARE]:,} "
+        f"(search returns the newest {SEARCH_LIMIT}); show: {runs} open tickets, rows = median history length"
+    )
 
     by_name = {name: ms for name, ms, *_ in rows}
     same = all(agreed for *_, agreed in rows)
-    ok = (same and by_name["list open"] < LIST_TARGET_MS
-          and all(ms < SEARCH_TARGET_MS for name, ms in by_name.items() if name.startswith("search")))
-    print(f"targets (list of open tickets < {LIST_TARGET_MS:.0f} ms, search < {SEARCH_TARGET_MS:.0f} ms, "
-          f"same results as sqlite3):", "met" if ok else "NOT met")
+    ok = (
+        same
+        and by_name["list open"] < LIST_TARGET_MS
+        and all(ms < SEARCH_TARGET_MS for name, ms in by_name.items() if name.startswith("search"))
+    )
+    print(
+        f"targets (list of open tickets < {LIST_TARGET_MS:.0f} ms, search < {SEARCH_TARGET_MS:.0f} ms, "
+        f"same results as sqlite3):",
+        "met" if ok else "NOT met",
+    )
     return 0 if same else 1
 
 

@@ -42,6 +42,7 @@ _SHIFT = 'source = "医院机房搬迁驻场"'
 
 # ---- the variants: everything derives from k, so the parent can tell which file a state came from ----
 
+
 def modules_of(k: int) -> int:
     return 33 - k % 4
 
@@ -50,23 +51,26 @@ def contract_variant(k: int) -> bytes:
     from zldesk.contract import dumps_toml, read_contract_file
 
     c = read_contract_file(data_dir() / "contracts" / "leishan.toml")
-    return dumps_toml(dataclasses.replace(c, title=f"{c.title} #{k}", modules=c.modules[:modules_of(k)])).encode()
+    return dumps_toml(dataclasses.replace(c, title=f"{c.title} #{k}", modules=c.modules[: modules_of(k)])).encode()
 
 
 def roster_variant(k: int) -> bytes:
     text = (data_dir() / "roster" / "demo.toml").read_text(encoding="utf-8")
     hotline = ["王芳", "刘洋", "陈静"]
-    hotline = hotline[k % 3:] + hotline[:k % 3]
-    for old, new in ((_SHIFT, f'source = "医院机房搬迁驻场 #{k}"'),
-                     ('phone = "138-0000-0101"', f'phone = "139-{k % 10000:04d}-0101"'),
-                     ("end = 2026-10-03T21:00:00", f"end = 2026-10-03T{19 + k % 4}:00:00"),
-                     ('engineers = ["王芳", "刘洋", "陈静"]', "engineers = " + json.dumps(hotline, ensure_ascii=False))):
+    hotline = hotline[k % 3 :] + hotline[: k % 3]
+    for old, new in (
+        (_SHIFT, f'source = "医院机房搬迁驻场 #{k}"'),
+        ('phone = "138-0000-0101"', f'phone = "139-{k % 10000:04d}-0101"'),
+        ("end = 2026-10-03T21:00:00", f"end = 2026-10-03T{19 + k % 4}:00:00"),
+        ('engineers = ["王芳", "刘洋", "陈静"]', "engineers = " + json.dumps(hotline, ensure_ascii=False)),
+    ):
         assert old in text, old
         text = text.replace(old, new)
     return text.encode()
 
 
 # ---- the writers (in forked children) ----------------------------------------------------------------
+
 
 class Acks:
     """Acknowledgements go to a file with os.write: once written, a SIGKILL cannot take them back."""
@@ -87,8 +91,13 @@ def write_tickets(job: dict, ack: Acks, rng: random.Random) -> None:
     while True:
         now = datetime.now(UTC)
         with writing(engine) as session:
-            tid, _, _ = open_ticket(session, "leishan", {"severity": rng.randint(1, 4), "title": f"故障注入 {rng.random()}",
-                                                         "phone": "138-0000-0000"}, now - timedelta(minutes=1), "fault")
+            tid, _, _ = open_ticket(
+                session,
+                "leishan",
+                {"severity": rng.randint(1, 4), "title": f"故障注入 {rng.random()}", "phone": "138-0000-0000"},
+                now - timedelta(minutes=1),
+                "fault",
+            )
         ack(f"T {tid}")
         for kind in rng.choice([(), ("note",), ("ack", "note"), ("note", "ack", "note")]):
             data = {"text": f"备注 {rng.random()}"} if kind == "note" else {}
@@ -136,6 +145,7 @@ def upgrade_store(job: dict, ack: Acks, _rng: random.Random) -> None:
             ack(f"S {version}")
             step(conn)
             time.sleep(job["delay"])
+
         return run
 
     schema.MIGRATIONS[:] = [(v, slow(v, step)) for v, step in schema.MIGRATIONS]
@@ -171,8 +181,13 @@ def limited_cli(job: dict, ack: Acks, _rng: random.Random) -> None:
     os._exit(0)
 
 
-WRITERS = {"tickets": write_tickets, "contract": import_contracts, "roster": import_rosters,
-           "upgrade": upgrade_store, "cli": limited_cli}
+WRITERS = {
+    "tickets": write_tickets,
+    "contract": import_contracts,
+    "roster": import_rosters,
+    "upgrade": upgrade_store,
+    "cli": limited_cli,
+}
 
 
 def zygote() -> None:
@@ -219,8 +234,13 @@ def _child(job: dict) -> None:
 
 class Zygote:
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, __file__, "zygote"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, env={**os.environ, "ZLDESK_CACHE": "off"})
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "zygote"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "ZLDESK_CACHE": "off"},
+        )
 
     def _ask(self, job: dict) -> int:
         self.proc.stdin.write(json.dumps(job, default=str) + "\n")
@@ -239,6 +259,7 @@ class Zygote:
 
 
 # ---- the checks (in the parent) ----------------------------------------------------------------------
+
 
 @dataclasses.dataclass
 class Acked:
@@ -268,8 +289,12 @@ class Acked:
                 self.errors.append(line)
 
     def count(self) -> dict:
-        return {"tickets": len(self.tickets), "ticket_events": len(self.events), "contract_imports":
-                len(self.contracts), "roster_imports": len(self.rosters)}
+        return {
+            "tickets": len(self.tickets),
+            "ticket_events": len(self.events),
+            "contract_imports": len(self.contracts),
+            "roster_imports": len(self.rosters),
+        }
 
 
 def verify(db: Path, acked: Acked) -> dict:
@@ -287,18 +312,23 @@ def verify(db: Path, acked: Acked) -> dict:
             problems.append(f"integrity_check: {check[:3]}")
         versions = dict(conn.execute("SELECT id, version FROM ticket"))
         events = set(conn.execute("SELECT ticket_id, seq FROM ticket_event"))
-        creates = {t for t, in conn.execute("SELECT ticket_id FROM ticket_event WHERE seq = 1 AND kind = 'create'")}
-        indexed = {r for r, in conn.execute("SELECT rowid FROM ticket_search")}
-        logs = {s for s, in conn.execute("SELECT sha256 FROM import_log")}
-        roster_logs = {s for s, in conn.execute("SELECT sha256 FROM roster_event")}
-        lost = ([f"ticket #{t}" for t in acked.tickets - versions.keys()] +
-                [f"event {e}" for e in acked.events - events] +
-                [f"contract import {s[:12]}" for s in acked.contracts - logs] +
-                [f"roster import {s[:12]}" for s in acked.rosters - roster_logs])
+        creates = {t for (t,) in conn.execute("SELECT ticket_id FROM ticket_event WHERE seq = 1 AND kind = 'create'")}
+        indexed = {r for (r,) in conn.execute("SELECT rowid FROM ticket_search")}
+        logs = {s for (s,) in conn.execute("SELECT sha256 FROM import_log")}
+        roster_logs = {s for (s,) in conn.execute("SELECT sha256 FROM roster_event")}
+        lost = (
+            [f"ticket #{t}" for t in acked.tickets - versions.keys()]
+            + [f"event {e}" for e in acked.events - events]
+            + [f"contract import {s[:12]}" for s in acked.contracts - logs]
+            + [f"roster import {s[:12]}" for s in acked.rosters - roster_logs]
+        )
         per_ticket = Counter(t for t, _ in events)
         problems += [f"ticket #{t} without its create event" for t in versions.keys() - creates]
-        problems += [f"ticket #{t} at version {v} with {per_ticket[t]} events" for t, v in versions.items()
-                     if per_ticket[t] != v or (t, v) not in events]
+        problems += [
+            f"ticket #{t} at version {v} with {per_ticket[t]} events"
+            for t, v in versions.items()
+            if per_ticket[t] != v or (t, v) not in events
+        ]
         problems += [f"events of a missing ticket #{t}" for t in per_ticket.keys() - versions.keys()]
         problems += [f"ticket #{t} not in the search index" for t in versions.keys() - indexed]
         contract, cid = _check_contract(conn, problems, read_contracts, read_contract_file)
@@ -308,9 +338,13 @@ def verify(db: Path, acked: Acked) -> dict:
         conn.close()
     # Committed but never acknowledged (killed between the commit and the ack): allowed, and counted.
     # Only meaningful once every writer is dead: a live writer's acks are not read yet.
-    return {"lost": lost, "problems": problems,
-            "not_acknowledged": len(events - acked.events) + len(logs - acked.contracts - {""})
-            + len(roster_logs - acked.rosters)}
+    return {
+        "lost": lost,
+        "problems": problems,
+        "not_acknowledged": len(events - acked.events)
+        + len(logs - acked.contracts - {""})
+        + len(roster_logs - acked.rosters),
+    }
 
 
 def _variant_of(source: str) -> int:
@@ -320,9 +354,11 @@ def _variant_of(source: str) -> int:
 
 def _check_contract(conn, problems, read_contracts, read_contract_file):
     """The stored contract is exactly the file of the last import logged: never a mix of two."""
-    (cid, contract), = read_contracts(conn).items()
-    sha, source = conn.execute("SELECT sha256, source FROM import_log WHERE contract_id = ? AND what = 'contract' "
-                               "ORDER BY id DESC LIMIT 1", (cid,)).fetchone()
+    ((cid, contract),) = read_contracts(conn).items()
+    sha, source = conn.execute(
+        "SELECT sha256, source FROM import_log WHERE contract_id = ? AND what = 'contract' ORDER BY id DESC LIMIT 1",
+        (cid,),
+    ).fetchone()
     if source.startswith("bundled:"):
         want = read_contract_file(data_dir() / "contracts" / "leishan.toml")
     else:
@@ -345,8 +381,9 @@ def _check_roster(conn, problems, contract, cid, read_roster, read_roster_toml) 
         if roster.rotations or roster.shifts:
             problems.append("a roster without its import event")
         return
-    sha, source = conn.execute("SELECT sha256, source FROM roster_event WHERE kind = 'import' "
-                               "ORDER BY id DESC LIMIT 1").fetchone()
+    sha, source = conn.execute(
+        "SELECT sha256, source FROM roster_event WHERE kind = 'import' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     raw = roster_variant(_variant_of(source))
     if hashlib.sha256(raw).hexdigest() != sha:
         problems.append(f"roster event names {source} but holds another file's digest")
@@ -360,9 +397,11 @@ def _check_roster(conn, problems, contract, cid, read_roster, read_roster_toml) 
 
 # ---- the experiment ----------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass(eq=False)
 class Kill:
     """One writer of a batch and when it dies: `offset` after its birth, or after its first ack."""
+
     kind: str
     ack: Path
     pid: int
@@ -411,7 +450,7 @@ def run(db: Path, kills: int, seed: int, log=print) -> dict:
     try:
         while done < kills:
             batch = []
-            for kind in KINDS[:min(3, kills - done)]:
+            for kind in KINDS[: min(3, kills - done)]:
                 ack = work / f"ack-{done}-{kind}"
                 pid = zygote.run(kind, db, ack, seed=rng.randrange(2**32), work=work)
                 alive.add(pid)
@@ -436,12 +475,20 @@ def run(db: Path, kills: int, seed: int, log=print) -> dict:
         for pid in alive:  # a failed check must not leave writers running
             os.kill(pid, signal.SIGKILL)
         zygote.close()
-    return {"seed": seed, "kills": done, "acknowledged": acked.count(), "losses": len(lost), "lost": lost[:10],
-            "problems": problems[:10], "writer_errors": acked.errors[:10],
-            "exit_codes": {str(k): v for k, v in statuses.items()},
-            "committed_not_acknowledged": found.get("not_acknowledged"),
-            "seconds": round(time.monotonic() - start, 1), "kills_after_ack": dict(waited),
-            "longest_ack_wait_s": round(longest_wait, 2)}
+    return {
+        "seed": seed,
+        "kills": done,
+        "acknowledged": acked.count(),
+        "losses": len(lost),
+        "lost": lost[:10],
+        "problems": problems[:10],
+        "writer_errors": acked.errors[:10],
+        "exit_codes": {str(k): v for k, v in statuses.items()},
+        "committed_not_acknowledged": found.get("not_acknowledged"),
+        "seconds": round(time.monotonic() - start, 1),
+        "kills_after_ack": dict(waited),
+        "longest_ack_wait_s": round(longest_wait, 2),
+    }
 
 
 def backup_bench(db: Path, tickets: int, writers: int = 2) -> dict:
@@ -455,8 +502,17 @@ def backup_bench(db: Path, tickets: int, writers: int = 2) -> dict:
     while made < tickets:
         with writing(engine) as session:
             for _ in range(min(500, tickets - made)):
-                open_ticket(session, "leishan", {"severity": 3, "title": f"门诊收费打印机不出票 {made}",
-                                                 "description": "收费处三号窗口打印机卡纸，已重启无效" * 3}, at, "bench")
+                open_ticket(
+                    session,
+                    "leishan",
+                    {
+                        "severity": 3,
+                        "title": f"门诊收费打印机不出票 {made}",
+                        "description": "收费处三号窗口打印机卡纸，已重启无效" * 3,
+                    },
+                    at,
+                    "bench",
+                )
                 made += 1
     engine.dispose()
     zygote = Zygote()
@@ -468,8 +524,11 @@ def backup_bench(db: Path, tickets: int, writers: int = 2) -> dict:
             copy = backup(db, db.parent / f"copy-{i}.db")
             calls.append(round(copy.seconds, 3))
         start = time.monotonic()
-        subprocess.run([sys.executable, "-m", "zldesk", "--db", str(db), "backup", str(db.parent / "cli.db")],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "zldesk", "--db", str(db), "backup", str(db.parent / "cli.db")],
+            check=True,
+            capture_output=True,
+        )
         command = round(time.monotonic() - start, 3)
     finally:
         for pid in pids:
@@ -477,8 +536,15 @@ def backup_bench(db: Path, tickets: int, writers: int = 2) -> dict:
             zygote.wait(pid)
         zygote.close()
     found = verify(copy.path, Acked())
-    return {"tickets": made, "bytes": db.stat().st_size, "writers": writers, "backup_seconds": calls,
-            "zldesk_backup_command_seconds": command, "copy_tickets": copy.tickets, "copy_problems": found["problems"]}
+    return {
+        "tickets": made,
+        "bytes": db.stat().st_size,
+        "writers": writers,
+        "backup_seconds": calls,
+        "zldesk_backup_command_seconds": command,
+        "copy_tickets": copy.tickets,
+        "copy_problems": found["problems"],
+    }
 
 
 def main() -> None:
@@ -499,8 +565,12 @@ def main() -> None:
     if args.backup_bench:
         print(json.dumps(backup_bench(db.absolute(), args.backup_bench), ensure_ascii=False, indent=2))
         return
-    figures = run(db.absolute(), args.kills, args.seed if args.seed is not None else random.randrange(2**32),
-                  log=lambda s: print(s, file=sys.stderr))
+    figures = run(
+        db.absolute(),
+        args.kills,
+        args.seed if args.seed is not None else random.randrange(2**32),
+        log=lambda s: print(s, file=sys.stderr),
+    )
     print(json.dumps(figures, ensure_ascii=False, indent=2))
     sys.exit(1 if figures["losses"] or figures["problems"] or figures["writer_errors"] else 0)
 

@@ -49,11 +49,19 @@ class Server:
             self.folder.chmod(0o755)
             run_as = ["runuser", "-u", "postgres", "--"]
         env = {**os.environ, "LC_ALL": "C.UTF-8"}
-        subprocess.run([*run_as, initdb, "-D", str(data), "-U", "zldesk", "--auth=trust", "-E", "UTF8",
-                        "--no-sync"], check=True, capture_output=True, env=env)
+        subprocess.run(
+            [*run_as, initdb, "-D", str(data), "-U", "zldesk", "--auth=trust", "-E", "UTF8", "--no-sync"],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
         options = f"-k {sock} -c listen_addresses='' -p {PORT} -c fsync=off -c max_connections=100"
-        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(self.folder / "log"),
-                        "start"], check=True, capture_output=True, env=env)
+        subprocess.run(
+            [*run_as, pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(self.folder / "log"), "start"],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
         self.run_as, self.pg_ctl, self.data = run_as, pg_ctl, data
         self.started = True
         self.admin_url = f"postgresql+psycopg://zldesk@/postgres?host={sock}&port={PORT}"
@@ -65,14 +73,15 @@ class Server:
 
         name = f"t_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(self._libpq(self.admin_url), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+            conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
         base, _, query = self.admin_url.partition("?")
         return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
 
     def stop(self) -> None:
         if self.started:
-            subprocess.run([*self.run_as, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"],
-                           capture_output=True)
+            subprocess.run(
+                [*self.run_as, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"], capture_output=True
+            )
             self.started = False
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)

@@ -31,11 +31,39 @@ INTERNAL: set[tuple[str, str]] = set()
 
 # Ids that were in the table: a user's key map may name them, so none may go.
 KNOWN_IDS = {
-    "app.board", "app.coverage", "app.contract", "app.help", "app.quit", "app.roster", "app.next_contract",
-    "board.new", "board.filter", "board.leave", "board.open", "ticket.ack", "ticket.arrive", "ticket.resolve",
-    "ticket.pause", "ticket.close", "ticket.reopen", "ticket.assign", "ticket.severity", "ticket.negotiate",
-    "ticket.note", "ticket.remote", "ticket.remote_session", "ticket.back", "new.cancel", "new.save",
-    "roster.override", "coverage.filter", "coverage.back", "list.down", "list.up", "list.top", "list.bottom",
+    "app.board",
+    "app.coverage",
+    "app.contract",
+    "app.help",
+    "app.quit",
+    "app.roster",
+    "app.next_contract",
+    "board.new",
+    "board.filter",
+    "board.leave",
+    "board.open",
+    "ticket.ack",
+    "ticket.arrive",
+    "ticket.resolve",
+    "ticket.pause",
+    "ticket.close",
+    "ticket.reopen",
+    "ticket.assign",
+    "ticket.severity",
+    "ticket.negotiate",
+    "ticket.note",
+    "ticket.remote",
+    "ticket.remote_session",
+    "ticket.back",
+    "new.cancel",
+    "new.save",
+    "roster.override",
+    "coverage.filter",
+    "coverage.back",
+    "list.down",
+    "list.up",
+    "list.top",
+    "list.bottom",
 }
 
 
@@ -44,8 +72,11 @@ def _classes(package, base) -> list[type]:
     found = []
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
-        found += [c for _, c in inspect.getmembers(module, inspect.isclass)
-                  if issubclass(c, base) and c.__module__ == module.__name__]
+        found += [
+            c
+            for _, c in inspect.getmembers(module, inspect.isclass)
+            if issubclass(c, base) and c.__module__ == module.__name__
+        ]
     return found
 
 
@@ -68,8 +99,13 @@ def _receiver(action, key: str) -> tuple[type, str]:
 
 def _own_handlers(cls: type) -> set[str]:
     """The action_* handlers that zldesk defines on `cls` or its mixins (not Textual's own)."""
-    return {name for klass in cls.__mro__ if klass.__module__.startswith("zldesk")
-            for name in vars(klass) if name.startswith("action_")}
+    return {
+        name
+        for klass in cls.__mro__
+        if klass.__module__.startswith("zldesk")
+        for name in vars(klass)
+        if name.startswith("action_")
+    }
 
 
 def test_every_screen_has_a_key_of_the_table():
@@ -107,8 +143,12 @@ def test_every_bound_action_has_a_handler():
 
 def test_every_handler_has_an_entry():
     bound = {(cls.__name__, handler) for a in ACTIONS for cls, handler in (_receiver(a, k) for k in a.screens)}
-    unbound = [(cls.__name__, name) for cls in [ZlDeskApp, *SCREEN_CLASSES, *WIDGET_CLASSES]
-               for name in sorted(_own_handlers(cls)) if (cls.__name__, name) not in bound | INTERNAL]
+    unbound = [
+        (cls.__name__, name)
+        for cls in [ZlDeskApp, *SCREEN_CLASSES, *WIDGET_CLASSES]
+        for name in sorted(_own_handlers(cls))
+        if (cls.__name__, name) not in bound | INTERNAL
+    ]
     assert not unbound
 
 
@@ -158,6 +198,7 @@ def test_readme_key_table_is_the_table():
 
 
 # ---- the keys on the real console ---------------------------------------------------------------------
+
 
 @pytest.fixture
 def app(tmp_path):

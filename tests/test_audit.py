@@ -70,14 +70,44 @@ def rows(db_path: Path, sql: str) -> list[tuple]:
 def fill(cli, db: tuple[str, ...] = ()) -> None:
     """Two tickets with a few changes, the demo roster and an override: 5 ticket events, 2 roster events."""
     for title in ("门诊收费处无法打印发票", "住院结算报错"):
-        ok(cli(*db, "ticket", "new", "--contract", "leishan", "--severity", "2", "--title", title,
-               "--at", "2026-11-23T10:00"))
+        ok(
+            cli(
+                *db,
+                "ticket",
+                "new",
+                "--contract",
+                "leishan",
+                "--severity",
+                "2",
+                "--title",
+                title,
+                "--at",
+                "2026-11-23T10:00",
+            )
+        )
     ok(cli(*db, "ticket", "ack", "1", "--at", "2026-11-23T10:05"))
     ok(cli(*db, "ticket", "note", "1", "打印机驱动重装", "--at", "2026-11-23T10:20"))
     ok(cli(*db, "ticket", "arrive", "2", "--at", "2026-11-23T11:00"))
     ok(cli(*db, "roster", "import", str(DEMO)))
-    ok(cli(*db, "roster", "override", "--line", "备勤专线", "--engineer", "黄丽", "--from", "2026-11-17T20:00",
-           "--to", "2026-11-18T08:30", "--reason", "家里有事", "--as", "值班长"))
+    ok(
+        cli(
+            *db,
+            "roster",
+            "override",
+            "--line",
+            "备勤专线",
+            "--engineer",
+            "黄丽",
+            "--from",
+            "2026-11-17T20:00",
+            "--to",
+            "2026-11-18T08:30",
+            "--reason",
+            "家里有事",
+            "--as",
+            "值班长",
+        )
+    )
 
 
 @pytest.fixture
@@ -88,12 +118,20 @@ def filled(cli, db_path):
 
 # ---- the hash -----------------------------------------------------------------------------------------
 
+
 def test_row_digest_is_the_documented_one():
     """sha256(prev + "\\n" + JSON of [table, columns]): keys sorted, no spaces, UTF-8 as is, NULLs left out,
     times in UTC with microseconds. The same instant in another zone, or a tuple for a list, hashes the same."""
     sh = ZoneInfo("Asia/Shanghai")
-    values = {"id": 7, "who": "张工", "entered_at": datetime(2026, 11, 23, 10, 0, tzinfo=sh),
-              "data": {"b": (1, 2), "a": "医保"}, "reason": None, "prev_hash": "x", "row_hash": "y"}
+    values = {
+        "id": 7,
+        "who": "张工",
+        "entered_at": datetime(2026, 11, 23, 10, 0, tzinfo=sh),
+        "data": {"b": (1, 2), "a": "医保"},
+        "reason": None,
+        "prev_hash": "x",
+        "row_hash": "y",
+    }
     body = '["ticket_event",{"data":{"a":"医保","b":[1,2]},"entered_at":"2026-11-23T02:00:00.000000Z","id":7,"who":"张工"}]'
     assert row_digest("ticket_event", values, "abc") == hashlib.sha256(f"abc\n{body}".encode()).hexdigest()
     same = {**values, "entered_at": datetime(2026, 11, 23, 2, 0, tzinfo=UTC), "data": {"a": "医保", "b": [1, 2]}}
@@ -106,10 +144,13 @@ def test_row_digest_is_the_documented_one():
 
 # ---- an intact store ------------------------------------------------------------------------------------
 
+
 def test_a_new_store_verifies_with_empty_chains(cli):
     chains = verified(cli)
     assert {t: (c["rows"], c["last_id"], c["head"]) for t, c in chains.items()} == {
-        "ticket_event": (0, 0, ""), "roster_event": (0, 0, "")}
+        "ticket_event": (0, 0, ""),
+        "roster_event": (0, 0, ""),
+    }
 
 
 def test_tickets_and_roster_changes_verify(filled, db_path):
@@ -137,6 +178,7 @@ def test_the_history_is_still_append_only(filled, db_path, table, sql):
 
 # ---- tampering ------------------------------------------------------------------------------------------
 
+
 def _drop(table: str) -> list[str]:
     return [f"DROP TRIGGER {table}_no_update", f"DROP TRIGGER {table}_no_delete"]
 
@@ -151,16 +193,20 @@ def test_an_edited_event_is_named(filled, db_path):
 
 def test_an_edited_json_field_or_time_is_named(filled, db_path):
     """A note's text (inside the JSON column) and, separately, a time moved by one second."""
-    raw(db_path, *_drop("ticket_event"),
-        "UPDATE ticket_event SET data = replace(data, '\\u6253', 'x') WHERE id = 4")  # 打 in 打印机
+    raw(
+        db_path, *_drop("ticket_event"), "UPDATE ticket_event SET data = replace(data, '\\u6253', 'x') WHERE id = 4"
+    )  # 打 in 打印机
     assert rows(db_path, "SELECT kind FROM ticket_event WHERE id = 4") == [("note",)]
     first, _ = broken(filled)
     assert (first["id"], first["kind"]) == (4, "content_changed")
 
 
 def test_a_moved_time_is_named(filled, db_path):
-    raw(db_path, *_drop("ticket_event"),
-        "UPDATE ticket_event SET effective_at = datetime(effective_at, '-1 second') WHERE id = 5")
+    raw(
+        db_path,
+        *_drop("ticket_event"),
+        "UPDATE ticket_event SET effective_at = datetime(effective_at, '-1 second') WHERE id = 5",
+    )
     first, _ = broken(filled)
     assert (first["id"], first["kind"], first["where"]) == (5, "content_changed", "工单 #2 第 2 版")
 
@@ -172,11 +218,14 @@ def test_an_edited_roster_event_is_named(filled, db_path):
     assert "roster_event #2 值班表变更（override" in message
 
 
-@pytest.mark.parametrize("gone, named, says", [
-    (3, 4, "#2 与 #4 之间"),  # a middle row: the next one points at nothing
-    (1, 2, "#2 之前"),  # the first row
-    (5, 5, "最后一行 #5 不在表中"),  # the last row: the head still names it
-])
+@pytest.mark.parametrize(
+    "gone, named, says",
+    [
+        (3, 4, "#2 与 #4 之间"),  # a middle row: the next one points at nothing
+        (1, 2, "#2 之前"),  # the first row
+        (5, 5, "最后一行 #5 不在表中"),  # the last row: the head still names it
+    ],
+)
 def test_a_deleted_event_is_named(filled, db_path, gone, named, says):
     raw(db_path, *_drop("ticket_event"), f"DELETE FROM ticket_event WHERE id = {gone}")
     first, message = broken(filled)
@@ -185,16 +234,33 @@ def test_a_deleted_event_is_named(filled, db_path, gone, named, says):
 
 
 def _insert_event(db_path: Path, row_id: int, prev: str | None, row_hash: str | None) -> None:
-    raw(db_path, "INSERT INTO ticket_event (id, ticket_id, seq, kind, who, entered_at, effective_at, data, reason, "
-                 "changes, prev_hash, row_hash) VALUES (?, 2, 9, 'note', '外人', '2026-11-23 03:00:00.000000', "
-                 "'2026-11-23 03:00:00.000000', '{\"text\": \"x\"}', '', '{}', ?, ?)", params=(row_id, prev, row_hash))
+    raw(
+        db_path,
+        "INSERT INTO ticket_event (id, ticket_id, seq, kind, who, entered_at, effective_at, data, reason, "
+        "changes, prev_hash, row_hash) VALUES (?, 2, 9, 'note', '外人', '2026-11-23 03:00:00.000000', "
+        "'2026-11-23 03:00:00.000000', '{\"text\": \"x\"}', '', '{}', ?, ?)",
+        params=(row_id, prev, row_hash),
+    )
 
 
 def _forged(row_id: int, prev: str) -> str:
     at = datetime(2026, 11, 23, 3, tzinfo=UTC)
-    return row_digest("ticket_event", {"id": row_id, "ticket_id": 2, "seq": 9, "kind": "note", "who": "外人",
-                                       "entered_at": at, "effective_at": at, "data": {"text": "x"}, "reason": "",
-                                       "changes": {}}, prev)
+    return row_digest(
+        "ticket_event",
+        {
+            "id": row_id,
+            "ticket_id": 2,
+            "seq": 9,
+            "kind": "note",
+            "who": "外人",
+            "entered_at": at,
+            "effective_at": at,
+            "data": {"text": "x"},
+            "reason": "",
+            "changes": {},
+        },
+        prev,
+    )
 
 
 def test_a_row_inserted_without_hashes_is_named(filled, db_path):
@@ -243,6 +309,7 @@ def test_writing_is_refused_without_a_head(filled, db_path):
 
 # ---- an old store ---------------------------------------------------------------------------------------
 
+
 def _as_v4(source: Path, target: Path) -> None:
     """A version-4 store holding what `source` (a current one) holds, without the hash columns."""
     engine = make_engine(f"sqlite:///{target}")
@@ -253,9 +320,13 @@ def _as_v4(source: Path, target: Path) -> None:
     try:
         with conn:
             conn.execute("ATTACH ? AS src", (str(source),))
-            tables = [name for (name,) in conn.execute(
-                "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'ticket_search%' "
-                "AND name NOT IN ('meta', 'sqlite_sequence')")]
+            tables = [
+                name
+                for (name,) in conn.execute(
+                    "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'ticket_search%' "
+                    "AND name NOT IN ('meta', 'sqlite_sequence')"
+                )
+            ]
             for table in tables:
                 cols = ", ".join(f'"{c[1]}"' for c in conn.execute(f"PRAGMA main.table_info({table})"))
                 conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM src.{table}")
@@ -282,7 +353,9 @@ def test_an_old_store_is_chained_on_upgrade(cli, db_path, tmp_path):
     for table in ("ticket_event", "roster_event"):
         query = f"SELECT id, prev_hash, row_hash FROM {table} ORDER BY id"
         assert rows(db_path, query) == rows(source, query)
-        assert rows(db_path, "SELECT * FROM chain_head ORDER BY name") == rows(source, "SELECT * FROM chain_head ORDER BY name")
+        assert rows(db_path, "SELECT * FROM chain_head ORDER BY name") == rows(
+            source, "SELECT * FROM chain_head ORDER BY name"
+        )
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             raw(db_path, f"UPDATE {table} SET who = 'x'")
     ok(cli("ticket", "resolve", "1", "--at", "2026-11-23T12:00"))
@@ -314,11 +387,30 @@ for i in range(50):
 def test_four_writers_extend_one_chain(cli, db_path):
     """4 processes x 50 changes to two tickets, all at once: 202 events in one unforked chain."""
     for title in ("并发一", "并发二"):
-        ok(cli("ticket", "new", "--contract", "leishan", "--severity", "3", "--title", title,
-               "--at", "2026-11-23T10:00"))
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, f"sqlite:///{db_path}", str(1 + i % 2), f"工{i}"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i in range(4)]
+        ok(
+            cli(
+                "ticket",
+                "new",
+                "--contract",
+                "leishan",
+                "--severity",
+                "3",
+                "--title",
+                title,
+                "--at",
+                "2026-11-23T10:00",
+            )
+        )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, f"sqlite:///{db_path}", str(1 + i % 2), f"工{i}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
     try:
         for p in procs:
             assert p.stdout.readline().strip() == "ready", p.stderr.read()
@@ -338,4 +430,6 @@ def test_four_writers_extend_one_chain(cli, db_path):
     whos = [w for (w,) in rows(db_path, "SELECT who FROM ticket_event ORDER BY id")]
     assert sum(a != b for a, b in zip(whos, whos[1:])) > 20  # the writers really took turns (~150 here)
     assert rows(db_path, "SELECT ticket_id, count(*), max(seq) FROM ticket_event GROUP BY ticket_id") == [
-        (1, 101, 101), (2, 101, 101)]
+        (1, 101, 101),
+        (2, 101, 101),
+    ]

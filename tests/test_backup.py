@@ -38,8 +38,10 @@ def _siblings(path: Path) -> list[str]:
 def _everything(cli) -> dict:
     """What a user sees of every ticket: the list and each one shown, as JSON."""
     listed = json.loads(cli("ticket", "list", "--json").stdout)
-    return {"list": listed, "show": {t["id"]: json.loads(cli("ticket", "show", str(t["id"]), "--json").stdout)
-                                     for t in listed}}
+    return {
+        "list": listed,
+        "show": {t["id"]: json.loads(cli("ticket", "show", str(t["id"]), "--json").stdout) for t in listed},
+    }
 
 
 def test_backup_is_owner_only_whole_and_never_overwrites(cli, db_path, tmp_path):
@@ -76,7 +78,9 @@ def test_restore_reproduces_every_ticket(cli, db_path, tmp_path, monkeypatch):
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     monkeypatch.setattr(ticket_commands, "_now", lambda: now)  # deadlines shown relative to one moment
     for level, title in ((1, "HIS 全院无法登录"), (2, "门诊收费打印机不出票"), (3, "报表导出乱码")):
-        assert cli("ticket", "new", "--severity", str(level), "--title", title, "--phone", "138-0000-0001").exit_code == 0
+        assert (
+            cli("ticket", "new", "--severity", str(level), "--title", title, "--phone", "138-0000-0001").exit_code == 0
+        )
     cli("ticket", "ack", "1")
     cli("ticket", "assign", "1", "王芳")
     cli("ticket", "note", "2", "已远程查看")
@@ -89,8 +93,12 @@ def test_restore_reproduces_every_ticket(cli, db_path, tmp_path, monkeypatch):
     cli("ticket", "resolve", "1")
     cli("ticket", "note", "2", "又来电话")
     variant = tmp_path / "leishan.toml"
-    variant.write_text((data_dir() / "contracts" / "leishan.toml").read_text(encoding="utf-8")
-                       .replace('title = "', 'title = "改过的 ', 1), encoding="utf-8")
+    variant.write_text(
+        (data_dir() / "contracts" / "leishan.toml")
+        .read_text(encoding="utf-8")
+        .replace('title = "', 'title = "改过的 ', 1),
+        encoding="utf-8",
+    )
     assert cli("import", "contract", str(variant)).exit_code == 0
     changed = store_checksum(db_path)
     assert changed != content and _everything(cli) != before
@@ -100,7 +108,7 @@ def test_restore_reproduces_every_ticket(cli, db_path, tmp_path, monkeypatch):
     assert ran.exit_code == 0, ran.stderr
     assert _everything(cli) == before
     assert store_checksum(db_path) == content
-    kept, = db_path.parent.glob("zldesk.db.before-restore-*")
+    (kept,) = db_path.parent.glob("zldesk.db.before-restore-*")
     assert store_checksum(kept) == changed and _mode(kept) == 0o600
     assert _mode(db_path) == 0o600
     assert not [n for n in _siblings(db_path) if n.endswith(".tmp")]
@@ -139,8 +147,13 @@ def test_restore_checks_the_file_before_touching_the_store(cli, db_path, tmp_pat
     shutil.copyfile(db_path, raw_copy)
     Path(f"{raw_copy}-wal").write_bytes(b"x" * 100)
 
-    for bad, says in ((garbage, "不是可读的 SQLite"), (foreign, "不是 zldesk"), (newer, "比本程序新"),
-                      (raw_copy, "-wal"), (tmp_path / "missing.db", "找不到")):
+    for bad, says in (
+        (garbage, "不是可读的 SQLite"),
+        (foreign, "不是 zldesk"),
+        (newer, "比本程序新"),
+        (raw_copy, "-wal"),
+        (tmp_path / "missing.db", "找不到"),
+    ):
         ran = cli("restore", str(bad), "--yes")
         assert ran.exit_code != 0 and says in ran.stderr, (bad, ran.stderr)
         assert str(bad) in ran.stderr and "Traceback" not in ran.stderr
@@ -166,9 +179,16 @@ def test_restore_is_refused_while_another_process_has_the_store_open(cli, db_pat
     cli("backup", str(backup))
     content = store_checksum(db_path)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom zldesk.store import open_store, reading\n"
-         "e = open_store(sys.argv[1])\nwith reading(e) as s: s.connection()\nprint('open', flush=True)\ntime.sleep(60)",
-         f"sqlite:///{db_path}"], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom zldesk.store import open_store, reading\n"
+            "e = open_store(sys.argv[1])\nwith reading(e) as s: s.connection()\nprint('open', flush=True)\ntime.sleep(60)",
+            f"sqlite:///{db_path}",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "open"
         gc.collect()
@@ -206,7 +226,7 @@ def test_restore_over_a_broken_store_keeps_its_bytes(cli, db_path, tmp_path):
     db_path.write_bytes(b"\0" * 4096 + b"disk trouble")
     ran = cli("restore", str(backup), "--yes")
     assert ran.exit_code == 0, ran.stderr
-    kept, = db_path.parent.glob("zldesk.db.before-restore-*")
+    (kept,) = db_path.parent.glob("zldesk.db.before-restore-*")
     assert kept.read_bytes() == b"\0" * 4096 + b"disk trouble"
     assert check(db_path).tickets == 1
 
@@ -215,9 +235,12 @@ def _old_store(path: Path, version: int) -> None:
     engine = make_engine(f"sqlite:///{path}")
     with writing(engine) as session:
         upgrade(session.connection(), target=version)
-        session.connection().execute(text(
-            "INSERT INTO contract (code, customer, vendor, product, timezone, title, updated_at) "
-            "VALUES ('old', '旧医院', 'v', 'ZLHIS', 'Asia/Shanghai', '', '2025-01-01 00:00:00')"))
+        session.connection().execute(
+            text(
+                "INSERT INTO contract (code, customer, vendor, product, timezone, title, updated_at) "
+                "VALUES ('old', '旧医院', 'v', 'ZLHIS', 'Asia/Shanghai', '', '2025-01-01 00:00:00')"
+            )
+        )
     engine.dispose()
 
 
@@ -228,7 +251,7 @@ def test_upgrade_writes_a_backup_first(tmp_path, capsys):
     before = store_checksum(path)
     heard: list[UpgradeBackup] = []
     open_store(f"sqlite:///{path}", on_backup=heard.append).dispose()
-    bak, = path.parent.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
+    (bak,) = path.parent.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
     assert _mode(bak) == 0o600
     assert check(bak).version == 1 and store_checksum(bak) == before
     assert heard == [UpgradeBackup(1, LATEST, bak)]
@@ -244,7 +267,7 @@ def test_the_cli_and_the_console_say_where_the_upgrade_backup_is(cli, db_path, t
     _old_store(db_path, 1)
     ran = cli("contracts")
     assert ran.exit_code == 0, ran.stderr
-    bak, = db_path.parent.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
+    (bak,) = db_path.parent.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
     assert ran.stderr == f"zldesk：数据库结构将从第 1 版升级到第 {LATEST} 版；升级前的备份在 {bak}\n"
     console = tmp_path / "console" / "zldesk.db"
     console.parent.mkdir()
@@ -252,7 +275,7 @@ def test_the_cli_and_the_console_say_where_the_upgrade_backup_is(cli, db_path, t
     monkeypatch.setattr(ZlDeskApp, "run", lambda app: None)  # `zldesk` opens the store, then the console
     ran = cli("--db", str(console))
     assert ran.exit_code == 0, ran.stderr
-    bak, = console.parent.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
+    (bak,) = console.parent.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
     assert ran.stderr == f"zldesk：数据库结构将从第 2 版升级到第 {LATEST} 版；升级前的备份在 {bak}\n"
 
 

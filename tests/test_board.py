@@ -30,6 +30,7 @@ POLICY = Policy(read_contract_file(LEISHAN))
 
 # ---- the pure parts ------------------------------------------------------------------------------------
 
+
 def test_fit_counts_terminal_cells():
     assert fit("门急诊收费系统", 8) == "门急诊~ "
     assert fit("abc", 5) == "abc  "
@@ -61,14 +62,18 @@ def test_countdown_colours_and_signs():
 
 # ---- the demo store -----------------------------------------------------------------------------------
 
+
 def test_demo_has_every_state_and_the_interesting_cases(tmp_path):
     engine = open_store(f"sqlite:///{tmp_path / 'demo.db'}")
     now = datetime.now(UTC)
     assert fill_demo(engine, now) >= 10
     with reading(engine) as session:
         states = {r[0] for r in session.connection().exec_driver_sql("SELECT state FROM ticket")}
-        negotiated = session.connection().exec_driver_sql(
-            "SELECT count(*) FROM ticket WHERE negotiated_due IS NOT NULL").scalar()
+        negotiated = (
+            session.connection()
+            .exec_driver_sql("SELECT count(*) FROM ticket WHERE negotiated_due IS NOT NULL")
+            .scalar()
+        )
         board = list_tickets(session)
     assert states == {"new", "acknowledged", "on_site", "pending", "resolved", "closed"}
     assert negotiated == 1
@@ -77,6 +82,7 @@ def test_demo_has_every_state_and_the_interesting_cases(tmp_path):
 
 
 # ---- the console ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def demo_url(tmp_path):
@@ -173,9 +179,25 @@ async def test_another_process_change_appears_without_a_keypress(demo_url, tmp_p
         before = len(board.rows)
         env = {**os.environ, "ZLDESK_DB": demo_url.removeprefix("sqlite:///")}
         at = (datetime.now(UTC) - timedelta(hours=30)).isoformat()
-        run = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "zldesk", "ticket", "new",
-                                                       "--severity", "2", "--title", "另一台电脑登记的",
-                                                       "--at", at], env=env, capture_output=True, text=True)
+        run = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "zldesk",
+                "ticket",
+                "new",
+                "--severity",
+                "2",
+                "--title",
+                "另一台电脑登记的",
+                "--at",
+                at,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert run.returncode == 0, run.stderr
         waited = await _rows_ready(pilot, board, lambda rows: len(rows) == before + 1)
         assert waited < 2.5
@@ -202,6 +224,7 @@ async def test_crash_report_shows_no_local_values(demo_url, capfd):
 
 
 # ---- acting on a ticket from the console ------------------------------------------------------------------
+
 
 async def _open_first(pilot, app, title_part: str) -> int:
     board = app.screen.query_one(TicketBoard)
@@ -310,8 +333,7 @@ async def test_log_a_call_from_keystrokes(demo_url):
         assert "2 级，到期" in _plain(app.screen.query_one("#preview").content)
         await pilot.press("f2")
         await app.workers.wait_for_complete()
-        await _rows_ready(pilot, app.get_screen("board").query_one(TicketBoard),
-                          lambda rows: len(rows) == before + 1)
+        await _rows_ready(pilot, app.get_screen("board").query_one(TicketBoard), lambda rows: len(rows) == before + 1)
         assert type(app.screen).__name__ == "BoardScreen"
         new = next(r for r in board.rows if r.title == "收费窗口全部无法结算")
     with reading(open_store(demo_url)) as session:

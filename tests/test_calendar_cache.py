@@ -41,9 +41,11 @@ def test_cached_days_equal_computed_days(cache_dir, monkeypatch):
 
 def test_a_warm_cache_spares_the_holidays_import(cache_dir):
     """The point of the cache: a second run answers day types without importing the package."""
-    code = ("import sys\nfrom datetime import date\nfrom zldesk.calendar import ChinaCalendar\n"
-            "c = ChinaCalendar()\nprint(c.day(date(2026, 10, 10)).name, c.is_workday(date(2026, 10, 1)),"
-            " 'holidays' in sys.modules)")
+    code = (
+        "import sys\nfrom datetime import date\nfrom zldesk.calendar import ChinaCalendar\n"
+        "c = ChinaCalendar()\nprint(c.day(date(2026, 10, 10)).name, c.is_workday(date(2026, 10, 1)),"
+        " 'holidays' in sys.modules)"
+    )
     env = {**os.environ, "ZLDESK_CACHE": str(cache_dir)}
     cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)

@@ -25,8 +25,10 @@ def test_help_imports_nothing_heavy():
 
 
 def test_sla_and_store_do_not_import_textual():
-    code = ("import sys, zldesk.store, zldesk.store.contracts, zldesk.contract, zldesk.coverage\n"
-            "print('textual' in sys.modules)")
+    code = (
+        "import sys, zldesk.store, zldesk.store.contracts, zldesk.contract, zldesk.coverage\n"
+        "print('textual' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
@@ -36,7 +38,8 @@ def test_contracts_lists_the_bundled_one(cli):
     assert ran.exit_code == 0
     rows = json.loads(ran.stdout)
     assert [(r["code"], r["customer"], r["modules"], r["selected"]) for r in rows] == [
-        ("leishan", "雷山县人民医院", 33, 29)]
+        ("leishan", "雷山县人民医院", 33, 29)
+    ]
     human = cli("contracts")
     assert "leishan" in human.stdout and "29/33" in human.stdout
 
@@ -123,13 +126,25 @@ def test_version(cli):
 def test_subprocess_from_another_directory(tmp_path):
     """End to end as installed: `python -m zldesk` run outside the source tree, on a fresh store."""
     env = {**os.environ, "ZLDESK_DB": str(tmp_path / "s.db"), "TZ": "America/New_York"}
-    run = subprocess.run([sys.executable, "-m", "zldesk", "export", "contract", "--format", "json"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "zldesk", "export", "contract", "--format", "json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert data["code"] == "leishan" and len(data["modules"]) == 33
-    bad = subprocess.run([sys.executable, "-m", "zldesk", "export", "contract", "nope"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "zldesk", "export", "contract", "nope"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1
     assert "Traceback" not in bad.stderr and "nope" in bad.stderr
 

@@ -95,8 +95,9 @@ async def test_j_k_g_G_move_the_cursor(db_path):
 async def test_markup_in_a_module_name_is_shown_literally(cli, db_path, tmp_path):
     """A name that looks like Rich markup or a click action is text: shown as typed, nothing runs."""
     path = tmp_path / "m.csv"
-    path.write_text('no,name,selected\n1,[@click=app.quit]点我[/],是\n2,[bold]粗[/bold] [IMPORTANT],是\n',
-                    encoding="utf-8")
+    path.write_text(
+        "no,name,selected\n1,[@click=app.quit]点我[/],是\n2,[bold]粗[/bold] [IMPORTANT],是\n", encoding="utf-8"
+    )
     assert cli("import", "modules", str(path), "--contract", "leishan").exit_code == 0
     app = make_app(resolve_url())
     async with app.run_test(size=(80, 24)) as pilot:
@@ -171,8 +172,12 @@ def test_the_first_board_is_read_without_sqlalchemy(tmp_path):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     fill_demo(open_store(url))
     env = {**os.environ, "ZLDESK_CACHE": str(tmp_path / "cache")}
-    runs = [subprocess.run([sys.executable, "-c", FIRST_PAINT, url], capture_output=True, text=True, env=env,
-                           timeout=120, check=True).stdout.strip() for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", FIRST_PAINT, url], capture_output=True, text=True, env=env, timeout=120, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    ]
     first, warm = (ast.literal_eval(r) for r in runs)
     assert first[0][0] is False and first[0][2] > 5
     assert warm[0][:2] == (False, False)  # second start: not even the holidays package

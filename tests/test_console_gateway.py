@@ -101,8 +101,10 @@ async def test_keys_before_the_first_load_are_harmless(store, gate, monkeypatch)
         gate.set()
         await _settle(pilot)
         assert board.all_rows and board.filter_text == "mz"
-        assert all("mz" in f"#{r.id} {r.title} {r.module_name} {r.assignee}".casefold()
-                   for r in board.query_one("TicketBoard").rows)
+        assert all(
+            "mz" in f"#{r.id} {r.title} {r.module_name} {r.assignee}".casefold()
+            for r in board.query_one("TicketBoard").rows
+        )
         await pilot.press("escape")  # clears the filter: every row
         await pilot.pause()
         assert len(board.query_one("TicketBoard").rows) == len(board.all_rows)

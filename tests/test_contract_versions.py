@@ -38,7 +38,7 @@ def test_each_changing_import_is_a_new_version(cli, db_path, tmp_path):
     assert cli("import", "modules", str(modules), "--contract", "leishan").exit_code == 0
     assert versions(db_path) == [(1, 1), (1, 2), (1, 3)]
     conn = sqlite3.connect(db_path)
-    (terms,), = conn.execute("SELECT terms FROM contract_version WHERE seq = 3").fetchall()
+    ((terms,),) = conn.execute("SELECT terms FROM contract_version WHERE seq = 3").fetchall()
     contract, problems, _ = contract_from_dict(json.loads(terms))
     assert problems == [] and [m.name for m in contract.modules] == ["挂号系统"]
     assert contract.severity(2).target.amount == 4  # the module import kept the contract's other terms
@@ -65,7 +65,7 @@ def test_a_store_from_before_versions_keeps_its_tickets_deadlines(cli, db_path):
     assert before == after
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT DISTINCT terms_id FROM ticket").fetchall() == [(1,)]
-    (terms,), = conn.execute("SELECT terms FROM contract_version").fetchall()
+    ((terms,),) = conn.execute("SELECT terms FROM contract_version").fetchall()
     assert contract_from_dict(json.loads(terms))[0] == read_contract_file(LEISHAN)
     conn.close()
 
@@ -92,8 +92,9 @@ def test_the_board_reads_its_index_alone(tmp_path):
     db = tmp_path / "z.db"
     open_store(f"sqlite:///{db}").dispose()
     conn = sqlite3.connect(db)
-    plan = conn.execute(f"EXPLAIN QUERY PLAN SELECT {BOARD_COLUMNS} FROM ticket WHERE board_due IS NOT NULL "
-                        "ORDER BY board_due, id").fetchall()
+    plan = conn.execute(
+        f"EXPLAIN QUERY PLAN SELECT {BOARD_COLUMNS} FROM ticket WHERE board_due IS NOT NULL ORDER BY board_due, id"
+    ).fetchall()
     conn.close()
     assert [row[3] for row in plan] == ["SEARCH ticket USING COVERING INDEX ix_ticket_board (board_due>?)"]
     assert "terms_id" in BOARD_INDEX_COLUMNS and "negotiated_due" in BOARD_INDEX_COLUMNS
@@ -110,7 +111,7 @@ def test_changed_terms_are_refused_not_used(cli, db_path, monkeypatch, terms):
     conn = sqlite3.connect(db_path)
     conn.execute("DROP TRIGGER contract_version_no_update")
     if terms is None:
-        (body,), = conn.execute("SELECT terms FROM contract_version").fetchall()
+        ((body,),) = conn.execute("SELECT terms FROM contract_version").fetchall()
         terms = body.replace('"amount":5', '"amount":50')
     conn.execute("UPDATE contract_version SET terms = ?", (terms,))
     conn.commit()

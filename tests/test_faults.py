@@ -60,6 +60,7 @@ def _integrity(db: Path) -> str:
 
 # ---- SIGKILL of writers --------------------------------------------------------------------------------
 
+
 def test_killed_writers_lose_no_acknowledged_change(tmp_path):
     kills = 150 if FULL else 30
     seed = int(os.environ.get("ZLDESK_FAULT_SEED") or random.randrange(2**32))
@@ -113,6 +114,7 @@ def test_a_kill_after_an_ack_waits_for_it_and_no_longer_than_the_timeout(tmp_pat
 
 # ---- SIGKILL during an upgrade -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("old", [1, LATEST - 1])
 def test_killed_upgrade_leaves_the_old_or_the_new_store(tmp_path, zygote, old):
     pristine = tmp_path / "old.db"
@@ -150,7 +152,7 @@ def test_killed_upgrade_leaves_the_old_or_the_new_store(tmp_path, zygote, old):
         if anchored:
             assert version == old, lines  # killed inside the transaction: nothing of it stays
         if began:  # the copy comes before any migration, whole and openable
-            bak, = home.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
+            (bak,) = home.glob(f"zldesk.db.pre-v{LATEST}-*.bak")
             assert check(bak).version == old
         outcomes["old" if version == old else "new"] += 1
         open_store(f"sqlite:///{db}").dispose()  # the next open upgrades it
@@ -181,12 +183,13 @@ def _lines(path: Path) -> list[str]:
 def _contract_codes(db: Path) -> list[str]:
     conn = sqlite3.connect(db)
     try:
-        return [c for c, in conn.execute("SELECT code FROM contract")]
+        return [c for (c,) in conn.execute("SELECT code FROM contract")]
     finally:
         conn.close()
 
 
 # ---- a backup while writers write ------------------------------------------------------------------
+
 
 def test_backup_of_a_store_under_writers(tmp_path, zygote):
     """Writers keep committing while the copy is made: it finishes, and is one consistent moment."""
@@ -237,17 +240,20 @@ def _disk_ops(tmp_path: Path) -> dict[str, list[str]]:
     contract, roster = tmp_path / "contract-1-7.toml", tmp_path / "roster-1-7.toml"
     contract.write_bytes(fault_writer.contract_variant(7))
     roster.write_bytes(fault_writer.roster_variant(7))
-    return {"ticket note": ["ticket", "note", "1", "已远程查看，等医院回复"],
-            "ticket new": ["ticket", "new", "--severity", "2", "--title", "门诊收费打印机不出票", "--at", at],
-            "import contract": ["import", "contract", str(contract)],
-            "roster import": ["roster", "import", str(roster)]}
+    return {
+        "ticket note": ["ticket", "note", "1", "已远程查看，等医院回复"],
+        "ticket new": ["ticket", "new", "--severity", "2", "--title", "门诊收费打印机不出票", "--at", at],
+        "import contract": ["import", "contract", str(contract)],
+        "roster import": ["roster", "import", str(roster)],
+    }
 
 
 def _base_store(path: Path) -> None:
     engine = open_store(f"sqlite:///{path}")
     with writing(engine) as session:
-        open_ticket(session, "leishan", {"severity": 3, "title": "报表导出乱码"},
-                    datetime.now(UTC) - timedelta(hours=3), "张工")
+        open_ticket(
+            session, "leishan", {"severity": 3, "title": "报表导出乱码"}, datetime.now(UTC) - timedelta(hours=3), "张工"
+        )
     engine.dispose()  # the last connection: everything is in the main file, no -wal
 
 
@@ -355,11 +361,14 @@ def test_a_failing_sync_gives_an_error_and_the_old_or_new_store(tmp_path, zygote
     db = tmp_path / "zldesk.db"
     _copy(base, db)
     env = {**os.environ, "LD_PRELOAD": str(sync_shim), "ZLDESK_FAIL_SYNC_FROM": str(fail_from)}
-    ran = subprocess.run([sys.executable, "-m", "zldesk", "--db", str(db), *args], env=env, capture_output=True,
-                         text=True, timeout=120)
+    ran = subprocess.run(
+        [sys.executable, "-m", "zldesk", "--db", str(db), *args], env=env, capture_output=True, text=True, timeout=120
+    )
     state = _content(db, known)
-    print(f"\n{op}, syncs failing from #{fail_from}: exit {ran.returncode}, store "
-          f"{'before' if state == before else 'after' if state == after else 'MIXED'}")
+    print(
+        f"\n{op}, syncs failing from #{fail_from}: exit {ran.returncode}, store "
+        f"{'before' if state == before else 'after' if state == after else 'MIXED'}"
+    )
     assert _integrity(db) == "ok"
     assert state in (before, after)
     assert "Traceback" not in ran.stderr, ran.stderr
@@ -372,6 +381,7 @@ def test_a_failing_sync_gives_an_error_and_the_old_or_new_store(tmp_path, zygote
 
 
 # ---- a reader left open --------------------------------------------------------------------------------
+
 
 def test_a_console_left_open_does_not_pin_the_wal(tmp_path, zygote):
     db = tmp_path / "zldesk.db"

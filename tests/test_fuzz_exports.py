@@ -33,13 +33,26 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Text that tries hard to start a cell as a formula: the dangerous first characters, the quote the export
 # adds, whitespace the importers strip, CSV's own specials, and anything else.
-_RISKY = list("=+-@\t\r\n'\" ,;") + ["\u3000", "\x0b", "\x85", "=cmd|' /C calc'!A0", "+86 138-0000-0101",
-                                       "-1", "@SUM(A1)", "''=", "'-"]
+_RISKY = list("=+-@\t\r\n'\" ,;") + [
+    "\u3000",
+    "\x0b",
+    "\x85",
+    "=cmd|' /C calc'!A0",
+    "+86 138-0000-0101",
+    "-1",
+    "@SUM(A1)",
+    "''=",
+    "'-",
+]
 _chars = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")  # what an import lets through
 risky_text = st.lists(st.one_of(st.sampled_from(_RISKY), st.text(_chars, max_size=3)), max_size=6).map("".join)
 # A name: risky text around a character that is not blank, so that it is still a name once stripped.
-risky_names = st.builds(lambda a, core, b: a + core + b, risky_text,
-                        st.sampled_from(["x", "王", "模块", "=", "+", "-", "@", "'", "\"", ",", ";"]), risky_text)
+risky_names = st.builds(
+    lambda a, core, b: a + core + b,
+    risky_text,
+    st.sampled_from(["x", "王", "模块", "=", "+", "-", "@", "'", '"', ",", ";"]),
+    risky_text,
+)
 
 
 def cells(text: str) -> list[list[str]]:
@@ -74,11 +87,14 @@ def stores(template, tmp_path, monkeypatch) -> tuple[Store, Store]:
 # ---------------------------------------------------------------------------------------------------
 # Modules.
 
+
 @st.composite
 def module_lists(draw) -> tuple[Module, ...]:
     nos = draw(st.lists(st.integers(1, 999_999), min_size=1, max_size=8, unique=True))
-    return tuple(Module(no, draw(risky_names), draw(st.booleans()), draw(st.none() | st.integers(0, 999)),
-                        draw(risky_text)) for no in nos)
+    return tuple(
+        Module(no, draw(risky_names), draw(st.booleans()), draw(st.none() | st.integers(0, 999)), draw(risky_text))
+        for no in nos
+    )
 
 
 @FUZZ
@@ -119,8 +135,14 @@ def roster_toml(people: list[tuple[str, str]]) -> str:
     shifts = []
     for i, (name, _) in enumerate(people):
         day = FIRST_DAY + timedelta(days=i)
-        shifts.append({"line": "onsite", "engineer": name, "start": datetime(day.year, day.month, day.day, 9),
-                       "end": datetime(day.year, day.month, day.day, 21)})
+        shifts.append(
+            {
+                "line": "onsite",
+                "engineer": name,
+                "start": datetime(day.year, day.month, day.day, 9),
+                "end": datetime(day.year, day.month, day.day, 21),
+            }
+        )
     return toml_dumps({"engineers": [{"name": n, "phone": p} for n, p in people], "shifts": shifts})
 
 

@@ -60,12 +60,20 @@ pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 # ---------------------------------------------------------------------------------------------------
 # Profiles: the default run stays fast, the full one is what the issue asks for.
 
-_COMMON = dict(deadline=None, database=None, print_blob=True,
-               # One store per hypothesis run is the point: the function-scoped fixtures are set up once
-               # and every example restores the store itself.
-               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                      HealthCheck.data_too_large, HealthCheck.filter_too_much,
-                                      HealthCheck.large_base_example])
+_COMMON = dict(
+    deadline=None,
+    database=None,
+    print_blob=True,
+    # One store per hypothesis run is the point: the function-scoped fixtures are set up once
+    # and every example restores the store itself.
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.large_base_example,
+    ],
+)
 settings.register_profile("zldesk-fuzz", max_examples=int(os.environ.get("ZLDESK_FUZZ_EXAMPLES", 100)), **_COMMON)
 settings.register_profile("zldesk-fuzz-full", max_examples=2000, **_COMMON)
 FULL = os.environ.get("ZLDESK_FULL", "") not in ("", "0")
@@ -82,6 +90,7 @@ ROSTER_FROM, ROSTER_TO = "2026-09-28", "2026-10-12"
 
 # ---------------------------------------------------------------------------------------------------
 # The store and the CLI.
+
 
 @cache
 def _command(typer_app):
@@ -102,8 +111,10 @@ def assert_clean(result, args: tuple[str, ...]) -> None:
     exc = result.exception
     if exc is not None and not isinstance(exc, SystemExit):
         tb = "".join(traceback.format_exception(*result.exc_info))
-        pytest.fail(f"zldesk {' '.join(args)} raised {type(exc).__name__}:\n{tb}\nstdout:\n{result.stdout}\n"
-                    f"stderr:\n{result.stderr}")
+        pytest.fail(
+            f"zldesk {' '.join(args)} raised {type(exc).__name__}:\n{tb}\nstdout:\n{result.stdout}\n"
+            f"stderr:\n{result.stderr}"
+        )
     assert "Traceback" not in result.stdout + result.stderr, (args, result.stdout, result.stderr)
 
 
@@ -169,8 +180,14 @@ def store(template, tmp_path, monkeypatch) -> Store:
 # The property.
 
 # Problems about the whole file, which have no line or field to name.
-WHOLE_FILE = ("UTF-16", "文件是空的", "没有任何模块行", "at end of document", "不是合同正文",
-              "应为表（键值对）")  # the top level of a JSON file that is not an object
+WHOLE_FILE = (
+    "UTF-16",
+    "文件是空的",
+    "没有任何模块行",
+    "at end of document",
+    "不是合同正文",
+    "应为表（键值对）",
+)  # the top level of a JSON file that is not an object
 
 
 def assert_rejection(stderr: str, source: str) -> None:
@@ -183,7 +200,7 @@ def assert_rejection(stderr: str, source: str) -> None:
     assert head.startswith(f"错误：无法导入 {shown}（"), stderr
     count = int(re.search(r"（(\d+) 处错误）$", head).group(1))
     body: list[str] = []
-    for line in lines[heads[0] + 1:]:
+    for line in lines[heads[0] + 1 :]:
         if body and not line.startswith(f"  {shown}"):
             # Reported: output.error() splits the message with str.splitlines(), which also breaks at
             # \x85, \x1c-\x1e, \u2028, \u2029 in a field name or value: one problem, two lines.
@@ -209,15 +226,21 @@ def changes(stdout: str, dry: bool) -> tuple[int, list[str]]:
     assert at, stdout
     head = lines[at[-1]]
     m = re.search(r"(\d+) 处变化", head)
-    rest = lines[at[-1] + 1:]
+    rest = lines[at[-1] + 1 :]
     return (int(m.group(1)) if m else 0), rest
 
 
 Verify = Callable[[Store, Path, bytes, tuple[str, ...]], None]
 
 
-def check_import(store: Store, args: tuple[str, ...], path: Path, data: bytes, verify: Verify | None = None,
-                 same_warnings: Callable[[str], str] = lambda s: s) -> None:
+def check_import(
+    store: Store,
+    args: tuple[str, ...],
+    path: Path,
+    data: bytes,
+    verify: Verify | None = None,
+    same_warnings: Callable[[str], str] = lambda s: s,
+) -> None:
     """The property for one file: whole import or clean rejection, and a dry run that tells the truth.
     After a failure, `path` holds the (shrunk) file that failed."""
     path.write_bytes(data)
@@ -227,8 +250,15 @@ def check_import(store: Store, args: tuple[str, ...], path: Path, data: bytes, v
         assert store.checksum() == store.base, ("the dry run wrote to the store", dry.stdout, dry.stderr)
         real = invoke(store.path, *args)
         assert_clean(real, args)
-        assert real.exit_code == dry.exit_code, ("dry run and import disagree", dry.exit_code, dry.stdout,
-                                                 dry.stderr, real.exit_code, real.stdout, real.stderr)
+        assert real.exit_code == dry.exit_code, (
+            "dry run and import disagree",
+            dry.exit_code,
+            dry.stdout,
+            dry.stderr,
+            real.exit_code,
+            real.stdout,
+            real.stderr,
+        )
         if currently_in_test_context():  # check_import also serves the plain tests below
             event("imported" if real.exit_code == 0 else f"rejected (exit {real.exit_code})")
         if real.exit_code == 0:
@@ -253,15 +283,62 @@ def check_import(store: Store, args: tuple[str, ...], path: Path, data: bytes, v
 # ---------------------------------------------------------------------------------------------------
 # Generic mutations: of lines, of bytes, of the encoding.
 
-SPECIALS = ["", " ", "0", "-1", "1.5", "1e400", "nan", "inf", "-inf", "9223372036854775807",
-            "9223372036854775808", "99999999999999999999", "true", "false", "是", "否", "24:00", "25:00",
-            "2026-02-30", "2026-10-01T08:30", "2026/10/1 8:30", "2026-10-01 24:00", "[]", "{}", '"', "'", '""',
-            "\\", "=1+1", "+86 138", "-0", "@x", "\t", "\r", "\x00", "\x1b[2J", "\u202e", "\ufeff", "#", "[[", "]]",
-            "a" * 300, "门急诊挂号系统", "王芳", "hotline", "热线值班", "0001-01-01", "9999-12-31",
-            "0001-01-01 00:00", "9999-12-31 24:00", "0001-01-01T00:00+01:00", "2026-10-01T08:30+14:00"]
-JUNK_ALPHABET = list('=[]{}",;#\'\\.:-+_ \t\r\n0123456789aeTZ是否一二\x00\x1b\x7f\x85\u2028\u202e\ufeff')
-junk = st.one_of(st.sampled_from(SPECIALS), st.text(st.sampled_from(JUNK_ALPHABET), max_size=12),
-                 st.text(max_size=12))
+SPECIALS = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "1.5",
+    "1e400",
+    "nan",
+    "inf",
+    "-inf",
+    "9223372036854775807",
+    "9223372036854775808",
+    "99999999999999999999",
+    "true",
+    "false",
+    "是",
+    "否",
+    "24:00",
+    "25:00",
+    "2026-02-30",
+    "2026-10-01T08:30",
+    "2026/10/1 8:30",
+    "2026-10-01 24:00",
+    "[]",
+    "{}",
+    '"',
+    "'",
+    '""',
+    "\\",
+    "=1+1",
+    "+86 138",
+    "-0",
+    "@x",
+    "\t",
+    "\r",
+    "\x00",
+    "\x1b[2J",
+    "\u202e",
+    "\ufeff",
+    "#",
+    "[[",
+    "]]",
+    "a" * 300,
+    "门急诊挂号系统",
+    "王芳",
+    "hotline",
+    "热线值班",
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01 00:00",
+    "9999-12-31 24:00",
+    "0001-01-01T00:00+01:00",
+    "2026-10-01T08:30+14:00",
+]
+JUNK_ALPHABET = list("=[]{}\",;#'\\.:-+_ \t\r\n0123456789aeTZ是否一二\x00\x1b\x7f\x85\u2028\u202e\ufeff")
+junk = st.one_of(st.sampled_from(SPECIALS), st.text(st.sampled_from(JUNK_ALPHABET), max_size=12), st.text(max_size=12))
 
 
 @st.composite
@@ -302,7 +379,7 @@ def duplicate_block(draw, text: str) -> str:
         return text.replace(",", ";")
     k = draw(st.integers(0, len(headers) - 1))
     end = headers[k + 1] if k + 1 < len(headers) else len(lines)
-    block = lines[headers[k]:end]
+    block = lines[headers[k] : end]
     at = draw(st.sampled_from(headers + [len(lines)]))
     return "\n".join(lines[:at] + block + lines[at:])
 
@@ -317,9 +394,9 @@ def edit_bytes(draw, data: bytes) -> bytes:
     if op == "nul":
         return data[:i] + b"\x00" + data[i:]
     if op == "byte":
-        return data[:i] + bytes([draw(st.integers(0, 255))]) + data[i + 1:]
+        return data[:i] + bytes([draw(st.integers(0, 255))]) + data[i + 1 :]
     if op == "drop":
-        return data[:i] + data[i + 1:]
+        return data[:i] + data[i + 1 :]
     return data[:i] + draw(st.binary(min_size=1, max_size=4)) + data[i:]
 
 
@@ -352,6 +429,7 @@ def files(valid, mutated) -> st.SearchStrategy[bytes]:
 
 
 # ---- TOML values, for one bad field in a TOML file -------------------------------------------------
+
 
 def toml_str(text: str) -> str:
     out = []
@@ -394,18 +472,61 @@ def toml_dumps(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-scalar_values = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70), st.floats(),
-                          st.text(max_size=8), st.sampled_from(SPECIALS), st.dates(), st.datetimes())
+scalar_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(2**70), 2**70),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from(SPECIALS),
+    st.dates(),
+    st.datetimes(),
+)
 # Literals at the edges of what TOML, datetime and SQLite's 64-bit INTEGER hold.
-EXTREMES = ["0", "-1", "9223372036854775807", "9223372036854775808", "-9223372036854775809",
-            "99999999999999999999", "1e300", "1e-300", "inf", "nan", "0001-01-01", "9999-12-31",
-            "0001-01-01T00:00:00", "9999-12-31T23:59:59", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
-            "2026-10-01T08:30:00+14:00", '"24:00"', '"00:00"', '"23:59"']
+EXTREMES = [
+    "0",
+    "-1",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "99999999999999999999",
+    "1e300",
+    "1e-300",
+    "inf",
+    "nan",
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00:00",
+    "9999-12-31T23:59:59",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00",
+    "2026-10-01T08:30:00+14:00",
+    '"24:00"',
+    '"00:00"',
+    '"23:59"',
+]
 toml_values = st.one_of(
     scalar_values.filter(lambda v: v is not None).map(toml_value),
     st.lists(scalar_values.filter(lambda v: v is not None), max_size=3).map(toml_value),
-    st.sampled_from(["", "[", "{", '"unterminated', "'x'", "'''a'''", "0x10", "1_000", "+1", "08:30",
-                     "2026-10-01 08:30:00", "{ amount = 1 }", "[1, 'a']", "true false"]),
+    st.sampled_from(
+        [
+            "",
+            "[",
+            "{",
+            '"unterminated',
+            "'x'",
+            "'''a'''",
+            "0x10",
+            "1_000",
+            "+1",
+            "08:30",
+            "2026-10-01 08:30:00",
+            "{ amount = 1 }",
+            "[1, 'a']",
+            "true false",
+        ]
+    ),
     st.sampled_from(EXTREMES),
 )
 # Keys whose values are numbers, dates and times: where the edges bite.
@@ -437,8 +558,15 @@ def edit_toml_field(draw, text: str) -> str:
 # ---- JSON: one field set to any JSON value, removed, or an unknown key added -----------------------
 
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70), st.floats(),
-              st.text(max_size=8), st.sampled_from(SPECIALS)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(-(2**70), 2**70),
+        st.floats(),
+        st.text(max_size=8),
+        st.sampled_from(SPECIALS),
+    ),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=6,
 )
@@ -485,8 +613,13 @@ def contracts(draw):
             c = replace(c, title=draw(st.text(max_size=16)))
         elif op == "module" and modules:
             k = draw(st.integers(0, len(modules) - 1))
-            modules[k] = replace(modules[k], name=draw(names), remark=draw(st.text(max_size=16)),
-                                 selected=draw(st.booleans()), sites=draw(st.none() | st.integers(0, 999_999)))
+            modules[k] = replace(
+                modules[k],
+                name=draw(names),
+                remark=draw(st.text(max_size=16)),
+                selected=draw(st.booleans()),
+                sites=draw(st.none() | st.integers(0, 999_999)),
+            )
             c = replace(c, modules=tuple(modules))
         elif op == "drop" and modules:
             del modules[draw(st.integers(0, len(modules) - 1))]
@@ -510,10 +643,28 @@ def json_text(data: Any, indent: int | None, ascii_: bool) -> str:
 
 
 # Where numbers and dates live in a contract: set to the edges of 64 bits and of floats.
-NUMERIC_PATHS = [("modules", 3, "no"), ("modules", 3, "sites"), ("severities", 0, "level"),
-                 ("severities", 0, "target", "amount"), ("period",)]
-json_extremes = st.sampled_from([2**63 - 1, 2**63, -2**63 - 1, 10**20, 1e300, 5e-324, float("inf"), float("nan"),
-                                 -0.0, {"start": "0001-01-01", "end": "9999-12-31"}, "0001-01-01"])
+NUMERIC_PATHS = [
+    ("modules", 3, "no"),
+    ("modules", 3, "sites"),
+    ("severities", 0, "level"),
+    ("severities", 0, "target", "amount"),
+    ("period",),
+]
+json_extremes = st.sampled_from(
+    [
+        2**63 - 1,
+        2**63,
+        -(2**63) - 1,
+        10**20,
+        1e300,
+        5e-324,
+        float("inf"),
+        float("nan"),
+        -0.0,
+        {"start": "0001-01-01", "end": "9999-12-31"},
+        "0001-01-01",
+    ]
+)
 
 
 @st.composite
@@ -544,9 +695,16 @@ def verify_contract(store: Store, path: Path, data: bytes, args: tuple[str, ...]
 
 
 @FUZZ
-@given(data=files(contract_tomls, st.one_of(contract_tomls.flatmap(edit_lines),
-                                            contract_tomls.flatmap(edit_toml_field),
-                                            contract_tomls.flatmap(duplicate_block))))
+@given(
+    data=files(
+        contract_tomls,
+        st.one_of(
+            contract_tomls.flatmap(edit_lines),
+            contract_tomls.flatmap(edit_toml_field),
+            contract_tomls.flatmap(duplicate_block),
+        ),
+    )
+)
 def test_contract_toml(store, tmp_path, data):
     path = tmp_path / "contract.toml"
     check_import(store, ("import", "contract", str(path)), path, data, verify_contract)
@@ -587,8 +745,11 @@ def _without_leftovers(stderr: str) -> str:
 
 
 @FUZZ
-@given(data=files(contract_texts, contract_texts.flatmap(edit_lines)),
-       name=st.sampled_from(["leishan", "rongjiang", "雷山"]), force=st.booleans())
+@given(
+    data=files(contract_texts, contract_texts.flatmap(edit_lines)),
+    name=st.sampled_from(["leishan", "rongjiang", "雷山"]),
+    force=st.booleans(),
+)
 def test_contract_text(store, tmp_path, data, name, force):
     path = tmp_path / f"{name}.txt"
     args = ("import", "contract", str(path), *(["--force"] if force else []))
@@ -605,15 +766,19 @@ HEADER_ZH = "编号,使用模块,是否选择,站点数,备注"
 @st.composite
 def module_lists(draw) -> tuple[Module, ...]:
     nos = draw(st.lists(st.integers(1, 999_999), min_size=1, max_size=12, unique=True))
-    return tuple(Module(no, draw(names), draw(st.booleans()), draw(st.none() | st.integers(0, 999_999)),
-                        draw(st.text(max_size=12))) for no in nos)
+    return tuple(
+        Module(
+            no, draw(names), draw(st.booleans()), draw(st.none() | st.integers(0, 999_999)), draw(st.text(max_size=12))
+        )
+        for no in nos
+    )
 
 
 @st.composite
 def valid_module_csv(draw) -> str:
     text = draw(st.one_of(st.just(MODULES_CSV), module_lists().map(dumps_modules_csv)))
     if draw(st.booleans()):
-        text = HEADER_ZH + text[text.index("\r\n"):]
+        text = HEADER_ZH + text[text.index("\r\n") :]
     return text
 
 
@@ -639,8 +804,11 @@ def edit_csv_cell(draw, text: str) -> str:
     elif op == "drop-column" and rows[r]:
         rows[r].pop(draw(st.integers(0, len(rows[r]) - 1)))
     out = io.StringIO()
-    csv.writer(out, delimiter=draw(st.sampled_from([",", ",", ";", "\t"])),
-               lineterminator=draw(st.sampled_from(["\r\n", "\n"]))).writerows(rows)
+    csv.writer(
+        out,
+        delimiter=draw(st.sampled_from([",", ",", ";", "\t"])),
+        lineterminator=draw(st.sampled_from(["\r\n", "\n"])),
+    ).writerows(rows)
     return out.getvalue()
 
 
@@ -681,8 +849,11 @@ def rosters(draw) -> dict:
     d = json.loads(json.dumps(DEMO_DATA, default=str))  # dates as ISO text: toml_dumps writes them quoted
     d = _dates_back(d)
     for _ in range(draw(st.integers(0, 3))):
-        op = draw(st.sampled_from(("phone", "new-engineer", "rotation-order", "handoff", "drop-shifts",
-                                   "drop-overrides", "rename")))
+        op = draw(
+            st.sampled_from(
+                ("phone", "new-engineer", "rotation-order", "handoff", "drop-shifts", "drop-overrides", "rename")
+            )
+        )
         if op == "phone":
             e = draw(st.sampled_from(d["engineers"]))
             e["phone"] = draw(st.text(max_size=14))
@@ -758,8 +929,16 @@ def verify_roster_toml(store: Store, path: Path, data: bytes, args: tuple[str, .
 
 
 @FUZZ
-@given(data=files(roster_tomls, st.one_of(roster_tomls.flatmap(edit_lines), roster_tomls.flatmap(edit_toml_field),
-                                          roster_tomls.flatmap(duplicate_block))))
+@given(
+    data=files(
+        roster_tomls,
+        st.one_of(
+            roster_tomls.flatmap(edit_lines),
+            roster_tomls.flatmap(edit_toml_field),
+            roster_tomls.flatmap(duplicate_block),
+        ),
+    )
+)
 def test_roster_toml(store, tmp_path, data):
     path = tmp_path / "roster.toml"
     check_import(store, ("roster", "import", str(path)), path, data, verify_roster_toml)
@@ -813,8 +992,10 @@ def verify_roster_csv(store: Store, path: Path, data: bytes, args: tuple[str, ..
 
 
 @FUZZ
-@given(data=files(roster_csvs, st.one_of(roster_csvs.flatmap(edit_lines), roster_csvs.flatmap(edit_csv_cell))),
-       add=st.booleans())
+@given(
+    data=files(roster_csvs, st.one_of(roster_csvs.flatmap(edit_lines), roster_csvs.flatmap(edit_csv_cell))),
+    add=st.booleans(),
+)
 def test_roster_csv(store, tmp_path, data, add):
     path = tmp_path / "shifts.csv"
     args = ("roster", "import", str(path), *(["--add-engineers"] if add else []))
@@ -835,17 +1016,38 @@ def test_roster_csv_base_is_the_cli_export(store, tmp_path):
 H = "值班线,工程师,电话,开始,结束\n"
 
 
-@pytest.mark.parametrize("name, content, where", [
-    pytest.param("a.csv", H + "现场值班,王芳,1,9999-12-31 09:00,9999-12-31 24:00\n", ":2: 结束:", id="csv-no-next-day"),
-    pytest.param("b.csv", H + "现场值班,王芳,1,0001-01-01T00:00+01:00,2026-01-01 09:00\n", ":2: 开始: 超出范围",
-                 id="csv-year-1-with-offset"),
-    pytest.param("c.toml", DEMO_TEXT.replace("start = 2026-01-05", "start = 0001-01-01", 1),
-                 ":61: rotations[0].start: 超出范围", id="toml-rotation-from-year-1"),
-    pytest.param("d.toml", DEMO_TEXT.replace("start = 2026-10-03T09:00:00", "start = 0001-01-01T00:00:00", 1),
-                 ":93: shifts[0].start: 超出范围", id="toml-shift-in-year-1"),
-    pytest.param("e.toml", DEMO_TEXT.replace("end = 2026-10-03T21:00:00", "end = 9999-12-31T23:59:59", 1),
-                 ":94: shifts[0].end: 超出范围", id="toml-shift-to-year-9999"),
-])
+@pytest.mark.parametrize(
+    "name, content, where",
+    [
+        pytest.param(
+            "a.csv", H + "现场值班,王芳,1,9999-12-31 09:00,9999-12-31 24:00\n", ":2: 结束:", id="csv-no-next-day"
+        ),
+        pytest.param(
+            "b.csv",
+            H + "现场值班,王芳,1,0001-01-01T00:00+01:00,2026-01-01 09:00\n",
+            ":2: 开始: 超出范围",
+            id="csv-year-1-with-offset",
+        ),
+        pytest.param(
+            "c.toml",
+            DEMO_TEXT.replace("start = 2026-01-05", "start = 0001-01-01", 1),
+            ":61: rotations[0].start: 超出范围",
+            id="toml-rotation-from-year-1",
+        ),
+        pytest.param(
+            "d.toml",
+            DEMO_TEXT.replace("start = 2026-10-03T09:00:00", "start = 0001-01-01T00:00:00", 1),
+            ":93: shifts[0].start: 超出范围",
+            id="toml-shift-in-year-1",
+        ),
+        pytest.param(
+            "e.toml",
+            DEMO_TEXT.replace("end = 2026-10-03T21:00:00", "end = 9999-12-31T23:59:59", 1),
+            ":94: shifts[0].end: 超出范围",
+            id="toml-shift-to-year-9999",
+        ),
+    ],
+)
 def test_roster_dates_out_of_range_are_input_errors(store, tmp_path, name, content, where):
     """Year 1 or 9999 in a roster: the CSV died with OverflowError, a TOML shift in year 1 passed the dry
     run and failed the import with 数据库错误, a rotation from year 1 was imported and then every roster

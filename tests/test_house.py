@@ -88,6 +88,7 @@ def test_modules_stay_small(name):
 def test_no_family_of_prefixed_modules_at_the_top():
     """`roster_io.py`, `roster_text.py`… belong in a `roster/` folder."""
     names = {p.stem for p in PACKAGE.glob("*.py")} | {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
-    families = sorted(n for n in names if "_" in n.strip("_") and n.split("_")[0] in names | {
-        m.split("_")[0] for m in names - {n}})
+    families = sorted(
+        n for n in names if "_" in n.strip("_") and n.split("_")[0] in names | {m.split("_")[0] for m in names - {n}}
+    )
     assert families == []

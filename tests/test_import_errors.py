@@ -20,6 +20,7 @@ LINES = TEXT.split("\n")
 # ---------------------------------------------------------------------------------------------------
 # Where things are in LEISHAN.
 
+
 def top(key: str) -> int:
     """Line of a top-level `key = ...`."""
     for n, line in enumerate(LINES, 1):
@@ -85,6 +86,7 @@ M2_NO = row("modules", "no = 2", "no")
 
 # ---------------------------------------------------------------------------------------------------
 # Running and checking.
+
 
 @pytest.fixture
 def before(cli, db_path) -> str:
@@ -155,49 +157,100 @@ def test_toml_syntax_error_names_the_line(cli, db_path, before, tmp_path, line, 
 
 
 TOML_FIELDS = [
-    pytest.param(CUSTOMER, 'customer = "雷山县人民医院"', "# customer removed",
-                 [(None, "customer", "缺少必填字段")], id="missing-customer"),
-    pytest.param(M5_SELECTED, "selected = true", "# selected removed",
-                 [(M5, "modules[4].selected", "缺少必填字段")], id="missing-selected"),
-    pytest.param(M5_SELECTED, "selected =", "selectd =",
-                 [(M5_SELECTED, "modules[4].selectd", "未知字段"), (M5, "modules[4].selected", "缺少必填字段")],
-                 id="typo-selectd"),
-    pytest.param(top("product"), "product =", "prodcut =",
-                 [(top("product"), "prodcut", "未知字段"), (None, "product", "缺少必填字段")], id="typo-top-level"),
+    pytest.param(
+        CUSTOMER,
+        'customer = "雷山县人民医院"',
+        "# customer removed",
+        [(None, "customer", "缺少必填字段")],
+        id="missing-customer",
+    ),
+    pytest.param(
+        M5_SELECTED,
+        "selected = true",
+        "# selected removed",
+        [(M5, "modules[4].selected", "缺少必填字段")],
+        id="missing-selected",
+    ),
+    pytest.param(
+        M5_SELECTED,
+        "selected =",
+        "selectd =",
+        [(M5_SELECTED, "modules[4].selectd", "未知字段"), (M5, "modules[4].selected", "缺少必填字段")],
+        id="typo-selectd",
+    ),
+    pytest.param(
+        top("product"),
+        "product =",
+        "prodcut =",
+        [(top("product"), "prodcut", "未知字段"), (None, "product", "缺少必填字段")],
+        id="typo-top-level",
+    ),
     pytest.param(M4_NO, "no = 4", 'no = "4"', [(M4_NO, "modules[3].no", "应为整数")], id="no-is-text"),
     pytest.param(M4_NO, "no = 4", "no = 4.0", [(M4_NO, "modules[3].no", "应为整数")], id="no-is-float"),
-    pytest.param(M4_NO, "no = 4", "no = 0", [(M4_NO, "modules[3].no", "编号应为 1 到 1000000 的整数")], id="no-is-zero"),
-    pytest.param(M5_SELECTED, "true", '"yes"', [(M5_SELECTED, "modules[4].selected", "应为布尔值")],
-                 id="selected-is-text"),
-    pytest.param(LEVEL1_TARGET, "amount = 3,", 'amount = "3",',
-                 [(LEVEL1_TARGET, "severities[0].target.amount", "应为数字")], id="amount-is-text"),
-    pytest.param(LEVEL1_TARGET, "amount = 3,", "amount = 0,",
-                 [(LEVEL1_TARGET, "severities[0].target.amount", "时限应大于 0")], id="amount-zero"),
-    pytest.param(LEVEL1_TARGET, '"hours"', '"minutes"',
-                 [(LEVEL1_TARGET, "severities[0].target.unit", "hours | working_days")], id="unknown-unit"),
+    pytest.param(
+        M4_NO, "no = 4", "no = 0", [(M4_NO, "modules[3].no", "编号应为 1 到 1000000 的整数")], id="no-is-zero"
+    ),
+    pytest.param(
+        M5_SELECTED, "true", '"yes"', [(M5_SELECTED, "modules[4].selected", "应为布尔值")], id="selected-is-text"
+    ),
+    pytest.param(
+        LEVEL1_TARGET,
+        "amount = 3,",
+        'amount = "3",',
+        [(LEVEL1_TARGET, "severities[0].target.amount", "应为数字")],
+        id="amount-is-text",
+    ),
+    pytest.param(
+        LEVEL1_TARGET,
+        "amount = 3,",
+        "amount = 0,",
+        [(LEVEL1_TARGET, "severities[0].target.amount", "时限应大于 0")],
+        id="amount-zero",
+    ),
+    pytest.param(
+        LEVEL1_TARGET,
+        '"hours"',
+        '"minutes"',
+        [(LEVEL1_TARGET, "severities[0].target.unit", "hours | working_days")],
+        id="unknown-unit",
+    ),
     pytest.param(M4_NAME, '"一卡通管理系统"', '"  "', [(M4_NAME, "modules[3].name", "模块名为空")], id="blank-name"),
     pytest.param(M6_NO, "no = 6", "no = 5", [(M6_NO, "modules[5].no", "编号 5 重复")], id="duplicate-no"),
-    pytest.param(LEVEL4, "level = 4", "level = 5",
-                 [(first_header("severities"), "severities", "[1, 2, 3, 5]")], id="level-gap"),
-    pytest.param(LEVEL4, "level = 4", "level = 3",
-                 [(first_header("severities"), "severities", "[1, 2, 3, 3]")], id="level-twice"),
-    pytest.param(LEVEL1_TARGET, '"onsite"', '"nowhere"',
-                 [(LEVEL1_TARGET, "severities[0].target.window", "引用了不存在的窗口 'nowhere'")],
-                 id="target-unknown-window"),
-    pytest.param(REMOTE_START, "08:30", "25:00", [(REMOTE_START, "windows[1].start", "不是有效的时刻")],
-                 id="hour-25"),
-    pytest.param(REMOTE_START, "08:30", "08:60", [(REMOTE_START, "windows[1].start", "不是有效的时刻")],
-                 id="minute-60"),
+    pytest.param(
+        LEVEL4, "level = 4", "level = 5", [(first_header("severities"), "severities", "[1, 2, 3, 5]")], id="level-gap"
+    ),
+    pytest.param(
+        LEVEL4, "level = 4", "level = 3", [(first_header("severities"), "severities", "[1, 2, 3, 3]")], id="level-twice"
+    ),
+    pytest.param(
+        LEVEL1_TARGET,
+        '"onsite"',
+        '"nowhere"',
+        [(LEVEL1_TARGET, "severities[0].target.window", "引用了不存在的窗口 'nowhere'")],
+        id="target-unknown-window",
+    ),
+    pytest.param(REMOTE_START, "08:30", "25:00", [(REMOTE_START, "windows[1].start", "不是有效的时刻")], id="hour-25"),
+    pytest.param(
+        REMOTE_START, "08:30", "08:60", [(REMOTE_START, "windows[1].start", "不是有效的时刻")], id="minute-60"
+    ),
     pytest.param(REMOTE_START, "08:30", "8:30", [(REMOTE_START, "windows[1].start", "HH:MM")], id="no-leading-zero"),
-    pytest.param(REMOTE_START, "08:30", "24:00", [(REMOTE_START, "windows[1].start", "不是有效的时刻")],
-                 id="start-24:00"),
+    pytest.param(
+        REMOTE_START, "08:30", "24:00", [(REMOTE_START, "windows[1].start", "不是有效的时刻")], id="start-24:00"
+    ),
     pytest.param(REMOTE_END, "18:00", "24:30", [(REMOTE_END, "windows[1].end", "不是有效的时刻")], id="end-24:30"),
-    pytest.param(REMOTE_END, "18:00", "07:00", [(REMOTE_END, "windows[1].end", "不晚于开始时间")],
-                 id="end-before-start"),
-    pytest.param(REMOTE_END, "18:00", "08:30", [(REMOTE_END, "windows[1].end", "不晚于开始时间")],
-                 id="end-equals-start"),
-    pytest.param(REMOTE_DAYS, "weekdays", "weekends", [(REMOTE_DAYS, "windows[1].days", "all | weekdays | workdays")],
-                 id="unknown-days"),
+    pytest.param(
+        REMOTE_END, "18:00", "07:00", [(REMOTE_END, "windows[1].end", "不晚于开始时间")], id="end-before-start"
+    ),
+    pytest.param(
+        REMOTE_END, "18:00", "08:30", [(REMOTE_END, "windows[1].end", "不晚于开始时间")], id="end-equals-start"
+    ),
+    pytest.param(
+        REMOTE_DAYS,
+        "weekdays",
+        "weekends",
+        [(REMOTE_DAYS, "windows[1].days", "all | weekdays | workdays")],
+        id="unknown-days",
+    ),
     pytest.param(TIMEZONE, "Asia/Shanghai", "Asia/Shanghia", [(TIMEZONE, "timezone", "未知时区")], id="bad-timezone"),
     pytest.param(top("code"), '"leishan"', '"Lei Shan"', [(top("code"), "code", "合同代号")], id="bad-code"),
 ]
@@ -224,14 +277,23 @@ def test_end_24_00_is_accepted_for_an_end(cli, db_path, before, tmp_path):
 
 def test_several_problems_are_all_reported(cli, db_path, before, tmp_path):
     """A file with three unrelated mistakes lists all three (`3 处错误`), each with its line."""
-    text = alters(TEXT, (M5_SELECTED, "true", '"yes"'), (REMOTE_START, "08:30", "25:00"),
-                  (TIMEZONE, "Asia/Shanghai", "Mars/Olympus"))
+    text = alters(
+        TEXT,
+        (M5_SELECTED, "true", '"yes"'),
+        (REMOTE_START, "08:30", "25:00"),
+        (TIMEZONE, "Asia/Shanghai", "Mars/Olympus"),
+    )
     source = write(tmp_path, "bad.toml", text)
     ran = cli("import", "contract", str(source))
-    assert_rejected(ran, db_path, before, source,
-                    (M5_SELECTED, "modules[4].selected", "应为布尔值"),
-                    (REMOTE_START, "windows[1].start", "25:00"),
-                    (TIMEZONE, "timezone", "Mars/Olympus"))
+    assert_rejected(
+        ran,
+        db_path,
+        before,
+        source,
+        (M5_SELECTED, "modules[4].selected", "应为布尔值"),
+        (REMOTE_START, "windows[1].start", "25:00"),
+        (TIMEZONE, "timezone", "Mars/Olympus"),
+    )
     assert "3 处错误" in ran.stderr
 
 
@@ -245,6 +307,7 @@ def test_dry_run_of_a_bad_file_fails_the_same_way(cli, db_path, before, tmp_path
 # ---------------------------------------------------------------------------------------------------
 # JSON (field errors have a path but no line: JSON has no line locator).
 
+
 def _del(key):
     return lambda d: d.pop(key)
 
@@ -255,6 +318,7 @@ def _set(path, value):
         for p in parents:
             d = d[p]
         d[last] = value
+
     return edit
 
 
@@ -264,31 +328,46 @@ def _rename_selected(d):
 
 JSON_FIELDS = [
     pytest.param(_del("customer"), "customer", "缺少必填字段", id="missing-customer"),
-    pytest.param(lambda d: d["modules"][4].pop("selected"), "modules[4].selected", "缺少必填字段",
-                 id="missing-selected"),
+    pytest.param(
+        lambda d: d["modules"][4].pop("selected"), "modules[4].selected", "缺少必填字段", id="missing-selected"
+    ),
     pytest.param(_rename_selected, "modules[4].selectd", "未知字段", id="typo-selectd"),
     pytest.param(_set(["modules", 3, "no"], "4"), "modules[3].no", "应为整数", id="no-is-text"),
     pytest.param(_set(["modules", 3, "no"], 4.0), "modules[3].no", "应为整数", id="no-is-float"),
     pytest.param(_set(["modules", 3, "no"], True), "modules[3].no", "应为整数", id="no-is-bool"),
     pytest.param(_set(["modules", 4, "selected"], "yes"), "modules[4].selected", "应为布尔值", id="selected-is-text"),
     pytest.param(_set(["modules", 4, "selected"], 1), "modules[4].selected", "应为布尔值", id="selected-is-1"),
-    pytest.param(_set(["severities", 0, "target", "amount"], "3"), "severities[0].target.amount", "应为数字",
-                 id="amount-is-text"),
-    pytest.param(_set(["severities", 0, "target", "amount"], True), "severities[0].target.amount", "应为数字",
-                 id="amount-is-bool"),
+    pytest.param(
+        _set(["severities", 0, "target", "amount"], "3"), "severities[0].target.amount", "应为数字", id="amount-is-text"
+    ),
+    pytest.param(
+        _set(["severities", 0, "target", "amount"], True),
+        "severities[0].target.amount",
+        "应为数字",
+        id="amount-is-bool",
+    ),
     pytest.param(_set(["modules", 5, "no"], 5), "modules[5].no", "编号 5 重复", id="duplicate-no"),
     pytest.param(_set(["severities", 3, "level"], 5), "severities", "[1, 2, 3, 5]", id="level-gap"),
-    pytest.param(_set(["severities", 0, "target", "window"], "nowhere"), "severities[0].target.window",
-                 "'nowhere'", id="target-unknown-window"),
+    pytest.param(
+        _set(["severities", 0, "target", "window"], "nowhere"),
+        "severities[0].target.window",
+        "'nowhere'",
+        id="target-unknown-window",
+    ),
     pytest.param(_set(["windows", 1, "start"], "25:00"), "windows[1].start", "不是有效的时刻", id="hour-25"),
     pytest.param(_set(["windows", 1, "start"], "24:00"), "windows[1].start", "不是有效的时刻", id="start-24:00"),
     pytest.param(_set(["windows", 1, "end"], "07:00"), "windows[1].end", "不晚于开始时间", id="end-before-start"),
     pytest.param(_set(["windows", 1, "days"], "weekends"), "windows[1].days", "weekends", id="unknown-days"),
     pytest.param(_set(["timezone"], "Mars/Olympus"), "timezone", "未知时区", id="bad-timezone"),
-    pytest.param(_set(["period"], {"start": "2024-01-01", "end": "2023-12-31"}), "period.end", "早于开始日期",
-                 id="period-backwards"),
-    pytest.param(_set(["period"], {"start": "2024-02-30", "end": "2025-01-01"}), "period.start", "不是日期",
-                 id="period-bad-date"),
+    pytest.param(
+        _set(["period"], {"start": "2024-01-01", "end": "2023-12-31"}),
+        "period.end",
+        "早于开始日期",
+        id="period-backwards",
+    ),
+    pytest.param(
+        _set(["period"], {"start": "2024-02-30", "end": "2025-01-01"}), "period.start", "不是日期", id="period-bad-date"
+    ),
     pytest.param(_set(["modules"], {}), "modules", "应为列表", id="modules-not-a-list"),
     pytest.param(_set(["modules", 0], 1), "modules[0]", "应为表", id="module-not-a-table"),
 ]
@@ -311,11 +390,14 @@ def test_json_top_level_must_be_an_object(cli, db_path, before, tmp_path):
     assert_rejected(ran, db_path, before, source, (None, "", "应为表"))
 
 
-@pytest.mark.parametrize("old, new", [
-    pytest.param('"customer": "雷山县人民医院",', '"customer": 雷山县人民医院,', id="unquoted-value"),
-    pytest.param('"customer": "雷山县人民医院",', "'customer': '雷山县人民医院',", id="single-quotes"),
-    pytest.param('"customer": "雷山县人民医院",', '"customer": "雷山县人民医院",,', id="double-comma"),
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        pytest.param('"customer": "雷山县人民医院",', '"customer": 雷山县人民医院,', id="unquoted-value"),
+        pytest.param('"customer": "雷山县人民医院",', "'customer': '雷山县人民医院',", id="single-quotes"),
+        pytest.param('"customer": "雷山县人民医院",', '"customer": "雷山县人民医院",,', id="double-comma"),
+    ],
+)
 def test_json_syntax_error_names_the_line(cli, db_path, before, exported_json, tmp_path, old, new):
     """A JSON syntax error: `bad.json:LINE: JSON 语法错误：第 N 列：...`, exit 2."""
     lines = exported_json.split("\n")
@@ -328,6 +410,7 @@ def test_json_syntax_error_names_the_line(cli, db_path, before, exported_json, t
 
 # ---------------------------------------------------------------------------------------------------
 # Bytes that are not a UTF-8 text, and files that are not there.
+
 
 def _ascii_comments(text: str) -> str:
     """LEISHAN with its Chinese leading comments made ASCII, so the first non-ASCII line is a field."""
@@ -352,11 +435,14 @@ def test_gb18030_file_is_named_with_its_first_bad_line(cli, db_path, before, exp
 
 
 @pytest.mark.parametrize("fmt", ["toml", "json"])
-@pytest.mark.parametrize("encode", [
-    pytest.param(lambda t: t.encode("utf-16"), id="utf-16-bom"),
-    pytest.param(lambda t: b"\xff\xfe" + t.encode("utf-16-le"), id="utf-16-le-bom"),
-    pytest.param(lambda t: b"\xfe\xff" + t.encode("utf-16-be"), id="utf-16-be-bom"),
-])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        pytest.param(lambda t: t.encode("utf-16"), id="utf-16-bom"),
+        pytest.param(lambda t: b"\xff\xfe" + t.encode("utf-16-le"), id="utf-16-le-bom"),
+        pytest.param(lambda t: b"\xfe\xff" + t.encode("utf-16-be"), id="utf-16-be-bom"),
+    ],
+)
 def test_utf16_file_is_named_as_utf16(cli, db_path, before, exported_json, tmp_path, fmt, encode):
     """A UTF-16 file (with BOM): `bad.toml: 文件是 UTF-16 编码；请另存为 UTF-8`."""
     source = write(tmp_path, f"bad.{fmt}", encode(_base_text(fmt, exported_json)))
@@ -382,12 +468,15 @@ def test_utf8_bom_is_tolerated(cli, db_path, before, tmp_path):
     assert "customer: '雷山县人民医院' → '雷山县医院'" in ran.stdout
 
 
-@pytest.mark.parametrize("name, make, fragment", [
-    pytest.param("missing.toml", None, "无法读取", id="missing-file"),
-    pytest.param("folder.toml", "dir", "无法读取", id="a-directory"),
-    pytest.param("contract.txt", "copy", "不认识的格式", id="unknown-extension"),
-    pytest.param("contract", "copy", "不认识的格式", id="no-extension"),
-])
+@pytest.mark.parametrize(
+    "name, make, fragment",
+    [
+        pytest.param("missing.toml", None, "无法读取", id="missing-file"),
+        pytest.param("folder.toml", "dir", "无法读取", id="a-directory"),
+        pytest.param("contract.txt", "copy", "不认识的格式", id="unknown-extension"),
+        pytest.param("contract", "copy", "不认识的格式", id="no-extension"),
+    ],
+)
 def test_unreadable_or_unknown_file(cli, db_path, before, tmp_path, name, make, fragment):
     """A file that is not there, a folder, or a name without .toml/.json: the message names the file."""
     source = tmp_path / name
@@ -417,6 +506,7 @@ def test_format_option_overrides_the_extension(cli, db_path, before, tmp_path):
 
 # ---------------------------------------------------------------------------------------------------
 # Dry run and warnings.
+
 
 def test_dry_run_shows_the_change_and_writes_nothing_then_import_applies_it(cli, db_path, before, tmp_path):
     """`--dry-run` prints `customer: '雷山县人民医院' → '雷山县医院'` and writes nothing; the import then does."""
@@ -463,14 +553,20 @@ def test_warnings_are_printed_and_the_import_keeps_both_rows(cli, db_path, befor
 # ---------------------------------------------------------------------------------------------------
 # Problems found in the package (see the report): these state the intended behaviour.
 
+
 def test_duplicate_no_after_a_bad_row_names_the_right_row(cli, db_path, before, tmp_path):
     """Row 2 has `no = "2"`, row 6 repeats no 5: the duplicate is `modules[5].no` on row 6's line."""
     text = alters(TEXT, (M2_NO, "no = 2", 'no = "2"'), (M6_NO, "no = 6", "no = 5"))
     source = write(tmp_path, "bad.toml", text)
     ran = cli("import", "contract", str(source))
-    assert_rejected(ran, db_path, before, source,
-                    (M2_NO, "modules[1].no", "应为整数"),
-                    (M6_NO, "modules[5].no", "编号 5 重复（modules[4] 已用）"))
+    assert_rejected(
+        ran,
+        db_path,
+        before,
+        source,
+        (M2_NO, "modules[1].no", "应为整数"),
+        (M6_NO, "modules[5].no", "编号 5 重复（modules[4] 已用）"),
+    )
 
 
 def test_one_bad_window_is_one_error(cli, db_path, before, tmp_path):
@@ -489,14 +585,18 @@ def test_one_bad_severity_is_one_error(cli, db_path, before, tmp_path):
     assert "1 处错误" in ran.stderr and "级别应为" not in ran.stderr
 
 
-@pytest.mark.parametrize("fmt, edit, path", [
-    pytest.param("toml", lambda t: alter(CUSTOMER, '"雷山县人民医院"', "5", t), "customer", id="toml-customer-int"),
-    pytest.param("json", _set(["customer"], None), "customer", id="json-customer-null"),
-    pytest.param("json", _set(["vendor"], ["x"]), "vendor", id="json-vendor-list"),
-    pytest.param("json", _set(["title"], 5), "title", id="json-title-int"),
-])
-def test_wrong_type_in_a_top_level_text_field_is_reported(cli, db_path, before, exported_json, tmp_path,
-                                                         fmt, edit, path):
+@pytest.mark.parametrize(
+    "fmt, edit, path",
+    [
+        pytest.param("toml", lambda t: alter(CUSTOMER, '"雷山县人民医院"', "5", t), "customer", id="toml-customer-int"),
+        pytest.param("json", _set(["customer"], None), "customer", id="json-customer-null"),
+        pytest.param("json", _set(["vendor"], ["x"]), "vendor", id="json-vendor-list"),
+        pytest.param("json", _set(["title"], 5), "title", id="json-title-int"),
+    ],
+)
+def test_wrong_type_in_a_top_level_text_field_is_reported(
+    cli, db_path, before, exported_json, tmp_path, fmt, edit, path
+):
     """`customer = 5` is an input error naming `customer` (exit 2), not `数据库错误 NOT NULL constraint failed`."""
     if fmt == "toml":
         content = edit(TEXT)
@@ -514,8 +614,9 @@ def test_a_target_of_centuries_is_refused(cli, db_path, tmp_path):
     from .conftest import LEISHAN, store_checksum
 
     path = tmp_path / "c.toml"
-    path.write_text(LEISHAN.read_text(encoding="utf-8").replace("amount = 3, unit", "amount = 1e300, unit", 1),
-                    encoding="utf-8")
+    path.write_text(
+        LEISHAN.read_text(encoding="utf-8").replace("amount = 3, unit", "amount = 1e300, unit", 1), encoding="utf-8"
+    )
     assert cli("contracts").exit_code == 0
     before = store_checksum(db_path)
     ran = cli("import", "contract", str(path))

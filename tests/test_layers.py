@@ -17,16 +17,22 @@ _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 
 def _docstrings(tree: ast.AST) -> set[int]:
     nodes = [tree, *(n for n in ast.walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)))]
-    return {id(n.body[0].value) for n in nodes
-            if n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return {
+        id(n.body[0].value)
+        for n in nodes
+        if n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)
+    }
 
 
 def chinese_strings(source: str) -> list[tuple[int, str]]:
     """(line, text) of every string constant with a CJK character in it, docstrings left out."""
     tree = ast.parse(source)
     skip = _docstrings(tree)
-    return [(n.lineno, n.value) for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skip and _CJK.search(n.value)]
+    return [
+        (n.lineno, n.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skip and _CJK.search(n.value)
+    ]
 
 
 def printing(source: str) -> list[tuple[int, str]]:
@@ -35,17 +41,24 @@ def printing(source: str) -> list[tuple[int, str]]:
     for n in ast.walk(ast.parse(source)):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print":
             found.append((n.lineno, "print()"))
-        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "sys" \
-                and n.attr in ("stdout", "stderr", "__stdout__", "__stderr__"):
+        elif (
+            isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Name)
+            and n.value.id == "sys"
+            and n.attr in ("stdout", "stderr", "__stdout__", "__stderr__")
+        ):
             found.append((n.lineno, f"sys.{n.attr}"))
-        elif isinstance(n, ast.ImportFrom) and n.module == "sys" \
-                and {a.name for a in n.names} & {"stdout", "stderr", "__stdout__", "__stderr__"}:
+        elif (
+            isinstance(n, ast.ImportFrom)
+            and n.module == "sys"
+            and {a.name for a in n.names} & {"stdout", "stderr", "__stdout__", "__stderr__"}
+        ):
             found.append((n.lineno, "from sys import ..."))
     return found
 
 
 def _modules() -> list[Path]:
-    modules = sorted(STORE.glob("*.py"))
+    modules = sorted(STORE.rglob("*.py"))  # the migrations too
     assert {"__init__.py", "backup.py", "roster.py"} <= {p.name for p in modules}
     return modules
 
@@ -57,12 +70,17 @@ def test_the_checks_see_what_they_look_for():
 
 
 def test_the_store_holds_no_words_for_people():
-    found = [f"store/{p.name}:{line}: {text!r}" for p in _modules() if p.name not in WORDS_EXEMPT
-             for line, text in chinese_strings(p.read_text(encoding="utf-8"))]
+    found = [
+        f"store/{p.name}:{line}: {text!r}"
+        for p in _modules()
+        if p.name not in WORDS_EXEMPT
+        for line, text in chinese_strings(p.read_text(encoding="utf-8"))
+    ]
     assert not found, "words for people belong in errors.py or a domain package:\n" + "\n".join(found)
 
 
 def test_the_store_prints_nothing():
-    found = [f"store/{p.name}:{line}: {what}" for p in _modules()
-             for line, what in printing(p.read_text(encoding="utf-8"))]
+    found = [
+        f"store/{p.name}:{line}: {what}" for p in _modules() for line, what in printing(p.read_text(encoding="utf-8"))
+    ]
     assert not found, "the store returns what happened; its callers say it:\n" + "\n".join(found)

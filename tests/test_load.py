@@ -67,8 +67,9 @@ print(done, conflicts, flush=True)
 
 def _spawn(code: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "ZLDESK_CACHE": "off"}
-    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
 
 
 @pytest.mark.parametrize(("procs", "each"), [(4, 2000 if FULL else 100), (8, 1000 if FULL else 40)])
@@ -90,14 +91,20 @@ def test_many_writers_lose_nothing(any_store, procs, each):
         conn = session.connection()
         events = set(conn.execute(text("SELECT ticket_id, seq FROM ticket_event")).all())
         tickets = conn.execute(text("SELECT count(*) FROM ticket")).scalar()
-        orphans = conn.execute(text("SELECT count(*) FROM ticket t WHERE NOT EXISTS "
-                                    "(SELECT 1 FROM ticket_event e WHERE e.ticket_id = t.id AND e.seq = 1)")).scalar()
+        orphans = conn.execute(
+            text(
+                "SELECT count(*) FROM ticket t WHERE NOT EXISTS "
+                "(SELECT 1 FROM ticket_event e WHERE e.ticket_id = t.id AND e.seq = 1)"
+            )
+        ).scalar()
         if engine.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     assert set(acked) <= events and len(events) == len(acked)  # every acknowledged change, and nothing else
     assert orphans == 0 and tickets == len({(t, 1) for t, s in acked if s == 1})
-    print(f"\n{engine.dialect.name}: {procs} processes x {each} changes in {seconds:.1f} s = "
-          f"{procs * each / seconds:.0f} changes/s, 0 lost")
+    print(
+        f"\n{engine.dialect.name}: {procs} processes x {each} changes in {seconds:.1f} s = "
+        f"{procs * each / seconds:.0f} changes/s, 0 lost"
+    )
     if FULL and engine.dialect.name == "sqlite":
         assert seconds < 30
 
@@ -124,8 +131,10 @@ def test_read_modify_write_of_one_ticket(any_store):
         notes = [e.data["text"] for e in history(session, 1) if e.kind == "note"]
     assert committed == 4 * each
     assert t.version == 1 + committed and len(notes) == committed == len(set(notes))
-    print(f"\n{engine.dialect.name}: 4 x {each} read-modify-writes of one ticket in {seconds:.1f} s, "
-          f"{conflicts} conflicts refused and retried, 0 lost")
+    print(
+        f"\n{engine.dialect.name}: 4 x {each} read-modify-writes of one ticket in {seconds:.1f} s, "
+        f"{conflicts} conflicts refused and retried, 0 lost"
+    )
 
 
 async def test_two_consoles_edit_one_ticket(tmp_path):

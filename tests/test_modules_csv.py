@@ -87,6 +87,7 @@ def assert_rejected(ran, db_path, before, source, line, field, fragment):
 # ---------------------------------------------------------------------------------------------------
 # Good files.
 
+
 @pytest.mark.parametrize("header", [HEADER_ZH, HEADER_EN], ids=["chinese-header", "english-header"])
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
 @pytest.mark.parametrize("newline", ["\r\n", "\n"], ids=["crlf", "lf"])
@@ -101,13 +102,33 @@ def test_valid_csv_gives_the_same_export_in_every_encoding(cli, db_path, before,
     assert store_checksum(db_path) != before
     # A line break inside a quoted cell is data: it comes back as it was written.
     assert export_csv(cli, tmp_path) == EXPECTED.replace("第一行\n".encode(), f"第一行{newline}".encode())
-    assert export_json(cli)[1] == {"no": 2, "name": "门急诊收费系统", "selected": False, "sites": None,
-                                   "remark": '含 "自助机", 两台'}
+    assert export_json(cli)[1] == {
+        "no": 2,
+        "name": "门急诊收费系统",
+        "selected": False,
+        "sites": None,
+        "remark": '含 "自助机", 两台',
+    }
 
 
-SELECTED = [("是", True), ("否", False), ("yes", True), ("no", False), ("true", True), ("false", False),
-            ("1", True), ("0", False), ("", False), ("YES", True), ("True", True), ("No", False), (" 是 ", True),
-            ("y", True), ("n", False), ("√", True)]
+SELECTED = [
+    ("是", True),
+    ("否", False),
+    ("yes", True),
+    ("no", False),
+    ("true", True),
+    ("false", False),
+    ("1", True),
+    ("0", False),
+    ("", False),
+    ("YES", True),
+    ("True", True),
+    ("No", False),
+    (" 是 ", True),
+    ("y", True),
+    ("n", False),
+    ("√", True),
+]
 
 
 @pytest.mark.parametrize("cell, selected", SELECTED, ids=[repr(c) for c, _ in SELECTED])
@@ -135,8 +156,9 @@ def test_repeated_name_is_a_warning_and_both_rows_are_kept(cli, before, tmp_path
     """Two rows with one name: `警告：m.csv:3: name: ...重复（两行都保留）`, and both rows are imported."""
     source = write(tmp_path, "m.csv", f"{HEADER_ZH}\n4,一卡通管理系统,是,,\n28,一卡通管理系统,是,,\n")
     ran = import_ok(cli, source)
-    assert any(line.startswith(f"警告：{source}:3: name:") and "两行都保留" in line
-               for line in ran.stderr.splitlines()), ran.stderr
+    assert any(
+        line.startswith(f"警告：{source}:3: name:") and "两行都保留" in line for line in ran.stderr.splitlines()
+    ), ran.stderr
     assert [(m["no"], m["name"]) for m in export_json(cli)] == [(4, "一卡通管理系统"), (28, "一卡通管理系统")]
 
 
@@ -163,7 +185,8 @@ def test_export_import_export_is_identical(cli, before, tmp_path):
     assert export_csv(cli, tmp_path) == seeded
     assert export_json(cli) == [
         {"no": m.no, "name": m.name, "selected": m.selected, "sites": m.sites, "remark": m.remark}
-        for m in read_contract_file(LEISHAN).modules]
+        for m in read_contract_file(LEISHAN).modules
+    ]
 
     import_ok(cli, write(tmp_path, "custom-again.csv", custom))
     assert export_csv(cli, tmp_path) == custom
@@ -177,8 +200,10 @@ FORMULAS = ['=HYPERLINK("x")', "+1", "-x", "@x", "=1+1", "'=x", "''@x", "'plain"
 @pytest.mark.parametrize("name", FORMULAS)
 def test_formula_cells_are_quoted_and_read_back(cli, before, tmp_path, name):
     """A name or remark Excel would run as a formula exports as `'=...`; importing that gives the name back."""
-    contract = replace(read_contract_file(LEISHAN), modules=(
-        Module(1, name, True, None, name), Module(2, "门急诊收费系统", False, 2, "")))
+    contract = replace(
+        read_contract_file(LEISHAN),
+        modules=(Module(1, name, True, None, name), Module(2, "门急诊收费系统", False, 2, "")),
+    )
     ran = cli("import", "contract", str(write(tmp_path, "c.toml", dumps_toml(contract))))
     assert ran.exit_code == 0, ran
 
@@ -209,18 +234,27 @@ BAD = [
     pytest.param(f"{H}\n1,a,是,,\n2.0,b,否,,\n", "utf-8", 3, "no", "'2.0'", id="no-decimal"),
     pytest.param(f"{H}\n0,a,是,,\n", "utf-8", 2, "no", "正整数", id="no-zero"),
     pytest.param(f"{H}\n,a,是,,\n", "utf-8", 2, "no", "正整数", id="no-blank"),
-    pytest.param(f"{H}\n1,a,是,,\n2,b,否,,\n1,c,是,,\n", "utf-8", 4, "no", "编号 1 重复（第 2 行已用）",
-                 id="duplicate-no"),
-    pytest.param(f'{H}\n1,a,是,,\n2,"b\nc",否,,\n3,d,maybe,,\n', "utf-8", 5, "selected", "'maybe'",
-                 id="bad-selected-after-multiline-cell"),
+    pytest.param(
+        f"{H}\n1,a,是,,\n2,b,否,,\n1,c,是,,\n", "utf-8", 4, "no", "编号 1 重复（第 2 行已用）", id="duplicate-no"
+    ),
+    pytest.param(
+        f'{H}\n1,a,是,,\n2,"b\nc",否,,\n3,d,maybe,,\n',
+        "utf-8",
+        5,
+        "selected",
+        "'maybe'",
+        id="bad-selected-after-multiline-cell",
+    ),
     pytest.param(f"{H}\n1,a,是,-1,\n", "utf-8", 2, "sites", "非负整数", id="negative-sites"),
     pytest.param(f"{H}\n1,a,是,三,\n", "utf-8", 2, "sites", "'三'", id="sites-not-number"),
     pytest.param(f"{H}\n1,  ,是,,\n", "utf-8", 2, "name", "模块名为空", id="blank-name"),
-    pytest.param(f"{H}\n1,a,是,,\n2,b,否,,,extra\n", "utf-8", 3, "", "这一行有 6 格，表头只有 5 列",
-                 id="too-many-cells"),
+    pytest.param(
+        f"{H}\n1,a,是,,\n2,b,否,,,extra\n", "utf-8", 3, "", "这一行有 6 格，表头只有 5 列", id="too-many-cells"
+    ),
     pytest.param(f'{H}\n1,"a"b,是,,\n', "utf-8", 2, "", "CSV 格式错误", id="text-after-quote"),
-    pytest.param(f"{H}\n1,a,是,,\n2,b,\udcff\udcfe,,\n", "utf-8", 3, "", "既不是 UTF-8 也不是 GB18030",
-                 id="undecodable-bytes"),
+    pytest.param(
+        f"{H}\n1,a,是,,\n2,b,\udcff\udcfe,,\n", "utf-8", 3, "", "既不是 UTF-8 也不是 GB18030", id="undecodable-bytes"
+    ),
     pytest.param(f"{H}\n1,a\x00,是,,\n", "utf-8", 2, "", "NUL", id="nul-byte"),
     pytest.param(f"{H}\n1,a,是,,\n", "utf-16-le", 1, "", "NUL", id="utf-16-without-bom"),
     pytest.param("", "utf-8", None, "", "文件是空的", id="empty-file"),
@@ -231,8 +265,9 @@ BAD = [
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
 @pytest.mark.parametrize("text, encoding, line, field, fragment", BAD)
-def test_bad_csv_is_rejected_with_line_and_field(cli, db_path, before, tmp_path, text, encoding, line, field,
-                                                 fragment, newline):
+def test_bad_csv_is_rejected_with_line_and_field(
+    cli, db_path, before, tmp_path, text, encoding, line, field, fragment, newline
+):
     """A bad CSV: `m.csv:LINE: field: message` on stderr, exit 2, nothing written."""
     data = text.replace("\n", newline).encode(encoding, errors="surrogateescape")
     source = write(tmp_path, "m.csv", data)

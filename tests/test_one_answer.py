@@ -44,9 +44,13 @@ TICKETS = {
     "paused": (4, "2098-12-05 10:00", [("pause", "2098-12-05 11:00", {}, "等医院导数据")], "暂停 65:30:00", "paused"),
     "arrived": (1, "2098-12-06 09:10", [("arrive", "2098-12-06 09:50", {}, "")], "到场 2:20:00", "stopped"),
     "breached": (2, "2098-12-05 12:00", [("ack", "2098-12-05 12:05", {}, "")], "超时 5:00:00", "running"),
-    "negotiated": (3, "2098-12-04 10:00", [("negotiate", "2098-12-04 11:00",
-                                            {"due": "2098-12-09 18:00", "agreed_with": "李主任"}, "月底再改")],
-                   "12-08起 19:00:00", "waiting"),
+    "negotiated": (
+        3,
+        "2098-12-04 10:00",
+        [("negotiate", "2098-12-04 11:00", {"due": "2098-12-09 18:00", "agreed_with": "李主任"}, "月底再改")],
+        "12-08起 19:00:00",
+        "waiting",
+    ),
     "resolved": (3, "2098-12-04 10:00", [("resolve", "2098-12-05 15:00", {}, "")], "解决 14:00:00", "stopped"),
 }
 
@@ -58,8 +62,9 @@ def store(db_path, monkeypatch):
     ids = {}
     with writing(engine) as session:
         for name, (level, opened, actions, _, _) in TICKETS.items():
-            tid, _, _ = open_ticket(session, "leishan", {"severity": level, "title": f"工单 {name}"}, at(opened),
-                                    "值班", now=NOW)
+            tid, _, _ = open_ticket(
+                session, "leishan", {"severity": level, "title": f"工单 {name}"}, at(opened), "值班", now=NOW
+            )
             for kind, when, data, reason in actions:
                 data = {k: at(v) if k == "due" else v for k, v in data.items()}
                 act(session, tid, Action(kind, at(when), data, reason), "值班", now=NOW)
@@ -71,10 +76,14 @@ def store(db_path, monkeypatch):
 def reimport_with_new_targets(cli, tmp_path) -> None:
     """Level 2 on site within 4 hours instead of 5, level 3 within 2 working days instead of 3."""
     text = LEISHAN.read_text(encoding="utf-8")
-    text = text.replace('target = { amount = 5, unit = "hours", window = "onsite" }',
-                        'target = { amount = 4, unit = "hours", window = "onsite" }')
-    text = text.replace('target = { amount = 3, unit = "working_days", window = "workday" }',
-                        'target = { amount = 2, unit = "working_days", window = "workday" }')
+    text = text.replace(
+        'target = { amount = 5, unit = "hours", window = "onsite" }',
+        'target = { amount = 4, unit = "hours", window = "onsite" }',
+    )
+    text = text.replace(
+        'target = { amount = 3, unit = "working_days", window = "workday" }',
+        'target = { amount = 2, unit = "working_days", window = "workday" }',
+    )
     changed = tmp_path / "leishan.toml"
     changed.write_text(text, encoding="utf-8")
     ran = cli("import", "contract", str(changed))
@@ -88,12 +97,16 @@ def cli_answers(cli, ids) -> dict[int, dict]:
     out = {}
     for tid in ids.values():
         shown = json.loads(cli("ticket", "show", str(tid), "--json").stdout)
-        line, = [x for x in text_lines if x.startswith(f"#{tid} ")]
+        (line,) = [x for x in text_lines if x.startswith(f"#{tid} ")]
         show_text = cli("ticket", "show", str(tid)).stdout
-        remaining, = [x for x in show_text.splitlines() if "剩余营业时间：" in x]
-        out[tid] = {"list_json": listed[tid]["clock"], "show_json": shown["clock"], "list_text": line,
-                    "show_text": remaining, "remaining_seconds": (listed[tid]["remaining_seconds"],
-                                                                  shown["remaining_seconds"])}
+        (remaining,) = [x for x in show_text.splitlines() if "剩余营业时间：" in x]
+        out[tid] = {
+            "list_json": listed[tid]["clock"],
+            "show_json": shown["clock"],
+            "list_text": line,
+            "show_text": remaining,
+            "remaining_seconds": (listed[tid]["remaining_seconds"], shown["remaining_seconds"]),
+        }
     return out
 
 
@@ -162,13 +175,15 @@ async def test_every_surface_gives_one_answer_before_and_after_a_reimport(store,
 
     # A change to an old ticket is still computed under its own terms...
     assert cli("ticket", "note", str(store["waiting"]), "医院说周一再看").exit_code == 0
-    assert json.loads(cli("ticket", "show", str(store["waiting"]), "--json").stdout)["clock"]["text"] == \
-        "12-08起 27:30:00"
+    assert (
+        json.loads(cli("ticket", "show", str(store["waiting"]), "--json").stdout)["clock"]["text"] == "12-08起 27:30:00"
+    )
     # ...and a ticket opened now is held to the new ones: 4 hours on site for level 2, not 5.
     engine = open_store(url)
     with writing(engine) as session:
-        new_id, _, _ = open_ticket(session, "leishan", {"severity": 2, "title": "新条款下的工单"},
-                                   at("2098-12-06 09:30"), "值班", now=NOW)
+        new_id, _, _ = open_ticket(
+            session, "leishan", {"severity": 2, "title": "新条款下的工单"}, at("2098-12-06 09:30"), "值班", now=NOW
+        )
     engine.dispose()
     clock = json.loads(cli("ticket", "show", str(new_id), "--json").stdout)["clock"]
     assert clock["text"] == "3:30:00" and clock["due"] == "2098-12-06T13:30:00+08:00"
@@ -183,12 +198,16 @@ def test_the_waiting_clock_says_when_it_starts(cli, db_path, monkeypatch):
     monkeypatch.setattr(ticket_commands, "_now", lambda: night)
     engine = open_store(f"sqlite:///{db_path}")
     with writing(engine) as session:
-        tid, _, _ = open_ticket(session, "leishan", {"severity": 2, "title": "收费处全部窗口无法收费"}, night,
-                                "值班", now=night)
+        tid, _, _ = open_ticket(
+            session, "leishan", {"severity": 2, "title": "收费处全部窗口无法收费"}, night, "值班", now=night
+        )
     engine.dispose()
     clock = json.loads(cli("ticket", "show", str(tid), "--json").stdout)["clock"]
-    assert (clock["state"], clock["text"], clock["resumes"]) == ("waiting", "09:00起 5:00:00",
-                                                                   "2026-11-25T09:00:00+08:00")
+    assert (clock["state"], clock["text"], clock["resumes"]) == (
+        "waiting",
+        "09:00起 5:00:00",
+        "2026-11-25T09:00:00+08:00",
+    )
     assert re.search(r"到期 11-25 14:00  09:00起 5:00:00$", cli("ticket", "list").stdout.strip())
     later = night + timedelta(hours=7, minutes=30)  # 09:40: counting
     monkeypatch.setattr(ticket_commands, "_now", lambda: later)

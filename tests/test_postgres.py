@@ -32,8 +32,23 @@ def ok(*args: str) -> str:
 
 def test_tickets_roster_audit_on_postgres(pg_url):
     assert "雷山县人民医院" in ok("contracts")  # migrated and seeded on first use
-    first = json.loads(ok("ticket", "new", "--severity", "2", "--title", "门急诊收费处全部窗口无法结算", "--module", "mzsf",
-                          "--caller", "王护士", "--at", "2026-11-25 02:10", "--json"))
+    first = json.loads(
+        ok(
+            "ticket",
+            "new",
+            "--severity",
+            "2",
+            "--title",
+            "门急诊收费处全部窗口无法结算",
+            "--module",
+            "mzsf",
+            "--caller",
+            "王护士",
+            "--at",
+            "2026-11-25 02:10",
+            "--json",
+        )
+    )
     assert first["due"] == "2026-11-25T14:00:00+08:00"
     ok("ticket", "new", "--severity", "3", "--title", "医保日结对账金额不平", "--at", "2026-11-25 09:00")
     ok("ticket", "ack", "1", "--at", "2026-11-25 02:15")
@@ -48,8 +63,20 @@ def test_tickets_roster_audit_on_postgres(pg_url):
     ok("roster", "import", str(DEMO_ROSTER))
     now = json.loads(ok("roster", "now", "--at", "2026-10-03T12:00", "--json"))
     assert {r["line"]: r["engineer"] for r in now["lines"]}["backup"] == "赵磊"
-    ok("roster", "override", "--line", "backup", "--engineer", "黄丽", "--from", "2026-10-03T10:00", "--to",
-       "2026-10-03T14:00", "--reason", "换班")
+    ok(
+        "roster",
+        "override",
+        "--line",
+        "backup",
+        "--engineer",
+        "黄丽",
+        "--from",
+        "2026-10-03T10:00",
+        "--to",
+        "2026-10-03T14:00",
+        "--reason",
+        "换班",
+    )
     now = json.loads(ok("roster", "now", "--at", "2026-10-03T12:00", "--json"))
     assert {r["line"]: r["engineer"] for r in now["lines"]}["backup"] == "黄丽"
     assert run("audit", "verify").exit_code == 0
@@ -61,16 +88,23 @@ def test_history_is_append_only_on_postgres(pg_url):
     ok("ticket", "new", "--severity", "3", "--title", "测试")
     ok("roster", "import", str(DEMO_ROSTER))
     with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        for sql in ("UPDATE ticket_event SET who = 'x'", "DELETE FROM ticket_event",
-                    "UPDATE roster_event SET who = 'x'", "DELETE FROM roster_event"):
+        for sql in (
+            "UPDATE ticket_event SET who = 'x'",
+            "DELETE FROM ticket_event",
+            "UPDATE roster_event SET who = 'x'",
+            "DELETE FROM roster_event",
+        ):
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 conn.execute(sql)
             conn.rollback()
 
 
 def test_contract_import_and_export_round_trip_on_postgres(pg_url, tmp_path):
-    text = LEISHAN.read_text(encoding="utf-8").replace('code = "leishan"', 'code = "rongjiang"').replace(
-        "雷山县人民医院", "榕江县人民医院")
+    text = (
+        LEISHAN.read_text(encoding="utf-8")
+        .replace('code = "leishan"', 'code = "rongjiang"')
+        .replace("雷山县人民医院", "榕江县人民医院")
+    )
     path = tmp_path / "rongjiang.toml"
     path.write_text(text, encoding="utf-8")
     ok("import", "contract", str(path))
@@ -107,8 +141,12 @@ def test_read_modify_write_of_one_ticket_from_four_processes(pg_url):
     """The version check works unchanged on PostgreSQL: every successful change is there, each once."""
     ok("ticket", "new", "--severity", "3", "--title", "并发")
     env = {**os.environ, "ZLDESK_CACHE": "off"}
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, pg_url, "1", "25", f"p{i}"], stdout=subprocess.PIPE,
-                              text=True, env=env) for i in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, pg_url, "1", "25", f"p{i}"], stdout=subprocess.PIPE, text=True, env=env
+        )
+        for i in range(4)
+    ]
     outs = [p.communicate(timeout=300)[0].split() for p in procs]
     assert all(p.returncode == 0 for p in procs)
     committed = sum(o.count("ok") for o in outs)
@@ -126,11 +164,19 @@ def test_live_refresh_sees_another_process_on_postgres(pg_url):
     watch = ChangeWatch(open_store(pg_url))
     watch.changed()
     assert not watch.changed()
-    subprocess.run([sys.executable, "-m", "zldesk", "ticket", "new", "--severity", "3", "--title", "别处登记"],
-                   check=True, capture_output=True, env={**os.environ, "ZLDESK_CACHE": "off"})
+    subprocess.run(
+        [sys.executable, "-m", "zldesk", "ticket", "new", "--severity", "3", "--title", "别处登记"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "ZLDESK_CACHE": "off"},
+    )
     assert watch.changed()
-    subprocess.run([sys.executable, "-m", "zldesk", "roster", "import", str(DEMO_ROSTER)], check=True,
-                   capture_output=True, env={**os.environ, "ZLDESK_CACHE": "off"})
+    subprocess.run(
+        [sys.executable, "-m", "zldesk", "roster", "import", str(DEMO_ROSTER)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "ZLDESK_CACHE": "off"},
+    )
     assert watch.changed() and not watch.changed()
 
 
@@ -163,9 +209,12 @@ def test_migrate_sqlite_to_postgres_verified(pg_url, tmp_path, monkeypatch):
     ok("ticket", "note", "2", "已远程重启打印服务")
     ok("ticket", "resolve", "3")
     ok("roster", "import", str(DEMO_ROSTER))
+
     def listed() -> dict:  # the remaining time moves while the test runs: compare what was stored
-        return {t["id"]: {k: v for k, v in t.items() if k not in ("remaining_seconds", "breaches")}
-                for t in json.loads(ok("ticket", "list", "--json"))}
+        return {
+            t["id"]: {k: v for k, v in t.items() if k not in ("remaining_seconds", "breaches")}
+            for t in json.loads(ok("ticket", "list", "--json"))
+        }
 
     before = listed()
     ran = run("migrate", "--to", pg_url, "--json")

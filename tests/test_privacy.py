@@ -51,8 +51,10 @@ def test_a_world_readable_store_is_refused_by_cli_and_console(cli, db_path, suff
 def test_a_store_on_a_network_filesystem_is_refused(cli, db_path, monkeypatch):
     assert cli("contracts").exit_code == 0
     folder = db_path.parent
-    table = (f"22 1 0:21 / / rw,relatime - ext4 /dev/sda1 rw\n"
-             f"99 22 0:52 / {folder} rw,relatime - nfs4 server:/export rw,vers=4.2\n")
+    table = (
+        f"22 1 0:21 / / rw,relatime - ext4 /dev/sda1 rw\n"
+        f"99 22 0:52 / {folder} rw,relatime - nfs4 server:/export rw,vers=4.2\n"
+    )
     monkeypatch.setattr(files, "read_mountinfo", lambda: table)
     ran = cli("contracts")
     assert ran.exit_code != 0 and "网络文件系统" in ran.stderr and "nfs4" in ran.stderr
@@ -61,10 +63,12 @@ def test_a_store_on_a_network_filesystem_is_refused(cli, db_path, monkeypatch):
 
 
 def test_mountinfo_parsing_takes_the_longest_mount_point_and_unescapes():
-    table = ("1 0 0:1 / / rw - ext4 /dev/sda1 rw\n"
-             "2 1 0:2 / /mnt rw - tmpfs tmpfs rw\n"
-             "3 2 0:3 / /mnt/team\\040share rw - cifs //srv/x rw\n"
-             "4 2 0:4 / /mnt/teamother rw - nfs srv:/y rw\n")
+    table = (
+        "1 0 0:1 / / rw - ext4 /dev/sda1 rw\n"
+        "2 1 0:2 / /mnt rw - tmpfs tmpfs rw\n"
+        "3 2 0:3 / /mnt/team\\040share rw - cifs //srv/x rw\n"
+        "4 2 0:4 / /mnt/teamother rw - nfs srv:/y rw\n"
+    )
     original = files.read_mountinfo
     try:
         files.read_mountinfo = lambda: table
@@ -136,20 +140,46 @@ def test_a_canary_never_leaks_through_errors_crashes_or_debug_logs(tmp_path):
     Neither the name nor the number appears in stdout, stderr, the log file or the crash report."""
     store = tmp_path / "canary.db"
     log = tmp_path / "zldesk.log"
-    env = {**os.environ, "ZLDESK_DB": str(store), "ZLDESK_LOG_LEVEL": "debug", "ZLDESK_LOG_FILE": str(log),
-           "ZLDESK_CACHE": "off", "TZ": "UTC"}
-    contract = LEISHAN.read_text(encoding="utf-8").replace('code = "leishan"', 'code = "canary"').replace(
-        "雷山县人民医院", CANARY_NAME)
+    env = {
+        **os.environ,
+        "ZLDESK_DB": str(store),
+        "ZLDESK_LOG_LEVEL": "debug",
+        "ZLDESK_LOG_FILE": str(log),
+        "ZLDESK_CACHE": "off",
+        "TZ": "UTC",
+    }
+    contract = (
+        LEISHAN.read_text(encoding="utf-8")
+        .replace('code = "leishan"', 'code = "canary"')
+        .replace("雷山县人民医院", CANARY_NAME)
+    )
     (tmp_path / "canary.toml").write_text(contract, encoding="utf-8")
 
     def run(*args: str, code: str | None = None) -> subprocess.CompletedProcess:
-        argv = [sys.executable, "-c", code, f"sqlite:///{store}", CANARY_PHONE] if code else \
-            [sys.executable, "-m", "zldesk", *args]
+        argv = (
+            [sys.executable, "-c", code, f"sqlite:///{store}", CANARY_PHONE]
+            if code
+            else [sys.executable, "-m", "zldesk", *args]
+        )
         return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
 
-    outputs = [run("import", "contract", str(tmp_path / "canary.toml")),
-               run("ticket", "new", "--contract", "canary", "--severity", "2", "--title", "收费处无法结算",
-                   "--caller", "李主任", "--phone", CANARY_PHONE)]
+    outputs = [
+        run("import", "contract", str(tmp_path / "canary.toml")),
+        run(
+            "ticket",
+            "new",
+            "--contract",
+            "canary",
+            "--severity",
+            "2",
+            "--title",
+            "收费处无法结算",
+            "--caller",
+            "李主任",
+            "--phone",
+            CANARY_PHONE,
+        ),
+    ]
     assert all(r.returncode == 0 for r in outputs), [r.stderr for r in outputs]
     import sqlite3
 

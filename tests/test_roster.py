@@ -65,8 +65,14 @@ def holder(segments: list[Segment], line: str, when: str) -> str | None:
 
 
 HOTLINE = Rotation(line="hotline", engineers=("甲", "乙", "丙"), unit="workday", start=date(2026, 9, 1), name="热线")
-NIGHT = Rotation(line="backup", engineers=("甲", "乙", "丙", "丁"), unit="night", handoff="18:00",
-                 start=date(2026, 9, 1), name="夜班")
+NIGHT = Rotation(
+    line="backup",
+    engineers=("甲", "乙", "丙", "丁"),
+    unit="night",
+    handoff="18:00",
+    start=date(2026, 9, 1),
+    name="夜班",
+)
 HOLIDAY = Rotation(line="backup", engineers=("戊", "己"), unit="holiday", start=date(2026, 1, 1), name="节假日")
 ONSITE = Rotation(line="onsite", engineers=("戊", "己"), unit="week", start=date(2026, 8, 31), name="现场")
 FULL = roster(HOTLINE, NIGHT, HOLIDAY, ONSITE)
@@ -90,6 +96,7 @@ def test_duty_lines_follow_the_contracts_contacts_and_level_1_window():
 
 
 # ---- who holds each line ------------------------------------------------------------------------------
+
 
 def test_who_holds_each_line_around_national_day():
     segs = run(FULL, "2026-09-14", "2026-10-19")
@@ -118,8 +125,11 @@ def test_segments_are_in_the_contract_zone_and_merge_across_midnight():
     segs = run(FULL, "2026-11-16", "2026-11-19")  # Mon..Wed, a normal week
     night = [s for s in segs if s.line == "backup"]
     assert [(s.start, s.end) for s in night] == [
-        (at("2026-11-16 00:00"), at("2026-11-16 08:30")), (at("2026-11-16 18:00"), at("2026-11-17 08:30")),
-        (at("2026-11-17 18:00"), at("2026-11-18 08:30")), (at("2026-11-18 18:00"), at("2026-11-19 00:00"))]
+        (at("2026-11-16 00:00"), at("2026-11-16 08:30")),
+        (at("2026-11-16 18:00"), at("2026-11-17 08:30")),
+        (at("2026-11-17 18:00"), at("2026-11-18 08:30")),
+        (at("2026-11-18 18:00"), at("2026-11-19 00:00")),
+    ]
     assert all(s.start.tzinfo is SH for s in segs)
     assert [s.line for s in segs] == sorted((s.line for s in segs), key=["hotline", "backup", "onsite"].index)
 
@@ -127,8 +137,15 @@ def test_segments_are_in_the_contract_zone_and_merge_across_midnight():
 def test_workday_rotation_skips_nobody_over_the_holiday():
     segs = run(roster(HOTLINE), "2026-09-28", "2026-10-13", "hotline")
     days = [(s.start.date(), s.engineer) for s in segs]
-    assert [d for d, _ in days] == [date(2026, 9, 28), date(2026, 9, 29), date(2026, 9, 30), date(2026, 10, 8),
-                                    date(2026, 10, 9), date(2026, 10, 10), date(2026, 10, 12)]
+    assert [d for d, _ in days] == [
+        date(2026, 9, 28),
+        date(2026, 9, 29),
+        date(2026, 9, 30),
+        date(2026, 10, 8),
+        date(2026, 10, 9),
+        date(2026, 10, 10),
+        date(2026, 10, 12),
+    ]
     order = ["甲", "乙", "丙"]
     first = order.index(days[0][1])
     assert [e for _, e in days] == [order[(first + k) % 3] for k in range(len(days))]
@@ -136,8 +153,11 @@ def test_workday_rotation_skips_nobody_over_the_holiday():
 
 def test_make_up_sunday_is_a_workday_shift():
     segs = run(roster(HOTLINE), "2026-09-18", "2026-09-22", "hotline")
-    assert [(s.start.date().day, s.engineer) for s in segs][:3] == [(18, segs[0].engineer), (20, segs[1].engineer),
-                                                                      (21, segs[2].engineer)]
+    assert [(s.start.date().day, s.engineer) for s in segs][:3] == [
+        (18, segs[0].engineer),
+        (20, segs[1].engineer),
+        (21, segs[2].engineer),
+    ]
     assert len({segs[0].engineer, segs[1].engineer, segs[2].engineer}) == 3
 
 
@@ -164,8 +184,10 @@ def test_holiday_blocks_are_runs_of_days_off_with_a_statutory_holiday():
     segs = run(roster(only_holidays), "2026-09-01", "2026-10-31", "backup")
     held = [(s.start, s.end, s.engineer) for s in segs if s.engineer]
     # 中秋节 (Fri 09-25 .. Sun 09-27) and 国庆节 (10-01 .. 10-07); the plain weekends are not blocks.
-    assert held == [(at("2026-09-25 08:30"), at("2026-09-28 08:30"), "戊"),
-                    (at("2026-10-01 08:30"), at("2026-10-08 08:30"), "己")]
+    assert held == [
+        (at("2026-09-25 08:30"), at("2026-09-28 08:30"), "戊"),
+        (at("2026-10-01 08:30"), at("2026-10-08 08:30"), "己"),
+    ]
 
 
 def test_a_later_rotation_is_a_higher_layer():
@@ -179,11 +201,14 @@ def test_rotation_runs_from_its_start_handoff_to_its_end_handoff():
     bounded = replace(NIGHT, start=date(2026, 11, 17), end=date(2026, 11, 19))
     segs = run(roster(bounded), "2026-11-16", "2026-11-21", "backup")
     held = [(s.start, s.end, s.engineer) for s in segs if s.engineer]
-    assert held == [(at("2026-11-17 18:00"), at("2026-11-18 08:30"), "甲"),
-                    (at("2026-11-18 18:00"), at("2026-11-19 08:30"), "乙")]
+    assert held == [
+        (at("2026-11-17 18:00"), at("2026-11-18 08:30"), "甲"),
+        (at("2026-11-18 18:00"), at("2026-11-19 08:30"), "乙"),
+    ]
 
 
 # ---- precedence ------------------------------------------------------------------------------------
+
 
 def test_override_beats_shift_beats_rotation_and_the_newest_override_wins():
     shift = Shift("onsite", "丙", at("2026-10-03 09:00"), at("2026-10-03 21:00"))
@@ -191,8 +216,12 @@ def test_override_beats_shift_beats_rotation_and_the_newest_override_wins():
     new = Override(7, "onsite", "甲", at("2026-10-03 14:00"), at("2026-10-03 15:00"), "换班")
     segs = run(roster(ONSITE, shifts=[shift], overrides=[new, old]), "2026-10-03", "2026-10-04", "onsite")
     assert [(s.start.hour, s.end.hour, s.engineer, s.source) for s in segs] == [
-        (9, 12, "丙", "导入排班"), (12, 14, "丁", "调班 #3：病假"), (14, 15, "甲", "调班 #7：换班"),
-        (15, 16, "丁", "调班 #3：病假"), (16, 21, "丙", "导入排班")]
+        (9, 12, "丙", "导入排班"),
+        (12, 14, "丁", "调班 #3：病假"),
+        (14, 15, "甲", "调班 #7：换班"),
+        (15, 16, "丁", "调班 #3：病假"),
+        (16, 21, "丙", "导入排班"),
+    ]
 
 
 def test_an_override_with_covers_replaces_only_that_engineer():
@@ -207,6 +236,7 @@ def test_an_override_with_covers_replaces_only_that_engineer():
 
 
 # ---- now, gaps, hours --------------------------------------------------------------------------------
+
 
 def test_now_says_who_until_when_and_who_is_next():
     segs = run(FULL, "2026-09-28", "2026-10-12")
@@ -250,15 +280,19 @@ def test_hours_split_at_midnight_by_day_type():
 
 # ---- named holidays ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "year", "first", "last", "makeups"), [
-    ("国庆节", 2026, date(2026, 10, 1), date(2026, 10, 7), [date(2026, 9, 20), date(2026, 10, 10)]),
-    ("国庆", 2026, date(2026, 10, 1), date(2026, 10, 7), [date(2026, 9, 20), date(2026, 10, 10)]),
-    # The calendar calls 09-26/27 国庆节（周末）; they belong to 中秋节's block, not to National Day.
-    ("中秋节", 2026, date(2026, 9, 25), date(2026, 9, 27), []),
-    ("春节", 2026, date(2026, 2, 15), date(2026, 2, 23), [date(2026, 2, 14), date(2026, 2, 28)]),
-    ("中秋节", 2025, date(2025, 10, 1), date(2025, 10, 8), [date(2025, 9, 28), date(2025, 10, 11)]),
-    ("元旦", 2023, date(2022, 12, 31), date(2023, 1, 2), []),
-])
+
+@pytest.mark.parametrize(
+    ("name", "year", "first", "last", "makeups"),
+    [
+        ("国庆节", 2026, date(2026, 10, 1), date(2026, 10, 7), [date(2026, 9, 20), date(2026, 10, 10)]),
+        ("国庆", 2026, date(2026, 10, 1), date(2026, 10, 7), [date(2026, 9, 20), date(2026, 10, 10)]),
+        # The calendar calls 09-26/27 国庆节（周末）; they belong to 中秋节's block, not to National Day.
+        ("中秋节", 2026, date(2026, 9, 25), date(2026, 9, 27), []),
+        ("春节", 2026, date(2026, 2, 15), date(2026, 2, 23), [date(2026, 2, 14), date(2026, 2, 28)]),
+        ("中秋节", 2025, date(2025, 10, 1), date(2025, 10, 8), [date(2025, 9, 28), date(2025, 10, 11)]),
+        ("元旦", 2023, date(2022, 12, 31), date(2023, 1, 2), []),
+    ],
+)
 def test_holiday_days_by_name(name, year, first, last, makeups):
     days, found = holiday_block(CAL, name, year)
     assert days == [first + timedelta(days=k) for k in range((last - first).days + 1)]
@@ -271,30 +305,50 @@ def test_unknown_holiday_has_no_days():
 
 # ---- validation --------------------------------------------------------------------------------------
 
+
 def test_check_names_every_problem_with_its_path():
     people = (*PEOPLE, Engineer("庚", active=False))
-    bad = Roster(LINES, people, (
-        Rotation(line="hotline", engineers=("甲", "无名氏"), unit="fortnight", handoff="8:30", start=date(2026, 1, 1),
-                 end=date(2026, 1, 1)),
-        Rotation(line="desk", engineers=(), unit="day", start=date(2026, 1, 1)),
-        Rotation(line="backup", engineers=("庚",), unit="night", handoff="24:00", start=date(2026, 1, 1)),
-    ), (
-        Shift("onsite", "甲", at("2026-10-01 09:00"), at("2026-10-01 15:00")),
-        Shift("onsite", "乙", at("2026-10-01 14:00"), at("2026-10-01 21:00")),
-        Shift("onsite", "丙", at("2026-10-02 21:00"), at("2026-10-02 09:00")),
-    ), (
-        Override(1, "backup", "庚", at("2026-10-01 00:00"), at("2026-10-02 00:00"), "x"),
-        Override(1, "backup", "甲", datetime(2026, 10, 1), datetime(2026, 10, 2), "x", covers="谁"),
-    ))
+    bad = Roster(
+        LINES,
+        people,
+        (
+            Rotation(
+                line="hotline",
+                engineers=("甲", "无名氏"),
+                unit="fortnight",
+                handoff="8:30",
+                start=date(2026, 1, 1),
+                end=date(2026, 1, 1),
+            ),
+            Rotation(line="desk", engineers=(), unit="day", start=date(2026, 1, 1)),
+            Rotation(line="backup", engineers=("庚",), unit="night", handoff="24:00", start=date(2026, 1, 1)),
+        ),
+        (
+            Shift("onsite", "甲", at("2026-10-01 09:00"), at("2026-10-01 15:00")),
+            Shift("onsite", "乙", at("2026-10-01 14:00"), at("2026-10-01 21:00")),
+            Shift("onsite", "丙", at("2026-10-02 21:00"), at("2026-10-02 09:00")),
+        ),
+        (
+            Override(1, "backup", "庚", at("2026-10-01 00:00"), at("2026-10-02 00:00"), "x"),
+            Override(1, "backup", "甲", datetime(2026, 10, 1), datetime(2026, 10, 2), "x", covers="谁"),
+        ),
+    )
     found = {(p.path, p.message.split("（")[0].split("，")[0]) for p in check(bad)}
     assert found == {
-        ("rotations[0].engineers", "未知的工程师「无名氏」"), ("rotations[0].unit", "未知的轮换单位「fortnight」"),
-        ("rotations[0].handoff", "交接时刻应写作 HH:MM"), ("rotations[0].end", "结束"),
-        ("rotations[1].line", "未知的值班线「desk」"), ("rotations[1].engineers", "轮值名单是空的"),
-        ("rotations[2].engineers", "工程师「庚」已停用"), ("rotations[2].handoff", "交接时刻应写作 HH:MM"),
-        ("shifts[1].start", "与 shifts[0]"), ("shifts[2].end", "结束"),
-        ("overrides[0].engineer", "工程师「庚」已停用"), ("overrides[1].id", "调班编号 #1 重复"),
-        ("overrides[1].covers", "未知的工程师「谁」"), ("overrides[1].start", "时刻没有时区"),
+        ("rotations[0].engineers", "未知的工程师「无名氏」"),
+        ("rotations[0].unit", "未知的轮换单位「fortnight」"),
+        ("rotations[0].handoff", "交接时刻应写作 HH:MM"),
+        ("rotations[0].end", "结束"),
+        ("rotations[1].line", "未知的值班线「desk」"),
+        ("rotations[1].engineers", "轮值名单是空的"),
+        ("rotations[2].engineers", "工程师「庚」已停用"),
+        ("rotations[2].handoff", "交接时刻应写作 HH:MM"),
+        ("shifts[1].start", "与 shifts[0]"),
+        ("shifts[2].end", "结束"),
+        ("overrides[0].engineer", "工程师「庚」已停用"),
+        ("overrides[1].id", "调班编号 #1 重复"),
+        ("overrides[1].covers", "未知的工程师「谁」"),
+        ("overrides[1].start", "时刻没有时区"),
     }
     with pytest.raises(InvalidInput) as e:
         compute(bad, CONTRACT, CAL, at("2026-10-01 00:00"), at("2026-10-02 00:00"))
@@ -307,6 +361,7 @@ def test_compute_wants_aware_times():
 
 
 # ---- determinism, tiling, speed ------------------------------------------------------------------
+
 
 def test_october_alone_equals_october_cut_from_the_year():
     year = run(FULL, "2026-01-01", "2027-01-01")
@@ -353,8 +408,11 @@ instants = st.integers(min_value=0, max_value=75 * 24 * 4).map(lambda q: BASE + 
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(start=instants, length=st.integers(min_value=1, max_value=14 * 24 * 4),
-       cut=st.integers(min_value=0, max_value=14 * 24 * 4))
+@given(
+    start=instants,
+    length=st.integers(min_value=1, max_value=14 * 24 * 4),
+    cut=st.integers(min_value=0, max_value=14 * 24 * 4),
+)
 def test_segments_tile_the_open_time_and_sub_ranges_agree(start, length, cut):
     end = start + timedelta(minutes=15 * length)
     segs = compute(DEMO, CONTRACT, CAL, start, end)
@@ -370,7 +428,11 @@ def test_segments_tile_the_open_time_and_sub_ranges_agree(start, length, cut):
         parts = [s for s in left + right if s.line == line]
         joined: list[Segment] = []
         for s in parts:  # the parts, glued back where the cut split one segment
-            if joined and joined[-1].end == s.start and (joined[-1].engineer, joined[-1].source) == (s.engineer, s.source):
+            if (
+                joined
+                and joined[-1].end == s.start
+                and (joined[-1].engineer, joined[-1].source) == (s.engineer, s.source)
+            ):
                 joined[-1] = replace(joined[-1], end=s.end)
             else:
                 joined.append(s)
@@ -397,8 +459,10 @@ def test_demo_roster_is_valid_and_covers_every_line():
 
 def test_demo_roster_moves_to_the_week_of_today():
     moved = demo_roster(CONTRACT, date(2027, 3, 17))
-    assert {o.start.date() - timedelta(days=o.start.weekday()) for o in moved.overrides} <= {date(2027, 3, 15),
-                                                                                               date(2027, 3, 22)}
+    assert {o.start.date() - timedelta(days=o.start.weekday()) for o in moved.overrides} <= {
+        date(2027, 3, 15),
+        date(2027, 3, 22),
+    }
     assert check(moved) == []
     assert not gaps(compute(moved, CONTRACT, CAL, at("2027-03-01 00:00"), at("2027-04-01 00:00")), CAL)
 
@@ -415,12 +479,16 @@ def test_a_holiday_rotation_in_a_year_without_holidays_ends(tmp_path):
 def test_now_with_lines_reports_a_line_with_no_segments():
     report = now([], at("2026-10-01 12:00"), LINES)
     assert [(n.line, n.label, n.open, n.next_engineer) for n in report] == [
-        ("hotline", "热线值班", False, None), ("backup", "备勤专线", False, None), ("onsite", "现场值班", False, None)]
+        ("hotline", "热线值班", False, None),
+        ("backup", "备勤专线", False, None),
+        ("onsite", "现场值班", False, None),
+    ]
 
 
 def test_rotation_takes_its_fields_in_the_documented_order():
     assert Rotation("backup", ["甲"], "night", "18:00", date(2026, 1, 5)) == Rotation(
-        line="backup", engineers=("甲",), unit="night", handoff="18:00", start=date(2026, 1, 5))
+        line="backup", engineers=("甲",), unit="night", handoff="18:00", start=date(2026, 1, 5)
+    )
     with pytest.raises(TypeError):
         Rotation("backup", ("甲",), "night")
 
@@ -434,6 +502,7 @@ def test_demo_roster_on_a_contract_without_a_backup_line():
 
 # ---- held runs, gap labels, the next holiday ----------------------------------------------------------
 
+
 def test_runs_merge_one_engineers_consecutive_segments_across_sources():
     from zldesk.roster import runs
 
@@ -441,8 +510,10 @@ def test_runs_merge_one_engineers_consecutive_segments_across_sources():
     segs = run(roster(solo, HOLIDAY), "2026-09-30", "2026-10-10")
     backup = [r for r in runs(segs) if r.line == "backup"]
     # 甲's night from 09-30 18:00, the holiday layer (戊 or 己) 10-01 08:30 .. 10-08 08:30, then nights again
-    assert [(r.start, r.end) for r in backup][1:3] == [(at("2026-09-30 18:00"), at("2026-10-01 08:30")),
-                                                       (at("2026-10-01 08:30"), at("2026-10-08 08:30"))]
+    assert [(r.start, r.end) for r in backup][1:3] == [
+        (at("2026-09-30 18:00"), at("2026-10-01 08:30")),
+        (at("2026-10-01 08:30"), at("2026-10-08 08:30")),
+    ]
     assert backup[1].engineer == "甲" and backup[2].engineer in ("戊", "己")
     merged = runs(run(roster(solo), "2026-09-30", "2026-10-12"))
     holiday = next(r for r in merged if r.start <= at("2026-10-03 12:00") < r.end)
@@ -470,8 +541,9 @@ def test_whole_runs_widen_the_window_until_each_run_is_whole():
         again = whole_runs(segments_of, at(start), at(start) + timedelta(days=1))
         assert (found[0].start, found[0].end, found[0].engineer) in [(x.start, x.end, x.engineer) for x in again]
     # a limit stops the widening (a run longer than it is cut there)
-    cut = whole_runs(segments_of, at("2026-10-04 00:00"), at("2026-10-05 00:00"), margin=timedelta(hours=1),
-                     limit=timedelta(hours=4))
+    cut = whole_runs(
+        segments_of, at("2026-10-04 00:00"), at("2026-10-05 00:00"), margin=timedelta(hours=1), limit=timedelta(hours=4)
+    )
     assert [(x.start, x.end) for x in cut] == [(at("2026-10-03 20:00"), at("2026-10-05 04:00"))]
 
 
@@ -490,14 +562,17 @@ def test_a_gap_is_labelled_with_its_holidays_else_every_day_type():
     assert gap_label(gap("2026-10-10 18:00", "2026-10-11 08:30"), CAL, SH) == "国庆节调休上班、周末"
 
 
-@pytest.mark.parametrize(("today", "name", "year"), [
-    (date(2026, 11, 26), "元旦", 2027),
-    (date(2026, 1, 2), "元旦", 2026),  # its last day
-    (date(2026, 1, 4), "元旦", 2027),
-    (date(2026, 10, 7), "国庆", 2026),
-    (date(2026, 10, 8), "国庆节", 2027),
-    (date(2026, 11, 26), "植树节", 2026),  # no such holiday: this year, for the caller to say so
-])
+@pytest.mark.parametrize(
+    ("today", "name", "year"),
+    [
+        (date(2026, 11, 26), "元旦", 2027),
+        (date(2026, 1, 2), "元旦", 2026),  # its last day
+        (date(2026, 1, 4), "元旦", 2027),
+        (date(2026, 10, 7), "国庆", 2026),
+        (date(2026, 10, 8), "国庆节", 2027),
+        (date(2026, 11, 26), "植树节", 2026),  # no such holiday: this year, for the caller to say so
+    ],
+)
 def test_the_next_occurrence_of_a_holiday(today, name, year):
     from zldesk.roster import next_year_of
 

@@ -73,14 +73,45 @@ def test_now_in_a_normal_week(roster):
 def test_override_wins_and_is_in_the_history(roster):
     before = _now(roster, "2026-11-17T23:00")["backup"]["engineer"]
     other = "黄丽" if before != "黄丽" else "王芳"
-    ran = roster("roster", "override", "--line", "备勤专线", "--engineer", other, "--from", "2026-11-17T20:00",
-                 "--to", "2026-11-18T08:30", "--reason", "家里有事", "--covers", before, "--as", "值班长")
+    ran = roster(
+        "roster",
+        "override",
+        "--line",
+        "备勤专线",
+        "--engineer",
+        other,
+        "--from",
+        "2026-11-17T20:00",
+        "--to",
+        "2026-11-18T08:30",
+        "--reason",
+        "家里有事",
+        "--covers",
+        before,
+        "--as",
+        "值班长",
+    )
     assert ran.exit_code == 0, ran.stderr
     assert _now(roster, "2026-11-17T23:00")["backup"]["engineer"] == other
     assert _now(roster, "2026-11-17T19:00")["backup"]["engineer"] == before
     # a newer override over the same time wins over the older one
-    assert roster("roster", "override", "--line", "backup", "--engineer", "刘洋", "--from", "2026-11-17T22:00",
-                  "--to", "2026-11-17T23:30", "--reason", "再换").exit_code == 0
+    assert (
+        roster(
+            "roster",
+            "override",
+            "--line",
+            "backup",
+            "--engineer",
+            "刘洋",
+            "--from",
+            "2026-11-17T22:00",
+            "--to",
+            "2026-11-17T23:30",
+            "--reason",
+            "再换",
+        ).exit_code
+        == 0
+    )
     assert _now(roster, "2026-11-17T23:00")["backup"]["engineer"] == "刘洋"
     assert _now(roster, "2026-11-17T23:45")["backup"]["engineer"] == other
     log = json.loads(roster("roster", "log", "--json").stdout)
@@ -90,17 +121,65 @@ def test_override_wins_and_is_in_the_history(roster):
 
 def test_override_for_an_unknown_engineer_or_line_writes_nothing(roster, db_path):
     before = store_checksum(db_path)
-    ran = roster("roster", "override", "--line", "backup", "--engineer", "无名氏", "--from", "2026-11-17T20:00",
-                 "--to", "2026-11-18T08:30", "--reason", "x")
+    ran = roster(
+        "roster",
+        "override",
+        "--line",
+        "backup",
+        "--engineer",
+        "无名氏",
+        "--from",
+        "2026-11-17T20:00",
+        "--to",
+        "2026-11-18T08:30",
+        "--reason",
+        "x",
+    )
     assert ran.exit_code == 2 and "无名氏" in ran.stderr
-    ran = roster("roster", "override", "--line", "夜班", "--engineer", "黄丽", "--from", "2026-11-17T20:00",
-                 "--to", "2026-11-18T08:30", "--reason", "x")
+    ran = roster(
+        "roster",
+        "override",
+        "--line",
+        "夜班",
+        "--engineer",
+        "黄丽",
+        "--from",
+        "2026-11-17T20:00",
+        "--to",
+        "2026-11-18T08:30",
+        "--reason",
+        "x",
+    )
     assert ran.exit_code == 2 and "夜班" in ran.stderr
-    ran = roster("roster", "override", "--line", "backup", "--engineer", "黄丽", "--from", "2026-11-18T20:00",
-                 "--to", "2026-11-18T08:30", "--reason", "x")
+    ran = roster(
+        "roster",
+        "override",
+        "--line",
+        "backup",
+        "--engineer",
+        "黄丽",
+        "--from",
+        "2026-11-18T20:00",
+        "--to",
+        "2026-11-18T08:30",
+        "--reason",
+        "x",
+    )
     assert ran.exit_code == 2
-    ran = roster("roster", "override", "--line", "backup", "--engineer", "孙浩", "--from", "2026-11-17T20:00",
-                 "--to", "2026-11-18T08:30", "--reason", "x")
+    ran = roster(
+        "roster",
+        "override",
+        "--line",
+        "backup",
+        "--engineer",
+        "孙浩",
+        "--from",
+        "2026-11-17T20:00",
+        "--to",
+        "2026-11-18T08:30",
+        "--reason",
+        "x",
+    )
     assert ran.exit_code == 2 and "孙浩" in ran.stderr  # inactive
     assert store_checksum(db_path) == before
 
@@ -114,7 +193,7 @@ def test_gaps_are_reported_holidays_first_with_a_failing_exit(cli, tmp_path):
     """Only the hotline is rostered: every backup and on-site hour is a gap; National Day's come first."""
     text = DEMO.read_text(encoding="utf-8")
     head = text[: text.index("[[rotations]]")]
-    hotline_only = head + text[text.index("[[rotations]]"): text.index('[[rotations]]\nname = "备勤夜班"')]
+    hotline_only = head + text[text.index("[[rotations]]") : text.index('[[rotations]]\nname = "备勤夜班"')]
     path = tmp_path / "hotline.toml"
     path.write_text(hotline_only, encoding="utf-8")
     assert cli("roster", "import", str(path)).exit_code == 0
@@ -124,11 +203,15 @@ def test_gaps_are_reported_holidays_first_with_a_failing_exit(cli, tmp_path):
     assert {g["line"] for g in gaps} == {"backup", "onsite"}
     touching = [g for g in gaps if g["start"] < "2026-10-08" and g["end"] > "2026-10-01"]
     assert gaps[: len(touching)] == touching and len(touching) >= 8  # 7 on-site days and the backup run
-    assert {"line": "backup", "start": "2026-09-30T18:00:00+08:00", "end": "2026-10-08T08:30:00+08:00",
-            "hours": 182.5} in [{k: g[k] for k in ("line", "start", "end", "hours")} for g in gaps]
+    assert {
+        "line": "backup",
+        "start": "2026-09-30T18:00:00+08:00",
+        "end": "2026-10-08T08:30:00+08:00",
+        "hours": 182.5,
+    } in [{k: g[k] for k in ("line", "start", "end", "hours")} for g in gaps]
     backup = next(g for g in gaps if g["start"] == "2026-09-30T18:00:00+08:00")
     assert backup["day"] == "国庆节" and backup["days"][:2] == ["工作日", "国庆节"]
-    later = gaps[len(touching):]
+    later = gaps[len(touching) :]
     assert later == sorted(later, key=lambda g: g["start"]) and later
     text_run = cli("roster", "gaps", "--from", "2026-09-28", "--days", "14")
     assert text_run.exit_code == 1 and "缺口" in text_run.stdout
@@ -157,8 +240,13 @@ def test_ical_export_one_event_per_shift(roster, tmp_path):
     ran = roster("roster", "export", "--format", "ics", "--from", "2026-09-28", "--to", "2026-10-11", "-o", str(out))
     assert ran.exit_code == 0, ran.stderr
     events = [c for c in Calendar.from_ical(out.read_bytes()).walk("VEVENT")]
-    held = [s for s in json.loads(roster("roster", "export", "--format", "json", "--from", "2026-09-28",
-                                         "--to", "2026-10-11").stdout) if s["engineer"]]
+    held = [
+        s
+        for s in json.loads(
+            roster("roster", "export", "--format", "json", "--from", "2026-09-28", "--to", "2026-10-11").stdout
+        )
+        if s["engineer"]
+    ]
     assert len(events) == len(held) > 20
     starts = {e.decoded("dtstart").isoformat() for e in events}
     assert "2026-10-01T08:30:00+08:00" in starts  # the holiday layer's handoff
@@ -169,13 +257,13 @@ def test_ical_export_one_event_per_shift(roster, tmp_path):
 def test_csv_export_imports_back_to_the_same_roster(roster, cli, tmp_path, monkeypatch):
     out = tmp_path / "roster.csv"
     assert roster("roster", "export", "--from", "2026-09-28", "--to", "2026-10-11", "-o", str(out)).exit_code == 0
-    first = json.loads(roster("roster", "export", "--format", "json", "--from", "2026-09-28", "--to",
-                              "2026-10-11").stdout)
+    first = json.loads(
+        roster("roster", "export", "--format", "json", "--from", "2026-09-28", "--to", "2026-10-11").stdout
+    )
     monkeypatch.setenv("ZLDESK_DB", str(tmp_path / "other.db"))
     ran = cli("roster", "import", str(out), "--add-engineers")
     assert ran.exit_code == 0, ran.stderr
-    again = json.loads(cli("roster", "export", "--format", "json", "--from", "2026-09-28", "--to",
-                           "2026-10-11").stdout)
+    again = json.loads(cli("roster", "export", "--format", "json", "--from", "2026-09-28", "--to", "2026-10-11").stdout)
     key = lambda s: (s["line"], s["start"], s["end"], s["engineer"], s["phone"])  # noqa: E731
     assert sorted(map(key, again)) == sorted(map(key, first))
 
@@ -196,8 +284,11 @@ BAD_CSV = [
     ("line,engineer,phone,start,end\nbackup,无名氏,,2026-10-01 08:00,2026-10-01 18:00\n", "无名氏"),
     ("line,engineer,phone,start,end\n夜班,黄丽,,2026-10-01 08:00,2026-10-01 18:00\n", "shifts.csv:2: "),
     ("line,engineer,phone,start,end\nbackup,黄丽,,2026-10-01 18:00,2026-10-01 08:00\n", "不晚于开始"),
-    ("line,engineer,phone,start,end\nbackup,黄丽,,2026-10-01 08:00,2026-10-01 18:00\n"
-     "backup,刘洋,,2026-10-01 17:00,2026-10-01 20:00\n", "重叠"),
+    (
+        "line,engineer,phone,start,end\nbackup,黄丽,,2026-10-01 08:00,2026-10-01 18:00\n"
+        "backup,刘洋,,2026-10-01 17:00,2026-10-01 20:00\n",
+        "重叠",
+    ),
     ("line,engineer,phone,start,end\nbackup,黄丽,,2026-10-01,2026-10-01 18:00\n", "shifts.csv:2: "),
     ("line,engineer,start\nbackup,黄丽,2026-10-01 08:00\n", "end"),
 ]
@@ -225,8 +316,11 @@ def test_csv_in_a_wrong_encoding(roster, db_path, tmp_path):
 
 def test_csv_in_gb18030_with_chinese_headers(roster, tmp_path):
     path = tmp_path / "shifts.csv"
-    path.write_bytes("值班线,工程师,电话,开始,结束\n备勤专线,黄丽,138-0000-0108,2026-11-20 18:00,2026-11-21 08:30\n"
-                     .encode("gb18030"))
+    path.write_bytes(
+        "值班线,工程师,电话,开始,结束\n备勤专线,黄丽,138-0000-0108,2026-11-20 18:00,2026-11-21 08:30\n".encode(
+            "gb18030"
+        )
+    )
     ran = roster("roster", "import", str(path))
     assert ran.exit_code == 0, ran.stderr
     assert _now(roster, "2026-11-20T23:00")["backup"]["engineer"] == "黄丽"
@@ -276,8 +370,8 @@ def test_roster_file_path_is_named(cli, tmp_path):
     assert ran.exit_code == 2 and "roster.xlsx" in ran.stderr
 
 
-
 # ---- times, the holiday notice, alignment, whole shifts, gaps, the history (review findings) --------
+
 
 def _clock(monkeypatch, text: str) -> None:
     """Pin `zldesk roster`'s idea of now to a Shanghai wall time (the host runs UTC)."""
@@ -296,14 +390,17 @@ def test_times_are_printed_in_the_contract_zone_whatever_zone_they_are_given_in(
     assert ran.exit_code == 0, ran.stderr
     assert ran.stdout.splitlines()[0] == "2026-11-26 21:00（Asia/Shanghai）"
     assert "备勤专线  " in ran.stdout and "至 11-27 08:30" in ran.stdout
-    assert json.loads(roster("roster", "now", "--at", "2026-11-26T13:00:00Z", "--json").stdout)["at"] == \
-        "2026-11-26T21:00:00+08:00"
+    assert (
+        json.loads(roster("roster", "now", "--at", "2026-11-26T13:00:00Z", "--json").stdout)["at"]
+        == "2026-11-26T21:00:00+08:00"
+    )
     # --from given as a UTC instant: the range is Shanghai's 10-01 and says so
     ran = roster("roster", "hours", "--from", "2026-09-30T16:00:00Z", "--to", "2026-10-10")
     assert ran.exit_code == 0, ran.stderr
     assert ran.stdout.splitlines()[0].startswith("2026-10-01 至 2026-10-10")
-    hours = json.loads(roster("roster", "hours", "--from", "2026-09-30T16:00:00Z", "--to", "2026-10-10",
-                              "--json").stdout)
+    hours = json.loads(
+        roster("roster", "hours", "--from", "2026-09-30T16:00:00Z", "--to", "2026-10-10", "--json").stdout
+    )
     assert (hours["from"], hours["to"]) == ("2026-10-01T00:00:00+08:00", "2026-10-11T00:00:00+08:00")
     ran = roster("roster", "gaps", "--from", "2026-09-30T16:00:00Z", "--days", "3")
     assert "2026-10-01 起 3 天" in ran.stdout
@@ -329,14 +426,17 @@ def test_notice_of_a_year_without_an_official_schedule_says_the_dates_are_estima
     assert "推定" not in official.stdout and "警告" not in official.stderr
 
 
-@pytest.mark.parametrize(("today", "holiday", "year"), [
-    ("2026-11-26T10:00", "元旦", 2027),  # 2026's is long over
-    ("2026-11-26T10:00", "国庆节", 2027),
-    ("2026-10-05T10:00", "国庆节", 2026),  # under way: this year's
-    ("2026-10-07T23:00", "国庆节", 2026),  # its last day
-    ("2026-10-08T00:30", "国庆节", 2027),
-    ("2026-01-10T10:00", "春节", 2026),
-])
+@pytest.mark.parametrize(
+    ("today", "holiday", "year"),
+    [
+        ("2026-11-26T10:00", "元旦", 2027),  # 2026's is long over
+        ("2026-11-26T10:00", "国庆节", 2027),
+        ("2026-10-05T10:00", "国庆节", 2026),  # under way: this year's
+        ("2026-10-07T23:00", "国庆节", 2026),  # its last day
+        ("2026-10-08T00:30", "国庆节", 2027),
+        ("2026-01-10T10:00", "春节", 2026),
+    ],
+)
 def test_notice_defaults_to_the_next_occurrence_of_the_holiday(roster, monkeypatch, today, holiday, year):
     _clock(monkeypatch, today)
     ran = roster("roster", "notice", "--holiday", holiday)
@@ -360,10 +460,13 @@ def test_hours_columns_line_up_in_terminal_cells(roster, tmp_path):
     """Names of 2, 3 and 4 CJK characters (and Latin ones): every number ends in the cell its heading
     ends in, 合计 included."""
     path = tmp_path / "more.csv"
-    path.write_text("line,engineer,phone,start,end\n"
-                    "onsite,欧阳明,138-0000-0201,2026-10-02 09:00,2026-10-02 21:00\n"
-                    "onsite,司马相如,138-0000-0202,2026-10-04 09:00,2026-10-04 21:00\n"
-                    "onsite,Li,138-0000-0203,2026-10-05 09:00,2026-10-05 21:00\n", encoding="utf-8")
+    path.write_text(
+        "line,engineer,phone,start,end\n"
+        "onsite,欧阳明,138-0000-0201,2026-10-02 09:00,2026-10-02 21:00\n"
+        "onsite,司马相如,138-0000-0202,2026-10-04 09:00,2026-10-04 21:00\n"
+        "onsite,Li,138-0000-0203,2026-10-05 09:00,2026-10-05 21:00\n",
+        encoding="utf-8",
+    )
     assert roster("roster", "import", str(path), "--add-engineers").exit_code == 0
     ran = roster("roster", "hours", "--from", "2026-10-01", "--to", "2026-10-10")
     assert ran.exit_code == 0, ran.stderr
@@ -381,8 +484,10 @@ def _ics_events(cli, start: str, end: str) -> dict[str, tuple]:
 
     ran = cli("roster", "export", "--format", "ics", "--from", start, "--to", end)
     assert ran.exit_code == 0, ran.stderr
-    return {str(e["UID"]): (str(e["SUMMARY"]), e.decoded("DTSTART").isoformat(), e.decoded("DTEND").isoformat())
-            for e in Calendar.from_ical(ran.stdout.encode()).walk("VEVENT")}
+    return {
+        str(e["UID"]): (str(e["SUMMARY"]), e.decoded("DTSTART").isoformat(), e.decoded("DTEND").isoformat())
+        for e in Calendar.from_ical(ran.stdout.encode()).walk("VEVENT")
+    }
 
 
 def test_export_gives_whole_shifts_not_cut_at_the_range(roster):
@@ -404,8 +509,10 @@ def test_overlapping_ics_exports_give_the_same_events(roster):
     first = _ics_events(roster, "2026-10-09", "2026-10-10")
     second = _ics_events(roster, "2026-10-10", "2026-10-12")
     shared = first.keys() & second.keys()
-    assert any(v == ("备勤专线：赵磊", "2026-10-10T18:00:00+08:00", "2026-10-11T18:00:00+08:00")
-               for v in (first[u] for u in shared))
+    assert any(
+        v == ("备勤专线：赵磊", "2026-10-10T18:00:00+08:00", "2026-10-11T18:00:00+08:00")
+        for v in (first[u] for u in shared)
+    )
     assert all(first[u] == second[u] for u in shared)
     merged = sorted({**first, **second}.values(), key=lambda e: (e[0].split("：")[0], e[1]))
     for a, b in zip(merged, merged[1:]):
@@ -417,9 +524,13 @@ def _gap_roster(cli, tmp_path):
     """The demo roster with the backup night rotation ending 11-20 and a new one from 11-21: nobody holds
     the backup line from Friday 11-20 18:00 to Saturday 11-21 18:00."""
     text = DEMO.read_text(encoding="utf-8")
-    text = text.replace('handoff = "18:00"\nstart = 2026-01-05\n', 'handoff = "18:00"\nstart = 2026-01-05\nend = 2026-11-20\n')
-    text += ('\n[[rotations]]\nname = "备勤夜班（新）"\nline = "backup"\nunit = "night"\nhandoff = "18:00"\n'
-             'start = 2026-11-21\nengineers = ["张伟", "李强", "赵磊", "杨帆"]\n')
+    text = text.replace(
+        'handoff = "18:00"\nstart = 2026-01-05\n', 'handoff = "18:00"\nstart = 2026-01-05\nend = 2026-11-20\n'
+    )
+    text += (
+        '\n[[rotations]]\nname = "备勤夜班（新）"\nline = "backup"\nunit = "night"\nhandoff = "18:00"\n'
+        'start = 2026-11-21\nengineers = ["张伟", "李强", "赵磊", "杨帆"]\n'
+    )
     path = tmp_path / "gap.toml"
     path.write_text(text, encoding="utf-8")
     ran = cli("roster", "import", str(path))
@@ -430,9 +541,16 @@ def test_a_gap_over_several_days_is_labelled_with_every_day_type(cli, tmp_path):
     _gap_roster(cli, tmp_path)
     ran = cli("roster", "gaps", "--from", "2026-11-16", "--days", "10", "--json")
     assert ran.exit_code == 1
-    assert json.loads(ran.stdout) == [{"line": "backup", "start": "2026-11-20T18:00:00+08:00",
-                                       "end": "2026-11-21T18:00:00+08:00", "hours": 24.0,
-                                       "day": "工作日、周末", "days": ["工作日", "周末"]}]
+    assert json.loads(ran.stdout) == [
+        {
+            "line": "backup",
+            "start": "2026-11-20T18:00:00+08:00",
+            "end": "2026-11-21T18:00:00+08:00",
+            "hours": 24.0,
+            "day": "工作日、周末",
+            "days": ["工作日", "周末"],
+        }
+    ]
     ran = cli("roster", "gaps", "--from", "2026-11-16", "--days", "10")
     assert "备勤专线  2026-11-20 18:00 至 11-21 18:00  工作日、周末" in ran.stdout
 
@@ -447,15 +565,33 @@ def test_gaps_start_now_so_one_already_over_does_not_fail(cli, tmp_path, monkeyp
     ran = cli("roster", "gaps", "--days", "7", "--json")
     assert ran.exit_code == 1
     assert [(g["start"], g["end"]) for g in json.loads(ran.stdout)] == [
-        ("2026-11-21T10:00:00+08:00", "2026-11-21T18:00:00+08:00")]
+        ("2026-11-21T10:00:00+08:00", "2026-11-21T18:00:00+08:00")
+    ]
 
 
 def test_log_says_what_happened_in_words(roster, tmp_path):
     path = tmp_path / "extra.csv"
     path.write_text("line,engineer,start,end\nbackup,黄丽,2026-11-20 18:00,2026-11-21 08:30\n", encoding="utf-8")
     assert roster("roster", "import", str(path)).exit_code == 0
-    assert roster("roster", "override", "--line", "backup", "--engineer", "刘洋", "--from", "2026-11-17T22:00",
-                  "--to", "2026-11-17T23:30", "--reason", "换班", "--as", "值班长").exit_code == 0
+    assert (
+        roster(
+            "roster",
+            "override",
+            "--line",
+            "backup",
+            "--engineer",
+            "刘洋",
+            "--from",
+            "2026-11-17T22:00",
+            "--to",
+            "2026-11-17T23:30",
+            "--reason",
+            "换班",
+            "--as",
+            "值班长",
+        ).exit_code
+        == 0
+    )
     ran = roster("roster", "log")
     assert ran.exit_code == 0, ran.stderr
     heads = [line.split(" ", 2)[2] for line in ran.stdout.splitlines() if not line.startswith(" ")]
@@ -467,8 +603,20 @@ def test_log_says_what_happened_in_words(roster, tmp_path):
 
 
 def test_override_given_in_utc_is_logged_in_the_contracts_zone(roster):
-    ran = roster("roster", "override", "--line", "backup", "--engineer", "黄丽", "--from", "2026-11-17T12:00:00Z",
-                 "--to", "2026-11-17T14:00:00Z", "--reason", "换班")
+    ran = roster(
+        "roster",
+        "override",
+        "--line",
+        "backup",
+        "--engineer",
+        "黄丽",
+        "--from",
+        "2026-11-17T12:00:00Z",
+        "--to",
+        "2026-11-17T14:00:00Z",
+        "--reason",
+        "换班",
+    )
     assert ran.exit_code == 0, ran.stderr
     summary = json.loads(roster("roster", "log", "--json").stdout)[-1]["summary"][0]
     assert "2026-11-17 20:00 至 2026-11-17 22:00" in summary

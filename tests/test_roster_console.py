@@ -72,8 +72,15 @@ async def test_roster_screen_shows_the_week_and_the_next_holiday(store):
         await _ready(pilot)
         assert type(app.screen).__name__ == "RosterScreen"
         rows = _table(app)
-        assert [r[0] for r in rows[:7]] == ["11-25 三", "11-26 四", "11-27 五", "11-28 六", "11-29 日", "11-30 一",
-                                            "12-01 二"]
+        assert [r[0] for r in rows[:7]] == [
+            "11-25 三",
+            "11-26 四",
+            "11-27 五",
+            "11-28 六",
+            "11-29 日",
+            "11-30 一",
+            "12-01 二",
+        ]
         assert rows[3][1] == "周末" and rows[3][2] == "—"  # no hotline at weekends
         assert rows[7][0] == "下个假期" and rows[8][:2] == ["01-01 五", "元旦"]
         assert all("缺" not in cell for row in rows for cell in row)  # the demo roster has no gaps
@@ -183,9 +190,30 @@ async def test_roster_screen_picks_up_an_override_from_another_process(store):
         await _ready(pilot)
         saturday = next(r for r in _table(app) if r[0] == "11-28 六")
         assert "刘洋" not in saturday[3]
-        subprocess.run([sys.executable, "-m", "zldesk", "--db", url, "roster", "override", "--line", "backup",
-                        "--engineer", "刘洋", "--from", "2026-11-28T00:00", "--to", "2026-11-29T00:00",
-                        "--reason", "换班"], check=True, capture_output=True, env={**os.environ, "ZLDESK_CACHE": "off"})
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "zldesk",
+                "--db",
+                url,
+                "roster",
+                "override",
+                "--line",
+                "backup",
+                "--engineer",
+                "刘洋",
+                "--from",
+                "2026-11-28T00:00",
+                "--to",
+                "2026-11-29T00:00",
+                "--reason",
+                "换班",
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "ZLDESK_CACHE": "off"},
+        )
         app.tick()  # what the one-second interval does
         await _ready(pilot)
         saturday = next(r for r in _table(app) if r[0] == "11-28 六")

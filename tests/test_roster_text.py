@@ -43,6 +43,7 @@ def national_day(roster=DEMO):
 
 # ---- the notice --------------------------------------------------------------------------------------
 
+
 def test_notice_names_the_days_the_people_and_the_contracts_numbers():
     text = notice(CONTRACT, national_day(), CAL, "国庆节", 2026, DEMO.engineers)
     assert text.startswith("【雷山县人民医院】2026年国庆节值班通报\n")
@@ -66,13 +67,17 @@ def test_notice_names_the_days_the_people_and_the_contracts_numbers():
 
 
 def test_notice_shouts_about_gaps():
-    short = replace(DEMO, rotations=tuple(replace(r, end=date(2026, 10, 5)) if r.line == "backup" else r
-                                          for r in DEMO.rotations))  # nobody after 10-05 18:00
+    short = replace(
+        DEMO, rotations=tuple(replace(r, end=date(2026, 10, 5)) if r.line == "backup" else r for r in DEMO.rotations)
+    )  # nobody after 10-05 18:00
     text = notice(CONTRACT, national_day(short), CAL, "国庆节", 2026, DEMO.engineers)
     head = text.split("各位老师")[0]
     assert "【无人值守】以下时段还没有人值班" in head
     assert "10月5日（星期一） 备勤专线 18:00–24:00" in head and "10月7日（星期三） 备勤专线 00:00–24:00" in head
-    assert "备勤专线：赵磊 138-0000-0106（00:00–08:30）；张伟 138-0000-0104（08:30–18:00）；【无人值守】（18:00–24:00）" in text
+    assert (
+        "备勤专线：赵磊 138-0000-0106（00:00–08:30）；张伟 138-0000-0104（08:30–18:00）；【无人值守】（18:00–24:00）"
+        in text
+    )
 
 
 def test_notice_of_an_unknown_holiday_lists_the_years_holidays():
@@ -86,13 +91,15 @@ def test_notice_of_a_year_without_an_official_schedule_says_its_dates_are_estima
     segs = compute(DEMO, CONTRACT, CAL, at(f"{year}-09-25 00:00"), at(f"{year}-10-15 00:00"))
     text = notice(CONTRACT, segs, CAL, "国庆节", year, DEMO.engineers)
     head = text.split("假期期间")[0]
-    assert text.splitlines()[2] == (f"【推定】{year}年的放假安排国务院尚未正式公布，以下放假日期是推定的，可能变动；"
-                                    "正式通知发布后请核对日期再发。")
+    assert text.splitlines()[2] == (
+        f"【推定】{year}年的放假安排国务院尚未正式公布，以下放假日期是推定的，可能变动；正式通知发布后请核对日期再发。"
+    )
     assert "天（推定，尚未正式公布）。" in head
     assert "推定" not in notice(CONTRACT, national_day(), CAL, "国庆节", 2026, DEMO.engineers)
 
 
 # ---- iCalendar ---------------------------------------------------------------------------------------
+
 
 def test_ics_has_one_event_per_held_segment_in_shanghai_time():
     segs = national_day()
@@ -115,6 +122,7 @@ def test_ics_has_one_event_per_held_segment_in_shanghai_time():
 
 
 # ---- the TOML file -------------------------------------------------------------------------------
+
 
 def test_the_demo_file_reads_with_the_contracts_lines():
     roster = read_roster_toml(demo_path().read_text(encoding="utf-8"), "demo.toml", CONTRACT)
@@ -163,7 +171,9 @@ def test_toml_errors_name_the_field_and_the_line():
 def test_toml_rows_that_fail_to_read_keep_their_numbers():
     text = BAD_TOML.replace('name = "张三"', 'name = "张三"\n\n[[engineers]]\nphone = "1"', 1)
     with pytest.raises(InvalidInput) as e:
-        read_roster_toml(text.replace('start = 2026-01-05\nengineers = ["张三", "李四"]', 'engineers = ["李四"]'), "r.toml")
+        read_roster_toml(
+            text.replace('start = 2026-01-05\nengineers = ["张三", "李四"]', 'engineers = ["李四"]'), "r.toml"
+        )
     paths = {p.path for p in e.value.problems}
     assert {"engineers[1].name", "rotations[0].start", "rotations[1].unit"} <= paths
 
@@ -188,7 +198,8 @@ def test_csv_in_the_encodings_offices_save(encoding, monkeypatch):
     shifts = read_roster_csv(GOOD_CSV.encode(encoding), "排班.csv", CONTRACT)
     assert [(s.line, s.engineer, s.start, s.end) for s in shifts] == [
         ("onsite", "赵磊", at("2026-10-03 09:00"), at("2026-10-03 21:00")),
-        ("backup", "钱七", at("2026-10-02 08:30"), at("2026-10-03 00:00"))]
+        ("backup", "钱七", at("2026-10-02 08:30"), at("2026-10-03 00:00")),
+    ]
     assert shifts[0].source == "导入排班：排班.csv" and shifts[1].phone == "138-0000-0199"
     assert [e.name for e in new_engineers(shifts, DEMO)] == ["钱七"]
 
@@ -198,8 +209,10 @@ def test_imported_shifts_hold_their_line():
     roster = replace(DEMO, engineers=DEMO.engineers + tuple(new_engineers(shifts, DEMO)), shifts=tuple(shifts))
     segs = compute(roster, CONTRACT, CAL, at("2026-10-02 00:00"), at("2026-10-03 00:00"))
     held = [(s.start, s.end, s.engineer, s.source) for s in segs if s.line == "backup"]
-    assert held == [(at("2026-10-02 00:00"), at("2026-10-02 08:30"), "赵磊", "轮值「节假日备勤」第 6 班"),
-                    (at("2026-10-02 08:30"), at("2026-10-03 00:00"), "钱七", "导入排班：排班.csv")]
+    assert held == [
+        (at("2026-10-02 00:00"), at("2026-10-02 08:30"), "赵磊", "轮值「节假日备勤」第 6 班"),
+        (at("2026-10-02 08:30"), at("2026-10-03 00:00"), "钱七", "导入排班：排班.csv"),
+    ]
 
 
 def csv_problems(text: str, encoding: str = "utf-8") -> list[str]:
@@ -209,13 +222,18 @@ def csv_problems(text: str, encoding: str = "utf-8") -> list[str]:
 
 
 def test_csv_bad_rows_name_the_line_and_the_field():
-    found = csv_problems("line,engineer,phone,start,end\n"
-                         "hotline,张三,,2026-10-08 08:30,2026-10-08 18:00\n"
-                         "值班室,李四,,2026-10-08 08:30,2026-10-08 18:00\n"
-                         "backup,王五,,2026-10-08 18:00,2026-10-08 08:30\n"
-                         "onsite,,,2026-10-08 09:00,明天\n"
-                         "热线值班,赵六,,2026-10-08 17:00,2026-10-08 19:00\n")
-    assert "排班.csv:3: line: 未知的值班线「值班室」（可用：hotline、backup、onsite、热线值班、备勤专线、现场值班）" in found
+    found = csv_problems(
+        "line,engineer,phone,start,end\n"
+        "hotline,张三,,2026-10-08 08:30,2026-10-08 18:00\n"
+        "值班室,李四,,2026-10-08 08:30,2026-10-08 18:00\n"
+        "backup,王五,,2026-10-08 18:00,2026-10-08 08:30\n"
+        "onsite,,,2026-10-08 09:00,明天\n"
+        "热线值班,赵六,,2026-10-08 17:00,2026-10-08 19:00\n"
+    )
+    assert (
+        "排班.csv:3: line: 未知的值班线「值班室」（可用：hotline、backup、onsite、热线值班、备勤专线、现场值班）"
+        in found
+    )
     assert "排班.csv:4: end: 结束 2026-10-08 08:30 不晚于开始 2026-10-08 18:00" in found
     assert "排班.csv:5: engineer: 工程师不能为空" in found
     assert "排班.csv:5: end: 不是日期时刻（如 2026-10-01 08:30）：'明天'" in found
@@ -227,7 +245,9 @@ def test_csv_header_problems():
     assert csv_problems("2026-10-08,张三\n")[0].startswith("排班.csv:1: 2026-10-08: 未知的列")
     found = csv_problems("值班线,工程师,开始,备注\n")
     assert "排班.csv:1: 备注: 未知的列" in found[0] and "排班.csv:1: end: 缺少必填列" in found
-    assert csv_problems("")[0] == "排班.csv:1: 缺少表头（line,engineer,phone,start,end 或 值班线,工程师,电话,开始,结束）"
+    assert (
+        csv_problems("")[0] == "排班.csv:1: 缺少表头（line,engineer,phone,start,end 或 值班线,工程师,电话,开始,结束）"
+    )
 
 
 def test_csv_in_a_wrong_encoding_is_refused_with_where():
@@ -246,7 +266,9 @@ def test_csv_rows_with_missing_cells():
 
 
 def test_a_rotation_for_an_unknown_line_is_refused_by_the_engine_too():
-    roster = replace(DEMO, rotations=(Rotation(line="remote", engineers=("王芳",), unit="day", start=date(2026, 1, 1)),))
+    roster = replace(
+        DEMO, rotations=(Rotation(line="remote", engineers=("王芳",), unit="day", start=date(2026, 1, 1)),)
+    )
     with pytest.raises(InvalidInput) as e:
         compute(roster, CONTRACT, CAL, at("2026-10-01 00:00"), at("2026-10-02 00:00"))
     assert "rotations[0].line: 未知的值班线「remote」" in e.value.message
@@ -256,20 +278,32 @@ def test_exported_csv_imports_back_to_the_same_roster():
     segs = national_day()
     phones = {e.name: e.phone for e in DEMO.engineers}
     text = write_roster_csv(segs, phones, SH)
-    assert text.splitlines()[:2] == ["值班线,工程师,电话,开始,结束", "热线值班,刘洋,138-0000-0102,2026-09-30 08:30,2026-09-30 18:00"]
+    assert text.splitlines()[:2] == [
+        "值班线,工程师,电话,开始,结束",
+        "热线值班,刘洋,138-0000-0102,2026-09-30 08:30,2026-09-30 18:00",
+    ]
     shifts = read_roster_csv(text.encode("utf-8-sig"), "导出.csv", CONTRACT)
-    again = compute(replace(DEMO, rotations=(), overrides=(), shifts=tuple(shifts)), CONTRACT, CAL,
-                    at("2026-09-30 00:00"), at("2026-10-09 00:00"))
+    again = compute(
+        replace(DEMO, rotations=(), overrides=(), shifts=tuple(shifts)),
+        CONTRACT,
+        CAL,
+        at("2026-09-30 00:00"),
+        at("2026-10-09 00:00"),
+    )
     assert [(s.line, s.start, s.end, s.engineer) for s in again if s.engineer] == [
-        (s.line, s.start, s.end, s.engineer) for s in segs if s.engineer]
+        (s.line, s.start, s.end, s.engineer) for s in segs if s.engineer
+    ]
 
 
 def test_ics_gives_one_event_per_run_and_uids_that_do_not_depend_on_the_zone_given():
     segs = [s for s in national_day() if s.engineer]
     holiday = next(s for s in segs if s.line == "backup" and s.start == at("2026-10-01 08:30"))
     noon = at("2026-10-04 12:00")
-    split = [x for s in segs for x in ((replace(s, end=noon), replace(s, start=noon, source="调班 #9：顶班"))
-                                       if s is holiday else (s,))]
+    split = [
+        x
+        for s in segs
+        for x in ((replace(s, end=noon), replace(s, start=noon, source="调班 #9：顶班")) if s is holiday else (s,))
+    ]
     stamp = datetime(2026, 9, 29, 12, tzinfo=UTC)
     events = list(Calendar.from_ical(to_ics(split, DEMO.engineers, CONTRACT, stamp=stamp)).walk("VEVENT"))
     whole = next(e for e in events if e.decoded("DTSTART") == at("2026-10-01 08:30"))

@@ -42,9 +42,15 @@ def recode(text: str, fmt: str, old: str, new: str) -> str:
 
 
 # A contract that uses every optional field and awkward text, written the way the exporter writes it.
-AWKWARD = 'quote " backslash \\ newline\nline two\ttab \x1b[31m red \x7f 雷山 😀 \'\'\' """ # [[modules]] =HYPERLINK("x")'
+AWKWARD = (
+    'quote " backslash \\ newline\nline two\ttab \x1b[31m red \x7f 雷山 😀 \'\'\' """ # [[modules]] =HYPERLINK("x")'
+)
 RICH = replace(
-    BASE, code="rich", title=AWKWARD, customer="榕江县人民医院", period=Period(date(2024, 1, 1), date(2025, 12, 31)),
+    BASE,
+    code="rich",
+    title=AWKWARD,
+    customer="榕江县人民医院",
+    period=Period(date(2024, 1, 1), date(2025, 12, 31)),
     windows=tuple(replace(w, note=AWKWARD) for w in BASE.windows),
     modules=BASE.modules[:3] + (Module(34, "=1+1", False, 0, AWKWARD), Module(35, "体检系统", True, 12, "")),
     contacts=BASE.contacts + (replace(BASE.contacts[0], label=AWKWARD, value="+86 851", note="@备注"),),
@@ -106,7 +112,8 @@ def test_seeded_export_equals_the_bundled_file(cli, fmt):
 def test_a_second_contract_lives_beside_leishan(cli, tmp_path):
     """A contract with another code is added, not replacing leishan; exporting without CODE asks which."""
     text = recode(export(cli), "toml", "leishan", "rongjiang").replace(
-        'customer = "雷山县人民医院"', 'customer = "榕江县人民医院"')
+        'customer = "雷山县人民医院"', 'customer = "榕江县人民医院"'
+    )
     source = tmp_path / "rongjiang.toml"
     source.write_text(text, encoding="utf-8")
     ran = imported(cli, source)
@@ -148,12 +155,15 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(cli, db_p
     assert "不会改变任何内容" in dry.stdout
 
 
-@pytest.mark.parametrize("args, name", [
-    (("contract",), "c.toml"),
-    (("contract", "--format", "json"), "c.json"),
-    (("modules",), "m.csv"),
-    (("modules", "--format", "json"), "m.json"),
-])
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        (("contract",), "c.toml"),
+        (("contract", "--format", "json"), "c.json"),
+        (("modules",), "m.csv"),
+        (("modules", "--format", "json"), "m.json"),
+    ],
+)
 @pytest.mark.parametrize("existing", [False, True], ids=["new-file", "over-0644-file"])
 def test_output_file_is_written_owner_only(cli, tmp_path, args, name, existing):
     """`-o FILE` writes what stdout would show, into a file only its owner can read (mode 0600)."""
@@ -178,8 +188,33 @@ def test_output_file_is_written_owner_only(cli, tmp_path, args, name, existing):
 # ---------------------------------------------------------------------------------------------------
 # Property: any text in the free-text fields survives dumps → parse, in TOML and in JSON.
 
-_SPECIALS = ['"', "\\", "\n", "\r", "\r\n", "\t", "\x1b", "\x7f", "\x01", "\x85", "\x9f", "\u2028", "\ufeff",
-             "\u202e", "雷山县", "😀", "'''", '"""', "#", "[[modules]]", "=", "\\u0041", "\\n", "${x}", " "]
+_SPECIALS = [
+    '"',
+    "\\",
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    "\x1b",
+    "\x7f",
+    "\x01",
+    "\x85",
+    "\x9f",
+    "\u2028",
+    "\ufeff",
+    "\u202e",
+    "雷山县",
+    "😀",
+    "'''",
+    '"""',
+    "#",
+    "[[modules]]",
+    "=",
+    "\\u0041",
+    "\\n",
+    "${x}",
+    " ",
+]
 _chars = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 # Strings as an import leaves them: stripped (so s == s.strip()), no NUL, no surrogates.
 texts = st.lists(st.one_of(_chars, st.sampled_from(_SPECIALS)), max_size=10).map("".join).map(str.strip)
@@ -190,20 +225,39 @@ text_lists = st.lists(texts, max_size=3).map(tuple)
 @st.composite
 def contracts(draw):
     nos = draw(st.lists(st.integers(1, 999_999), unique=True, max_size=5))
-    modules = tuple(Module(no, draw(names), draw(st.booleans()), draw(st.none() | st.integers(0, 999_999)),
-                           draw(texts)) for no in nos)
+    modules = tuple(
+        Module(no, draw(names), draw(st.booleans()), draw(st.none() | st.integers(0, 999_999)), draw(texts))
+        for no in nos
+    )
     start = draw(st.dates(date(2000, 1, 1), date(2099, 12, 31)))
     period = draw(st.none() | st.builds(Period, st.just(start), st.dates(start, date(2099, 12, 31))))
     return replace(
         BASE,
-        customer=draw(texts), vendor=draw(texts), product=draw(texts), title=draw(texts), period=period,
+        customer=draw(texts),
+        vendor=draw(texts),
+        product=draw(texts),
+        title=draw(texts),
+        period=period,
         windows=tuple(replace(w, label=draw(texts), note=draw(texts)) for w in BASE.windows),
-        severities=tuple(replace(s, name=draw(texts), description=draw(texts), examples=draw(text_lists),
-                                 negotiable=draw(st.booleans())) for s in BASE.severities),
-        services=tuple(replace(s, category=draw(texts), name=draw(texts), description=draw(texts),
-                               channels=draw(text_lists), exclusions=draw(text_lists),
-                               frequency=draw(st.none() | names), note=draw(texts))
-                       for s in BASE.services[:4]),
+        severities=tuple(
+            replace(
+                s, name=draw(texts), description=draw(texts), examples=draw(text_lists), negotiable=draw(st.booleans())
+            )
+            for s in BASE.severities
+        ),
+        services=tuple(
+            replace(
+                s,
+                category=draw(texts),
+                name=draw(texts),
+                description=draw(texts),
+                channels=draw(text_lists),
+                exclusions=draw(text_lists),
+                frequency=draw(st.none() | names),
+                note=draw(texts),
+            )
+            for s in BASE.services[:4]
+        ),
         modules=modules,
         contacts=tuple(replace(c, label=draw(texts), value=draw(texts), note=draw(texts)) for c in BASE.contacts[:4]),
     )

@@ -34,20 +34,39 @@ def paths_json(cli, *options: str) -> dict:
 
 # ---- precedence --------------------------------------------------------------------------------------
 
+
 def test_environment_beats_file_beats_default(tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text(f'db = "{tmp_path}/file.db"\ngroup = "team:ro"\ncache = "{tmp_path}/cache"\n'
-                      f'log_level = "Info"\nlog_file = "{tmp_path}/file.log"\n', encoding="utf-8")
+    config.write_text(
+        f'db = "{tmp_path}/file.db"\ngroup = "team:ro"\ncache = "{tmp_path}/cache"\n'
+        f'log_level = "Info"\nlog_file = "{tmp_path}/file.log"\n',
+        encoding="utf-8",
+    )
     config.chmod(0o600)
     from_file = settings.load({}, config)
     assert (from_file.db, from_file.group, from_file.cache, from_file.log_level, from_file.log_file) == (
-        f"{tmp_path}/file.db", "team:ro", tmp_path / "cache", "INFO", tmp_path / "file.log")
+        f"{tmp_path}/file.db",
+        "team:ro",
+        tmp_path / "cache",
+        "INFO",
+        tmp_path / "file.log",
+    )
     assert set(from_file.sources.values()) == {"config"} and from_file.config_exists
-    env = {"ZLDESK_DB": "env.db", "ZLDESK_GROUP": " ops ", "ZLDESK_CACHE": "off", "ZLDESK_LOG_LEVEL": "debug",
-           "ZLDESK_LOG_FILE": "env.log"}
+    env = {
+        "ZLDESK_DB": "env.db",
+        "ZLDESK_GROUP": " ops ",
+        "ZLDESK_CACHE": "off",
+        "ZLDESK_LOG_LEVEL": "debug",
+        "ZLDESK_LOG_FILE": "env.log",
+    }
     from_env = settings.load(env, config)
     assert (from_env.db, from_env.group, from_env.cache, from_env.log_level, from_env.log_file) == (
-        "env.db", "ops", None, "DEBUG", Path("env.log"))
+        "env.db",
+        "ops",
+        None,
+        "DEBUG",
+        Path("env.log"),
+    )
     assert set(from_env.sources.values()) == {"env"}
     defaults = settings.load({}, tmp_path / "missing.toml")
     assert not defaults.config_exists and set(defaults.sources.values()) == {"default"}
@@ -117,8 +136,7 @@ def test_logging_from_the_config_file(tmp_path, monkeypatch):
     log = tmp_path / "logs" / "zldesk.log"
     write_config(tmp_path / "config.toml", monkeypatch, f'log_level = "debug"\nlog_file = "{log}"\n')
     env = {**os.environ, "ZLDESK_DB": str(tmp_path / "z.db")}
-    ran = subprocess.run([sys.executable, "-m", "zldesk", "paths"], env=env, capture_output=True, text=True,
-                         timeout=60)
+    ran = subprocess.run([sys.executable, "-m", "zldesk", "paths"], env=env, capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
     assert "start paths" in log.read_text(encoding="utf-8") and stat.S_IMODE(log.stat().st_mode) == 0o600
 
@@ -144,8 +162,10 @@ def test_an_unknown_group_in_the_config_file_names_the_file(cli, db_path, tmp_pa
 
 def test_notify_tables_are_passed_on(cli, tmp_path, monkeypatch):
     """The tables another part of zldesk reads from this file are not this loader's to refuse."""
-    text = ('db = "/srv/zldesk.db"\n\n[[notify.channels]]\nname = "值班群"\nkind = "webhook"\n\n'
-            '[[notify.rules]]\nwhen = "severity <= 2"\nchannel = "值班群"\n')
+    text = (
+        'db = "/srv/zldesk.db"\n\n[[notify.channels]]\nname = "值班群"\nkind = "webhook"\n\n'
+        '[[notify.rules]]\nwhen = "severity <= 2"\nchannel = "值班群"\n'
+    )
     config = write_config(tmp_path / "config.toml", monkeypatch, text)
     loaded = settings.load(config_path=config)
     assert loaded.sections["notify"]["channels"][0]["name"] == "值班群"
@@ -165,15 +185,19 @@ def test_read_once_and_again_when_the_environment_changes(tmp_path, monkeypatch)
     assert settings.current().log_level == "ERROR"
 
 
-IMPORTS = ("import sys\nfrom zldesk import settings\nsettings.current()\n"
-           "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'textual', 'rich', 'tomllib') if m in sys.modules))")
+IMPORTS = (
+    "import sys\nfrom zldesk import settings\nsettings.current()\n"
+    "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'textual', 'rich', 'tomllib') if m in sys.modules))"
+)
 
 
 def test_settings_import_nothing_heavy(tmp_path, monkeypatch):
     """The console's start-up reads the settings: tomllib only when there is a file, never more."""
+
     def run() -> str:
-        return subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True, text=True, check=True,
-                              env={**os.environ}).stdout.strip()
+        return subprocess.run(
+            [sys.executable, "-c", IMPORTS], capture_output=True, text=True, check=True, env={**os.environ}
+        ).stdout.strip()
 
     assert run() == "[]"
     write_config(tmp_path / "config.toml", monkeypatch, 'cache = "off"\n')
@@ -187,8 +211,8 @@ BAD_FILES = {
     "unknown key": (b'db = "/srv/zldesk.db"\ncolour = "red"\n', [":2: colour: 未知的设置"]),
     "misspelt key": (b'log-level = "debug"\n', [":1: log-level:", "是不是 log_level"]),
     "variable name as key": (b'ZLDESK_DB = "/srv/zldesk.db"\n', ["ZLDESK_DB:", "是不是 db"]),
-    "wrong type": (b'# cache\n\ncache = false\n', [":3: cache: 应为字符串，而不是布尔值"]),
-    "number as db": (b'db = 5\n', [":1: db: 应为字符串，而不是整数"]),
+    "wrong type": (b"# cache\n\ncache = false\n", [":3: cache: 应为字符串，而不是布尔值"]),
+    "number as db": (b"db = 5\n", [":1: db: 应为字符串，而不是整数"]),
     "table as setting": (b'[db]\npath = "/srv/zldesk.db"\n', [":1: db: 应为字符串，而不是表"]),
     "unknown table": (b'db = "/srv/zldesk.db"\n[colours]\nx = 1\n', [":2: colours: 未知的表"]),
     "notify not a table": (b'notify = "on"\n', [":1: notify: 应为表"]),
@@ -291,10 +315,12 @@ def test_the_installed_command_reports_a_bad_file_and_keeps_help(tmp_path, monke
     """Through `python -m zldesk`, where logging is set up from the settings before any command."""
     config = write_config(tmp_path / "config.toml", monkeypatch, b'log_level = "debug"\nlog_file = 3\n')
     env = {**os.environ, "ZLDESK_DB": str(tmp_path / "z.db")}
-    ran = subprocess.run([sys.executable, "-m", "zldesk", "contracts"], env=env, capture_output=True, text=True,
-                         timeout=60)
+    ran = subprocess.run(
+        [sys.executable, "-m", "zldesk", "contracts"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert ran.returncode == 2 and "Traceback" not in ran.stderr
     assert f"{config}:2: log_file: 应为字符串" in ran.stderr and not (tmp_path / "z.db").exists()
-    helped = subprocess.run([sys.executable, "-m", "zldesk", "--help"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    helped = subprocess.run(
+        [sys.executable, "-m", "zldesk", "--help"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert helped.returncode == 0 and "zldesk" in helped.stdout

@@ -140,8 +140,9 @@ def ref_due(window: str, target_minutes: int, start: datetime, pauses: tuple[Pau
 
 def ref_elapsed(window: str, start: datetime, until: datetime, pauses: tuple[Pause, ...] = ()) -> int:
     """Business seconds counted in [start, until)."""
-    return 60 * sum(1 for t in range(minute_of(start), minute_of(until))
-                    if ref_is_open(window, t) and not ref_paused(t, pauses))
+    return 60 * sum(
+        1 for t in range(minute_of(start), minute_of(until)) if ref_is_open(window, t) and not ref_paused(t, pauses)
+    )
 
 
 def ref_due_subsecond(window: str, target_minutes: int, opened: datetime) -> datetime:
@@ -211,10 +212,16 @@ def rule_of(rule) -> tuple[Policy, int, Severity]:
 FIRST, LAST = datetime(2025, 1, 1, tzinfo=SH), datetime(2026, 12, 20, tzinfo=SH)
 SPAN_MINUTES = int((LAST - FIRST).total_seconds()) // 60
 
-BOUNDARY_MINUTES = sorted({m + d for w in CONTRACT.windows for m in (hhmm(w.start), hhmm(w.end))
-                           for d in (-1, 0, 1) if 0 <= m + d < 24 * 60} | {0, 1, 24 * 60 - 1})
-SPECIAL_DATES = sorted(d + timedelta(days=k) for d in DAYS_OFF | MAKEUPS for k in (-1, 0, 1)
-                       if FIRST.date() <= d + timedelta(days=k) < LAST.date())
+BOUNDARY_MINUTES = sorted(
+    {m + d for w in CONTRACT.windows for m in (hhmm(w.start), hhmm(w.end)) for d in (-1, 0, 1) if 0 <= m + d < 24 * 60}
+    | {0, 1, 24 * 60 - 1}
+)
+SPECIAL_DATES = sorted(
+    d + timedelta(days=k)
+    for d in DAYS_OFF | MAKEUPS
+    for k in (-1, 0, 1)
+    if FIRST.date() <= d + timedelta(days=k) < LAST.date()
+)
 
 
 def _local(day: date, minute: int) -> datetime:
@@ -233,8 +240,11 @@ openings = st.one_of(uniform_minutes, edge_minutes)
 contract_levels = st.sampled_from(LEVELS)
 hours_amounts = st.integers(2, 60).map(lambda half_hours: half_hours / 2)  # 1..30, halves included
 hours_rules = st.tuples(st.sampled_from(WINDOW_NAMES), hours_amounts, st.just("hours"))
-working_day_rules = st.tuples(st.sampled_from([w.name for w in CONTRACT.windows if w.outside is None]),
-                              st.integers(1, 7).map(float), st.just("working_days"))
+working_day_rules = st.tuples(
+    st.sampled_from([w.name for w in CONTRACT.windows if w.outside is None]),
+    st.integers(1, 7).map(float),
+    st.just("working_days"),
+)
 rules = st.one_of(contract_levels, hours_rules, working_day_rules)
 
 
@@ -251,8 +261,12 @@ def pause_lists(draw, opened: datetime, max_size: int = 3) -> tuple[Pause, ...]:
     return tuple(out)
 
 
-PROPS = settings(max_examples=250, deadline=None, database=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPS = settings(
+    max_examples=250,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 # =====================================================================================================
@@ -260,29 +274,35 @@ PROPS = settings(max_examples=250, deadline=None, database=None,
 # =====================================================================================================
 
 
-@pytest.mark.parametrize("level, opened, due", [
-    (1, "2026-11-25 20:00", "2026-11-26 11:00"),  # the contract's example: evening into the next morning
-    (3, "2026-09-30 17:00", "2026-10-10 17:00"),  # 国庆 off, make-up Saturday 10-10 counts
-    (1, "2026-11-25 18:00", "2026-11-25 21:00"),  # lands exactly on the closing time: that closing time
-    (3, "2026-11-28 10:00", "2026-12-02 18:00"),  # an ordinary Saturday: starts Monday 08:30
-    (3, "2026-10-09 18:00", "2026-10-13 18:00"),  # starts on make-up Saturday 10-10, Sunday off
-    (4, "2026-09-18 18:00", "2026-09-29 18:00"),  # make-up Sunday 09-20 counts (Mid-Autumn 09-25 off)
-    (2, "2026-02-16 21:00", "2026-02-17 14:00"),  # onsite is every day, Spring Festival included
-])
+@pytest.mark.parametrize(
+    "level, opened, due",
+    [
+        (1, "2026-11-25 20:00", "2026-11-26 11:00"),  # the contract's example: evening into the next morning
+        (3, "2026-09-30 17:00", "2026-10-10 17:00"),  # 国庆 off, make-up Saturday 10-10 counts
+        (1, "2026-11-25 18:00", "2026-11-25 21:00"),  # lands exactly on the closing time: that closing time
+        (3, "2026-11-28 10:00", "2026-12-02 18:00"),  # an ordinary Saturday: starts Monday 08:30
+        (3, "2026-10-09 18:00", "2026-10-13 18:00"),  # starts on make-up Saturday 10-10, Sunday off
+        (4, "2026-09-18 18:00", "2026-09-29 18:00"),  # make-up Sunday 09-20 counts (Mid-Autumn 09-25 off)
+        (2, "2026-02-16 21:00", "2026-02-17 14:00"),  # onsite is every day, Spring Festival included
+    ],
+)
 def test_contract_examples(level, opened, due):
     assert POLICY.deadline(level, at(opened)).computed_due == at(due)
     assert POLICY.due_many(level, [at(opened)]) == [at(due)]
 
 
-@pytest.mark.parametrize("window, hours, opened, due", [
-    ("hotline", 1, "2026-10-09 17:30", "2026-10-10 09:00"),  # make-up Saturday is a hotline day
-    ("remote", 1, "2026-10-09 17:30", "2026-10-12 09:00"),  # remote is Mon-Fri: no make-up days
-    ("remote", 1, "2026-10-01 10:00", "2026-10-01 11:00"),  # ... and holidays that are weekdays count
-    ("backup", 1, "2026-10-10 10:00", "2026-10-10 19:00"),  # backup closed while the hotline is open
-    ("backup", 2, "2026-10-01 10:00", "2026-10-01 12:00"),  # ... and open all day on a holiday
-    ("backup", 1, "2026-11-25 17:30", "2026-11-25 19:00"),  # starts at the hotline's closing
-    ("workday", 0.5, "2026-11-25 17:30", "2026-11-25 18:00"),  # exactly at the closing
-])
+@pytest.mark.parametrize(
+    "window, hours, opened, due",
+    [
+        ("hotline", 1, "2026-10-09 17:30", "2026-10-10 09:00"),  # make-up Saturday is a hotline day
+        ("remote", 1, "2026-10-09 17:30", "2026-10-12 09:00"),  # remote is Mon-Fri: no make-up days
+        ("remote", 1, "2026-10-01 10:00", "2026-10-01 11:00"),  # ... and holidays that are weekdays count
+        ("backup", 1, "2026-10-10 10:00", "2026-10-10 19:00"),  # backup closed while the hotline is open
+        ("backup", 2, "2026-10-01 10:00", "2026-10-01 12:00"),  # ... and open all day on a holiday
+        ("backup", 1, "2026-11-25 17:30", "2026-11-25 19:00"),  # starts at the hotline's closing
+        ("workday", 0.5, "2026-11-25 17:30", "2026-11-25 18:00"),  # exactly at the closing
+    ],
+)
 def test_window_examples(window, hours, opened, due):
     policy, _ = synthetic(window, float(hours))
     assert policy.deadline(1, at(opened)).computed_due == at(due)
@@ -290,10 +310,12 @@ def test_window_examples(window, hours, opened, due):
 
 
 def test_reference_agrees_with_the_hand_written_examples():
-    for level, opened, due in [(1, "2026-11-25 20:00", "2026-11-26 11:00"),
-                               (3, "2026-09-30 17:00", "2026-10-10 17:00"),
-                               (1, "2026-11-25 18:00", "2026-11-25 21:00"),
-                               (3, "2026-11-28 10:00", "2026-12-02 18:00")]:
+    for level, opened, due in [
+        (1, "2026-11-25 20:00", "2026-11-26 11:00"),
+        (3, "2026-09-30 17:00", "2026-10-10 17:00"),
+        (1, "2026-11-25 18:00", "2026-11-25 21:00"),
+        (3, "2026-11-28 10:00", "2026-12-02 18:00"),
+    ]:
         s = CONTRACT.severity(level)
         assert ref_due(s.target.window, ref_target_minutes(s), at(opened)) == at(due)
     assert ref_workday(date(2026, 10, 10)) and not ref_workday(date(2026, 10, 7))
@@ -353,8 +375,9 @@ def many_openings(draw, micro: bool = False) -> datetime:
         when += timedelta(seconds=draw(st.integers(0, 59)), microseconds=draw(st.integers(1, 999_999)))
     elif kind == "edge":
         day = draw(st.one_of(st.dates(FIRST.date(), LAST.date() - timedelta(days=1)), st.sampled_from(SPECIAL_DATES)))
-        edge = draw(st.sampled_from(sorted({hhmm(w.start) for w in CONTRACT.windows}
-                                           | {hhmm(w.end) for w in CONTRACT.windows})))
+        edge = draw(
+            st.sampled_from(sorted({hhmm(w.start) for w in CONTRACT.windows} | {hhmm(w.end) for w in CONTRACT.windows}))
+        )
         when = _local(day, edge) + timedelta(seconds=draw(st.sampled_from([-1, 0, 1])))
     return when.astimezone(draw(st.sampled_from([SH, UTC, NY])))
 
@@ -363,8 +386,7 @@ def _check_due_many(rule, items):
     policy, level, _ = rule_of(rule)
     many = policy.due_many(level, items)
     single = [policy.deadline(level, when).computed_due for when in items]
-    mismatches = [(when.isoformat(), a.isoformat(), b.isoformat())
-                  for when, a, b in zip(items, many, single) if a != b]
+    mismatches = [(when.isoformat(), a.isoformat(), b.isoformat()) for when, a, b in zip(items, many, single) if a != b]
     assert not mismatches, mismatches
 
 
@@ -372,8 +394,6 @@ def _check_due_many(rule, items):
 @given(rule=rules, items=st.lists(many_openings(), min_size=1, max_size=12))
 def test_due_many_equals_deadline(rule, items):
     _check_due_many(rule, items)
-
-
 
 
 def test_due_many_equals_deadline_with_microseconds_by_hand():
@@ -388,8 +408,9 @@ def test_due_many_equals_deadline_with_microseconds(rule, items):
     _check_due_many(rule, items)
 
 
-subsecond_openings = st.builds(lambda when, us: when + timedelta(microseconds=us),
-                               openings, st.integers(0, 60_000_000 - 1))
+subsecond_openings = st.builds(
+    lambda when, us: when + timedelta(microseconds=us), openings, st.integers(0, 60_000_000 - 1)
+)
 
 
 @PROPS
@@ -465,10 +486,10 @@ def test_reference_clock_start_by_hand():
     assert ref_clock_start(opened, (SeverityChange(opened, 3),)) == opened
     assert ref_clock_start(opened, (SeverityChange(opened, 3), SeverityChange(up, 1))) == up
     assert ref_clock_start(opened, (SeverityChange(opened, 1), SeverityChange(up, 3))) == opened
-    assert ref_clock_start(opened, (SeverityChange(opened, 3), SeverityChange(up, 1),
-                                    SeverityChange(down, 2))) == opened
-    assert ref_clock_start(opened, (SeverityChange(opened, 3), SeverityChange(up, 1),
-                                    SeverityChange(down, 1))) == up
+    assert (
+        ref_clock_start(opened, (SeverityChange(opened, 3), SeverityChange(up, 1), SeverityChange(down, 2))) == opened
+    )
+    assert ref_clock_start(opened, (SeverityChange(opened, 3), SeverityChange(up, 1), SeverityChange(down, 1))) == up
 
 
 # ---- host time zone --------------------------------------------------------------------------------
@@ -500,8 +521,9 @@ print(json.dumps(out))
 
 def _run_with_tz(tz: str) -> list:
     env = {**os.environ, "TZ": tz}
-    ran = subprocess.run([sys.executable, "-c", _TZ_SCRIPT, str(LEISHAN)], env=env, capture_output=True,
-                         text=True, timeout=120)
+    ran = subprocess.run(
+        [sys.executable, "-c", _TZ_SCRIPT, str(LEISHAN)], env=env, capture_output=True, text=True, timeout=120
+    )
     assert ran.returncode == 0, ran.stderr
     return json.loads(ran.stdout)
 
@@ -518,6 +540,7 @@ def test_host_time_zone_changes_nothing():
 
 
 # ---- the calendar's reading of the holidays package, outside the properties' years -----------------
+
 
 def test_make_up_day_in_the_previous_december(tmp_path):
     from zldesk.calendar import ChinaCalendar

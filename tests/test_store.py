@@ -95,8 +95,9 @@ def test_migrated_schema_matches_models(tmp_path):
     engine = open_store(_url(tmp_path / "z.db"), seed=False)
     insp = inspect(engine)
     # The search index is an FTS5 virtual table (and its shadow tables): SQL, not a model.
-    migrated = {t: {c["name"] for c in insp.get_columns(t)} for t in insp.get_table_names()
-                if not t.startswith("ticket_search")}
+    migrated = {
+        t: {c["name"] for c in insp.get_columns(t)} for t in insp.get_table_names() if not t.startswith("ticket_search")
+    }
     import zldesk.store.models  # noqa: F401 - registers the roster tables
 
     models = {t.name: {c.name for c in t.columns} for t in SQLModel.metadata.sorted_tables}
@@ -109,9 +110,12 @@ def test_old_store_is_upgraded_in_place(tmp_path):
     engine = make_engine(_url(path))
     with writing(engine) as session:
         upgrade(session.connection(), target=1)
-        session.connection().execute(text(
-            "INSERT INTO contract (code, customer, vendor, product, timezone, title, updated_at) "
-            "VALUES ('old', '旧医院', 'v', 'ZLHIS', 'Asia/Shanghai', '', '2025-01-01 00:00:00')"))
+        session.connection().execute(
+            text(
+                "INSERT INTO contract (code, customer, vendor, product, timezone, title, updated_at) "
+                "VALUES ('old', '旧医院', 'v', 'ZLHIS', 'Asia/Shanghai', '', '2025-01-01 00:00:00')"
+            )
+        )
     engine.dispose()
     raw = sqlite3.connect(path)
     assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
@@ -182,9 +186,12 @@ def test_errors_hide_bound_values(tmp_path):
     with pytest.raises(StoreError) as info:
         with writing(engine) as session:
             session.connection().execute(
-                text("INSERT INTO contract (code, customer, vendor, product, timezone, title, updated_at) "
-                     "VALUES (:code, :phone, 'v', 'p', 'Asia/Shanghai', '', '2025-01-01')"),
-                {"code": "leishan", "phone": "13800138000"})
+                text(
+                    "INSERT INTO contract (code, customer, vendor, product, timezone, title, updated_at) "
+                    "VALUES (:code, :phone, 'v', 'p', 'Asia/Shanghai', '', '2025-01-01')"
+                ),
+                {"code": "leishan", "phone": "13800138000"},
+            )
     assert "13800138000" not in str(info.value)
     assert "UNIQUE" in str(info.value)
 

@@ -54,12 +54,40 @@ CUSTOMER = "zzhosp[@click=app.quit]\x1b]0;PWNED\x07\x1b[2J\u202e"
 
 BASE_DAY = date(2026, 1, 1)  # the engineer holds every line every day from here on
 # What must never be in the terminal's cells: the payloads' own control characters and sequences.
-RAW = ("\x1b]", "\x1b[2J", "\x1b[H", "\x1b[31m", "\x07", "\x9b", "\x9c", "\x9d", "\u202d", "\u202e", "\u2066",
-       "\u2069", "\u200f")
+RAW = (
+    "\x1b]",
+    "\x1b[2J",
+    "\x1b[H",
+    "\x1b[31m",
+    "\x07",
+    "\x9b",
+    "\x9c",
+    "\x9d",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2069",
+    "\u200f",
+)
 # What must never be in the bytes the console writes: each payload's sequences as they would go out
 # (the console's own output has \x1b[2J and OSC sequences of its own, never next to these).
-RAW_OUT = [x.encode() for x in ("\x1b]0;PWNED", "\x1b]52;c;", "\x1b]8;;http://evil", "\x1b[2J\x1b[H\x1b[31mR",
-                                "\x9b", "\x9c", "\x9d", "\u202d", "\u202e", "\u2066", "\u2069", "\u200f")]
+RAW_OUT = [
+    x.encode()
+    for x in (
+        "\x1b]0;PWNED",
+        "\x1b]52;c;",
+        "\x1b]8;;http://evil",
+        "\x1b[2J\x1b[H\x1b[31mR",
+        "\x9b",
+        "\x9c",
+        "\x9d",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2069",
+        "\u200f",
+    )
+]
 
 
 def shown(payload: str, size: int | None = None) -> str:
@@ -71,6 +99,7 @@ def shown(payload: str, size: int | None = None) -> str:
 # ---------------------------------------------------------------------------------------------------
 # The store: made with the CLI, as a user would.
 
+
 def make_store(folder: Path, customer: str | None = None) -> Path:
     db = folder / "zldesk.db"
     with pytest.MonkeyPatch.context() as mp:
@@ -81,13 +110,30 @@ def make_store(folder: Path, customer: str | None = None) -> Path:
         contract = replace(BASE, modules=modules, contacts=contacts, customer=customer or BASE.customer)
         (folder / "leishan.toml").write_text(dumps_toml(contract), encoding="utf-8")
         run_ok(db, "import", "contract", str(folder / "leishan.toml"))
-        roster = {"engineers": [{"name": ENGINEER, "phone": "138-0000-0001"}],
-                  "rotations": [{"line": line, "unit": "day", "start": BASE_DAY, "engineers": [ENGINEER]}
-                                for line in ("hotline", "backup", "onsite")]}
+        roster = {
+            "engineers": [{"name": ENGINEER, "phone": "138-0000-0001"}],
+            "rotations": [
+                {"line": line, "unit": "day", "start": BASE_DAY, "engineers": [ENGINEER]}
+                for line in ("hotline", "backup", "onsite")
+            ],
+        }
         (folder / "roster.toml").write_text(toml_dumps(roster), encoding="utf-8")
         run_ok(db, "roster", "import", str(folder / "roster.toml"))
-        run_ok(db, "ticket", "new", "--severity", "3", "--title", TITLE, "--description", DESCRIPTION,
-               "--caller", CALLER, "--module", "1")
+        run_ok(
+            db,
+            "ticket",
+            "new",
+            "--severity",
+            "3",
+            "--title",
+            TITLE,
+            "--description",
+            DESCRIPTION,
+            "--caller",
+            CALLER,
+            "--module",
+            "1",
+        )
         run_ok(db, "ticket", "note", "1", NOTE)
     return db
 
@@ -100,6 +146,7 @@ def store(tmp_path_factory) -> Path:
 # ---------------------------------------------------------------------------------------------------
 # The console in tmux.
 
+
 class Console:
     """`zldesk` in a detached tmux session of its own server, everything it writes logged by pipe-pane.
     Every wait polls (the screen or the log); none just sleeps."""
@@ -109,13 +156,20 @@ class Console:
         self.socket_path = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}" / self.socket
         conf = folder / "tmux.conf"
         # remain-on-exit: a crash leaves its pane to look at; set-clipboard: OSC 52 would land in a buffer.
-        conf.write_text("set -g remain-on-exit on\nset -s set-clipboard on\nset -s escape-time 0\n"
-                        "set -g status off\n", encoding="utf-8")
+        conf.write_text(
+            "set -g remain-on-exit on\nset -s set-clipboard on\nset -s escape-time 0\nset -g status off\n",
+            encoding="utf-8",
+        )
         self.base = ["tmux", "-u", "-L", self.socket, "-f", str(conf)]
         self.log = folder / "console.out"
         self.mark = 0  # where in the log the screen being checked begins
-        env = {"ZLDESK_DB": str(db), "ZLDESK_CACHE": "off", "LANG": "C.UTF-8", "TERM": "tmux-256color",
-               "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+        env = {
+            "ZLDESK_DB": str(db),
+            "ZLDESK_CACHE": "off",
+            "LANG": "C.UTF-8",
+            "TERM": "tmux-256color",
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        }
         console = " ".join([f"{k}={shlex.quote(v)}" for k, v in env.items()] + [sys.executable, "-m", "zldesk"])
         # The console starts once its output is logged: it waits on a tmux channel opened below.
         start = f"tmux -L {self.socket} wait-for go && exec env {console}"
@@ -213,7 +267,7 @@ class Console:
             assert raw not in cells, (raw, cells)
         for raw in RAW_OUT:
             at = out.find(raw)
-            around = out[max(0, at - 120):at + 40].decode("utf-8", "replace")
+            around = out[max(0, at - 120) : at + 40].decode("utf-8", "replace")
             assert at < 0, f"the console wrote {raw!r} to the terminal, in: ...{around!r}...\n{plain}"
         missing = [text for text in literals if text not in plain]
         assert not missing, f"not shown literally: {missing}\n{plain}"
@@ -233,6 +287,7 @@ def console(store, tmp_path):
 
 # ---------------------------------------------------------------------------------------------------
 # Each screen.
+
 
 def test_board(console):
     """The rows (title and module cut to their columns) and the status line, which names who is on duty
@@ -280,6 +335,7 @@ def test_new_ticket_form(console):
 
 # Help and the palette are modal: opened on the board, the board shows (dimmed) behind them and its
 # status line would repeat test_board's finding. They are opened on the contract screen instead.
+
 
 def test_help(console):
     console.visit("c", "服务窗口")

@@ -32,6 +32,7 @@ UTC = UTC
 
 # ---- helpers -------------------------------------------------------------------------------------------
 
+
 def local(text: str) -> datetime:
     """'2026-11-23T10:00' as the contract's local time."""
     return datetime.fromisoformat(text).replace(tzinfo=SH)
@@ -48,11 +49,13 @@ def ok_json(cli, *args: str):
     return json.loads(ran.stdout)
 
 
-def new(cli, severity: int = 2, at: str = "2026-11-23T10:00", title: str = "门诊收费处无法打印发票",
-        *extra: str) -> dict:
+def new(
+    cli, severity: int = 2, at: str = "2026-11-23T10:00", title: str = "门诊收费处无法打印发票", *extra: str
+) -> dict:
     """`ticket new` on the bundled contract; the new ticket's JSON."""
-    return ok_json(cli, "ticket", "new", "--contract", "leishan", "--severity", str(severity), "--title", title,
-                   "--at", at, *extra)
+    return ok_json(
+        cli, "ticket", "new", "--contract", "leishan", "--severity", str(severity), "--title", title, "--at", at, *extra
+    )
 
 
 def show(cli, tid: int) -> dict:
@@ -96,6 +99,7 @@ def replayed_equals_state(engine, tid: int) -> None:
 
 
 # ---- 1. the whole lifecycle ----------------------------------------------------------------------------
+
 
 def test_lifecycle_new_ack_arrive_resolve_close(cli, db_path):
     """new → ack → arrive → resolve → close: each step's state, time, who; entered now, effective --at."""
@@ -157,6 +161,7 @@ def test_refused_step_adds_no_history_row(cli, db_path):
 
 # ---- 2. the clock stops at arrival or resolution ---------------------------------------------------
 
+
 def test_open_ticket_past_due_is_breached_and_counting(cli):
     """Still open after its due: breached, remaining time negative."""
     data = new(cli, 2, "2026-11-23T10:00")
@@ -192,6 +197,7 @@ def test_remote_resolution_before_due_stops_clock(cli):
 
 # ---- 3. pause and resume -------------------------------------------------------------------------------
 
+
 def test_pause_moves_due_by_business_time(cli):
     """Level 2 at 18:00 is due 11:00 next day; paused 20:00-10:00 (2 business hours, 14 wall hours):
     due becomes 13:00; the ticket goes back to the state it had."""
@@ -203,8 +209,13 @@ def test_pause_moves_due_by_business_time(cli):
     resumed = ok_json(cli, "ticket", "resume", str(tid), "--at", "2026-11-24T10:00")
     assert resumed["state"] == "acknowledged"
     assert resumed["due"] == local("2026-11-24T13:00").isoformat()
-    assert resumed["pauses"] == [{"start": local("2026-11-23T20:00").isoformat(),
-                                  "end": local("2026-11-24T10:00").isoformat(), "reason": "等医院确认"}]
+    assert resumed["pauses"] == [
+        {
+            "start": local("2026-11-23T20:00").isoformat(),
+            "end": local("2026-11-24T10:00").isoformat(),
+            "reason": "等医院确认",
+        }
+    ]
 
 
 def test_pending_clock_is_frozen(cli):
@@ -222,13 +233,23 @@ def test_resume_before_pause_start_is_refused(cli, db_path):
     """A resume dated before (or at) the pause start is refused, naming both times."""
     tid = new(cli, 2, "2026-11-23T10:00")["id"]
     ok_json(cli, "ticket", "pause", str(tid), "--at", "2026-11-23T11:00", "--reason", "等医院")
-    refused(cli, db_path, "ticket", "resume", str(tid), "--at", "2026-11-23T10:30",
-            says=("恢复时间不晚于挂起时间", "2026-11-23T11:00"), code=2)
+    refused(
+        cli,
+        db_path,
+        "ticket",
+        "resume",
+        str(tid),
+        "--at",
+        "2026-11-23T10:30",
+        says=("恢复时间不晚于挂起时间", "2026-11-23T11:00"),
+        code=2,
+    )
     refused(cli, db_path, "ticket", "resume", str(tid), "--at", "2026-11-23T11:00", says=("恢复时间不晚于挂起时间",))
     assert show(cli, tid)["state"] == "pending"
 
 
 # ---- 4. severity changes ---------------------------------------------------------------------------
+
 
 def _clock_start(data: dict) -> datetime:
     [step] = [s for s in data["explain"] if s["kind"] == "start"]
@@ -237,14 +258,35 @@ def _clock_start(data: dict) -> datetime:
 
 def test_severity_needs_reason(cli, db_path):
     tid = new(cli, 3)["id"]
-    refused(cli, db_path, "ticket", "severity", str(tid), "1", "--at", "2026-11-24T10:00",
-            says=("改级别需要说明原因", "--reason"), code=2)
+    refused(
+        cli,
+        db_path,
+        "ticket",
+        "severity",
+        str(tid),
+        "1",
+        "--at",
+        "2026-11-24T10:00",
+        says=("改级别需要说明原因", "--reason"),
+        code=2,
+    )
 
 
 def test_unknown_severity_change_is_refused_by_name(cli, db_path):
     tid = new(cli, 3)["id"]
-    ran = refused(cli, db_path, "ticket", "severity", str(tid), "7", "--reason", "x", "--at", "2026-11-24T10:00",
-                  says=("没有这个级别", "7"))
+    ran = refused(
+        cli,
+        db_path,
+        "ticket",
+        "severity",
+        str(tid),
+        "7",
+        "--reason",
+        "x",
+        "--at",
+        "2026-11-24T10:00",
+        says=("没有这个级别", "7"),
+    )
     assert "1、2、3、4" in ran.stderr
 
 
@@ -270,19 +312,43 @@ def test_downgrade_counts_from_the_opening(cli):
 
 # ---- 5. negotiated deadlines --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("level", [1, 2])
 def test_negotiate_refused_on_urgent_levels(cli, db_path, level):
     tid = new(cli, level)["id"]
-    refused(cli, db_path, "ticket", "negotiate", str(tid), "--due", "2026-11-27T10:00", "--agreed-with", "李主任",
-            "--at", "2026-11-23T11:00", says=(f"{level} 级问题的时限不可协商",), code=2)
+    refused(
+        cli,
+        db_path,
+        "ticket",
+        "negotiate",
+        str(tid),
+        "--due",
+        "2026-11-27T10:00",
+        "--agreed-with",
+        "李主任",
+        "--at",
+        "2026-11-23T11:00",
+        says=(f"{level} 级问题的时限不可协商",),
+        code=2,
+    )
 
 
 @pytest.mark.parametrize("level", [3, 4])
 def test_negotiate_accepted_on_levels_3_and_4(cli, level):
     """The negotiated due binds; the computed one is kept beside it."""
     opened = new(cli, level, "2026-11-23T10:00")
-    out = ok_json(cli, "ticket", "negotiate", str(opened["id"]), "--due", "2026-12-10T10:00",
-                  "--agreed-with", "李主任", "--at", "2026-11-23T11:00")
+    out = ok_json(
+        cli,
+        "ticket",
+        "negotiate",
+        str(opened["id"]),
+        "--due",
+        "2026-12-10T10:00",
+        "--agreed-with",
+        "李主任",
+        "--at",
+        "2026-11-23T11:00",
+    )
     assert out["due"] == out["negotiated_due"] == local("2026-12-10T10:00").isoformat()
     assert out["computed_due"] == opened["computed_due"] and out["negotiated_with"] == "李主任"
     data = show(cli, opened["id"])
@@ -291,18 +357,55 @@ def test_negotiate_accepted_on_levels_3_and_4(cli, level):
 
 def test_negotiate_needs_agreed_with(cli, db_path):
     tid = new(cli, 3)["id"]
-    refused(cli, db_path, "ticket", "negotiate", str(tid), "--due", "2026-12-10T10:00", "--at", "2026-11-23T11:00",
-            says=("--agreed-with",))
-    refused(cli, db_path, "ticket", "negotiate", str(tid), "--due", "2026-12-10T10:00", "--agreed-with", " ",
-            "--at", "2026-11-23T11:00", says=("与谁协商",), code=2)
+    refused(
+        cli,
+        db_path,
+        "ticket",
+        "negotiate",
+        str(tid),
+        "--due",
+        "2026-12-10T10:00",
+        "--at",
+        "2026-11-23T11:00",
+        says=("--agreed-with",),
+    )
+    refused(
+        cli,
+        db_path,
+        "ticket",
+        "negotiate",
+        str(tid),
+        "--due",
+        "2026-12-10T10:00",
+        "--agreed-with",
+        " ",
+        "--at",
+        "2026-11-23T11:00",
+        says=("与谁协商",),
+        code=2,
+    )
 
 
 # ---- 6. modules ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("module", ["2", "门急诊收费系统", "mzsf"])
 def test_module_by_number_name_or_pinyin(cli, module):
-    ran = cli("ticket", "new", "--contract", "leishan", "--severity", "2", "--title", "收费系统报错",
-              "--module", module, "--at", "2026-11-23T10:00", "--json")
+    ran = cli(
+        "ticket",
+        "new",
+        "--contract",
+        "leishan",
+        "--severity",
+        "2",
+        "--title",
+        "收费系统报错",
+        "--module",
+        module,
+        "--at",
+        "2026-11-23T10:00",
+        "--json",
+    )
     assert ran.exit_code == 0, ran.stderr
     out = json.loads(ran.stdout)
     assert out["module_no"] == 2 and out["module"] == "门急诊收费系统" and out["in_scope"] is True
@@ -311,8 +414,21 @@ def test_module_by_number_name_or_pinyin(cli, module):
 
 def test_unselected_module_is_allowed_but_out_of_scope(cli):
     """Module 26 (门诊输液管理系统) is not in the contract: registered, marked, and warned about."""
-    ran = cli("ticket", "new", "--contract", "leishan", "--severity", "3", "--title", "输液单打不出",
-              "--module", "26", "--at", "2026-11-23T10:00", "--json")
+    ran = cli(
+        "ticket",
+        "new",
+        "--contract",
+        "leishan",
+        "--severity",
+        "3",
+        "--title",
+        "输液单打不出",
+        "--module",
+        "26",
+        "--at",
+        "2026-11-23T10:00",
+        "--json",
+    )
     assert ran.exit_code == 0, ran.stderr
     out = json.loads(ran.stdout)
     assert out["module_no"] == 26 and out["in_scope"] is False
@@ -325,30 +441,73 @@ def test_unselected_module_is_allowed_but_out_of_scope(cli):
 @pytest.mark.parametrize("module, says", [("99", "没有这个编号"), ("不存在的模块", "没有这个模块")])
 def test_unknown_module_is_refused(cli, db_path, module, says):
     new(cli)  # the store exists
-    refused(cli, db_path, "ticket", "new", "--contract", "leishan", "--severity", "2", "--title", "x",
-            "--module", module, "--at", "2026-11-23T10:00", says=(says, module))
+    refused(
+        cli,
+        db_path,
+        "ticket",
+        "new",
+        "--contract",
+        "leishan",
+        "--severity",
+        "2",
+        "--title",
+        "x",
+        "--module",
+        module,
+        "--at",
+        "2026-11-23T10:00",
+        says=(says, module),
+    )
 
 
 # ---- 7. remote access consent ------------------------------------------------------------------------
 
 GRANT = ("--channel", "电话", "--scope", "查看医保接口日志", "--engineer", "张伟")
 
+
 def test_remote_permission_valid_until_future(cli):
     tid = new(cli, 3)["id"]
-    ok_json(cli, "ticket", "remote", str(tid), "--granted-by", "李主任", "--until", "2026-12-31T18:00",
-            "--at", "2026-11-24T09:00", *GRANT)
+    ok_json(
+        cli,
+        "ticket",
+        "remote",
+        str(tid),
+        "--granted-by",
+        "李主任",
+        "--until",
+        "2026-12-31T18:00",
+        "--at",
+        "2026-11-24T09:00",
+        *GRANT,
+    )
     grant = show(cli, tid)["remote_permission"]
-    assert grant == {"granted_by": "李主任", "at": local("2026-11-24T09:00").isoformat(),
-                     "until": local("2026-12-31T18:00").isoformat(), "channel": "电话",
-                     "scope": "查看医保接口日志", "engineer": "张伟"}
+    assert grant == {
+        "granted_by": "李主任",
+        "at": local("2026-11-24T09:00").isoformat(),
+        "until": local("2026-12-31T18:00").isoformat(),
+        "channel": "电话",
+        "scope": "查看医保接口日志",
+        "engineer": "张伟",
+    }
     assert "李主任（电话）允许 张伟：查看医保接口日志" in cli("ticket", "show", str(tid)).stdout
 
 
 def test_remote_permission_expired(cli):
     """Granted 09:00 until 12:00 two days ago: recorded, but no valid permission now."""
     tid = new(cli, 3)["id"]
-    ok_json(cli, "ticket", "remote", str(tid), "--granted-by", "王科长", "--until", "2026-11-24T12:00",
-            "--at", "2026-11-24T09:00", *GRANT)
+    ok_json(
+        cli,
+        "ticket",
+        "remote",
+        str(tid),
+        "--granted-by",
+        "王科长",
+        "--until",
+        "2026-11-24T12:00",
+        "--at",
+        "2026-11-24T09:00",
+        *GRANT,
+    )
     data = show(cli, tid)
     assert data["remote_permission"] is None
     assert data["history"][-1]["kind"] == "remote" and data["history"][-1]["data"]["granted_by"] == "王科长"
@@ -378,21 +537,60 @@ def test_a_remote_session_needs_the_hospitals_permission_for_that_engineer(cli, 
     """The contract's condition: no session without a permission naming the engineer, inside its time."""
     tid = new(cli, 3)["id"]
     before = store_checksum(db_path)
-    ran = cli("ticket", "remote-session", str(tid), "--engineer", "张伟", "--what", "查日志", "--at", "2026-11-24T09:30")
+    ran = cli(
+        "ticket", "remote-session", str(tid), "--engineer", "张伟", "--what", "查日志", "--at", "2026-11-24T09:30"
+    )
     assert ran.exit_code != 0 and "没有医院的远程许可" in ran.stderr
     assert store_checksum(db_path) == before
-    ok_json(cli, "ticket", "remote", str(tid), "--granted-by", "李主任", "--at", "2026-11-24T09:00",
-            "--until", "2026-11-24T12:00", *GRANT)
-    other = cli("ticket", "remote-session", str(tid), "--engineer", "李强", "--what", "查日志",
-                "--at", "2026-11-24T09:30")
+    ok_json(
+        cli,
+        "ticket",
+        "remote",
+        str(tid),
+        "--granted-by",
+        "李主任",
+        "--at",
+        "2026-11-24T09:00",
+        "--until",
+        "2026-11-24T12:00",
+        *GRANT,
+    )
+    other = cli(
+        "ticket", "remote-session", str(tid), "--engineer", "李强", "--what", "查日志", "--at", "2026-11-24T09:30"
+    )
     assert other.exit_code != 0 and "李强" in other.stderr  # the permission names 张伟
-    late = cli("ticket", "remote-session", str(tid), "--engineer", "张伟", "--what", "查日志", "--at", "2026-11-24T12:30")
+    late = cli(
+        "ticket", "remote-session", str(tid), "--engineer", "张伟", "--what", "查日志", "--at", "2026-11-24T12:30"
+    )
     assert late.exit_code != 0 and "没有医院的远程许可" in late.stderr
-    beyond = cli("ticket", "remote-session", str(tid), "--engineer", "张伟", "--what", "查日志",
-                 "--at", "2026-11-24T11:30", "--end", "2026-11-24T12:30")
+    beyond = cli(
+        "ticket",
+        "remote-session",
+        str(tid),
+        "--engineer",
+        "张伟",
+        "--what",
+        "查日志",
+        "--at",
+        "2026-11-24T11:30",
+        "--end",
+        "2026-11-24T12:30",
+    )
     assert beyond.exit_code != 0 and "结束时间" in beyond.stderr
-    ok_json(cli, "ticket", "remote-session", str(tid), "--engineer", "张伟", "--what", "查看医保接口日志，已重启服务",
-            "--at", "2026-11-24T09:30", "--end", "2026-11-24T10:00")
+    ok_json(
+        cli,
+        "ticket",
+        "remote-session",
+        str(tid),
+        "--engineer",
+        "张伟",
+        "--what",
+        "查看医保接口日志，已重启服务",
+        "--at",
+        "2026-11-24T09:30",
+        "--end",
+        "2026-11-24T10:00",
+    )
     history = show(cli, tid)["history"]
     assert [h["kind"] for h in history] == ["create", "remote", "remote_session"]
     assert "张伟 远程会话：查看医保接口日志" in cli("ticket", "show", str(tid)).stdout
@@ -414,6 +612,7 @@ def test_a_permission_recorded_before_engineers_were_named_still_reads(cli, db_p
 
 # ---- 8. bad input --------------------------------------------------------------------------------------
 
+
 def _future() -> str:
     return (datetime.now(SH) + timedelta(days=2)).replace(microsecond=0).isoformat()
 
@@ -421,21 +620,68 @@ def _future() -> str:
 BAD = {
     "unknown ticket": (lambda t: ["ticket", "ack", "999"], ("没有这张工单", "#999")),
     "unknown ticket show": (lambda t: ["ticket", "show", "999"], ("没有这张工单", "#999")),
-    "unknown contract": (lambda t: ["ticket", "new", "--contract", "nowhere", "--severity", "2", "--title", "x",
-                                    "--at", "2026-11-23T10:00"], ("没有这个合同", "nowhere")),
-    "unknown severity": (lambda t: ["ticket", "new", "--contract", "leishan", "--severity", "9", "--title", "x",
-                                    "--at", "2026-11-23T10:00"], ("没有这个级别", "9")),
-    "resolve closed": (lambda t: ["ticket", "resolve", str(t["closed"]), "--at", "2026-11-23T17:00"],
-                       ("工单已关闭，不能解决",)),
-    "arrive before received": (lambda t: ["ticket", "arrive", str(t["open"]), "--at", "2026-11-23T09:00"],
-                               ("早于来电时间",)),
-    "new at in future": (lambda t: ["ticket", "new", "--contract", "leishan", "--severity", "2", "--title", "x",
-                                    "--at", _future()], ("来电时间在未来",)),
+    "unknown contract": (
+        lambda t: [
+            "ticket",
+            "new",
+            "--contract",
+            "nowhere",
+            "--severity",
+            "2",
+            "--title",
+            "x",
+            "--at",
+            "2026-11-23T10:00",
+        ],
+        ("没有这个合同", "nowhere"),
+    ),
+    "unknown severity": (
+        lambda t: [
+            "ticket",
+            "new",
+            "--contract",
+            "leishan",
+            "--severity",
+            "9",
+            "--title",
+            "x",
+            "--at",
+            "2026-11-23T10:00",
+        ],
+        ("没有这个级别", "9"),
+    ),
+    "resolve closed": (
+        lambda t: ["ticket", "resolve", str(t["closed"]), "--at", "2026-11-23T17:00"],
+        ("工单已关闭，不能解决",),
+    ),
+    "arrive before received": (
+        lambda t: ["ticket", "arrive", str(t["open"]), "--at", "2026-11-23T09:00"],
+        ("早于来电时间",),
+    ),
+    "new at in future": (
+        lambda t: ["ticket", "new", "--contract", "leishan", "--severity", "2", "--title", "x", "--at", _future()],
+        ("来电时间在未来",),
+    ),
     "ack at in future": (lambda t: ["ticket", "ack", str(t["open"]), "--at", _future()], ("在未来",)),
-    "reopen without reason": (lambda t: ["ticket", "reopen", str(t["closed"]), "--at", "2026-11-23T17:00"],
-                              ("重开需要说明原因", "--reason")),
-    "empty title": (lambda t: ["ticket", "new", "--contract", "leishan", "--severity", "2", "--title", "  ",
-                               "--at", "2026-11-23T10:00"], ("标题不能为空",)),
+    "reopen without reason": (
+        lambda t: ["ticket", "reopen", str(t["closed"]), "--at", "2026-11-23T17:00"],
+        ("重开需要说明原因", "--reason"),
+    ),
+    "empty title": (
+        lambda t: [
+            "ticket",
+            "new",
+            "--contract",
+            "leishan",
+            "--severity",
+            "2",
+            "--title",
+            "  ",
+            "--at",
+            "2026-11-23T10:00",
+        ],
+        ("标题不能为空",),
+    ),
     "at not iso": (lambda t: ["ticket", "ack", str(t["open"]), "--at", "昨天下午"], ("不是 ISO 时间",)),
 }
 
@@ -460,8 +706,21 @@ def test_bad_input_is_refused_clearly(cli, db_path, two_tickets, case):
 
 # ---- 9. history replays to the state ------------------------------------------------------------------
 
-KINDS = ["ack", "assign", "arrive", "resolve", "close", "reopen", "pause", "resume", "severity", "negotiate",
-         "note", "remote", "remote_session"]
+KINDS = [
+    "ack",
+    "assign",
+    "arrive",
+    "resolve",
+    "close",
+    "reopen",
+    "pause",
+    "resume",
+    "severity",
+    "negotiate",
+    "note",
+    "remote",
+    "remote_session",
+]
 START = local("2026-11-20T08:00")
 
 
@@ -481,8 +740,17 @@ def _action(kind: str, at: datetime, pick: int) -> Action:
         return Action(kind, at, {"text": f"第{pick % 10}次回访"})
     if kind == "remote":
         until = None if pick % 2 else at + timedelta(minutes=pick % 3000 + 1)
-        return Action(kind, at, {"granted_by": "王科长", "channel": "电话", "scope": "查日志",
-                                 "engineer": ["王工", "李工"][pick % 2], "until": until})
+        return Action(
+            kind,
+            at,
+            {
+                "granted_by": "王科长",
+                "channel": "电话",
+                "scope": "查日志",
+                "engineer": ["王工", "李工"][pick % 2],
+                "until": until,
+            },
+        )
     if kind == "remote_session":
         end = None if pick % 3 else at + timedelta(minutes=pick % 90 + 1)
         return Action(kind, at, {"engineer": ["王工", "李工"][pick % 2], "what": "查日志", "end": end})
@@ -495,9 +763,12 @@ def walk_engine(tmp_path_factory):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(level=st.integers(1, 4),
-       steps=st.lists(st.tuples(st.sampled_from(KINDS), st.integers(-60, 240), st.integers(0, 10**6)),
-                      min_size=1, max_size=25))
+@given(
+    level=st.integers(1, 4),
+    steps=st.lists(
+        st.tuples(st.sampled_from(KINDS), st.integers(-60, 240), st.integers(0, 10**6)), min_size=1, max_size=25
+    ),
+)
 def test_store_history_replays_to_state(walk_engine, level, steps):
     """Any sequence of actions, applied or refused, through the store functions: replaying the history
     rebuilds the stored ticket, and refused actions leave no trace."""
@@ -568,12 +839,25 @@ def test_cli_history_replays_to_state(cli, db_path):
 
 # ---- 10. stale versions --------------------------------------------------------------------------------
 
+
 def test_if_version_refuses_stale_and_names_the_change(cli, db_path):
     """张工 read version 1; 李工 acknowledged meanwhile: 张工's change is refused, saying who did what."""
     tid = new(cli, 2)["id"]
     ok_json(cli, "ticket", "ack", str(tid), "--at", "2026-11-23T10:05", "--as", "李工")
-    ran = refused(cli, db_path, "ticket", "assign", str(tid), "王工", "--as", "张工", "--if-version", "1",
-                  says=("在你读取之后被改过", "第 2 版", "李工", "受理"), code=3)
+    ran = refused(
+        cli,
+        db_path,
+        "ticket",
+        "assign",
+        str(tid),
+        "王工",
+        "--as",
+        "张工",
+        "--if-version",
+        "1",
+        says=("在你读取之后被改过", "第 2 版", "李工", "受理"),
+        code=3,
+    )
     assert "张工" not in ran.stderr
     out = ok_json(cli, "ticket", "assign", str(tid), "王工", "--as", "张工", "--if-version", "2")
     assert out["version"] == 3 and out["assignee"] == "王工"
@@ -581,6 +865,7 @@ def test_if_version_refuses_stale_and_names_the_change(cli, db_path):
 
 
 # ---- 11. two processes race ------------------------------------------------------------------------
+
 
 def _race_worker(url: str, tid: int, who: str, barrier, results) -> None:
     """Read the version, wait for the other process, then write expecting that version."""
@@ -590,8 +875,7 @@ def _race_worker(url: str, tid: int, who: str, barrier, results) -> None:
     barrier.wait(timeout=60)
     try:
         with writing(engine) as session:
-            act(session, tid, Action("note", datetime.now(UTC), {"text": f"{who} 到了"}), who,
-                expected_version=version)
+            act(session, tid, Action("note", datetime.now(UTC), {"text": f"{who} 到了"}), who, expected_version=version)
         results.put((who, version, "applied"))
     except StaleTicket as e:
         results.put((who, version, f"stale: {e.title}"))
@@ -627,6 +911,7 @@ def test_two_processes_race_exactly_one_applies(db_path):
 
 # ---- 12. search -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def searchable(cli) -> dict:
     a = new(cli, 2, "2026-11-23T10:00", "门诊收费处无法打印发票")["id"]
@@ -639,11 +924,22 @@ def _found(cli, query: str) -> list[int]:
     return [r["id"] for r in ok_json(cli, "ticket", "search", query)]
 
 
-@pytest.mark.parametrize("query, who", [
-    ("收费", "a"), ("打印发票", "a"), ("票", "a"), ("门诊收费处无法打印发票", "a"),
-    ("住院结算", "b"), ("报错", "b"), ("接口超时", "b"), ("医保", "b"),
-    ("serv", "b"), ("SERVER", "b"), ("his", "b"),
-])
+@pytest.mark.parametrize(
+    "query, who",
+    [
+        ("收费", "a"),
+        ("打印发票", "a"),
+        ("票", "a"),
+        ("门诊收费处无法打印发票", "a"),
+        ("住院结算", "b"),
+        ("报错", "b"),
+        ("接口超时", "b"),
+        ("医保", "b"),
+        ("serv", "b"),
+        ("SERVER", "b"),
+        ("his", "b"),
+    ],
+)
 def test_search_finds_substrings_and_prefixes(cli, searchable, query, who):
     """Chinese substrings in title, description and notes; latin words by prefix."""
     assert _found(cli, query) == [searchable[who]]
@@ -665,13 +961,16 @@ def test_search_returns_markup_literally(cli, searchable):
 
 # ---- 13. atomicity and the append-only history ------------------------------------------------------
 
+
 def test_failure_inside_transaction_writes_nothing(db_path, monkeypatch):
     """The note's event and state are written, then the search index fails: all of it is rolled back."""
     import zldesk.store.tickets as store_tickets
 
     engine = open_store(f"sqlite:///{db_path}")
     with writing(engine) as session:
-        tid, _, _ = open_ticket(session, "leishan", {"severity": 2, "title": "打印机"}, local("2026-11-23T10:00"), "张工")
+        tid, _, _ = open_ticket(
+            session, "leishan", {"severity": 2, "title": "打印机"}, local("2026-11-23T10:00"), "张工"
+        )
     before = store_checksum(db_path)
 
     def broken(*args, **kwargs):
@@ -691,9 +990,12 @@ def test_failed_event_insert_rolls_back_state(cli, db_path):
     tid = new(cli, 2)["id"]
     conn = sqlite3.connect(db_path)
     with conn:
-        conn.execute("INSERT INTO ticket_event (ticket_id, seq, kind, who, entered_at, effective_at, data, reason, "
-                     "changes) VALUES (?, 2, 'note', 'x', '2026-11-23 03:00:00', '2026-11-23 03:00:00', '{}', '', "
-                     "'{}')", (tid,))
+        conn.execute(
+            "INSERT INTO ticket_event (ticket_id, seq, kind, who, entered_at, effective_at, data, reason, "
+            "changes) VALUES (?, 2, 'note', 'x', '2026-11-23 03:00:00', '2026-11-23 03:00:00', '{}', '', "
+            "'{}')",
+            (tid,),
+        )
     conn.close()
     ran = refused(cli, db_path, "ticket", "ack", str(tid), "--at", "2026-11-23T10:05", says=("数据库错误",))
     assert "Traceback" not in ran.stderr
@@ -742,12 +1044,15 @@ def test_board_rows_carry_the_frozen_countdown_of_paused_tickets(cli, db_path):
     assert rows[1].due_ts is None and rows[1].board_due - FROZEN == 27.5 * 3600  # paused: what was left
 
 
-@pytest.mark.parametrize("at, channel", [
-    ("2026-11-24T10:00", "hotline"),   # a Tuesday morning: the hotline is open
-    ("2026-11-24T02:10", "backup"),    # the small hours: the backup line
-    ("2026-10-02T10:00", "backup"),    # National Day, a weekday: the hotline is closed on holidays
-    ("2026-10-10T10:00", "hotline"),   # the make-up Saturday: the hotline works
-])
+@pytest.mark.parametrize(
+    "at, channel",
+    [
+        ("2026-11-24T10:00", "hotline"),  # a Tuesday morning: the hotline is open
+        ("2026-11-24T02:10", "backup"),  # the small hours: the backup line
+        ("2026-10-02T10:00", "backup"),  # National Day, a weekday: the hotline is closed on holidays
+        ("2026-10-10T10:00", "hotline"),  # the make-up Saturday: the hotline works
+    ],
+)
 def test_channel_defaults_to_the_line_that_was_open(cli, at, channel):
     ran = cli("ticket", "new", "--severity", "3", "--title", "渠道", "--at", at, "--json")
     assert ran.exit_code == 0, ran.stderr
@@ -766,8 +1071,15 @@ def test_negotiated_due_counts_the_same_on_the_ticket_and_the_board(tmp_path):
     opened, tuesday = local("2026-11-23T10:00"), local("2026-11-24T10:00")
     with writing(engine) as session:
         tid, _, _ = open_ticket(session, "leishan", {"severity": 3, "title": "报表修改"}, opened, "t", now=opened)
-        act(session, tid, Action("negotiate", opened + timedelta(minutes=5),
-                                 {"due": local("2026-11-27T18:00"), "agreed_with": "李主任"}), "t", now=tuesday)
+        act(
+            session,
+            tid,
+            Action(
+                "negotiate", opened + timedelta(minutes=5), {"due": local("2026-11-27T18:00"), "agreed_with": "李主任"}
+            ),
+            "t",
+            now=tuesday,
+        )
     with reading(engine) as session:
         t, _ = get_ticket(session, tid)
         policy = policy_for(session, "leishan")

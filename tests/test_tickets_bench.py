@@ -10,8 +10,13 @@ from pathlib import Path
 def test_tickets_benchmark_runs_small():
     """600 tickets, 150 open: the board lists exactly the open ones, show and both searches agree with sqlite3."""
     script = Path(__file__).resolve().parent.parent / "benchmarks" / "tickets_bench.py"
-    run = subprocess.run([sys.executable, str(script), "--tickets", "600", "--open", "150", "--runs", "3"],
-                         check=False, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, str(script), "--tickets", "600", "--open", "150", "--runs", "3"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     rows = {}
     for line in run.stdout.splitlines():

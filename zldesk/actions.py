@@ -12,8 +12,17 @@ from dataclasses import dataclass
 APP = "app"
 
 # Screen key -> what the help screen and the README call it, in the README's order.
-SCREENS = {"board": "看板", "ticket": "工单", "new": "新工单", "coverage": "合同范围", "contract": "合同条款",
-           "roster": "值班表", "prompt": "小表单", "help": "帮助", APP: "各处"}
+SCREENS = {
+    "board": "看板",
+    "ticket": "工单",
+    "new": "新工单",
+    "coverage": "合同范围",
+    "contract": "合同条款",
+    "roster": "值班表",
+    "prompt": "小表单",
+    "help": "帮助",
+    APP: "各处",
+}
 
 MODAL = ("prompt", "help")  # Textual runs no app binding over a modal screen: APP actions are not offered there
 LISTS = ("board", "ticket", "coverage", "contract", "roster")  # screens with j k g G: a list or a long page
@@ -35,8 +44,16 @@ class Action:
         return [_KEY_NAMES.get(k, k) for k in self.keys.split(",")]
 
 
-_KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "f1": "F1", "f2": "F2", "pagedown": "PgDn",
-              "pageup": "PgUp", "ctrl+p": "ctrl+p"}
+_KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "escape": "esc",
+    "f1": "F1",
+    "f2": "F2",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "ctrl+p": "ctrl+p",
+}
 _NAV = ("board", "ticket", "coverage", "contract", "roster")  # where the other screens are one key away
 
 

@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from . import __version__
 from .commands import contracts as contract_commands
+from .commands import duty as _duty  # noqa: F401 - registers roster now, gaps, notice and hours
 from .commands.audit import audit_app
 from .commands.migrate import migrate as migrate_command
 from .commands.roster import roster_app
@@ -64,10 +65,18 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Annotated[Optional[str], typer.Option(
-        "--db", metavar="PATH|URL", help="数据库文件或 SQLAlchemy URL（默认 $ZLDESK_DB，再配置文件的 db，再用户数据目录）。")] = None,
+    db: Annotated[
+        Optional[str],
+        typer.Option(
+            "--db",
+            metavar="PATH|URL",
+            help="数据库文件或 SQLAlchemy URL（默认 $ZLDESK_DB，再配置文件的 db，再用户数据目录）。",
+        ),
+    ] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本。")] = False,
-    demo: Annotated[bool, typer.Option("--demo", help="在一个临时库里打开演示控制台（各种状态的工单），不碰真实数据。")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="在一个临时库里打开演示控制台（各种状态的工单），不碰真实数据。")
+    ] = False,
 ) -> None:
     from .settings import current
 
@@ -93,8 +102,14 @@ def paths(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help=
     from .settings import VARIABLES, current, describe
 
     settings = current()
-    info = {"db": ctx.obj.url, "data": str(data_dir()), "contracts": [str(p) for p in bundled_contracts()],
-            "config": str(settings.config), "config_exists": settings.config_exists, "settings": describe(settings)}
+    info = {
+        "db": ctx.obj.url,
+        "data": str(data_dir()),
+        "contracts": [str(p) for p in bundled_contracts()],
+        "config": str(settings.config),
+        "config_exists": settings.config_exists,
+        "settings": describe(settings),
+    }
     if ctx.obj.db:
         info["settings"]["db"] = {"value": ctx.obj.db, "source": "option"}
     if json:

@@ -35,11 +35,21 @@ class Match:
         return "覆盖" if self.covered else "未选"
 
     def to_json(self, contract: Contract) -> dict:
-        out = {"kind": self.kind, "name": self.name, "covered": self.covered, "clause": self.clause,
-               "match": self.via, "contract": contract.code}
+        out = {
+            "kind": self.kind,
+            "name": self.name,
+            "covered": self.covered,
+            "clause": self.clause,
+            "match": self.via,
+            "contract": contract.code,
+        }
         if self.module is not None:
-            out |= {"no": self.module.no, "selected": self.module.selected, "sites": self.module.sites,
-                    "remark": self.module.remark}
+            out |= {
+                "no": self.module.no,
+                "selected": self.module.selected,
+                "sites": self.module.sites,
+                "remark": self.module.remark,
+            }
         if self.service is not None:
             out |= {"category": self.service.category, "channels": list(self.service.channels)}
         return out
@@ -87,8 +97,9 @@ def _service_matches(s: Service, folded: str, letters: str | None) -> list[Match
             return [Match("exclusion", s.name, False, f"{where}（备注）：{exclusion}", "exclusion", 15, service=s)]
     for clause in _CLAUSE_SPLIT.split(s.description):
         if _EXCLUDING.match(clause) and folded in clause.casefold():
-            return [Match("exclusion", s.name, False, f"{where}：{clause.rstrip('，。；;')}", "exclusion", 15,
-                          service=s)]
+            return [
+                Match("exclusion", s.name, False, f"{where}：{clause.rstrip('，。；;')}", "exclusion", 15, service=s)
+            ]
     if folded in s.name.casefold():
         return [Match("service", s.name, True, f"{where}：{s.description}", "name", 30, service=s)]
     if letters and (cost := pinyin_cost(letters, s.name)) is not None:

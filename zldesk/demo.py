@@ -14,26 +14,80 @@ from .tickets import Action
 # Actions: (kind, minutes after opening or None for "a little before now", data, reason)
 _TICKETS = [
     (1, "全院HIS无法登录，所有科室停摆", 22, "李主任", "信息科", 25, [("ack", 5, {}, "")]),
-    (2, "门诊收费处全部窗口无法结算", 2, "王护士", "门诊收费处", 50, [("ack", 3, {}, ""),
-                                                                      ("assign", 6, {"engineer": "张伟"}, "")]),
+    (
+        2,
+        "门诊收费处全部窗口无法结算",
+        2,
+        "王护士",
+        "门诊收费处",
+        50,
+        [("ack", 3, {}, ""), ("assign", 6, {"engineer": "张伟"}, "")],
+    ),
     (2, "住院结算窗口打印发票报错", 6, "刘会计", "住院处", -40, [("ack", 10, {}, "")]),
-    (3, "医保日结对账金额不平", 21, "赵科长", "医保办", 600, [("ack", 20, {}, ""),
-                                                               ("assign", 25, {"engineer": "李强"}, "")]),
+    (
+        3,
+        "医保日结对账金额不平",
+        21,
+        "赵科长",
+        "医保办",
+        600,
+        [("ack", 20, {}, ""), ("assign", 25, {"engineer": "李强"}, "")],
+    ),
     (3, "病案首页统计报表数据不对", 8, "周医生", "病案室", 900, [("pause", 30, {}, "等待医院导出原始数据")]),
-    (3, "药库月末盘点报表需要调整", 16, "吴药师", "药库", 1500,
-     [("ack", 15, {}, ""), ("negotiate", 20, {"days": 5, "agreed_with": "吴药师"}, "医院月底盘点后再处理")]),
+    (
+        3,
+        "药库月末盘点报表需要调整",
+        16,
+        "吴药师",
+        "药库",
+        1500,
+        [("ack", 15, {}, ""), ("negotiate", 20, {"days": 5, "agreed_with": "吴药师"}, "医院月底盘点后再处理")],
+    ),
     (4, "新增两台工作站需安装HIS程序", 10, "郑护士长", "内科", 3000, [("assign", 40, {"engineer": "王芳"}, "")]),
     (4, "门诊输液系统能否增加提醒", 26, "孙护士", "门诊输液室", 3600, []),
-    (3, "检验结果未回传到医生站", 31, "钱技师", "检验科", 200,
-     [("ack", 8, {}, ""), ("arrive", 90, {}, "")]),
-    (2, "药房发药机接口中断", 7, "冯药师", "住院药房", 120,
-     [("ack", 4, {}, ""), ("remote", 10, {"granted_by": "信息科李主任", "channel": "电话",
-                                           "scope": "远程查看收费服务日志并重启服务", "engineer": "王芳"}, ""),
-      ("remote_session", 15, {"engineer": "王芳", "what": "重启收费服务，窗口恢复"}, ""), ("resolve", 60, {}, "")]),
-    (3, "护士站医嘱无法提交[重要]", 13, "陈护士", "外科", 1200,
-     [("ack", 6, {}, ""), ("note", 12, {"text": "已远程查看，疑为[/bold]模板问题"}, "")]),
-    (4, "自定义报表新增一列", 23, "褚会计", "财务科", 2000,
-     [("ack", 30, {}, ""), ("resolve", 120, {}, ""), ("close", 180, {}, "")]),
+    (3, "检验结果未回传到医生站", 31, "钱技师", "检验科", 200, [("ack", 8, {}, ""), ("arrive", 90, {}, "")]),
+    (
+        2,
+        "药房发药机接口中断",
+        7,
+        "冯药师",
+        "住院药房",
+        120,
+        [
+            ("ack", 4, {}, ""),
+            (
+                "remote",
+                10,
+                {
+                    "granted_by": "信息科李主任",
+                    "channel": "电话",
+                    "scope": "远程查看收费服务日志并重启服务",
+                    "engineer": "王芳",
+                },
+                "",
+            ),
+            ("remote_session", 15, {"engineer": "王芳", "what": "重启收费服务，窗口恢复"}, ""),
+            ("resolve", 60, {}, ""),
+        ],
+    ),
+    (
+        3,
+        "护士站医嘱无法提交[重要]",
+        13,
+        "陈护士",
+        "外科",
+        1200,
+        [("ack", 6, {}, ""), ("note", 12, {"text": "已远程查看，疑为[/bold]模板问题"}, "")],
+    ),
+    (
+        4,
+        "自定义报表新增一列",
+        23,
+        "褚会计",
+        "财务科",
+        2000,
+        [("ack", 30, {}, ""), ("resolve", 120, {}, ""), ("close", 180, {}, "")],
+    ),
 ]
 
 
@@ -62,9 +116,18 @@ def fill_demo(engine, now: datetime | None = None) -> int:
             if opened > now - timedelta(minutes=5):
                 opened = now - timedelta(minutes=5)
             module = policy.contract.module(module_no)
-            data = {"severity": level, "title": title, "caller": caller, "dept": dept,
-                    "phone": f"0855-33{module_no:05d}", "module_no": module.no, "module_name": module.name,
-                    "in_scope": module.selected, "channel": "hotline", "description": f"{dept}来电：{title}。"}
+            data = {
+                "severity": level,
+                "title": title,
+                "caller": caller,
+                "dept": dept,
+                "phone": f"0855-33{module_no:05d}",
+                "module_no": module.no,
+                "module_name": module.name,
+                "in_scope": module.selected,
+                "channel": "hotline",
+                "description": f"{dept}来电：{title}。",
+            }
             tid, _, _ = open_ticket(session, code, data, opened, "演示", now=now)
             for kind, minutes, extra, reason in actions:
                 at = min(opened + timedelta(minutes=minutes), now - timedelta(minutes=1))

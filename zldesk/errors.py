@@ -99,6 +99,7 @@ class ConfigError(ZlDeskError):
 
 # ---- contracts and rosters in the store ----------------------------------------------------------------
 
+
 class UnknownContract(NotFound):
     """No contract with this code. `known_codes`: the store's codes, None where they were not read."""
 
@@ -120,12 +121,15 @@ class UnknownTicket(NotFound):
 
 
 class TermsDamaged(StoreError):
-    """A contract version's stored terms no longer read as a contract (`problem`: the first thing wrong).
-    zldesk writes them from a valid contract, so only a change behind its back gets here."""
+    """A contract version's stored terms were changed behind zldesk's back: they no longer match the digest
+    written with them (`problem` None), or no longer read as a contract (`problem`: the first thing wrong)."""
 
-    def __init__(self, version_id: int, problem: str) -> None:
+    def __init__(self, version_id: int, problem: str | None = None) -> None:
         self.version_id, self.problem = version_id, problem
-        super().__init__("合同条款的存档已损坏", f"contract_version #{version_id}：{problem}；请从备份恢复（zldesk restore）")
+        why = problem or "条款与写入时记下的 SHA-256 对不上"
+        super().__init__(
+            "合同条款的存档已损坏", f"contract_version #{version_id}：{why}；请从备份恢复（zldesk restore）"
+        )
 
 
 class NoContracts(NotFound):
@@ -140,7 +144,9 @@ class AmbiguousContract(NotFound):
 
     def __init__(self, codes: Sequence[str]) -> None:
         self.codes = tuple(codes)
-        super().__init__("请指明合同", f"库中有 {len(self.codes)} 个合同：{'、'.join(self.codes)}；用 --contract 或 CODE 指定")
+        super().__init__(
+            "请指明合同", f"库中有 {len(self.codes)} 个合同：{'、'.join(self.codes)}；用 --contract 或 CODE 指定"
+        )
 
 
 class OverrideRefused(Refused):
@@ -183,8 +189,10 @@ class StoreTooNew(StoreError):
     def __init__(self, path: Path | str | None, version: int, latest: int) -> None:
         self.path, self.version, self.latest = path, version, latest
         if path is None:
-            super().__init__("数据库版本比本程序新",
-                             f"数据库的结构版本是 {version}，这个 zldesk 只认识到 {latest}；请升级 zldesk（pip install -U zldesk）")
+            super().__init__(
+                "数据库版本比本程序新",
+                f"数据库的结构版本是 {version}，这个 zldesk 只认识到 {latest}；请升级 zldesk（pip install -U zldesk）",
+            )
         else:
             super().__init__("这个数据库比本程序新", f"{path} 的结构版本是 {version}，这个 zldesk 只认识到 {latest}")
 
@@ -212,17 +220,22 @@ class StoreFileRefused(StoreError):
     def __init__(self, path: Path | str, reason: str, mode: int = 0, filesystem: str = "") -> None:
         self.path, self.reason, self.mode, self.filesystem = path, reason, mode, filesystem
         if reason == "not_a_file":
-            super().__init__("数据库路径不是文件",
-                             f"{path} 是目录或特殊文件；--db / ZLDESK_DB 应指向库文件，如 {path}/zldesk.db")
+            super().__init__(
+                "数据库路径不是文件", f"{path} 是目录或特殊文件；--db / ZLDESK_DB 应指向库文件，如 {path}/zldesk.db"
+            )
         elif reason == "open_to_others":
             who = "可读写" if mode & 0o002 else "可读" if mode & 0o004 else "可访问"
-            super().__init__("数据库文件本机任何人都能读写，拒绝打开",
-                             f"{path} 的权限是 {mode:04o}（其他用户{who}）：里面有医院的电话和联系人。"
-                             f"请执行 chmod o-rwx {path}（团队共用请设 {_GROUP}=组名）")
+            super().__init__(
+                "数据库文件本机任何人都能读写，拒绝打开",
+                f"{path} 的权限是 {mode:04o}（其他用户{who}）：里面有医院的电话和联系人。"
+                f"请执行 chmod o-rwx {path}（团队共用请设 {_GROUP}=组名）",
+            )
         elif reason == "network_fs":
-            super().__init__("数据库在网络文件系统上，拒绝打开",
-                             f"{path} 在 {filesystem} 上：SQLite 的文件锁在网络文件系统上不可靠，两人同时写会损坏数据库。"
-                             "请把库放在本机磁盘上，团队共用请用 PostgreSQL（ZLDESK_DB=postgresql+psycopg://…）")
+            super().__init__(
+                "数据库在网络文件系统上，拒绝打开",
+                f"{path} 在 {filesystem} 上：SQLite 的文件锁在网络文件系统上不可靠，两人同时写会损坏数据库。"
+                "请把库放在本机磁盘上，团队共用请用 PostgreSQL（ZLDESK_DB=postgresql+psycopg://…）",
+            )
         else:
             raise ValueError(f"unknown reason {reason!r}")
 
@@ -283,6 +296,7 @@ class CopyMismatch(StoreError):
 
 # ---- backups and restores ------------------------------------------------------------------------------
 
+
 class NotSqlite(ZlDeskError):
     """Backups of other databases (`backend`), or of an in-memory SQLite one, are not zldesk's job."""
 
@@ -293,7 +307,9 @@ class NotSqlite(ZlDeskError):
         if backend == "sqlite":  # a SQLite URL without a file
             super().__init__("内存数据库没有文件可以备份", url)
         else:
-            super().__init__(f"{backend} 库请用 pg_dump / pg_restore 备份和恢复", "zldesk backup/restore 只处理 SQLite 文件")
+            super().__init__(
+                f"{backend} 库请用 pg_dump / pg_restore 备份和恢复", "zldesk backup/restore 只处理 SQLite 文件"
+            )
 
 
 class NoStoreFile(StoreError):

@@ -112,15 +112,38 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
         a, b = max(a, start_ts), min(b, end_ts)
         lost = timeline.business_at(b) - timeline.business_at(a)
         sa, sb = datetime.fromtimestamp(a, zone), datetime.fromtimestamp(b, zone)
-        events.append((a, Step("pause", f"{moment(sa)}至{moment(sb)} 挂起（等待医院），其间 {duration(lost)}营业时间不计",
-                               start=sa, end=sb, seconds=round(lost))))
+        events.append(
+            (
+                a,
+                Step(
+                    "pause",
+                    f"{moment(sa)}至{moment(sb)} 挂起（等待医院），其间 {duration(lost)}营业时间不计",
+                    start=sa,
+                    end=sb,
+                    seconds=round(lost),
+                ),
+            )
+        )
     end = datetime.fromtimestamp(end_ts, zone)
     for first, last, reason in _skipped_runs(policy, window, start.date(), end.date(), timeline):
-        text = (f"{first.month}月{first.day}日" + (f"至{last.month}月{last.day}日" if last != first else "")
-                + f" {reason}，不计")
+        text = (
+            f"{first.month}月{first.day}日"
+            + (f"至{last.month}月{last.day}日" if last != first else "")
+            + f" {reason}，不计"
+        )
         at = int(datetime.combine(first, datetime.min.time()).replace(tzinfo=zone).timestamp())
-        events.append((at, Step("skipped", text, start=datetime.combine(first, datetime.min.time(), zone),
-                                end=datetime.combine(last, datetime.min.time(), zone), reason=reason)))
+        events.append(
+            (
+                at,
+                Step(
+                    "skipped",
+                    text,
+                    start=datetime.combine(first, datetime.min.time(), zone),
+                    end=datetime.combine(last, datetime.min.time(), zone),
+                    reason=reason,
+                ),
+            )
+        )
     events.sort(key=lambda e: e[0])
     steps += [step for _, step in events]
 
@@ -131,8 +154,13 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
     else:
         steps.append(Step("due", f"到期 {moment(d.computed_due)}", start=d.computed_due))
     if d.negotiated_due is not None:
-        steps.append(Step("due", f"已与医院协商改为 {moment(d.negotiated_due)}（按协商时间考核，原时限也保留）",
-                          start=d.negotiated_due))
+        steps.append(
+            Step(
+                "due",
+                f"已与医院协商改为 {moment(d.negotiated_due)}（按协商时间考核，原时限也保留）",
+                start=d.negotiated_due,
+            )
+        )
     steps += [Step("warning", w) for w in d.warnings]
     return steps
 

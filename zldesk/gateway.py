@@ -36,8 +36,9 @@ class Gateway:
         """True while the last read of `group` failed: the app retries it every second."""
         return group in self._failing
 
-    def read(self, fetch: Callable[[], Any], show: Callable[[Any], None], *, group: str, what: str,
-             node=None) -> Worker | None:
+    def read(
+        self, fetch: Callable[[], Any], show: Callable[[Any], None], *, group: str, what: str, node=None
+    ) -> Worker | None:
         """`fetch()` in a thread, then `show(result)` on the UI thread unless `node` (the screen showing
         it; default the app) has gone. One read of a group at a time: asked again meanwhile, it reads
         once more when the first is done (a slow read is never cancelled by the next, so it always
@@ -49,9 +50,16 @@ class Gateway:
         self._reading[key] = None
         return self._run(fetch, show, group=group, what=what, node=node, read=True)
 
-    def write(self, change: Callable[[Any], Any], done: Callable[[Any], None] | None = None, *,
-              said: Callable[[Any], str] | None = None, refused: Callable[[ZlDeskError], None] | None = None,
-              what: str = "没有保存", node=None) -> Worker:
+    def write(
+        self,
+        change: Callable[[Any], Any],
+        done: Callable[[Any], None] | None = None,
+        *,
+        said: Callable[[Any], str] | None = None,
+        refused: Callable[[ZlDeskError], None] | None = None,
+        what: str = "没有保存",
+        node=None,
+    ) -> Worker:
         """`change(session)` in one write transaction, then `said(result)` as a toast (even if `node` has
         gone: it was written) and `done(result)`. A refusal goes to `refused(error)` if given, else a toast."""
 
@@ -74,8 +82,9 @@ class Gateway:
                 result, error = None, e
             # Cancelled: its screen went (deliver, to forget the read) or the app is closing (nothing to do).
             if not worker.is_cancelled or self.app.is_running:
-                self.app.call_from_thread(self._deliver, worker, owner, group, what, read, then, said, refused,
-                                          result, error)
+                self.app.call_from_thread(
+                    self._deliver, worker, owner, group, what, read, then, said, refused, result, error
+                )
 
         return owner.run_worker(work, thread=True, group=group, exclusive=False)
 

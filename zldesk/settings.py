@@ -23,8 +23,13 @@ from .errors import ConfigError, Problem
 CONFIG_VAR = "ZLDESK_CONFIG"
 MAX_BYTES = 64 * 1024
 # setting -> its environment variable; the config file's key is the setting's name.
-VARIABLES = {"db": "ZLDESK_DB", "group": "ZLDESK_GROUP", "cache": "ZLDESK_CACHE",
-             "log_level": "ZLDESK_LOG_LEVEL", "log_file": "ZLDESK_LOG_FILE"}
+VARIABLES = {
+    "db": "ZLDESK_DB",
+    "group": "ZLDESK_GROUP",
+    "cache": "ZLDESK_CACHE",
+    "log_level": "ZLDESK_LOG_LEVEL",
+    "log_file": "ZLDESK_LOG_FILE",
+}
 # Tables of the same file read by other parts of zldesk (notifications: [[notify.channels]] and
 # [[notify.rules]]). Passed on unchecked in Settings.sections; any other table is an error.
 SECTIONS = ("notify",)
@@ -33,12 +38,12 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 @dataclass(frozen=True)
 class Settings:
-    db: str                # a store file, or with `://` a SQLAlchemy URL
-    group: str | None      # NAME, NAME:rw or NAME:ro; None: owner-only files
-    cache: Path | None     # the calendar cache's directory; None: off
+    db: str  # a store file, or with `://` a SQLAlchemy URL
+    group: str | None  # NAME, NAME:rw or NAME:ro; None: owner-only files
+    cache: Path | None  # the calendar cache's directory; None: off
     log_level: str | None  # a level name in capitals; None: no log
     log_file: Path
-    config: Path           # the config file looked for
+    config: Path  # the config file looked for
     config_exists: bool
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)  # "env", "config" or "default"
     sections: Mapping[str, Any] = field(default_factory=dict, compare=False)
@@ -157,6 +162,7 @@ def describe(settings: Settings) -> dict[str, dict[str, Any]]:
 
 # ---- the config file -------------------------------------------------------------------------------
 
+
 def read_config(path: Path) -> str | None:
     """The config file's text, or None when there is none. Refused with the reason: not a regular file,
     changeable by others, over MAX_BYTES, not UTF-8."""
@@ -234,7 +240,9 @@ def _decode(data: bytes, refuse) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise refuse("文件是 UTF-16 编码；请另存为 UTF-8")
     if b"\x00" in data:
-        raise refuse("含有 NUL 字节：不是文本文件（或是没有 BOM 的 UTF-16）", data[: data.index(b"\x00")].count(b"\n") + 1)
+        raise refuse(
+            "含有 NUL 字节：不是文本文件（或是没有 BOM 的 UTF-16）", data[: data.index(b"\x00")].count(b"\n") + 1
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -253,8 +261,9 @@ def parse_config(text: str, source: str) -> tuple[dict[str, Any], dict[str, Any]
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
         where = f"第 {m.group(2)} 列：" if m else ""
-        raise ConfigError(source, [Problem("", f"TOML 语法错误：{where}{message}",
-                                           int(m.group(1)) if m else None)]) from None
+        raise ConfigError(
+            source, [Problem("", f"TOML 语法错误：{where}{message}", int(m.group(1)) if m else None)]
+        ) from None
     values: dict[str, Any] = {}
     sections: dict[str, Any] = {}
     problems: list[Problem] = []

@@ -1,10 +1,9 @@
-"""The deadline engine: business time on a contract's windows, Chinese working days, pauses, explanations.
+"""The deadline engine: business time on a contract's windows, Chinese working days, pauses.
 
-Pure: a Contract and a calendar in, deadlines out; no database, no Textual. Each window becomes a
-`Timeline`, the sorted list of its open intervals as epoch seconds with a running total of business
-time, so a deadline is two binary searches: business time at the clock's start, plus the target, back
-to an instant. A total that lands exactly on a closing time is that closing time.
-"""
+Pure: a Contract and a calendar in, deadlines out (explain.py words them). Each window becomes a `Timeline`,
+its open intervals as epoch seconds with a running total of business time, so a deadline is two binary
+searches: business time at the clock's start, plus the target, back to an instant. A total that lands
+exactly on a closing time is that closing time."""
 
 from __future__ import annotations
 
@@ -86,7 +85,9 @@ class Timeline:
 
     def day_minutes(self, d: date) -> list[tuple[int, int]]:
         """The window's open spans on date `d`, in minutes from local midnight."""
-        own = [(hhmm_minutes(self.window.start), hhmm_minutes(self.window.end))] if self._open_on(self.window, d) else []
+        own = (
+            [(hhmm_minutes(self.window.start), hhmm_minutes(self.window.end))] if self._open_on(self.window, d) else []
+        )
         if self.other is None or not own or not self._open_on(self.other, d):
             return own
         a, b = own[0]
@@ -153,8 +154,9 @@ class Policy:
         self._tables: dict[int, _DueTable] = {}
         self.timelines = {w.name: Timeline(w, self.contract, self.calendar, self.zone) for w in self.contract.windows}
         # level -> (timeline, target seconds): the fast path looks up nothing else.
-        self._rules = {s.level: (self.timelines[s.target.window], self.target_seconds(s.level))
-                       for s in self.contract.severities}
+        self._rules = {
+            s.level: (self.timelines[s.target.window], self.target_seconds(s.level)) for s in self.contract.severities
+        }
 
     # ---- the rule of a level -----------------------------------------------------------------
 
@@ -205,8 +207,15 @@ class Policy:
 
     # ---- the whole rule --------------------------------------------------------------------------
 
-    def deadline(self, level: int, opened: datetime, *, pauses: tuple[Pause, ...] = (),
-                 changes: tuple[SeverityChange, ...] = (), negotiated: datetime | None = None) -> Deadline:
+    def deadline(
+        self,
+        level: int,
+        opened: datetime,
+        *,
+        pauses: tuple[Pause, ...] = (),
+        changes: tuple[SeverityChange, ...] = (),
+        negotiated: datetime | None = None,
+    ) -> Deadline:
         """The deadline of `level` for a ticket opened at `opened`, given its pauses and severity history.
 
         An upgrade (to a more urgent level) restarts the clock at the upgrade; a downgrade counts from
@@ -220,9 +229,9 @@ class Policy:
         due_ts = _due_with_pauses(timeline, start.timestamp(), target, merged_pauses(pauses, start))
         due = None if due_ts is None else datetime.fromtimestamp(due_ts, self.out_zone)
         provisional, warnings = self._provisional(s, start, due or start)
-        return Deadline(level, s.target.window, start.astimezone(self.zone), target, due,
-                        negotiated.astimezone(self.zone) if negotiated else None, provisional, warnings,
-                        tuple(pauses))
+        agreed = negotiated.astimezone(self.zone) if negotiated else None
+        start = start.astimezone(self.zone)
+        return Deadline(level, s.target.window, start, target, due, agreed, provisional, warnings, tuple(pauses))
 
     def elapsed(self, deadline: Deadline, at: datetime) -> float:
         """Business seconds counted from the clock's start to `at`, pauses excluded."""
@@ -251,25 +260,20 @@ class Policy:
         """Business seconds left at `at` (negative once breached), against the computed deadline."""
         return deadline.target_seconds - self.elapsed(deadline, at)
 
-    def breaches(self, deadline: Deadline, at: datetime) -> list[str]:
-        """Which deadlines have passed at `at`: 'computed', 'negotiated', both or none."""
-        out = []
-        if deadline.computed_due is not None and at > deadline.computed_due:
-            out.append("computed")
-        if deadline.negotiated_due is not None and at > deadline.negotiated_due:
-            out.append("negotiated")
-        return out
-
     def _provisional(self, s: Severity, start: datetime, due: datetime) -> tuple[bool, tuple[str, ...]]:
         window = self.contract.window(s.target.window)
         uses_calendar = window.days == "workdays" or (
-            window.outside is not None and self.contract.window(window.outside).days == "workdays")
+            window.outside is not None and self.contract.window(window.outside).days == "workdays"
+        )
         if not uses_calendar:
             return False, ()
         first, last = start.astimezone(self.zone).year, due.astimezone(self.zone).year
         missing = [y for y in range(first, last + 1) if self.calendar.official_source(y) is None]
-        warnings = tuple(f"{y} 年的法定节假日安排还没有官方来源（holidays 包和 data/calendars/ 都没有），"
-                         f"按推定的节假日计算，结果是临时的" for y in missing)
+        warnings = tuple(
+            f"{y} 年的法定节假日安排还没有官方来源（holidays 包和 data/calendars/ 都没有），"
+            f"按推定的节假日计算，结果是临时的"
+            for y in missing
+        )
         return bool(missing), warnings
 
 
@@ -303,8 +307,7 @@ class _DueTable:
             cuts.add(a)
             cuts.add(b)
             # where, inside span i, the deadline reaches a closing time: b_total == cum_end[m]
-            lo = bisect_left(cum_end, cum[i] + target)
-            m = lo
+            m = bisect_left(cum_end, cum[i] + target)
             while m < len(cum_end) and cum_end[m] - target - cum[i] + a < b:
                 point = cum_end[m] - target - cum[i] + a
                 if point > a:
@@ -317,8 +320,7 @@ class _DueTable:
         points, deltas, fixed = [], [], []
         for left, right in zip(ordered, ordered[1:]):
             i = bisect_right(starts, left) - 1
-            inside = i >= 0 and starts[i] <= left and right <= ends[i]
-            if inside:
+            if i >= 0 and starts[i] <= left and right <= ends[i]:  # inside an open span
                 b_left = cum[i] + left - starts[i] + target
                 j = bisect_left(cum_end, b_left + 0.5)  # any total strictly inside the piece
                 deltas.append(timedelta(seconds=cum[i] - starts[i] + target + starts[j] - cum[j]))
@@ -390,9 +392,7 @@ def _fixed_if_constant(zone: ZoneInfo) -> tzinfo:
     """A fixed-offset zone when `zone` kept one offset 1992-2099 (Asia/Shanghai has since 1991):
     the same instants and isoformat, at a fraction of ZoneInfo's cost per datetime."""
     probe = [datetime(y, m, 15, tzinfo=zone).utcoffset() for y in range(1992, 2100) for m in (1, 7)]
-    if len(set(probe)) == 1:
-        return timezone(probe[0])
-    return zone
+    return timezone(probe[0]) if len(set(probe)) == 1 else zone
 
 
 def _aware(value: datetime, what: str) -> None:

@@ -32,7 +32,9 @@ def parse_instant(text: str, zone, what: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ZlDeskError(f"{what} 不是 ISO 时间", f"{text!r}（例如 2026-11-25T20:00 或 2026-11-25 20:00+08:00）") from None
+        raise ZlDeskError(
+            f"{what} 不是 ISO 时间", f"{text!r}（例如 2026-11-25T20:00 或 2026-11-25 20:00+08:00）"
+        ) from None
     return value.replace(tzinfo=zone) if value.tzinfo is None else value
 
 
@@ -53,8 +55,9 @@ def decode_table_text(data: bytes, source: str) -> str:
             return data.decode("gb18030")
         except UnicodeDecodeError:
             line = data[: utf8_error.start].count(b"\n") + 1
-            raise InvalidInput(source, [Problem(
-                "", f"既不是 UTF-8 也不是 GB18030 编码（第 {utf8_error.start} 字节起无法解码）", line)]) from None
+            raise InvalidInput(
+                source, [Problem("", f"既不是 UTF-8 也不是 GB18030 编码（第 {utf8_error.start} 字节起无法解码）", line)]
+            ) from None
 
 
 # Excel runs a cell that starts with one of these as a formula; exports quote them with a leading '.
@@ -88,7 +91,7 @@ def search_tokens(text: str) -> str:
     out: list[str] = []
     for run in _RUNS.findall(text.lower()):
         if _is_cjk(run):
-            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
             out.append(run[-1])
         else:
             out.append(run)
@@ -100,7 +103,7 @@ def search_query(text: str) -> str | None:
     parts = []
     for run in _RUNS.findall(text.lower()):
         if _is_cjk(run) and len(run) > 1:
-            parts.append('"' + " ".join(run[i:i + 2] for i in range(len(run) - 1)) + '"')
+            parts.append('"' + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + '"')
         else:
             parts.append(f'"{run}"*')
     return " AND ".join(parts) or None
@@ -121,7 +124,7 @@ def tsquery_text(text: str) -> str | None:
     parts = []
     for run in _RUNS.findall(text.lower()):
         if _is_cjk(run) and len(run) > 1:
-            parts.append("(" + " <-> ".join(_lexeme(run[i:i + 2]) for i in range(len(run) - 1)) + ")")
+            parts.append("(" + " <-> ".join(_lexeme(run[i : i + 2]) for i in range(len(run) - 1)) + ")")
         else:
             parts.append(f"{_lexeme(run)}:*")
     return " & ".join(parts) or None

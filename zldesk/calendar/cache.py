@@ -71,8 +71,10 @@ class YearCache:
     def put(self, year: int, rows: list[tuple[date, str, str, str]], official: str | None) -> None:
         if self.stamp is None:
             return
-        self.years[str(year)] = {"days": [[d.isoformat(), kind, name, source] for d, kind, name, source in rows],
-                                 "official": official}
+        self.years[str(year)] = {
+            "days": [[d.isoformat(), kind, name, source] for d, kind, name, source in rows],
+            "official": official,
+        }
         text = json.dumps({"stamp": self.stamp, "years": self.years}, ensure_ascii=False)
         try:  # whole or not at all: another process may be reading it
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,8 +22,7 @@ class ChainBroken(ZlDeskError):
 
 
 @audit_app.command("verify")
-def verify(ctx: typer.Context,
-           json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False) -> None:
+def verify(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False) -> None:
     """逐行核对工单历史和值班表历史的哈希链；有被改、被删、被插入的行就指出第一行，退出码 1。"""
     from ..store import reading
     from ..store.audit import verify as verify_chains
@@ -36,11 +35,28 @@ def verify(ctx: typer.Context,
         reports = verify_chains(session.connection())
     broken = [r.broken for r in reports if r.broken]
     if json:
-        output.print_json({"ok": not broken, "chains": [
-            {"table": r.table, "rows": r.rows, "last_id": r.last_id, "head": r.head,
-             "broken": None if r.broken is None else {"id": r.broken.id, "kind": r.broken.kind,
-                                                      "where": where(r.broken), "detail": detail(r.broken)}}
-            for r in reports]})
+        output.print_json(
+            {
+                "ok": not broken,
+                "chains": [
+                    {
+                        "table": r.table,
+                        "rows": r.rows,
+                        "last_id": r.last_id,
+                        "head": r.head,
+                        "broken": None
+                        if r.broken is None
+                        else {
+                            "id": r.broken.id,
+                            "kind": r.broken.kind,
+                            "where": where(r.broken),
+                            "detail": detail(r.broken),
+                        },
+                    }
+                    for r in reports
+                ],
+            }
+        )
         if broken:
             raise typer.Exit(1)
         return
@@ -52,8 +68,7 @@ def verify(ctx: typer.Context,
             output.say(name, f"前 {r.rows} 行完好，之后", ("断了", "bold red"))
     if broken:
         first = broken[0]
-        raise ChainBroken(f"{NAMES.get(first.table, first.table)}被改动过",
-                          "\n".join(describe(b) for b in broken))
+        raise ChainBroken(f"{NAMES.get(first.table, first.table)}被改动过", "\n".join(describe(b) for b in broken))
 
 
 def describe(b: Break) -> str:
@@ -88,6 +103,7 @@ def detail(b: Break) -> str:
         case "head_missing":
             return "链头不见了：chain_head 中没有这条链"
         case "head_mismatch":
-            return (f"链头对不上：链头记的是 #{b.head[0]} {b.head[1][:12]}，"
-                    f"表中最后一行是 #{b.last_id} {b.last_hash[:12]}")
+            return (
+                f"链头对不上：链头记的是 #{b.head[0]} {b.head[1][:12]}，表中最后一行是 #{b.last_id} {b.last_hash[:12]}"
+            )
     raise ValueError(f"unknown break {b.kind!r}")

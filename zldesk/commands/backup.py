@@ -31,11 +31,21 @@ def backup(
 
     info = copy(store_file(ctx.obj.url), file, force=force)
     if json:
-        output.print_json({"file": str(info.path), "bytes": info.size, "tickets": info.tickets,
-                           "schema_version": info.version, "seconds": round(info.seconds, 3)})
+        output.print_json(
+            {
+                "file": str(info.path),
+                "bytes": info.size,
+                "tickets": info.tickets,
+                "schema_version": info.version,
+                "seconds": round(info.seconds, 3),
+            }
+        )
         return
-    output.say(("已备份到 ", "green"), str(info.path),
-               f"：{_size(info.size)}，{info.tickets} 张工单，结构第 {info.version} 版，用时 {info.seconds:.1f} 秒")
+    output.say(
+        ("已备份到 ", "green"),
+        str(info.path),
+        f"：{_size(info.size)}，{info.tickets} 张工单，结构第 {info.version} 版，用时 {info.seconds:.1f} 秒",
+    )
 
 
 def restore(
@@ -54,14 +64,24 @@ def restore(
     tmp, info = prepare_restore(file, store)
     try:
         if not yes:
-            typer.confirm(f"用 {info.path}（{info.tickets} 张工单，结构第 {info.version} 版）替换 {store}？"
-                          "当前的库会先另存在旁边", abort=True)
+            typer.confirm(
+                f"用 {info.path}（{info.tickets} 张工单，结构第 {info.version} 版）替换 {store}？"
+                "当前的库会先另存在旁边",
+                abort=True,
+            )
         kept = install(tmp, store)
     finally:
         tmp.unlink(missing_ok=True)
     if json:
-        output.print_json({"store": str(store), "from": str(info.path), "kept": str(kept) if kept else None,
-                           "tickets": info.tickets, "schema_version": info.version})
+        output.print_json(
+            {
+                "store": str(store),
+                "from": str(info.path),
+                "kept": str(kept) if kept else None,
+                "tickets": info.tickets,
+                "schema_version": info.version,
+            }
+        )
         return
     output.say(("已恢复 ", "green"), str(store), f"：来自 {info.path}，{info.tickets} 张工单")
     if kept:

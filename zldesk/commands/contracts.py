@@ -20,8 +20,10 @@ OutFile = Annotated[Optional[Path], typer.Option("-o", "--output", help="写到�
 
 def _report(changes: list[str], code: str, dry_run: bool) -> None:
     if dry_run:
-        output.say(("试运行，未写入。", "bold"), f"导入 {code} 将带来 {len(changes)} 处变化：" if changes else
-                   f"导入 {code} 不会改变任何内容。")
+        output.say(
+            ("试运行，未写入。", "bold"),
+            f"导入 {code} 将带来 {len(changes)} 处变化：" if changes else f"导入 {code} 不会改变任何内容。",
+        )
     else:
         output.say(("已导入 ", "green"), code, f"：{len(changes)} 处变化" if changes else "：内容与库中一致，未改动")
     for line in changes:
@@ -38,12 +40,13 @@ def import_contract(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="合同文件：.toml、.json，或签署文本 .txt（PDF 提取稿）/.pdf。")],
     dry_run: DryRun = False,
-    format: Annotated[Optional[str], typer.Option(
-        "--format", help="toml | json | text | pdf（默认按扩展名）。")] = None,
-    code: Annotated[Optional[str], typer.Option(
-        "--code", help="合同代号（仅 .txt/.pdf；默认由文件名得出）。")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="模块表、服务窗口或问题分级里有读不懂的文字时照样导入（仅 .txt/.pdf）。")] = False,
+    format: Annotated[
+        Optional[str], typer.Option("--format", help="toml | json | text | pdf（默认按扩展名）。")
+    ] = None,
+    code: Annotated[Optional[str], typer.Option("--code", help="合同代号（仅 .txt/.pdf；默认由文件名得出）。")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="模块表、服务窗口或问题分级里有读不懂的文字时照样导入（仅 .txt/.pdf）。")
+    ] = False,
 ) -> None:
     """导入（或替换同代号的）合同，一个事务完成。"""
     from ..contract import diff_contracts, read_bytes, read_contract_file
@@ -79,7 +82,7 @@ def import_contract(
 
 
 def _text_format(file: Path, format: str | None) -> str | None:
-    """"text" or "pdf" for a signed contract's text (by --format, else by extension); None for TOML/JSON."""
+    """ "text" or "pdf" for a signed contract's text (by --format, else by extension); None for TOML/JSON."""
     if format:
         return {"text": "text", "txt": "text", "pdf": "pdf"}.get(format.lower())
     return {".txt": "text", ".pdf": "pdf"}.get(file.suffix.lower())
@@ -95,7 +98,9 @@ def _read_contract_text(file: Path, raw: bytes, fmt: str, code: str | None, dry_
 
         code = code_from_name(file.stem)
         if not CODE_RE.match(code):
-            raise InvalidInput(str(file), [Problem("code", f"文件名得不出可用的合同代号（{code!r}）：请用 --code 指定")])
+            raise InvalidInput(
+                str(file), [Problem("code", f"文件名得不出可用的合同代号（{code!r}）：请用 --code 指定")]
+            )
     result = read_contract_text(raw, str(file), fmt, code)
     if dry_run:
         for heading, lines in sections(result):
@@ -192,9 +197,19 @@ def contracts(ctx: typer.Context, json: Json = False) -> None:
     with reading(ctx.obj.engine()) as session:
         rows = list_contracts(session)
     if json:
-        output.print_json([
-            {"code": r.code, "customer": r.customer, "product": r.product, "modules": r.modules,
-             "selected": r.selected, "updated_at": r.updated_at.isoformat()} for r in rows])
+        output.print_json(
+            [
+                {
+                    "code": r.code,
+                    "customer": r.customer,
+                    "product": r.product,
+                    "modules": r.modules,
+                    "selected": r.selected,
+                    "updated_at": r.updated_at.isoformat(),
+                }
+                for r in rows
+            ]
+        )
         return
     if not rows:
         output.say("库中没有合同。用 zldesk import contract FILE 导入。")
@@ -202,13 +217,22 @@ def contracts(ctx: typer.Context, json: Json = False) -> None:
 
     for r in rows:
         updated = r.updated_at.astimezone(ZoneInfo(r.timezone))
-        output.say((r.code, "bold"), "  ", r.customer, "  ", r.product,
-                   f"  模块 {r.selected}/{r.modules} 选用", f"  更新于 {updated:%Y-%m-%d %H:%M}")
+        output.say(
+            (r.code, "bold"),
+            "  ",
+            r.customer,
+            "  ",
+            r.product,
+            f"  模块 {r.selected}/{r.modules} 选用",
+            f"  更新于 {updated:%Y-%m-%d %H:%M}",
+        )
 
 
 def covered(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="模块编号、名称的任意部分、拼音全拼或首字母（mzsf），或服务/不含条款里的词。")],
+    query: Annotated[
+        str, typer.Argument(help="模块编号、名称的任意部分、拼音全拼或首字母（mzsf），或服务/不含条款里的词。")
+    ],
     contract: Annotated[Optional[str], typer.Option("--contract", help="只查这个合同（默认查全部）。")] = None,
     json: Json = False,
 ) -> None:

@@ -11,7 +11,9 @@ from . import output
 
 def migrate(
     ctx: typer.Context,
-    to: Annotated[str, typer.Option("--to", metavar="URL", help="目标数据库（空库），如 postgresql+psycopg://user@host/zldesk。")],
+    to: Annotated[
+        str, typer.Option("--to", metavar="URL", help="目标数据库（空库），如 postgresql+psycopg://user@host/zldesk。")
+    ],
     json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False,
 ) -> None:
     """把当前库整库复制到一个空的数据库（如团队用的 PostgreSQL），复制后逐行核对；一个事务，不一致就什么也不写。"""

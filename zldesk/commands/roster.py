@@ -12,8 +12,9 @@ import typer
 from ..text import parse_instant
 from . import output
 
-roster_app = typer.Typer(help="值班表：导入导出、现在谁值班、缺口、调班、节假日值班通报、值班时长。",
-                         no_args_is_help=True)
+roster_app = typer.Typer(
+    help="值班表：导入导出、现在谁值班、缺口、调班、节假日值班通报、值班时长。", no_args_is_help=True
+)
 
 Contract = Annotated[Optional[str], typer.Option("--contract", help="合同代号；库中只有一个时可省略。")]
 Json = Annotated[bool, typer.Option("--json", help="输出 JSON。")]
@@ -67,8 +68,10 @@ def _segments(contract, roster, start: datetime, end: datetime):
 
     if end <= start:
         zone = contract.zone
-        raise ZlDeskError("时间范围为空", f"--to {end.astimezone(zone):%Y-%m-%d %H:%M} 不晚于 "
-                                         f"--from {start.astimezone(zone):%Y-%m-%d %H:%M}")
+        raise ZlDeskError(
+            "时间范围为空",
+            f"--to {end.astimezone(zone):%Y-%m-%d %H:%M} 不晚于 --from {start.astimezone(zone):%Y-%m-%d %H:%M}",
+        )
     return compute(roster, contract, ChinaCalendar.shared(), start, end)
 
 
@@ -88,11 +91,15 @@ class _DryRun(Exception):
 @roster_app.command("import")
 def import_roster(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="值班表：TOML（工程师、轮值、固定班次、调班）或 CSV（line,engineer,phone,start,end）。")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="值班表：TOML（工程师、轮值、固定班次、调班）或 CSV（line,engineer,phone,start,end）。"),
+    ],
     contract: Contract = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验并列出将要发生的变化，不写入。")] = False,
-    add_engineers: Annotated[bool, typer.Option(
-        "--add-engineers", help="CSV 里库中没有的工程师按文件中的电话加入（默认视为错误）。")] = False,
+    add_engineers: Annotated[
+        bool, typer.Option("--add-engineers", help="CSV 里库中没有的工程师按文件中的电话加入（默认视为错误）。")
+    ] = False,
 ) -> None:
     """导入值班表，一个事务完成：全部写入，或者什么也不写。"""
     from ..contract import read_bytes
@@ -121,11 +128,18 @@ def import_roster(
                 unknown = new_engineers(shifts, current)
                 if unknown and not add_engineers:
                     known = "、".join(x.name for x in current.engineers) or "无"
-                    raise InvalidInput(str(file), [Problem(
-                        "engineer", f"库中没有工程师「{e.name}」（已知：{known}；确是新人请加 --add-engineers）")
-                        for e in unknown])
-                changes = add_shifts(session, code, shifts, source=str(file), who=who, raw=raw,
-                                     engineers=tuple(unknown))
+                    raise InvalidInput(
+                        str(file),
+                        [
+                            Problem(
+                                "engineer", f"库中没有工程师「{e.name}」（已知：{known}；确是新人请加 --add-engineers）"
+                            )
+                            for e in unknown
+                        ],
+                    )
+                changes = add_shifts(
+                    session, code, shifts, source=str(file), who=who, raw=raw, engineers=tuple(unknown)
+                )
             if dry_run:
                 raise _DryRun(changes)  # leaves the transaction rolled back: checked, counted, not written
     except _DryRun as stopped:
@@ -170,9 +184,24 @@ def export(
     elif fmt == "json":
         import json
 
-        content = json.dumps([{"line": s.line, "engineer": s.engineer, "phone": phones.get(s.engineer or "", ""),
-                               "start": _iso(s.start, zone), "end": _iso(s.end, zone), "source": s.source}
-                              for s in segments], ensure_ascii=False, indent=2) + "\n"
+        content = (
+            json.dumps(
+                [
+                    {
+                        "line": s.line,
+                        "engineer": s.engineer,
+                        "phone": phones.get(s.engineer or "", ""),
+                        "start": _iso(s.start, zone),
+                        "end": _iso(s.end, zone),
+                        "source": s.source,
+                    }
+                    for s in segments
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
     elif fmt == "csv":
         from ..roster import write_roster_csv
 
@@ -180,78 +209,6 @@ def export(
     else:
         raise ZlDeskError("未知的格式", f"--format {format!r}；可用 csv、ics、json")
     output.emit(content, out)
-
-
-@roster_app.command("now")
-def now(
-    ctx: typer.Context,
-    at: Annotated[Optional[str], typer.Option("--at", help="某一时刻（ISO；默认现在）。")] = None,
-    contract: Contract = None,
-    json: Json = False,
-) -> None:
-    """现在（或某一时刻）谁在值哪条线、到几点、下一个是谁。"""
-    from ..roster import now as on_duty
-
-    contract_obj, roster = _load(ctx, contract)
-    zone = contract_obj.zone
-    moment = (parse_instant(at, zone, "--at") if at else _now()).astimezone(zone)  # printed as contract time
-    segments = _segments(contract_obj, roster, moment - timedelta(days=1), moment + timedelta(days=15))
-    rows = on_duty(segments, moment, roster.lines)
-    phones = {e.name: e.phone for e in roster.engineers}
-    if json:
-        output.print_json({"at": moment.isoformat(), "lines": [
-            {"line": r.line, "label": r.label, "open": r.open, "engineer": r.engineer,
-             "phone": phones.get(r.engineer or "", ""), "until": _iso(r.until, zone),
-             "next_engineer": r.next_engineer, "next_phone": phones.get(r.next_engineer or "", ""),
-             "next_start": _iso(r.next_start, zone), "source": r.source} for r in rows]})
-        return
-    output.say((f"{moment:%Y-%m-%d %H:%M}（{contract_obj.timezone}）", "bold"))
-    for r in rows:
-        nxt = f"；接班 {r.next_engineer or '（无人）'} {_fmt(r.next_start, zone)}" if r.next_start else ""
-        if not r.open:
-            output.say((f"{r.label}  ", "bold"), ("未开放", "dim"), nxt)
-        elif r.engineer is None:
-            output.say((f"{r.label}  ", "bold"), ("无人值守", "bold red"), f" 至 {_fmt(r.until, zone)}", nxt)
-        else:
-            output.say((f"{r.label}  ", "bold"), r.engineer, f" {phones.get(r.engineer, '')}",
-                       f" 至 {_fmt(r.until, zone)}", nxt)
-
-
-@roster_app.command("gaps")
-def gaps(
-    ctx: typer.Context,
-    days: Annotated[int, typer.Option("--days", help="从现在（或 --from）起查多少天。")] = 60,
-    start: GapsFrom = None,
-    contract: Contract = None,
-    json: Json = False,
-) -> None:
-    """承诺有人值守却没人排班的时段（默认从现在起，已经过去的不算），节假日的排在前面；
-    有缺口时退出码为 1，便于脚本报警。"""
-    from ..calendar import ChinaCalendar
-    from ..roster import gap_days, gap_label
-    from ..roster import gaps as find_gaps
-
-    contract_obj, roster = _load(ctx, contract)
-    zone = contract_obj.zone
-    calendar = ChinaCalendar.shared()
-    first = _when(start, zone, "--from") or _now().astimezone(zone)
-    holes = find_gaps(_segments(contract_obj, roster, first, first + timedelta(days=days)), calendar)
-    since = f"{first:%Y-%m-%d}" if first.time() == time() else f"{first:%Y-%m-%d %H:%M}"
-    if json:
-        output.print_json([{"line": g.line, "start": _iso(g.start, zone), "end": _iso(g.end, zone),
-                            "hours": round((g.end - g.start).total_seconds() / 3600, 2),
-                            "day": gap_label(g, calendar, zone), "days": gap_days(g, calendar, zone)}
-                           for g in holes])
-    elif not holes:
-        output.say(("没有缺口", "green"), f"：{since} 起 {days} 天，每条线的承诺时段都有人值守。")
-    else:
-        output.say((f"{len(holes)} 处缺口", "bold red"), f"（{since} 起 {days} 天）：")
-        labels = {line.name: line.label for line in roster.lines}
-        for g in holes:
-            output.say(f"  {labels.get(g.line, g.line)}  {g.start.astimezone(zone):%Y-%m-%d %H:%M} 至 "
-                       f"{g.end.astimezone(zone):%m-%d %H:%M}  ", (gap_label(g, calendar, zone), "yellow"))
-    if holes:
-        raise typer.Exit(1)
 
 
 @roster_app.command("override")
@@ -280,83 +237,13 @@ def override(
         contract_obj = get_contract(session, code)
         zone = contract_obj.zone
         a, b = parse_instant(start, zone, "--from"), parse_instant(end, zone, "--to")
-        new_id = add_override(session, code, Override(0, line_name(contract_obj, line), engineer.strip(), a, b,
-                                                       reason.strip(), covers), who=output.who(who))
+        new_id = add_override(
+            session,
+            code,
+            Override(0, line_name(contract_obj, line), engineer.strip(), a, b, reason.strip(), covers),
+            who=output.who(who),
+        )
     output.say(("已登记调班 ", "green"), f"#{new_id}：{engineer} {_fmt(a, zone)} 至 {_fmt(b, zone)}")
-
-
-@roster_app.command("notice")
-def notice(
-    ctx: typer.Context,
-    holiday: Annotated[str, typer.Option("--holiday", help="节日名：国庆节、春节、中秋节……")],
-    year: Annotated[Optional[int], typer.Option(
-        "--year", help="年份（默认：这个节日的下一次，今年的已过完就是明年的）。")] = None,
-    contract: Contract = None,
-    out: OutFile = None,
-) -> None:
-    """节假日值班通报：假期各天、每条线的值班人和电话、热线/备勤/投诉电话，可直接贴到 QQ 群或邮件。
-
-    当年放假安排尚未正式公布时，日期是推定的：通报里写明【推定】，并在标准错误上警告。"""
-    from ..calendar import ChinaCalendar
-    from ..roster import holiday_block, next_year_of, provisional_years
-    from ..roster import notice as make_notice
-
-    contract_obj, roster = _load(ctx, contract)
-    zone = contract_obj.zone
-    calendar = ChinaCalendar.shared()
-    year = year or next_year_of(calendar, holiday, _today(zone).date())
-    days, makeups = holiday_block(calendar, holiday, year)
-    first = datetime.combine(days[0], time(), zone) if days else _today(zone)
-    last = datetime.combine(days[-1] + timedelta(days=1), time(), zone) if days else first + timedelta(days=1)
-    text = make_notice(contract_obj, _segments(contract_obj, roster, first, last), calendar, holiday, year,
-                       roster.engineers)
-    guessed = provisional_years(calendar, days + makeups)
-    if guessed:
-        years = "、".join(str(y) for y in guessed)
-        output.warn(f"{years} 年的放假安排还没有官方来源，通报中的放假日期是推定的（已在通报中注明【推定】）；"
-                    f"正式通知发布后请核对，或写入 data/calendars/{guessed[0]}.toml")
-    output.emit(text, out)
-
-
-@roster_app.command("hours")
-def hours(
-    ctx: typer.Context,
-    start: From = None,
-    end: To = None,
-    contract: Contract = None,
-    json: Json = False,
-) -> None:
-    """每个工程师的值班时长，按工作日、周末、节假日、调休上班分开（默认本月）。"""
-    from ..calendar import ChinaCalendar
-    from ..roster import hours as duty_hours
-
-    contract_obj, roster = _load(ctx, contract)
-    zone = contract_obj.zone
-    today = _today(zone)
-    first = _when(start, zone, "--from") or today.replace(day=1)
-    last = _when(end, zone, "--to", end=True) or (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    table = duty_hours(_segments(contract_obj, roster, first, last), ChinaCalendar.shared())
-    if json:
-        output.print_json({"from": _iso(first, zone), "to": _iso(last, zone),
-                           "hours": {name: {k: round(v, 2) for k, v in kinds.items()} for name, kinds in table.items()}})
-        return
-    from rich.cells import cell_len
-
-    from ..text import fit, visible
-
-    kinds = ("工作日", "周末", "节假日", "调休上班")
-    # Padded by terminal cells, not characters: a CJK character takes two (王芳 is 4 cells wide).
-    name_width = min(max([cell_len("工程师"), *(cell_len(visible(n)) for n in table)]), 20) + 2
-    width = 10
-
-    def right(text: str) -> str:
-        return " " * max(width - cell_len(text), 0) + text
-
-    output.say((f"{first:%Y-%m-%d} 至 {last - timedelta(seconds=1):%Y-%m-%d} 值班时长（小时）", "bold"))
-    output.say((fit("工程师", name_width) + "".join(right(k) for k in (*kinds, "合计")), "bold"))
-    for name, row in sorted(table.items(), key=lambda item: -sum(item[1].values())):
-        cells = [row.get(k, 0.0) for k in kinds]
-        output.say(fit(name, name_width) + "".join(right(f"{v:.1f}") for v in (*cells, sum(cells))))
 
 
 _KINDS = {"import": "导入", "override": "调班", "shifts": "导入班次"}
@@ -374,8 +261,19 @@ def log(ctx: typer.Context, contract: Contract = None, json: Json = False) -> No
         code = resolve_code(session, contract)
         zone, events = get_contract(session, code).zone, roster_history(session, code)
     if json:
-        output.print_json([{"at": e.at.isoformat(), "who": e.who, "kind": e.kind, "source": e.source,
-                            "sha256": e.sha256, "summary": e.summary.splitlines()} for e in events])
+        output.print_json(
+            [
+                {
+                    "at": e.at.isoformat(),
+                    "who": e.who,
+                    "kind": e.kind,
+                    "source": e.source,
+                    "sha256": e.sha256,
+                    "summary": e.summary.splitlines(),
+                }
+                for e in events
+            ]
+        )
         return
     for e in events:
         kind = _KINDS.get(e.kind, e.kind)

@@ -32,7 +32,9 @@ def deadline(
     severity: Annotated[int, typer.Option("--severity", help="问题级别（1 最急）。")],
     opened: Annotated[str, typer.Option("--opened", help="报修时间，ISO；不带时区时按合同所在时区。")],
     contract: Annotated[Optional[str], typer.Option("--contract", help="合同代号；库中只有一个时可省略。")] = None,
-    pause: Annotated[Optional[list[str]], typer.Option("--pause", help="挂起区间 START/END，可重复；END 留空表示仍在挂起。")] = None,
+    pause: Annotated[
+        Optional[list[str]], typer.Option("--pause", help="挂起区间 START/END，可重复；END 留空表示仍在挂起。")
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False,
 ) -> None:
     """到期时间，以及它是怎么算出来的。"""
@@ -49,12 +51,20 @@ def deadline(
     d = policy.deadline(severity, when, pauses=pauses)
     steps = explain(policy, d)
     if json:
-        output.print_json({
-            "due": d.due.isoformat() if d.due else None, "window": d.window, "provisional": d.provisional,
-            "warnings": list(d.warnings), "explain": [s.to_json() for s in steps],
-            "level": d.level, "contract": c.code, "clock_start": d.clock_start.isoformat(),
-            "target_seconds": d.target_seconds, "sentence": sentence(steps),
-        })
+        output.print_json(
+            {
+                "due": d.due.isoformat() if d.due else None,
+                "window": d.window,
+                "provisional": d.provisional,
+                "warnings": list(d.warnings),
+                "explain": [s.to_json() for s in steps],
+                "level": d.level,
+                "contract": c.code,
+                "clock_start": d.clock_start.isoformat(),
+                "target_seconds": d.target_seconds,
+                "sentence": sentence(steps),
+            }
+        )
         return
     due = f"{d.due:%Y-%m-%d %H:%M}（{d.due:%z}）" if d.due else "挂起中，暂无"
     output.say(("到期 ", "bold"), (due, "bold"), ("  临时" if d.provisional else "", "bold yellow"))
@@ -78,15 +88,30 @@ def calendar(
     days = cal.special_days(year)
     source = cal.official_source(year)
     if json:
-        output.print_json({
-            "year": year, "official": source is not None, "source": source,
-            "days": [{"date": d.date.isoformat(), "weekday": weekday_name(d.date), "kind": d.kind, "name": d.name,
-                      "workday": d.is_workday, "source": d.source} for d in days],
-        })
+        output.print_json(
+            {
+                "year": year,
+                "official": source is not None,
+                "source": source,
+                "days": [
+                    {
+                        "date": d.date.isoformat(),
+                        "weekday": weekday_name(d.date),
+                        "kind": d.kind,
+                        "name": d.name,
+                        "workday": d.is_workday,
+                        "source": d.source,
+                    }
+                    for d in days
+                ],
+            }
+        )
         return
     if source is None:
-        output.warn(f"{year} 年的放假安排还没有官方来源，下表是 holidays 包的推定，不含调休；"
-                    f"官方通知发布后可写入 data/calendars/{year}.toml")
+        output.warn(
+            f"{year} 年的放假安排还没有官方来源，下表是 holidays 包的推定，不含调休；"
+            f"官方通知发布后可写入 data/calendars/{year}.toml"
+        )
     else:
         output.say((f"{year} 年", "bold"), f"  来源：{source}")
     for d in days:

@@ -59,4 +59,7 @@ def say_upgrade_backup(backup: UpgradeBackup) -> None:
     """open_store copied an old store before upgrading it: say where, on stderr (the console says it too)."""
     from .output import say
 
-    say(f"zldesk：数据库结构将从第 {backup.found} 版升级到第 {backup.latest} 版；升级前的备份在 {backup.path}", stderr=True)
+    say(
+        f"zldesk：数据库结构将从第 {backup.found} 版升级到第 {backup.latest} 版；升级前的备份在 {backup.path}",
+        stderr=True,
+    )

@@ -11,13 +11,16 @@ from ..text import parse_instant
 from ..tickets import change_lines, default_channel, detail_rows, event_line, kind_name, permission_text, ticket_json
 from . import output
 
-ticket_app = typer.Typer(help="工单：登记、受理、到场、解决、挂起、改级别、协商时限、备注、远程许可、查询。",
-                         no_args_is_help=True)
+ticket_app = typer.Typer(
+    help="工单：登记、受理、到场、解决、挂起、改级别、协商时限、备注、远程许可、查询。", no_args_is_help=True
+)
 
 At = Annotated[Optional[str], typer.Option("--at", help="生效时间，ISO；默认现在。不带时区按合同所在时区。")]
 As = Annotated[Optional[str], typer.Option("--as", help="操作人（默认当前系统用户）。")]
 Reason = Annotated[str, typer.Option("--reason", help="原因。")]
-IfVersion = Annotated[Optional[int], typer.Option("--if-version", help="只在工单仍是这个版本时修改（防止覆盖别人的改动）。")]
+IfVersion = Annotated[
+    Optional[int], typer.Option("--if-version", help="只在工单仍是这个版本时修改（防止覆盖别人的改动）。")
+]
 Json = Annotated[bool, typer.Option("--json", help="输出 JSON。")]
 TicketId = Annotated[int, typer.Argument(help="工单号。")]
 
@@ -46,7 +49,10 @@ def new(
     caller: Annotated[str, typer.Option("--caller", help="来电人。")] = "",
     phone: Annotated[str, typer.Option("--phone", help="来电人电话。")] = "",
     dept: Annotated[str, typer.Option("--dept", help="科室。")] = "",
-    channel: Annotated[Optional[str], typer.Option("--channel", help="渠道：hotline、backup、remote、qq、onsite…（默认按热线是否开放）。")] = None,
+    channel: Annotated[
+        Optional[str],
+        typer.Option("--channel", help="渠道：hotline、backup、remote、qq、onsite…（默认按热线是否开放）。"),
+    ] = None,
     description: Annotated[str, typer.Option("--description", help="详细描述。")] = "",
     at: At = None,
     who: As = None,
@@ -63,8 +69,14 @@ def new(
         code = resolve_code(session, contract)
         policy = policy_for(session, code)
         when = _at(at, policy.zone)
-        data = {"severity": severity, "title": title, "caller": caller, "phone": phone, "dept": dept,
-                "description": description}
+        data = {
+            "severity": severity,
+            "title": title,
+            "caller": caller,
+            "phone": phone,
+            "dept": dept,
+            "description": description,
+        }
         if module:
             m = resolve_module(policy.contract, module)
             data |= {"module_no": m.no, "module_name": m.name, "in_scope": m.selected}
@@ -76,16 +88,31 @@ def new(
     else:
         due = f"{d.due.astimezone(policy.zone):%Y-%m-%d %H:%M}" if d.due else "无"
         output.say(("已登记工单 ", "green"), (f"#{tid}", "bold"), f"  {t.severity} 级  {t.title}")
-        output.say("  到期 ", (due, "bold"), "（临时）" if d.provisional else "", f"  按 {d.window} 窗口  剩余 ",
-                   _clock_line(shown))
+        output.say(
+            "  到期 ",
+            (due, "bold"),
+            "（临时）" if d.provisional else "",
+            f"  按 {d.window} 窗口  剩余 ",
+            _clock_line(shown),
+        )
     if module and not t.in_scope:
         output.warn(f"第 {t.module_no} 行 {t.module_name} 不在合同范围（未选）：工单已登记并标记 不在合同范围")
     for w in d.warnings:
         output.warn(w)
 
 
-def _change(ctx: typer.Context, tid: int, kind: str, at: str | None, who: str | None, *, data=None,
-            reason: str = "", if_version: int | None = None, json: bool = False) -> None:
+def _change(
+    ctx: typer.Context,
+    tid: int,
+    kind: str,
+    at: str | None,
+    who: str | None,
+    *,
+    data=None,
+    reason: str = "",
+    if_version: int | None = None,
+    json: bool = False,
+) -> None:
     from ..store import writing
     from ..store.tickets import act, load_ticket
     from ..tickets import STATE_NAMES, Action, parse_times
@@ -94,8 +121,9 @@ def _change(ctx: typer.Context, tid: int, kind: str, at: str | None, who: str | 
         _, policy, _ = load_ticket(session, tid)
         when = _at(at, policy.zone)
         parsed = parse_times(data or {}, policy.zone)
-        t, d, changes = act(session, tid, Action(kind, when, parsed, reason), output.who(who),
-                            expected_version=if_version, now=_now())
+        t, d, changes = act(
+            session, tid, Action(kind, when, parsed, reason), output.who(who), expected_version=if_version, now=_now()
+        )
     shown = ticket_json(policy, t, d, tid, _now())
     if json:
         output.print_json(shown | {"changes": changes})
@@ -104,13 +132,25 @@ def _change(ctx: typer.Context, tid: int, kind: str, at: str | None, who: str | 
     for line in change_lines(changes, policy.zone):
         output.say("  ", line)
     if d.due:
-        output.say("  到期 ", (f"{d.due.astimezone(policy.zone):%Y-%m-%d %H:%M}", "bold"),
-                   "（临时）" if d.provisional else "", "  剩余 ", _clock_line(shown))
+        output.say(
+            "  到期 ",
+            (f"{d.due.astimezone(policy.zone):%Y-%m-%d %H:%M}", "bold"),
+            "（临时）" if d.provisional else "",
+            "  剩余 ",
+            _clock_line(shown),
+        )
 
 
 def _simple(kind: str, doc: str, needs_reason: bool = False):
-    def command(ctx: typer.Context, tid: TicketId, at: At = None, who: As = None, reason: Reason = "",
-                if_version: IfVersion = None, json: Json = False) -> None:
+    def command(
+        ctx: typer.Context,
+        tid: TicketId,
+        at: At = None,
+        who: As = None,
+        reason: Reason = "",
+        if_version: IfVersion = None,
+        json: Json = False,
+    ) -> None:
         _change(ctx, tid, kind, at, who, reason=reason, if_version=if_version, json=json)
 
     command.__doc__ = doc
@@ -127,68 +167,139 @@ _simple("resume", "恢复挂起的工单，时钟继续。")
 
 
 @ticket_app.command("assign")
-def assign(ctx: typer.Context, tid: TicketId, engineer: Annotated[str, typer.Argument(help="工程师。")],
-           at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
+def assign(
+    ctx: typer.Context,
+    tid: TicketId,
+    engineer: Annotated[str, typer.Argument(help="工程师。")],
+    at: At = None,
+    who: As = None,
+    if_version: IfVersion = None,
+    json: Json = False,
+) -> None:
     """指派工程师。"""
     _change(ctx, tid, "assign", at, who, data={"engineer": engineer}, if_version=if_version, json=json)
 
 
 @ticket_app.command("severity")
-def severity(ctx: typer.Context, tid: TicketId, level: Annotated[int, typer.Argument(help="新级别。")],
-             reason: Annotated[str, typer.Option("--reason", help="改级别的原因（必填）。")] = "",
-             at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
+def severity(
+    ctx: typer.Context,
+    tid: TicketId,
+    level: Annotated[int, typer.Argument(help="新级别。")],
+    reason: Annotated[str, typer.Option("--reason", help="改级别的原因（必填）。")] = "",
+    at: At = None,
+    who: As = None,
+    if_version: IfVersion = None,
+    json: Json = False,
+) -> None:
     """改级别：升级从此刻重新起算，降级仍从来电起算。"""
     _change(ctx, tid, "severity", at, who, data={"level": level}, reason=reason, if_version=if_version, json=json)
 
 
 @ticket_app.command("negotiate")
-def negotiate(ctx: typer.Context, tid: TicketId,
-              due: Annotated[str, typer.Option("--due", help="协商后的时限，ISO。")],
-              agreed_with: Annotated[str, typer.Option("--agreed-with", help="医院一方的协商人。")],
-              reason: Reason = "", at: At = None, who: As = None, if_version: IfVersion = None,
-              json: Json = False) -> None:
+def negotiate(
+    ctx: typer.Context,
+    tid: TicketId,
+    due: Annotated[str, typer.Option("--due", help="协商后的时限，ISO。")],
+    agreed_with: Annotated[str, typer.Option("--agreed-with", help="医院一方的协商人。")],
+    reason: Reason = "",
+    at: At = None,
+    who: As = None,
+    if_version: IfVersion = None,
+    json: Json = False,
+) -> None:
     """与医院协商时限（只限合同允许协商的级别）。"""
-    _change(ctx, tid, "negotiate", at, who, data={"due": due, "agreed_with": agreed_with}, reason=reason,
-            if_version=if_version, json=json)
+    _change(
+        ctx,
+        tid,
+        "negotiate",
+        at,
+        who,
+        data={"due": due, "agreed_with": agreed_with},
+        reason=reason,
+        if_version=if_version,
+        json=json,
+    )
 
 
 @ticket_app.command("note")
-def note(ctx: typer.Context, tid: TicketId, text: Annotated[str, typer.Argument(help="备注。")],
-         at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
+def note(
+    ctx: typer.Context,
+    tid: TicketId,
+    text: Annotated[str, typer.Argument(help="备注。")],
+    at: At = None,
+    who: As = None,
+    if_version: IfVersion = None,
+    json: Json = False,
+) -> None:
     """加一条备注。"""
     _change(ctx, tid, "note", at, who, data={"text": text}, if_version=if_version, json=json)
 
 
 @ticket_app.command("remote")
-def remote(ctx: typer.Context, tid: TicketId,
-           granted_by: Annotated[str, typer.Option("--granted-by", help="医院一方允许远程访问的人。")],
-           channel: Annotated[str, typer.Option("--channel", help="怎么允许的：电话、QQ、书面……")] = "",
-           scope: Annotated[str, typer.Option("--scope", help="允许做什么（范围）。")] = "",
-           engineer: Annotated[Optional[str], typer.Option("--engineer", help="允许哪位工程师（默认操作人）。")] = None,
-           until: Annotated[Optional[str], typer.Option("--until", help="许可截止时间，ISO（默认到工单关闭）。")] = None,
-           at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
+def remote(
+    ctx: typer.Context,
+    tid: TicketId,
+    granted_by: Annotated[str, typer.Option("--granted-by", help="医院一方允许远程访问的人。")],
+    channel: Annotated[str, typer.Option("--channel", help="怎么允许的：电话、QQ、书面……")] = "",
+    scope: Annotated[str, typer.Option("--scope", help="允许做什么（范围）。")] = "",
+    engineer: Annotated[Optional[str], typer.Option("--engineer", help="允许哪位工程师（默认操作人）。")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="许可截止时间，ISO（默认到工单关闭）。")] = None,
+    at: At = None,
+    who: As = None,
+    if_version: IfVersion = None,
+    json: Json = False,
+) -> None:
     """登记医院的远程访问许可（合同：须经医院允许并知情）：谁、渠道、时间、范围、工程师。"""
-    _change(ctx, tid, "remote", at, who, data={"granted_by": granted_by, "channel": channel, "scope": scope,
-                                               "engineer": engineer or output.who(who), "until": until},
-            if_version=if_version, json=json)
+    _change(
+        ctx,
+        tid,
+        "remote",
+        at,
+        who,
+        data={
+            "granted_by": granted_by,
+            "channel": channel,
+            "scope": scope,
+            "engineer": engineer or output.who(who),
+            "until": until,
+        },
+        if_version=if_version,
+        json=json,
+    )
 
 
 @ticket_app.command("remote-session")
-def remote_session(ctx: typer.Context, tid: TicketId,
-                   what: Annotated[str, typer.Option("--what", help="远程做了什么。")],
-                   engineer: Annotated[Optional[str], typer.Option("--engineer", help="连上去的工程师（默认操作人）。")] = None,
-                   end: Annotated[Optional[str], typer.Option("--end", help="会话结束时间，ISO（开始是 --at）。")] = None,
-                   at: At = None, who: As = None, if_version: IfVersion = None, json: Json = False) -> None:
+def remote_session(
+    ctx: typer.Context,
+    tid: TicketId,
+    what: Annotated[str, typer.Option("--what", help="远程做了什么。")],
+    engineer: Annotated[Optional[str], typer.Option("--engineer", help="连上去的工程师（默认操作人）。")] = None,
+    end: Annotated[Optional[str], typer.Option("--end", help="会话结束时间，ISO（开始是 --at）。")] = None,
+    at: At = None,
+    who: As = None,
+    if_version: IfVersion = None,
+    json: Json = False,
+) -> None:
     """登记一次远程会话；只有在医院给这位工程师的有效许可之内才能登记。"""
-    _change(ctx, tid, "remote_session", at, who, data={"engineer": engineer or output.who(who), "what": what,
-                                                       "end": end}, if_version=if_version, json=json)
+    _change(
+        ctx,
+        tid,
+        "remote_session",
+        at,
+        who,
+        data={"engineer": engineer or output.who(who), "what": what, "end": end},
+        if_version=if_version,
+        json=json,
+    )
 
 
 @ticket_app.command("list")
-def list_(ctx: typer.Context,
-          open_only: Annotated[bool, typer.Option("--open", help="只列未结的工单。")] = False,
-          contract: Annotated[Optional[str], typer.Option("--contract", help="只列这个合同的。")] = None,
-          json: Json = False) -> None:
+def list_(
+    ctx: typer.Context,
+    open_only: Annotated[bool, typer.Option("--open", help="只列未结的工单。")] = False,
+    contract: Annotated[Optional[str], typer.Option("--contract", help="只列这个合同的。")] = None,
+    json: Json = False,
+) -> None:
     """工单，最先到期的在前，附剩余营业时间。"""
     from ..store import reading
     from ..store.contracts import resolve_code
@@ -212,9 +323,12 @@ def list_(ctx: typer.Context,
         clock = data["clock"]  # its due is already in the contract's zone
         due = f"{datetime.fromisoformat(clock['due']):%m-%d %H:%M}" if clock["due"] else "-"
         due += "临" if clock["provisional"] and clock["due"] else ""
-        output.say((f"#{data['id']:<5}", "bold"), f"{data['customer']}  {data['severity']}级  {STATE_NAMES[data['state']]}",
-                   f"  {data['module'] or '-'}  {data['title']}  {data['assignee'] or '未指派'}  到期 {due}  ",
-                   _clock_line(data))
+        output.say(
+            (f"#{data['id']:<5}", "bold"),
+            f"{data['customer']}  {data['severity']}级  {STATE_NAMES[data['state']]}",
+            f"  {data['module'] or '-'}  {data['title']}  {data['assignee'] or '未指派'}  到期 {due}  ",
+            _clock_line(data),
+        )
 
 
 @ticket_app.command("show")
@@ -245,8 +359,11 @@ def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
 
 
 @ticket_app.command("search")
-def search(ctx: typer.Context, query: Annotated[str, typer.Argument(help="要找的字词（中文任意两字以上的片段也行）。")],
-           json: Json = False) -> None:
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="要找的字词（中文任意两字以上的片段也行）。")],
+    json: Json = False,
+) -> None:
     """在标题、描述和备注里找工单。"""
     from ..store import reading
     from ..store.tickets import contract_names
@@ -257,12 +374,24 @@ def search(ctx: typer.Context, query: Annotated[str, typer.Argument(help="要找
         rows = search_store(session, query)
         names = contract_names(session)
     if json:
-        output.print_json([{"id": r.id, "contract": names[r.contract_id][0], "severity": r.severity,
-                            "state": r.state, "title": r.title, "module": r.module_name,
-                            "assignee": r.assignee} for r in rows])
+        output.print_json(
+            [
+                {
+                    "id": r.id,
+                    "contract": names[r.contract_id][0],
+                    "severity": r.severity,
+                    "state": r.state,
+                    "title": r.title,
+                    "module": r.module_name,
+                    "assignee": r.assignee,
+                }
+                for r in rows
+            ]
+        )
         return
     if not rows:
         output.say(f"没有找到「{query}」。")
     for r in rows:
-        output.say((f"#{r.id:<5}", "bold"), f"{names[r.contract_id][1]}  {r.severity}级  {STATE_NAMES[r.state]}  ",
-                   r.title)
+        output.say(
+            (f"#{r.id:<5}", "bold"), f"{names[r.contract_id][1]}  {r.severity}级  {STATE_NAMES[r.state]}  ", r.title
+        )

@@ -22,8 +22,11 @@ def diff_contracts(old: Contract | None, new: Contract) -> list[str]:
     if old is None:
         counts = "、".join(f"{len(getattr(new, t))} 个{label}" for t, (label, _, _) in _TABLES.items())
         return [f"新合同 {new.code}（{new.customer}）：{counts}"]
-    out = [f"{name}: {_show(getattr(old, name))} → {_show(getattr(new, name))}"
-           for name in _SCALARS if getattr(old, name) != getattr(new, name)]
+    out = [
+        f"{name}: {_show(getattr(old, name))} → {_show(getattr(new, name))}"
+        for name in _SCALARS
+        if getattr(old, name) != getattr(new, name)
+    ]
     for table, (label, key, describe) in _TABLES.items():
         out += _diff_rows(label, getattr(old, table), getattr(new, table), key, describe)
     return out
@@ -34,8 +37,9 @@ def diff_modules(old: Sequence[Module], new: Sequence[Module]) -> list[str]:
     return _diff_rows(label, old, new, key, describe)
 
 
-def _diff_rows(label: str, old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], Any],
-               describe: Callable[[Any], str]) -> list[str]:
+def _diff_rows(
+    label: str, old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], Any], describe: Callable[[Any], str]
+) -> list[str]:
     old_keyed, new_keyed = _keyed(old, key), _keyed(new, key)
     out = []
     for k, row in new_keyed.items():
@@ -47,8 +51,11 @@ def _diff_rows(label: str, old: Sequence[Any], new: Sequence[Any], key: Callable
     for k, row in new_keyed.items():
         before = old_keyed.get(k)
         if before is not None and before != row:
-            changed = [f"{f.name}: {_show(getattr(before, f.name))} → {_show(getattr(row, f.name))}"
-                       for f in fields(row) if getattr(before, f.name) != getattr(row, f.name)]
+            changed = [
+                f"{f.name}: {_show(getattr(before, f.name))} → {_show(getattr(row, f.name))}"
+                for f in fields(row)
+                if getattr(before, f.name) != getattr(row, f.name)
+            ]
             out.append(f"~ {label} {describe(row)}：" + "；".join(changed))
     if not out and list(old) != list(new):
         out.append(f"~ {label}的顺序变了")

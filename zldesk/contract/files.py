@@ -35,8 +35,10 @@ def decode_utf8(data: bytes, source: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise InvalidInput(source, [Problem(
-            "", f"不是 UTF-8 编码（第 {e.start} 字节起无法解码；GBK/GB18030 文件请另存为 UTF-8）", line)]) from None
+        raise InvalidInput(
+            source,
+            [Problem("", f"不是 UTF-8 编码（第 {e.start} 字节起无法解码；GBK/GB18030 文件请另存为 UTF-8）", line)],
+        ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InvalidInput(source, [Problem("", "含有 NUL 字节：不是文本文件", line)])
@@ -60,7 +62,9 @@ def parse_contract_text(text: str, fmt: str, source: str) -> Contract:
         except json.JSONDecodeError as e:
             raise InvalidInput(source, [Problem("", f"JSON 语法错误：第 {e.colno} 列：{e.msg}", e.lineno)]) from None
     else:
-        raise InvalidInput(source, [Problem("", f"不认识的格式 {fmt!r}：文件名应以 .toml 或 .json 结尾，或用 --format 指定")])
+        raise InvalidInput(
+            source, [Problem("", f"不认识的格式 {fmt!r}：文件名应以 .toml 或 .json 结尾，或用 --format 指定")]
+        )
     contract, problems, warnings = contract_from_dict(data)
     locate = toml_locator(text) if fmt == "toml" else (lambda path: None)
     if problems:
@@ -87,6 +91,7 @@ def read_contract_file(path: Path, fmt: str | None = None, raw: bytes | None = N
 # ---------------------------------------------------------------------------------------------------
 # Writing.
 
+
 def dumps_json(contract: Contract) -> str:
     return json.dumps(contract_to_dict(contract), ensure_ascii=False, indent=2, default=_json_default) + "\n"
 
@@ -98,8 +103,19 @@ def _json_default(value: Any) -> Any:
 
 
 # Keys left out of the TOML when empty: TOML has no null, and `remark = ""` 33 times is noise.
-_OPTIONAL = {"title", "note", "outside", "examples", "channels", "frequency", "exclusions", "sites",
-             "remark", "window", "period"}
+_OPTIONAL = {
+    "title",
+    "note",
+    "outside",
+    "examples",
+    "channels",
+    "frequency",
+    "exclusions",
+    "sites",
+    "remark",
+    "window",
+    "period",
+}
 
 
 def dumps_toml(contract: Contract) -> str:

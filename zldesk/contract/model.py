@@ -150,26 +150,49 @@ def parse_hhmm(text: str) -> time:
 # ---------------------------------------------------------------------------------------------------
 # Back to a dict: every key, in the order a person reads them. TOML drops the empty ones.
 
+
 def contract_to_dict(c: Contract) -> dict[str, Any]:
     return {
-        "code": c.code, "customer": c.customer, "vendor": c.vendor, "product": c.product,
-        "timezone": c.timezone, "title": c.title,
+        "code": c.code,
+        "customer": c.customer,
+        "vendor": c.vendor,
+        "product": c.product,
+        "timezone": c.timezone,
+        "title": c.title,
         "period": None if c.period is None else {"start": c.period.start, "end": c.period.end},
         "windows": [
-            {"name": w.name, "label": w.label, "days": w.days, "start": w.start, "end": w.end,
-             "outside": w.outside, "note": w.note}
+            {
+                "name": w.name,
+                "label": w.label,
+                "days": w.days,
+                "start": w.start,
+                "end": w.end,
+                "outside": w.outside,
+                "note": w.note,
+            }
             for w in c.windows
         ],
         "severities": [
-            {"level": s.level, "name": s.name, "description": s.description, "examples": list(s.examples),
-             "target": {"amount": s.target.amount, "unit": s.target.unit, "window": s.target.window},
-             "negotiable": s.negotiable}
+            {
+                "level": s.level,
+                "name": s.name,
+                "description": s.description,
+                "examples": list(s.examples),
+                "target": {"amount": s.target.amount, "unit": s.target.unit, "window": s.target.window},
+                "negotiable": s.negotiable,
+            }
             for s in c.severities
         ],
         "services": [
-            {"category": s.category, "name": s.name, "description": s.description,
-             "channels": list(s.channels), "frequency": s.frequency, "exclusions": list(s.exclusions),
-             "note": s.note}
+            {
+                "category": s.category,
+                "name": s.name,
+                "description": s.description,
+                "channels": list(s.channels),
+                "frequency": s.frequency,
+                "exclusions": list(s.exclusions),
+                "note": s.note,
+            }
             for s in c.services
         ],
         "modules": [
@@ -177,7 +200,6 @@ def contract_to_dict(c: Contract) -> dict[str, Any]:
             for m in c.modules
         ],
         "contacts": [
-            {"kind": k.kind, "label": k.label, "value": k.value, "window": k.window, "note": k.note}
-            for k in c.contacts
+            {"kind": k.kind, "label": k.label, "value": k.value, "window": k.window, "note": k.note} for k in c.contacts
         ],
     }

@@ -52,8 +52,14 @@ class Reader:
             "date": isinstance(value, (date, str)),
         }[kind]
         if not ok:
-            wanted = {"str": "文本", "int": "整数", "bool": "布尔值（true/false）", "number": "数字",
-                      "strlist": "文本列表", "date": "日期（YYYY-MM-DD）"}[kind]
+            wanted = {
+                "str": "文本",
+                "int": "整数",
+                "bool": "布尔值（true/false）",
+                "number": "数字",
+                "strlist": "文本列表",
+                "date": "日期（YYYY-MM-DD）",
+            }[kind]
             self.error(where, f"应为{wanted}，实际是 {_type_name(value)} {value!r}")
             return None
         if kind in ("str", "strlist") and any(_bad_text(v) for v in ([value] if kind == "str" else value)):
@@ -91,9 +97,12 @@ def _join(path: str, key: str) -> str:
 
 
 def _type_name(value: Any) -> str:
-    return {bool: "布尔值", int: "整数", float: "小数", str: "文本", list: "列表", dict: "表",
-            type(None): "空值 null"}.get(
-        type(value), type(value).__name__
-    )
-
-
+    return {
+        bool: "布尔值",
+        int: "整数",
+        float: "小数",
+        str: "文本",
+        list: "列表",
+        dict: "表",
+        type(None): "空值 null",
+    }.get(type(value), type(value).__name__)

@@ -29,6 +29,7 @@ from .reader import MISSING, Reader
 MAX_TARGET = 1000  # hours or working days: a contract's arrival target is hours or days, never years
 MAX_NUMBER = 1_000_000  # module numbers and site counts: far above any contract, far below SQLite's 2**63
 
+
 def _hhmm(r: Reader, value: str | None, path: str, allow_24: bool) -> str | None:
     if value is None:
         return None
@@ -47,7 +48,8 @@ def contract_from_dict(data: Any) -> tuple[Contract | None, list[Problem], list[
     """Build a Contract from parsed TOML/JSON. Returns (contract or None, errors, warnings)."""
     r = Reader()
     top = r.table(
-        data, "",
+        data,
+        "",
         {"code", "customer", "vendor", "product", "timezone"},
         {"title", "period", "windows", "severities", "services", "modules", "contacts"},
     )
@@ -62,14 +64,17 @@ def contract_from_dict(data: Any) -> tuple[Contract | None, list[Problem], list[
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             r.error("timezone", f"未知时区：{tz!r}（例如 Asia/Shanghai）")
-    scalars = {key: r.get(top, "", key, "str", "" if key == "title" else MISSING)
-               for key in ("customer", "vendor", "product", "title")}
+    scalars = {
+        key: r.get(top, "", key, "str", "" if key == "title" else MISSING)
+        for key in ("customer", "vendor", "product", "title")
+    }
     period = _period(r, top.get("period"))
     window_rows = r.rows(top, "windows")
     windows = [(path, w) for path, item in window_rows if (w := _window(r, path, item))]
     # A window dropped for its own error is still a name: referring to it is not a second error.
-    names = {w.name for _, w in windows} | {item["name"] for _, item in window_rows
-                                            if isinstance(item, dict) and isinstance(item.get("name"), str)}
+    names = {w.name for _, w in windows} | {
+        item["name"] for _, item in window_rows if isinstance(item, dict) and isinstance(item.get("name"), str)
+    }
     _check_windows(r, windows, names)
     severity_rows = r.rows(top, "severities")
     severities = [(path, s) for path, item in severity_rows if (s := _severity(r, path, item, names))]
@@ -83,10 +88,19 @@ def contract_from_dict(data: Any) -> tuple[Contract | None, list[Problem], list[
     if r.problems:
         return None, r.problems, r.warnings
     contract = Contract(
-        code=code, customer=scalars["customer"], vendor=scalars["vendor"], product=scalars["product"],
-        timezone=tz, title=scalars["title"], period=period, windows=tuple(w for _, w in windows),
-        severities=tuple(s for _, s in severities), services=tuple(services),
-        modules=tuple(m for _, m in modules), contacts=tuple(contacts), warnings=tuple(r.warnings),
+        code=code,
+        customer=scalars["customer"],
+        vendor=scalars["vendor"],
+        product=scalars["product"],
+        timezone=tz,
+        title=scalars["title"],
+        period=period,
+        windows=tuple(w for _, w in windows),
+        severities=tuple(s for _, s in severities),
+        services=tuple(services),
+        modules=tuple(m for _, m in modules),
+        contacts=tuple(contacts),
+        warnings=tuple(r.warnings),
     )
     return contract, [], r.warnings
 
@@ -117,8 +131,12 @@ def _window(r: Reader, path: str, item: Any) -> Window | None:
     if start and end and hhmm_minutes(end) <= hhmm_minutes(start):
         r.error(f"{path}.end", f"结束时间 {end} 不晚于开始时间 {start}（跨午夜的时段请拆成两个窗口）")
     w = Window(
-        name=r.get(d, path, "name", "str"), label=r.get(d, path, "label", "str"), days=days,
-        start=start, end=end, note=r.get(d, path, "note", "str", ""),
+        name=r.get(d, path, "name", "str"),
+        label=r.get(d, path, "label", "str"),
+        days=days,
+        start=start,
+        end=end,
+        note=r.get(d, path, "note", "str", ""),
         outside=r.get(d, path, "outside", "str", None) or None,
     )
     return w if len(r.problems) == before else None
@@ -143,9 +161,12 @@ def _check_windows(r: Reader, windows: list[tuple[str, Window]], names: set[str]
         if m and w.outside is None:
             per_week = int(m.group(1))
             if (per_week == 7) != (w.days == "all"):
-                r.warnings.append(Problem(
-                    path, f"窗口 {w.name!r} 的标签 {w.label!r} 与其日期 {w.days!r} 不一致；"
-                    f"时限按 days={w.days!r} 计算"))
+                r.warnings.append(
+                    Problem(
+                        path,
+                        f"窗口 {w.name!r} 的标签 {w.label!r} 与其日期 {w.days!r} 不一致；时限按 days={w.days!r} 计算",
+                    )
+                )
 
 
 def _severity(r: Reader, path: str, item: Any, windows: set[str]) -> Severity | None:
@@ -154,12 +175,14 @@ def _severity(r: Reader, path: str, item: Any, windows: set[str]) -> Severity | 
     if d is None:
         return None
     target = None
-    t = r.table(d.get("target", {}), f"{path}.target", {"amount", "unit", "window"}, set()) \
-        if "target" in d else None
+    t = r.table(d.get("target", {}), f"{path}.target", {"amount", "unit", "window"}, set()) if "target" in d else None
     if t is not None:
         tp = f"{path}.target"
-        amount, unit, window = r.get(t, tp, "amount", "number"), r.get(t, tp, "unit", "str"), \
-            r.get(t, tp, "window", "str")
+        amount, unit, window = (
+            r.get(t, tp, "amount", "number"),
+            r.get(t, tp, "unit", "str"),
+            r.get(t, tp, "window", "str"),
+        )
         if amount is not None and not 0 < amount < float("inf"):
             r.error(f"{tp}.amount", f"时限应大于 0，实际是 {amount!r}")
         elif amount is not None and amount > MAX_TARGET:  # the deadline engine looks at most 60 years ahead
@@ -171,8 +194,11 @@ def _severity(r: Reader, path: str, item: Any, windows: set[str]) -> Severity | 
         target = Target(amount, unit, window)
     level = r.get(d, path, "level", "int")
     s = Severity(
-        level=level, name=r.get(d, path, "name", "str"), description=r.get(d, path, "description", "str"),
-        target=target, negotiable=r.get(d, path, "negotiable", "bool", False),
+        level=level,
+        name=r.get(d, path, "name", "str"),
+        description=r.get(d, path, "description", "str"),
+        target=target,
+        negotiable=r.get(d, path, "negotiable", "bool", False),
         examples=r.get(d, path, "examples", "strlist", ()),
     )
     return s if len(r.problems) == before else None
@@ -185,15 +211,17 @@ def _check_levels(r: Reader, levels: list[int]) -> None:
 
 def _service(r: Reader, path: str, item: Any) -> Service | None:
     before = len(r.problems)  # a missing required field (found by table) keeps the row out too
-    d = r.table(item, path, {"category", "name", "description"},
-                {"channels", "frequency", "exclusions", "note"})
+    d = r.table(item, path, {"category", "name", "description"}, {"channels", "frequency", "exclusions", "note"})
     if d is None:
         return None
     s = Service(
-        category=r.get(d, path, "category", "str"), name=r.get(d, path, "name", "str"),
-        description=r.get(d, path, "description", "str"), channels=r.get(d, path, "channels", "strlist", ()),
+        category=r.get(d, path, "category", "str"),
+        name=r.get(d, path, "name", "str"),
+        description=r.get(d, path, "description", "str"),
+        channels=r.get(d, path, "channels", "strlist", ()),
         frequency=r.get(d, path, "frequency", "str", None) or None,
-        exclusions=r.get(d, path, "exclusions", "strlist", ()), note=r.get(d, path, "note", "str", ""),
+        exclusions=r.get(d, path, "exclusions", "strlist", ()),
+        note=r.get(d, path, "note", "str", ""),
     )
     return s if len(r.problems) == before else None
 
@@ -204,8 +232,10 @@ def _module(r: Reader, path: str, item: Any) -> Module | None:
     if d is None:
         return None
     m = Module(
-        no=r.get(d, path, "no", "int"), name=r.get(d, path, "name", "str"),
-        selected=r.get(d, path, "selected", "bool"), sites=r.get(d, path, "sites", "int", None),
+        no=r.get(d, path, "no", "int"),
+        name=r.get(d, path, "name", "str"),
+        selected=r.get(d, path, "selected", "bool"),
+        sites=r.get(d, path, "sites", "int", None),
         remark=r.get(d, path, "remark", "str", ""),
     )
     if m.no is not None and not 0 < m.no <= MAX_NUMBER:
@@ -226,8 +256,9 @@ def _check_modules(r: Reader, modules: list[tuple[str, Module]]) -> None:
         first_no.setdefault(m.no, path)
         if m.name in first_name:
             other = first_name[m.name]
-            r.warnings.append(Problem(
-                f"{path}.name", f"模块名 {m.name!r} 重复：第 {other.no} 行与第 {m.no} 行（两行都保留）"))
+            r.warnings.append(
+                Problem(f"{path}.name", f"模块名 {m.name!r} 重复：第 {other.no} 行与第 {m.no} 行（两行都保留）")
+            )
         first_name.setdefault(m.name, m)
 
 
@@ -237,8 +268,10 @@ def _contact(r: Reader, path: str, item: Any, windows: set[str]) -> Contact | No
     if d is None:
         return None
     c = Contact(
-        kind=r.get(d, path, "kind", "str"), label=r.get(d, path, "label", "str"),
-        value=r.get(d, path, "value", "str"), window=r.get(d, path, "window", "str", None) or None,
+        kind=r.get(d, path, "kind", "str"),
+        label=r.get(d, path, "label", "str"),
+        value=r.get(d, path, "value", "str"),
+        window=r.get(d, path, "window", "str", None) or None,
         note=r.get(d, path, "note", "str", ""),
     )
     if c.kind is not None and not KIND_RE.match(c.kind):
@@ -246,5 +279,3 @@ def _contact(r: Reader, path: str, item: Any, windows: set[str]) -> Contact | No
     if c.window is not None and c.window not in windows:
         r.error(f"{path}.window", f"引用了不存在的窗口 {c.window!r}")
     return c if len(r.problems) == before else None
-
-

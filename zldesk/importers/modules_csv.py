@@ -13,8 +13,16 @@ from ..text import cell_unquote as unquote
 from ..text import decode_table_text
 
 COLUMNS = ("no", "name", "selected", "sites", "remark")
-_ALIASES = {"编号": "no", "序号": "no", "使用模块": "name", "模块": "name", "模块名称": "name",
-            "是否选择": "selected", "站点数": "sites", "备注": "remark"}
+_ALIASES = {
+    "编号": "no",
+    "序号": "no",
+    "使用模块": "name",
+    "模块": "name",
+    "模块名称": "name",
+    "是否选择": "selected",
+    "站点数": "sites",
+    "备注": "remark",
+}
 _YES = {"是", "yes", "y", "true", "1", "√"}
 _NO = {"否", "no", "n", "false", "0", ""}
 
@@ -61,7 +69,9 @@ def read_modules_csv(data: bytes, source: str) -> tuple[tuple[Module, ...], list
             continue
         seen_no[module.no] = line
         if module.name in seen_name:
-            warnings.append(Problem("name", f"模块名 {module.name!r} 与第 {seen_name[module.name]} 行重复（两行都保留）", line))
+            warnings.append(
+                Problem("name", f"模块名 {module.name!r} 与第 {seen_name[module.name]} 行重复（两行都保留）", line)
+            )
         seen_name.setdefault(module.name, line)
         modules.append(module)
     if not problems and not modules:
@@ -78,7 +88,9 @@ def _module(cells: dict[str, str], line: int, problems: list[Problem]) -> Module
         problems.append(Problem("name", "模块名为空", line))
     selected = cells["selected"].lower()
     if selected not in _YES | _NO:
-        problems.append(Problem("selected", f"应为 是/否/yes/no/true/false/1/0 或空，实际是 {cells['selected']!r}", line))
+        problems.append(
+            Problem("selected", f"应为 是/否/yes/no/true/false/1/0 或空，实际是 {cells['selected']!r}", line)
+        )
     sites = _int(cells.get("sites", ""), "sites", line, problems, required=False)
     if len(problems) > before:
         return None
@@ -114,6 +126,7 @@ def dumps_modules_csv(modules: tuple[Module, ...]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for m in modules:
-        writer.writerow([m.no, quote(m.name), "是" if m.selected else "否",
-                         "" if m.sites is None else m.sites, quote(m.remark)])
+        writer.writerow(
+            [m.no, quote(m.name), "是" if m.selected else "否", "" if m.sites is None else m.sites, quote(m.remark)]
+        )
     return out.getvalue()

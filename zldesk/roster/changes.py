@@ -19,8 +19,9 @@ def engineer_line(e: Engineer, known: bool) -> str:
 
 
 def rotations_line(rotations: Sequence[Rotation], before: int) -> str:
-    return (f"轮值换为 {len(rotations)} 条（原 {before} 条）：" +
-            "；".join(f"{r.name or r.line} {r.unit} {'、'.join(r.engineers)}" for r in rotations))
+    return f"轮值换为 {len(rotations)} 条（原 {before} 条）：" + "；".join(
+        f"{r.name or r.line} {r.unit} {'、'.join(r.engineers)}" for r in rotations
+    )
 
 
 def shifts_line(shifts: int, before: int) -> str:
@@ -37,5 +38,7 @@ def override_line(o: Override, zone: tzinfo) -> str:
     """An override, its times in the contract's zone whatever zone they were typed in."""
     covers = f"替 {o.covers} " if o.covers else ""
     start, end = o.start.astimezone(zone), o.end.astimezone(zone)
-    return (f"调班{f' #{o.id}' if o.id else ''}：{o.line} {o.engineer} {covers}"
-            f"{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}，{o.reason}")
+    return (
+        f"调班{f' #{o.id}' if o.id else ''}：{o.line} {o.engineer} {covers}"
+        f"{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}，{o.reason}"
+    )

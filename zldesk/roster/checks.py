@@ -93,16 +93,24 @@ def check(roster: Roster) -> list[Problem]:
 def _overlaps(roster: Roster) -> list[Problem]:
     """Fixed shifts on one line must not overlap: there would be no way to say who holds it."""
     out = []
-    timed = [(i, s) for i, s in enumerate(roster.shifts)
-             if s.start.tzinfo is not None and s.end.tzinfo is not None and s.start < s.end]
+    timed = [
+        (i, s)
+        for i, s in enumerate(roster.shifts)
+        if s.start.tzinfo is not None and s.end.tzinfo is not None and s.start < s.end
+    ]
     for line in dict.fromkeys(s.line for _, s in timed):
         rows = sorted(((i, s) for i, s in timed if s.line == line), key=lambda row: row[1].start)
         longest = None  # the earlier shift that reaches furthest
         for i, s in rows:
             if longest is not None and s.start < longest[1].end:
                 j, other = longest
-                out.append(Problem(f"shifts[{i}].start", f"与 shifts[{j}]（{other.engineer}，"
-                                   f"{other.start:%Y-%m-%d %H:%M}–{other.end:%Y-%m-%d %H:%M}）在同一值班线上重叠"))
+                out.append(
+                    Problem(
+                        f"shifts[{i}].start",
+                        f"与 shifts[{j}]（{other.engineer}，"
+                        f"{other.start:%Y-%m-%d %H:%M}–{other.end:%Y-%m-%d %H:%M}）在同一值班线上重叠",
+                    )
+                )
             if longest is None or s.end > longest[1].end:
                 longest = (i, s)
     return out

@@ -39,8 +39,9 @@ def demo_roster(contract: Contract, today: date) -> Roster:
     result = Roster(
         lines,
         roster.engineers,
-        tuple(replace(r, start=r.start + step, end=r.end and r.end + step)
-              for r in roster.rotations if r.line in names),
+        tuple(
+            replace(r, start=r.start + step, end=r.end and r.end + step) for r in roster.rotations if r.line in names
+        ),
         tuple(replace(s, start=moved(s.start), end=moved(s.end)) for s in roster.shifts if s.line in names),
         tuple(replace(o, start=moved(o.start), end=moved(o.end)) for o in roster.overrides if o.line in names),
     )

@@ -60,7 +60,9 @@ class OnDuty:
         parts = []
         for line in self.at(now):
             if line.open:  # names are user data: control characters shown, never sent to the terminal
-                parts.append(f"{SHORT.get(line.line, line.label)} {visible(line.engineer) if line.engineer else '无人值守！'}")
+                parts.append(
+                    f"{SHORT.get(line.line, line.label)} {visible(line.engineer) if line.engineer else '无人值守！'}"
+                )
         return "值班：" + (" · ".join(parts) if parts else "无开放的值班线")
 
     def watch(self, moment: datetime) -> str:
@@ -69,8 +71,16 @@ class OnDuty:
             return ""
         segments = self.segments
         if not self.start <= moment < self.end:  # a deadline days ahead: compute just around it
-            segments = compute(self.roster, self.contract, ChinaCalendar.shared(), moment - timedelta(hours=1),
-                               moment + timedelta(hours=1))
-        parts = [f"{line.label} {visible(line.engineer) if line.engineer else '无人值守'}"
-                 for line in on_duty(segments, moment, self.roster.lines) if line.open]
+            segments = compute(
+                self.roster,
+                self.contract,
+                ChinaCalendar.shared(),
+                moment - timedelta(hours=1),
+                moment + timedelta(hours=1),
+            )
+        parts = [
+            f"{line.label} {visible(line.engineer) if line.engineer else '无人值守'}"
+            for line in on_duty(segments, moment, self.roster.lines)
+            if line.open
+        ]
         return "、".join(parts) or "无开放的值班线"

@@ -27,6 +27,7 @@ from .units import LOOKBACK, ONE_DAY, at, unit_cuts
 
 # ---- the engine ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Claim:
     start: datetime
@@ -48,7 +49,9 @@ class _Opening:
     def day(self, d: date) -> list[tuple[datetime, datetime]]:
         spans = self._days.get(d)
         if spans is None:
-            spans = self._days[d] = [(at(d, a, self.zone), at(d, b, self.zone)) for a, b in self.timeline.day_minutes(d)]
+            spans = self._days[d] = [
+                (at(d, a, self.zone), at(d, b, self.zone)) for a, b in self.timeline.day_minutes(d)
+            ]
         return spans
 
     def _days_of(self, a: datetime, b: datetime):
@@ -74,7 +77,9 @@ class _Opening:
         return any(x < b and a < y for x, y in self._days_of(a, b))
 
 
-def compute(roster: Roster, contract: Contract, calendar: ChinaCalendar, start: datetime, end: datetime) -> list[Segment]:
+def compute(
+    roster: Roster, contract: Contract, calendar: ChinaCalendar, start: datetime, end: datetime
+) -> list[Segment]:
     """The final roster of [start, end): per line, in time order, segments that exactly cover the line's
     open time; engineer None where nobody holds it. Raises InvalidInput if the roster has problems."""
     problems = check(roster)
@@ -96,25 +101,54 @@ def compute(roster: Roster, contract: Contract, calendar: ChinaCalendar, start: 
     return out
 
 
-def _claims(roster: Roster, line: str, opening: _Opening, calendar: ChinaCalendar, zone: ZoneInfo,
-            start: datetime, end: datetime) -> list[_Claim]:
+def _claims(
+    roster: Roster,
+    line: str,
+    opening: _Opening,
+    calendar: ChinaCalendar,
+    zone: ZoneInfo,
+    start: datetime,
+    end: datetime,
+) -> list[_Claim]:
     claims: list[_Claim] = []
     for layer, rotation in enumerate(roster.rotations):
         if rotation.line == line:
             claims += _rotation_claims(rotation, layer, opening, calendar, zone, start, end)
     for shift in roster.shifts:
         if shift.line == line and shift.start < end and start < shift.end:
-            claims.append(_Claim(max(shift.start.astimezone(zone), start), min(shift.end.astimezone(zone), end), (1, 0),
-                                 shift.engineer, shift.source or "导入排班"))
+            claims.append(
+                _Claim(
+                    max(shift.start.astimezone(zone), start),
+                    min(shift.end.astimezone(zone), end),
+                    (1, 0),
+                    shift.engineer,
+                    shift.source or "导入排班",
+                )
+            )
     for o in roster.overrides:
         if o.line == line and o.start < end and start < o.end:
-            claims.append(_Claim(max(o.start.astimezone(zone), start), min(o.end.astimezone(zone), end), (2, o.id),
-                                 o.engineer, f"调班 #{o.id}：{o.reason}" if o.reason else f"调班 #{o.id}", o.covers))
+            claims.append(
+                _Claim(
+                    max(o.start.astimezone(zone), start),
+                    min(o.end.astimezone(zone), end),
+                    (2, o.id),
+                    o.engineer,
+                    f"调班 #{o.id}：{o.reason}" if o.reason else f"调班 #{o.id}",
+                    o.covers,
+                )
+            )
     return claims
 
 
-def _rotation_claims(rotation: Rotation, layer: int, opening: _Opening, calendar: ChinaCalendar, zone: ZoneInfo,
-                     start: datetime, end: datetime) -> list[_Claim]:
+def _rotation_claims(
+    rotation: Rotation,
+    layer: int,
+    opening: _Opening,
+    calendar: ChinaCalendar,
+    zone: ZoneInfo,
+    start: datetime,
+    end: datetime,
+) -> list[_Claim]:
     """Walk the rotation's shifts from its start, counting occurrences, up to the end of the query."""
     handoff = hhmm_minutes(rotation.handoff)
     begin = at(rotation.start, handoff, zone)
@@ -131,8 +165,15 @@ def _rotation_claims(rotation: Rotation, layer: int, opening: _Opening, calendar
         if b <= a or not opening.has_open(a, b):
             continue  # before the rotation starts, or a shift with the line closed: not an occurrence
         if b > start:
-            out.append(_Claim(max(a, start), min(b, end), (0, layer), people[count % len(people)],
-                              f"轮值「{rotation.label}」第 {count + 1} 班"))
+            out.append(
+                _Claim(
+                    max(a, start),
+                    min(b, end),
+                    (0, layer),
+                    people[count % len(people)],
+                    f"轮值「{rotation.label}」第 {count + 1} 班",
+                )
+            )
         count += 1
     return out
 

@@ -75,10 +75,14 @@ def read_roster_toml(text: str, source: str, contract: Contract | None = None) -
             value = _row(r, table, path, row, zone, len(built[table])) if row is not None else None
             if value is not None and len(r.problems) == before:
                 built[table].append(value)
-                kept[table].append(int(path[path.index("[") + 1:-1]))
-    roster = Roster(lines=duty_lines(contract) if contract else (), engineers=tuple(built["engineers"]),
-                    rotations=tuple(built["rotations"]), shifts=tuple(built["shifts"]),
-                    overrides=tuple(built["overrides"]))
+                kept[table].append(int(path[path.index("[") + 1 : -1]))
+    roster = Roster(
+        lines=duty_lines(contract) if contract else (),
+        engineers=tuple(built["engineers"]),
+        rotations=tuple(built["rotations"]),
+        shifts=tuple(built["shifts"]),
+        overrides=tuple(built["overrides"]),
+    )
     problems = r.problems + [_renumber(p, kept) for p in check(roster)]
     if problems:
         locate = toml_locator(text)
@@ -88,6 +92,7 @@ def read_roster_toml(text: str, source: str, contract: Contract | None = None) -
 
 def _renumber(p: Problem, kept: dict[str, list[int]]) -> Problem:
     """check() counts the rows that were built; the file counts all of them."""
+
     def fix(m: re.Match) -> str:
         rows = kept.get(m.group(1), [])
         k = int(m.group(2))
@@ -99,25 +104,44 @@ def _renumber(p: Problem, kept: dict[str, list[int]]) -> Problem:
 
 def _row(r: Reader, table: str, path: str, d: dict, zone: ZoneInfo, index: int):
     if table == "engineers":
-        return Engineer(r.get(d, path, "name", "str") or "", r.get(d, path, "phone", "str", ""),
-                        r.get(d, path, "skills", "strlist", ()), r.get(d, path, "active", "bool", True))
+        return Engineer(
+            r.get(d, path, "name", "str") or "",
+            r.get(d, path, "phone", "str", ""),
+            r.get(d, path, "skills", "strlist", ()),
+            r.get(d, path, "active", "bool", True),
+        )
     line = r.get(d, path, "line", "str") or ""
     if table == "rotations":
         start, end = r.get(d, path, "start", "date"), r.get(d, path, "end", "date", None)
         for key, value in (("start", start), ("end", end)):
             if (problem := _out_of_range(value)) is not None:
                 r.error(f"{path}.{key}", problem)
-        return Rotation(line=line, engineers=r.get(d, path, "engineers", "strlist") or (),
-                        unit=r.get(d, path, "unit", "str") or "", handoff=r.get(d, path, "handoff", "str", "08:30"),
-                        start=start or date.min, end=end, name=r.get(d, path, "name", "str", ""))
+        return Rotation(
+            line=line,
+            engineers=r.get(d, path, "engineers", "strlist") or (),
+            unit=r.get(d, path, "unit", "str") or "",
+            handoff=r.get(d, path, "handoff", "str", "08:30"),
+            start=start or date.min,
+            end=end,
+            name=r.get(d, path, "name", "str", ""),
+        )
     start, end = _when(r, d, path, "start", zone), _when(r, d, path, "end", zone)
     if start is None or end is None:
         return None
     engineer = r.get(d, path, "engineer", "str") or ""
     if table == "shifts":
-        return Shift(line, engineer, start, end, r.get(d, path, "source", "str", ""), r.get(d, path, "phone", "str", ""))
-    return Override(r.get(d, path, "id", "int", index + 1), line, engineer, start, end,
-                    r.get(d, path, "reason", "str") or "", r.get(d, path, "covers", "str", None) or None)
+        return Shift(
+            line, engineer, start, end, r.get(d, path, "source", "str", ""), r.get(d, path, "phone", "str", "")
+        )
+    return Override(
+        r.get(d, path, "id", "int", index + 1),
+        line,
+        engineer,
+        start,
+        end,
+        r.get(d, path, "reason", "str") or "",
+        r.get(d, path, "covers", "str", None) or None,
+    )
 
 
 def _when(r: Reader, d: dict, path: str, key: str, zone: ZoneInfo) -> datetime | None:
@@ -135,8 +159,18 @@ def _when(r: Reader, d: dict, path: str, key: str, zone: ZoneInfo) -> datetime |
 
 # ---- CSV -------------------------------------------------------------------------------------------
 
-_COLUMNS = {"line": "line", "值班线": "line", "engineer": "engineer", "工程师": "engineer", "phone": "phone",
-            "电话": "phone", "start": "start", "开始": "start", "end": "end", "结束": "end"}
+_COLUMNS = {
+    "line": "line",
+    "值班线": "line",
+    "engineer": "engineer",
+    "工程师": "engineer",
+    "phone": "phone",
+    "电话": "phone",
+    "start": "start",
+    "开始": "start",
+    "end": "end",
+    "结束": "end",
+}
 _REQUIRED = ("line", "engineer", "start", "end")
 _TIME = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
@@ -176,7 +210,9 @@ def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) 
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if not header or not any(cell.strip() for cell in header):
-        raise InvalidInput(source, [Problem("", "缺少表头（line,engineer,phone,start,end 或 值班线,工程师,电话,开始,结束）", 1)])
+        raise InvalidInput(
+            source, [Problem("", "缺少表头（line,engineer,phone,start,end 或 值班线,工程师,电话,开始,结束）", 1)]
+        )
     names = [cell.strip() for cell in header]
     problems: list[Problem] = []
     columns: dict[str, int] = {}
@@ -221,8 +257,19 @@ def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) 
         if times["start"] and times["end"] and times["end"] <= times["start"]:
             problems.append(Problem(label["end"], f"结束 {cell['end']} 不晚于开始 {cell['start']}", no))
         if len(problems) == before:
-            rows.append((no, Shift(line, cell["engineer"], times["start"], times["end"], f"导入排班：{label_of}",
-                                   cell.get("phone", ""))))
+            rows.append(
+                (
+                    no,
+                    Shift(
+                        line,
+                        cell["engineer"],
+                        times["start"],
+                        times["end"],
+                        f"导入排班：{label_of}",
+                        cell.get("phone", ""),
+                    ),
+                )
+            )
     problems += _csv_overlaps(rows, label["start"])
     if problems:
         raise InvalidInput(source, sorted(problems, key=lambda p: p.line or 0))
@@ -236,8 +283,13 @@ def _csv_overlaps(rows: list[tuple[int, Shift]], column: str) -> list[Problem]:
         reach = None  # the earlier row that ends last
         for no, s in mine:
             if reach is not None and s.start < reach[1].end:
-                out.append(Problem(column, f"与第 {reach[0]} 行（{reach[1].engineer}）在「{LINE_LABELS.get(line, line)}」"
-                                   "上时间重叠", no))
+                out.append(
+                    Problem(
+                        column,
+                        f"与第 {reach[0]} 行（{reach[1].engineer}）在「{LINE_LABELS.get(line, line)}」上时间重叠",
+                        no,
+                    )
+                )
             if reach is None or s.end > reach[1].end:
                 reach = (no, s)
     return out
@@ -252,8 +304,15 @@ def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zon
     for s in segments:
         if s.engineer is not None:
             # A cell starting = + - @ would run as a formula in Excel (a phone written +86...): quoted.
-            out.writerow([LINE_LABELS.get(s.line, s.line), quote(s.engineer), quote(phones.get(s.engineer, "")),
-                          f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{s.end.astimezone(zone):%Y-%m-%d %H:%M}"])
+            out.writerow(
+                [
+                    LINE_LABELS.get(s.line, s.line),
+                    quote(s.engineer),
+                    quote(phones.get(s.engineer, "")),
+                    f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}",
+                    f"{s.end.astimezone(zone):%Y-%m-%d %H:%M}",
+                ]
+            )
     return buffer.getvalue()
 
 

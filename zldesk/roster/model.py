@@ -47,12 +47,27 @@ class Rotation:
     name: str
 
     # Written out because a defaulted `handoff` comes before the required `start` in this order.
-    def __init__(self, line: str, engineers: tuple[str, ...], unit: str, handoff: str = "08:30",
-                 start: date | None = None, end: date | None = None, name: str = "") -> None:
+    def __init__(
+        self,
+        line: str,
+        engineers: tuple[str, ...],
+        unit: str,
+        handoff: str = "08:30",
+        start: date | None = None,
+        end: date | None = None,
+        name: str = "",
+    ) -> None:
         if start is None:
             raise TypeError("Rotation() needs a start date")
-        for key, value in (("line", line), ("engineers", tuple(engineers)), ("unit", unit), ("handoff", handoff),
-                           ("start", start), ("end", end), ("name", name)):
+        for key, value in (
+            ("line", line),
+            ("engineers", tuple(engineers)),
+            ("unit", unit),
+            ("handoff", handoff),
+            ("start", start),
+            ("end", end),
+            ("name", name),
+        ):
             object.__setattr__(self, key, value)
 
     @property
@@ -125,8 +140,11 @@ def duty_lines(contract: Contract) -> tuple[Line, ...]:
     if top is not None and top.level == 1 and top.target.unit == "hours":
         onsite = top.target.window
     found.append(("onsite", onsite, ()))
-    return tuple(Line(kind, LINE_LABELS[kind], contract.window(window), phones)
-                 for kind, window, phones in found if window in names)
+    return tuple(
+        Line(kind, LINE_LABELS[kind], contract.window(window), phones)
+        for kind, window, phones in found
+        if window in names
+    )
 
 
 def line_name(contract: Contract, text: str) -> str:

@@ -49,7 +49,9 @@ def _contact_lines(contract: Contract) -> list[str]:
         when = ""
         window = next((w for w in contract.windows if w.name == contacts[0].window), None)
         if window is not None:
-            when = window.label if window.outside else f"{_DAYS.get(window.days, window.days)} {window.start}–{window.end}"
+            when = (
+                window.label if window.outside else f"{_DAYS.get(window.days, window.days)} {window.start}–{window.end}"
+            )
             when = f"（{when}）"
         out.append(f"  {contacts[0].label}：{numbers}{when}")
     return out
@@ -71,8 +73,14 @@ def _pieces(segments: list[Segment], day: date) -> list[tuple[str | None, dateti
     return out
 
 
-def notice(contract: Contract, roster_segments: Iterable[Segment], calendar: ChinaCalendar, name: str, year: int,
-           engineers: Sequence[Engineer] = ()) -> str:
+def notice(
+    contract: Contract,
+    roster_segments: Iterable[Segment],
+    calendar: ChinaCalendar,
+    name: str,
+    year: int,
+    engineers: Sequence[Engineer] = (),
+) -> str:
     """The holiday duty notice, ready to paste. `roster_segments` must cover the holiday's days (compute
     them over that range); `engineers` gives the phones. Unheld time is marked 【无人值守】, at the top
     too, so nobody sends the notice without seeing it; so are dates of a year with no official schedule
@@ -82,7 +90,9 @@ def notice(contract: Contract, roster_segments: Iterable[Segment], calendar: Chi
         names = sorted({base_name(d.name) for d in calendar.special_days(year) if d.kind == "holiday"})
         raise NotFound("没有这个节假日", f"{year} 年没有「{name}」（当年的节假日：{'、'.join(names) or '无'}）")
     title = base_name(name.strip())
-    title = next((base_name(calendar.day(d).name) for d in days if base_name(calendar.day(d).name).startswith(title)), title)
+    title = next(
+        (base_name(calendar.day(d).name) for d in days if base_name(calendar.day(d).name).startswith(title)), title
+    )
     phones = {e.name: e.phone for e in engineers}
     by_line: dict[str, list[Segment]] = {}
     zone = ZoneInfo(contract.timezone)
@@ -95,8 +105,11 @@ def notice(contract: Contract, roster_segments: Iterable[Segment], calendar: Chi
     guessed = provisional_years(calendar, days + makeups)
     if guessed:
         years = "、".join(str(y) for y in guessed)
-        out += [f"【推定】{years}年的放假安排国务院尚未正式公布，以下放假日期是推定的，可能变动；"
-                "正式通知发布后请核对日期再发。", ""]
+        out += [
+            f"【推定】{years}年的放假安排国务院尚未正式公布，以下放假日期是推定的，可能变动；"
+            "正式通知发布后请核对日期再发。",
+            "",
+        ]
     schedule: list[str] = []
     holes: list[str] = []
     for d in days:
@@ -116,13 +129,23 @@ def notice(contract: Contract, roster_segments: Iterable[Segment], calendar: Chi
                 schedule.append(f"  {label}：" + "；".join(parts))
     if holes:
         out += ["【无人值守】以下时段还没有人值班，发出前请补排：", *(f"  {h}" for h in holes), ""]
-    out.append(f"各位老师：{year}年{title}放假时间为{spans}，共 {len(days)} 天"
-               + ("（推定，尚未正式公布）。" if guessed else "。"))
+    out.append(
+        f"各位老师：{year}年{title}放假时间为{spans}，共 {len(days)} 天"
+        + ("（推定，尚未正式公布）。" if guessed else "。")
+    )
     if makeups:
         out.append("、".join(_day(d) for d in makeups) + "调休上班，服务热线照常接听。")
     out += _hotline_closed(contract, calendar, days)
-    out += ["假期期间，值班安排如下：", "", *schedule, "", "联系方式：", *_contact_lines(contract), "",
-            f"{contract.vendor}"]
+    out += [
+        "假期期间，值班安排如下：",
+        "",
+        *schedule,
+        "",
+        "联系方式：",
+        *_contact_lines(contract),
+        "",
+        f"{contract.vendor}",
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -140,14 +163,16 @@ def _hotline_closed(contract: Contract, calendar: ChinaCalendar, days: list[date
 
 # ---- iCalendar -------------------------------------------------------------------------------------
 
+
 def _uid(contract: Contract, s: Segment) -> str:
     start = s.start.astimezone(ZoneInfo(contract.timezone))  # the same instant gives the same UID in any zone
     digest = hashlib.sha1(f"{contract.code}|{s.line}|{start.isoformat()}|{s.engineer}".encode()).hexdigest()[:16]
     return f"{s.line}-{start:%Y%m%dT%H%M}-{digest}@zldesk"
 
 
-def to_ics(segments: Iterable[Segment], engineers: Sequence[Engineer], contract: Contract,
-           stamp: datetime | None = None) -> bytes:
+def to_ics(
+    segments: Iterable[Segment], engineers: Sequence[Engineer], contract: Contract, stamp: datetime | None = None
+) -> bytes:
     """One VEVENT per held run (consecutive segments of one engineer on one line, merged), times with
     TZID of the contract's zone (a VTIMEZONE included). UIDs depend only on line, start and engineer,
     so a re-export updates events instead of duplicating them, as long as each run is given whole:

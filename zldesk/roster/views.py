@@ -56,8 +56,18 @@ def now(segments: Iterable[Segment], at: datetime, lines: Sequence[Line] | None 
         while j + 1 < len(rows) and rows[j + 1].start == rows[j].end and rows[j + 1].engineer == rows[i].engineer:
             j += 1
         nxt = rows[j + 1] if j + 1 < len(rows) else None
-        out.append(LineNow(name, label, True, rows[i].engineer, rows[j].end,
-                           nxt and nxt.engineer, nxt and nxt.start, rows[i].source))
+        out.append(
+            LineNow(
+                name,
+                label,
+                True,
+                rows[i].engineer,
+                rows[j].end,
+                nxt and nxt.engineer,
+                nxt and nxt.start,
+                rows[i].source,
+            )
+        )
     return out
 
 
@@ -139,8 +149,14 @@ def runs(segments: Iterable[Segment]) -> list[Segment]:
     return out
 
 
-def whole_runs(segments_of: Callable[[datetime, datetime], list[Segment]], start: datetime, end: datetime,
-               *, margin: timedelta = timedelta(days=21), limit: timedelta = timedelta(days=732)) -> list[Segment]:
+def whole_runs(
+    segments_of: Callable[[datetime, datetime], list[Segment]],
+    start: datetime,
+    end: datetime,
+    *,
+    margin: timedelta = timedelta(days=21),
+    limit: timedelta = timedelta(days=732),
+) -> list[Segment]:
     """The held runs that overlap [start, end), each whole: from when that engineer took the line to
     when they hand it over, however far outside the range. `segments_of(a, b)` computes the roster of
     [a, b); it is asked over a wider window, widened on a side while a run touches that side's edge

@@ -62,8 +62,13 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         q = self.filter_text.strip().casefold()
         rows = self.all_rows
         if q:
-            rows = [r for r in rows if q in f"#{r.id} {r.title} {r.module_name} {r.assignee} "
-                    f"{self.names.get(r.contract_id, ('', ''))[1]}".casefold()]
+            rows = [
+                r
+                for r in rows
+                if q
+                in f"#{r.id} {r.title} {r.module_name} {r.assignee} "
+                f"{self.names.get(r.contract_id, ('', ''))[1]}".casefold()
+            ]
         self.query_one(TicketBoard).set_rows(rows, self.policies, self.names)
         empty = self.query_one("#empty", Static)
         empty.update(Text("没有符合筛选的工单（esc 清除筛选）。" if q and self.all_rows else "没有未结的工单。"))

@@ -19,8 +19,16 @@ _DAYS = {"all": "每天", "weekdays": "周一至周五", "workdays": "法定工�
 _UNITS = {"hours": "小时", "working_days": "个工作日"}
 
 
-_KINDS = {"hotline": "热线", "backup": "备勤", "complaints": "投诉", "qq_group": "QQ 群", "forum": "论坛",
-          "website": "网站", "ftp": "FTP", "email": "邮件"}
+_KINDS = {
+    "hotline": "热线",
+    "backup": "备勤",
+    "complaints": "投诉",
+    "qq_group": "QQ 群",
+    "forum": "论坛",
+    "website": "网站",
+    "ftp": "FTP",
+    "email": "邮件",
+}
 
 
 def _t(value: object, style: str = "") -> Text:

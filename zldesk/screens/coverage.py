@@ -19,8 +19,10 @@ _KINDS = {"module": "模块", "service": "服务", "exclusion": "不含条款"}
 def all_rows(contract) -> list[Match]:
     """The unfiltered view: every module, then every service, as the contract lists them."""
     rows = [lookup(contract, str(m.no))[0] for m in contract.modules]
-    rows += [Match("service", s.name, True, f"服务内容细则·{s.category}·{s.name}：{s.description}", "name", 0,
-                   service=s) for s in contract.services]
+    rows += [
+        Match("service", s.name, True, f"服务内容细则·{s.category}·{s.name}：{s.description}", "name", 0, service=s)
+        for s in contract.services
+    ]
     return rows
 
 
@@ -66,7 +68,9 @@ class CoverageScreen(ListKeys, TypeAhead, Screen):
             )
         if not self.matches:
             what = f"「{query.strip()}」" if query.strip() else ""
-            self.query_one("#clause", Static).update(Text(f"合同中没有{visible(what)}：既不在软件系统明细表，也不在服务内容细则中"))
+            self.query_one("#clause", Static).update(
+                Text(f"合同中没有{visible(what)}：既不在软件系统明细表，也不在服务内容细则中")
+            )
         else:
             self._show_clause(0)
 

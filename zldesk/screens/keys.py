@@ -41,7 +41,7 @@ class ListKeys:
         self._step(-self._page())
 
     def action_cursor_top(self) -> None:
-        self._step(-10**9)
+        self._step(-(10**9))
 
     def action_cursor_bottom(self) -> None:
         self._step(10**9)

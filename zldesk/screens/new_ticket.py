@@ -68,8 +68,11 @@ class NewTicketScreen(Screen):
             yield from self._row("caller", "来电人")
             yield from self._row("phone", "电话")
             yield from self._row("dept", "科室")
-            yield from self._row("channel", "渠道", f"留空为{CHANNELS[default_channel(self.policy, self.app.clock())]}；"
-                                                  "可填 QQ、远程、电话、现场……")
+            yield from self._row(
+                "channel",
+                "渠道",
+                f"留空为{CHANNELS[default_channel(self.policy, self.app.clock())]}；可填 QQ、远程、电话、现场……",
+            )
             yield from self._row("description", "描述", "回车或 F2 保存")
             yield Static(id="preview")
         yield Footer()
@@ -113,8 +116,9 @@ class NewTicketScreen(Screen):
             hint.update(Text(f"{e.title}：{rows}{'……' if len(matches) > 3 else ''}（输入编号可选）", style="yellow"))
             return
         line = Text()
-        line.append("覆盖" if module.selected else "未选，不在合同范围",
-                    style="bold green" if module.selected else "bold red")
+        line.append(
+            "覆盖" if module.selected else "未选，不在合同范围", style="bold green" if module.selected else "bold red"
+        )
         line.append(f"  第 {module.no} 行 {fit(module.name, 24).rstrip()}")
         hint.update(line)
 
@@ -134,8 +138,9 @@ class NewTicketScreen(Screen):
         d = ticket_deadline(self.policy, t)
         clock = ticket_clock(self.policy, t, d, now)
         zone = self.policy.out_zone
-        preview.update(Text(f"现在登记：{level} 级，到期 {clock.due_text(zone)}，剩余 {clock.text(zone)}"
-                            f"（按 {d.window} 窗口）"))
+        preview.update(
+            Text(f"现在登记：{level} 级，到期 {clock.due_text(zone)}，剩余 {clock.text(zone)}（按 {d.window} 窗口）")
+        )
 
     # ---- save / cancel -------------------------------------------------------------------------------
 
@@ -161,8 +166,12 @@ class NewTicketScreen(Screen):
             except ZlDeskError as e:
                 self.notify(e.message, title=e.title, severity="error", markup=False)
                 return
-        data = {"severity": level, "title": title, "description": self.query_one("#description", Input).value,
-                **{k: self.query_one(f"#{k}", Input).value.strip() for k in ("caller", "phone", "dept")}}
+        data = {
+            "severity": level,
+            "title": title,
+            "description": self.query_one("#description", Input).value,
+            **{k: self.query_one(f"#{k}", Input).value.strip() for k in ("caller", "phone", "dept")},
+        }
         channel = self.query_one("#channel", Input).value.strip()
         if channel:
             try:
@@ -181,8 +190,13 @@ class NewTicketScreen(Screen):
             tid, t, _ = open_ticket(session, self.contract.code, data, now, self.app.who, now=now)
             return tid, t.in_scope
 
-        self.app.gateway.write(change, self._saved, node=self, what="工单没有登记",
-                               said=lambda r: f"已登记 #{r[0]}" + ("" if r[1] else "（不在合同范围）"))
+        self.app.gateway.write(
+            change,
+            self._saved,
+            node=self,
+            what="工单没有登记",
+            said=lambda r: f"已登记 #{r[0]}" + ("" if r[1] else "（不在合同范围）"),
+        )
 
     def _saved(self, _) -> None:
         # The form goes, from under the help screen too: saving it twice would log the call twice.

@@ -48,8 +48,9 @@ class PromptScreen(ModalScreen[dict | None]):
             yield Static(Text(self.title_text, style="bold"))
             for field in self.fields:
                 yield Static(Text(field.label + ("" if field.required else "（可不填）")))
-                yield Input(value=str(self.values.get(field.key, "")), placeholder=field.placeholder,
-                            id=f"field-{field.key}")
+                yield Input(
+                    value=str(self.values.get(field.key, "")), placeholder=field.placeholder, id=f"field-{field.key}"
+                )
             yield Static(Text("enter 确认  esc 取消", style="dim"))
             yield Static(Text(self.error), id="error", classes="error")
 

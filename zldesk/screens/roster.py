@@ -87,8 +87,9 @@ class RosterScreen(ListKeys, Screen):
     def load(self) -> None:
         """Compute the week and the next holiday in a worker thread; `_show` draws them."""
         if self.app.contract is not None:
-            self.app.gateway.read(self._read, lambda read: self._show(*read), group="roster",
-                                  what="读取值班表失败", node=self)
+            self.app.gateway.read(
+                self._read, lambda read: self._show(*read), group="roster", what="读取值班表失败", node=self
+            )
 
     def _read(self) -> tuple:
         from ..calendar import ChinaCalendar
@@ -112,8 +113,13 @@ class RosterScreen(ListKeys, Screen):
         spans = [(days[0], days[-1])] + ([(holiday[0], holiday[-1])] if holiday else [])
         segments = []
         for first, last in spans:
-            segments += compute(roster, contract, calendar, datetime.combine(first, time(), zone) - timedelta(hours=1),
-                                datetime.combine(last + timedelta(days=1), time(), zone))
+            segments += compute(
+                roster,
+                contract,
+                calendar,
+                datetime.combine(first, time(), zone) - timedelta(hours=1),
+                datetime.combine(last + timedelta(days=1), time(), zone),
+            )
         return roster, segments, days, holiday, now
 
     def _show(self, roster, segments, days, holiday, now) -> None:
@@ -130,11 +136,16 @@ class RosterScreen(ListKeys, Screen):
                 on_duty.append("无人值守", style="bold red")
             else:
                 engineer = roster.engineer(line.engineer)
-                on_duty.append(visible(line.engineer) + (f" {visible(engineer.phone)}" if engineer and engineer.phone else ""))
+                on_duty.append(
+                    visible(line.engineer) + (f" {visible(engineer.phone)}" if engineer and engineer.phone else "")
+                )
                 on_duty.append(f" 至 {line.until.astimezone(zone):%m-%d %H:%M}" if line.until else "")
             if line.next_start:
-                on_duty.append(f"  接班 {visible(line.next_engineer or '（无人）')} "
-                               f"{line.next_start.astimezone(zone):%m-%d %H:%M}", style="dim")
+                on_duty.append(
+                    f"  接班 {visible(line.next_engineer or '（无人）')} "
+                    f"{line.next_start.astimezone(zone):%m-%d %H:%M}",
+                    style="dim",
+                )
             on_duty.append("\n")
         if roster.empty:
             on_duty.append("值班表未建：zldesk roster import FILE（TOML 轮值或 CSV 班次）", style="yellow")
@@ -154,20 +165,29 @@ class RosterScreen(ListKeys, Screen):
                 continue
             if label:
                 guessed = calendar.official_source(run[0].year) is None
-                table.add_row(Text(label, style="bold"), Text("（推定）" if guessed else "", style="yellow"),
-                              *[Text("") for _ in range(len(roster.lines))])
+                table.add_row(
+                    Text(label, style="bold"),
+                    Text("（推定）" if guessed else "", style="yellow"),
+                    *[Text("") for _ in range(len(roster.lines))],
+                )
             for d in run:
                 kind = calendar.day(d)
                 style = "yellow" if not kind.is_workday else ""
-                table.add_row(Text(f"{d:%m-%d} {weekday_name(d)[-1]}"), Text(kind.name, style=style),
-                              *day_cells(segments, roster.lines, d, zone), key=d.isoformat())
+                table.add_row(
+                    Text(f"{d:%m-%d} {weekday_name(d)[-1]}"),
+                    Text(kind.name, style=style),
+                    *day_cells(segments, roster.lines, d, zone),
+                    key=d.isoformat(),
+                )
         table.move_cursor(row=min(row, table.row_count - 1))
 
     # ---- override -----------------------------------------------------------------------------------
 
     def action_override(self, values: dict | None = None, error: str = "") -> None:
-        self.app.push_screen(PromptScreen("登记调班（后登记的为准，记入历史）", OVERRIDE_FORM, values, error),
-                             lambda typed: typed and self._save(typed))
+        self.app.push_screen(
+            PromptScreen("登记调班（后登记的为准，记入历史）", OVERRIDE_FORM, values, error),
+            lambda typed: typed and self._save(typed),
+        )
 
     def _save(self, values: dict) -> None:
         from ..errors import ZlDeskError
@@ -191,10 +211,26 @@ class RosterScreen(ListKeys, Screen):
         def change(session):
             from ..store.roster import add_override
 
-            return add_override(session, contract.code, Override(
-                0, line_name(contract, values["line"]), values["engineer"], start, end, values["reason"],
-                values.get("covers") or None), who=app.who)
+            return add_override(
+                session,
+                contract.code,
+                Override(
+                    0,
+                    line_name(contract, values["line"]),
+                    values["engineer"],
+                    start,
+                    end,
+                    values["reason"],
+                    values.get("covers") or None,
+                ),
+                who=app.who,
+            )
 
         # Refused (an unknown line, an end before the start): the form again, as typed, with why.
-        app.gateway.write(change, lambda _: self.load(), node=self, said=lambda new_id: f"已登记调班 #{new_id}",
-                          refused=lambda e: self.action_override(values, f"{e.title}：{e.message}"))
+        app.gateway.write(
+            change,
+            lambda _: self.load(),
+            node=self,
+            said=lambda new_id: f"已登记调班 #{new_id}",
+            refused=lambda e: self.action_override(values, f"{e.title}：{e.message}"),
+        )

@@ -62,16 +62,33 @@ FORMS: dict[str, tuple[str, list[Field]]] = {
     "pause": ("挂起：等待医院，时钟暂停", [Field("reason", "原因", required=False)]),
     "assign": ("指派", [Field("engineer", "工程师")]),
     "severity": ("改级别", [Field("level", "新级别（数字）"), Field("reason", "原因")]),
-    "negotiate": ("与医院协商时限", [Field("due", "协商后的时限", placeholder="2026-12-01 17:00"),
-                                   Field("agreed_with", "医院一方的协商人"), Field("reason", "说明", required=False)]),
+    "negotiate": (
+        "与医院协商时限",
+        [
+            Field("due", "协商后的时限", placeholder="2026-12-01 17:00"),
+            Field("agreed_with", "医院一方的协商人"),
+            Field("reason", "说明", required=False),
+        ],
+    ),
     "note": ("备注", [Field("text", "内容")]),
-    "remote": ("远程访问许可（合同：须经医院允许）", [
-        Field("granted_by", "医院一方允许的人"), Field("channel", "怎么允许的", placeholder="电话、QQ、书面"),
-        Field("scope", "允许做什么"), Field("engineer", "允许哪位工程师"),
-        Field("until", "截止时间", required=False, placeholder="默认到工单关闭")]),
-    "remote_session": ("登记远程会话（须在医院的许可之内）", [
-        Field("engineer", "连上去的工程师"), Field("what", "做了什么"),
-        Field("end", "结束时间", required=False, placeholder="2026-12-01 17:00")]),
+    "remote": (
+        "远程访问许可（合同：须经医院允许）",
+        [
+            Field("granted_by", "医院一方允许的人"),
+            Field("channel", "怎么允许的", placeholder="电话、QQ、书面"),
+            Field("scope", "允许做什么"),
+            Field("engineer", "允许哪位工程师"),
+            Field("until", "截止时间", required=False, placeholder="默认到工单关闭"),
+        ],
+    ),
+    "remote_session": (
+        "登记远程会话（须在医院的许可之内）",
+        [
+            Field("engineer", "连上去的工程师"),
+            Field("what", "做了什么"),
+            Field("end", "结束时间", required=False, placeholder="2026-12-01 17:00"),
+        ],
+    ),
 }
 
 
@@ -150,8 +167,9 @@ class TicketScreen(ListKeys, Screen):
             if names:
                 hint = "值班表里有：" + "、".join(names[:8]) + ("……" if len(names) > 8 else "")
                 fields = [replace(fields[0], placeholder=hint)]
-        self.app.push_screen(PromptScreen(title, fields, values, error),
-                             lambda typed: typed and self._apply(kind, typed, version))
+        self.app.push_screen(
+            PromptScreen(title, fields, values, error), lambda typed: typed and self._apply(kind, typed, version)
+        )
 
     def _apply(self, kind: str, values: dict, version: int | None) -> None:
         from ..errors import ZlDeskError
@@ -177,8 +195,14 @@ class TicketScreen(ListKeys, Screen):
         def change(session):
             from ..store.tickets import act
 
-            t, _, _ = act(session, self.ticket_id, Action(kind, self.app.clock(), data, reason),
-                          self.app.who, expected_version=version, now=self.app.clock())
+            t, _, _ = act(
+                session,
+                self.ticket_id,
+                Action(kind, self.app.clock(), data, reason),
+                self.app.who,
+                expected_version=version,
+                now=self.app.clock(),
+            )
             return t
 
         def refused(e) -> None:
@@ -192,5 +216,10 @@ class TicketScreen(ListKeys, Screen):
                 self.notify(e.message or e.title, title=e.title, severity="error", markup=False)
             self.reload()
 
-        self.app.gateway.write(change, lambda t: self.reload(), refused=refused, node=self,
-                               said=lambda t: f"#{self.ticket_id} {STATE_NAMES[t.state]}（第 {t.version} 版）")
+        self.app.gateway.write(
+            change,
+            lambda t: self.reload(),
+            refused=refused,
+            node=self,
+            said=lambda t: f"#{self.ticket_id} {STATE_NAMES[t.state]}（第 {t.version} 版）",
+        )

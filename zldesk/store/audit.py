@@ -47,6 +47,7 @@ def row_digest(table: str, row_values: Mapping[str, Any], prev: str) -> str:
 
 # ---- writing -------------------------------------------------------------------------------------------
 
+
 def _head_table() -> Table:
     from .models import ChainHead
 
@@ -58,9 +59,11 @@ def _statements(table: Table):
     """Built once per table, values bound per call: building a statement costs more than running it."""
     head = _head_table()
     read_head = select(head.c.last_id, head.c.hash).where(head.c.name == table.name).with_for_update()
-    move_head = (update(head).where(head.c.name == table.name, head.c.last_id == bindparam("b_last"),
-                                    head.c.hash == bindparam("b_hash"))
-                 .values(last_id=bindparam("n_last"), hash=bindparam("n_hash")))
+    move_head = (
+        update(head)
+        .where(head.c.name == table.name, head.c.last_id == bindparam("b_last"), head.c.hash == bindparam("b_hash"))
+        .values(last_id=bindparam("n_last"), hash=bindparam("n_hash"))
+    )
     content = frozenset(c.name for c in table.columns) - {"id", *HASH_COLUMNS}
     return read_head, move_head, insert(table), content
 
@@ -94,8 +97,7 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
     if sqlite:
         new_id = head[2]
     else:
-        new_id = conn.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"),
-                              {"t": table.name}).scalar_one()
+        new_id = conn.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"), {"t": table.name}).scalar_one()
     values = {**values, "id": new_id, "prev_hash": prev}
     values["row_hash"] = digest = row_digest(table.name, values, prev)
     conn.execute(insert_row, values)
@@ -103,16 +105,16 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
         with driver_errors(conn):
             moved = cur.execute(_SQLITE_MOVE, (new_id, digest, table.name, last_id, prev)).rowcount
     else:
-        moved = conn.execute(move_head, {"b_last": last_id, "b_hash": prev, "n_last": new_id,
-                                         "n_hash": digest}).rowcount
+        moved = conn.execute(
+            move_head, {"b_last": last_id, "b_hash": prev, "n_last": new_id, "n_hash": digest}
+        ).rowcount
     if moved != 1:  # only where the head row could not be locked: refuse rather than fork the chain
         raise ChainHeadMoved(table.name)
     return new_id
 
 
-
-
 # ---- verifying -----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Break:
@@ -143,8 +145,13 @@ def verify_chain(conn: Connection, table: Table) -> ChainReport:
     seen: dict[str, int] = {}  # row_hash -> id: tells a link to an earlier row from a link to a missing one
 
     def report(row_id: int, kind: str, row: Mapping[str, Any] | None = None, **found: Any) -> ChainReport:
-        return ChainReport(name, count, last_id, prev,
-                           Break(name, row_id, kind, None if row is None else dict(row), last_id, prev, **found))
+        return ChainReport(
+            name,
+            count,
+            last_id,
+            prev,
+            Break(name, row_id, kind, None if row is None else dict(row), last_id, prev, **found),
+        )
 
     for r in conn.execute(select(table).order_by(table.c.id)).mappings():
         if r["row_hash"] is None or r["prev_hash"] is None:
@@ -177,5 +184,3 @@ def chained_tables() -> list[Table]:
 def verify(conn: Connection) -> list[ChainReport]:
     """Every chain, in one read transaction of the caller's (so rows and heads are one snapshot)."""
     return [verify_chain(conn, table) for table in chained_tables()]
-
-

@@ -72,8 +72,11 @@ def check(path: Path, shown: Path | None = None, newer_ok: bool = False) -> Copy
             if problems != ["ok"]:
                 raise StoreDamaged(name, problems)
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() \
-                if "meta" in tables else None
+            row = (
+                conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if "meta" in tables
+                else None
+            )
             if row is None:
                 raise NotAStore(name, tables)
             tickets = conn.execute("SELECT count(*) FROM ticket").fetchone()[0] if "ticket" in tables else 0

@@ -38,8 +38,17 @@ def list_contracts(session: Session) -> list[ContractSummary]:
     out = []
     for row in rows:
         modules = session.exec(select(ModuleRow).where(ModuleRow.contract_id == row.id)).all()
-        out.append(ContractSummary(row.code, row.customer, row.product, row.timezone, len(modules),
-                                   sum(m.selected for m in modules), row.updated_at))
+        out.append(
+            ContractSummary(
+                row.code,
+                row.customer,
+                row.product,
+                row.timezone,
+                len(modules),
+                sum(m.selected for m in modules),
+                row.updated_at,
+            )
+        )
     return out
 
 
@@ -84,7 +93,8 @@ def save_contract(session: Session, contract: Contract, *, source: str, who: str
         return []
     now = datetime.now(UTC)
     row = session.exec(select(ContractRow).where(ContractRow.code == contract.code)).first() or ContractRow(
-        code=contract.code, customer="", vendor="", product="", timezone="", updated_at=now)
+        code=contract.code, customer="", vendor="", product="", timezone="", updated_at=now
+    )
     row.customer, row.vendor, row.product = contract.customer, contract.vendor, contract.product
     row.timezone, row.title, row.updated_at = contract.timezone, contract.title, now
     row.period_start = contract.period.start if contract.period else None
@@ -95,29 +105,73 @@ def save_contract(session: Session, contract: Contract, *, source: str, who: str
         session.exec(delete(model).where(model.contract_id == row.id))
     cid = row.id
     session.add_all(
-        [WindowRow(contract_id=cid, position=i, name=w.name, label=w.label, days=w.days, start=w.start,
-                   end=w.end, outside=w.outside, note=w.note) for i, w in enumerate(contract.windows)]
-        + [SeverityRow(contract_id=cid, position=i, level=s.level, name=s.name, description=s.description,
-                       examples=list(s.examples), amount=s.target.amount, unit=s.target.unit,
-                       window=s.target.window, negotiable=s.negotiable) for i, s in enumerate(contract.severities)]
-        + [ServiceRow(contract_id=cid, position=i, category=s.category, name=s.name, description=s.description,
-                      channels=list(s.channels), frequency=s.frequency, exclusions=list(s.exclusions),
-                      note=s.note) for i, s in enumerate(contract.services)]
+        [
+            WindowRow(
+                contract_id=cid,
+                position=i,
+                name=w.name,
+                label=w.label,
+                days=w.days,
+                start=w.start,
+                end=w.end,
+                outside=w.outside,
+                note=w.note,
+            )
+            for i, w in enumerate(contract.windows)
+        ]
+        + [
+            SeverityRow(
+                contract_id=cid,
+                position=i,
+                level=s.level,
+                name=s.name,
+                description=s.description,
+                examples=list(s.examples),
+                amount=s.target.amount,
+                unit=s.target.unit,
+                window=s.target.window,
+                negotiable=s.negotiable,
+            )
+            for i, s in enumerate(contract.severities)
+        ]
+        + [
+            ServiceRow(
+                contract_id=cid,
+                position=i,
+                category=s.category,
+                name=s.name,
+                description=s.description,
+                channels=list(s.channels),
+                frequency=s.frequency,
+                exclusions=list(s.exclusions),
+                note=s.note,
+            )
+            for i, s in enumerate(contract.services)
+        ]
         + _module_rows(cid, contract.modules)
-        + [ContactRow(contract_id=cid, position=i, kind=c.kind, label=c.label, value=c.value, window=c.window,
-                      note=c.note) for i, c in enumerate(contract.contacts)]
+        + [
+            ContactRow(
+                contract_id=cid, position=i, kind=c.kind, label=c.label, value=c.value, window=c.window, note=c.note
+            )
+            for i, c in enumerate(contract.contacts)
+        ]
     )
     _log(session, cid, now, who, "contract", source, raw, changes)
     _new_version(session, cid, contract, now)
     return changes
 
 
-def replace_modules(session: Session, code: str, modules: tuple[Module, ...], *, source: str, who: str,
-                    raw: bytes = b"") -> list[str]:
+def replace_modules(
+    session: Session, code: str, modules: tuple[Module, ...], *, source: str, who: str, raw: bytes = b""
+) -> list[str]:
     """Replace the contract's module list. Returns the changes."""
     row = _row(session, code)
-    old = tuple(Module(m.no, m.name, m.selected, m.sites, m.remark) for m in session.exec(
-        select(ModuleRow).where(ModuleRow.contract_id == row.id).order_by(ModuleRow.position)).all())
+    old = tuple(
+        Module(m.no, m.name, m.selected, m.sites, m.remark)
+        for m in session.exec(
+            select(ModuleRow).where(ModuleRow.contract_id == row.id).order_by(ModuleRow.position)
+        ).all()
+    )
     changes = diff_modules(old, modules)
     if not changes:
         return []
@@ -138,8 +192,18 @@ def import_log(session: Session, code: str) -> list[ImportLog]:
 
 
 def _module_rows(contract_id: int, modules: tuple[Module, ...]) -> list[ModuleRow]:
-    return [ModuleRow(contract_id=contract_id, position=i, no=m.no, name=m.name, selected=m.selected,
-                      sites=m.sites, remark=m.remark) for i, m in enumerate(modules)]
+    return [
+        ModuleRow(
+            contract_id=contract_id,
+            position=i,
+            no=m.no,
+            name=m.name,
+            selected=m.selected,
+            sites=m.sites,
+            remark=m.remark,
+        )
+        for i, m in enumerate(modules)
+    ]
 
 
 def _new_version(session: Session, contract_id: int, contract: Contract, at: datetime) -> int:
@@ -148,12 +212,29 @@ def _new_version(session: Session, contract_id: int, contract: Contract, at: dat
     conn = session.connection()
     seq = conn.execute(select(func.max(ContractVersion.seq)).where(ContractVersion.contract_id == contract_id)).scalar()
     terms = terms_json(contract_to_dict(contract))
-    return conn.execute(insert(ContractVersion.__table__), dict(
-        contract_id=contract_id, seq=(seq or 0) + 1, created_at=at, terms=terms,
-        sha256=hashlib.sha256(terms.encode()).hexdigest())).inserted_primary_key[0]
+    return conn.execute(
+        insert(ContractVersion.__table__),
+        dict(
+            contract_id=contract_id,
+            seq=(seq or 0) + 1,
+            created_at=at,
+            terms=terms,
+            sha256=hashlib.sha256(terms.encode()).hexdigest(),
+        ),
+    ).inserted_primary_key[0]
 
 
-def _log(session: Session, contract_id: int, at: datetime, who: str, what: str, source: str, raw: bytes,
-         changes: list[str]) -> None:
-    session.add(ImportLog(contract_id=contract_id, at=at, who=who, what=what, source=source,
-                          sha256=hashlib.sha256(raw).hexdigest() if raw else "", summary="\n".join(changes)))
+def _log(
+    session: Session, contract_id: int, at: datetime, who: str, what: str, source: str, raw: bytes, changes: list[str]
+) -> None:
+    session.add(
+        ImportLog(
+            contract_id=contract_id,
+            at=at,
+            who=who,
+            what=what,
+            source=source,
+            sha256=hashlib.sha256(raw).hexdigest() if raw else "",
+            summary="\n".join(changes),
+        )
+    )

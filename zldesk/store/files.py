@@ -19,9 +19,27 @@ from .. import settings
 from ..errors import BadGroupSetting, FileSetupFailed, StoreFileRefused
 
 GROUP_VAR = "ZLDESK_GROUP"
-NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
-                       "lustre", "gpfs", "davfs", "fuse.sshfs", "sshfs", "fuse.rclone", "fuse.s3fs",
-                       "fuse.glusterfs", "fuse.cephfs"}
+NETWORK_FILESYSTEMS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "ncpfs",
+    "afs",
+    "9p",
+    "ceph",
+    "glusterfs",
+    "lustre",
+    "gpfs",
+    "davfs",
+    "fuse.sshfs",
+    "sshfs",
+    "fuse.rclone",
+    "fuse.s3fs",
+    "fuse.glusterfs",
+    "fuse.cephfs",
+}
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,12 @@ def tables() -> list[Table]:
     return [t for t in SQLModel.metadata.sorted_tables]
 
 
-def copy_store(source_url: str, target_url: str, on_table: Callable[[str, int], None] = lambda _t, _n: None,
-               on_backup: Callable[[UpgradeBackup], None] | None = None) -> dict[str, int]:
+def copy_store(
+    source_url: str,
+    target_url: str,
+    on_table: Callable[[str, int], None] = lambda _t, _n: None,
+    on_backup: Callable[[UpgradeBackup], None] | None = None,
+) -> dict[str, int]:
     """Copy every row of the store at `source_url` into the one at `target_url` (brought to the same
     schema, and empty), then read both back and compare row by row. Returns the row count per table;
     `on_table` hears each table's count as it is copied, `on_backup` of a copy made before an upgrade
@@ -75,7 +79,10 @@ def _after_copy(conn) -> None:
         for name in inspect(conn).get_table_names():
             columns = {c["name"] for c in inspect(conn).get_columns(name)}
             if "id" in columns:
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                                  f"COALESCE((SELECT max(id) FROM {name}), 0) + 1, false)"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                        f"COALESCE((SELECT max(id) FROM {name}), 0) + 1, false)"
+                    )
+                )
     rebuild_search(conn)
-

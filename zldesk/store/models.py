@@ -13,8 +13,7 @@ from .types import UtcDateTime
 
 
 def _contract_fk() -> Any:
-    return Field(sa_column=Column(Integer, ForeignKey("contract.id", ondelete="CASCADE"), nullable=False,
-                                  index=True))
+    return Field(sa_column=Column(Integer, ForeignKey("contract.id", ondelete="CASCADE"), nullable=False, index=True))
 
 
 class Meta(SQLModel, table=True):
@@ -208,6 +207,7 @@ class ChainHead(SQLModel, table=True):
 
 
 # ---- the roster (migration v4) ------------------------------------------------------------------------
+
 
 def _roster_contract_fk():
     # v4 made these foreign keys without ON DELETE CASCADE, unlike the contract's own tables

@@ -23,7 +23,7 @@ def sqlite_path(url: str) -> Path | None:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or "?" in url or url == prefix or url.endswith(":memory:"):
         return None
-    return Path(url[len(prefix):])
+    return Path(url[len(prefix) :])
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -45,8 +45,9 @@ def ready(url: str) -> Path | None:
         conn = connect(path)
         try:
             with reading(conn):
-                rows = dict(conn.execute(
-                    "SELECT key, value FROM meta WHERE key IN ('schema_version', 'seeded')").fetchall())
+                rows = dict(
+                    conn.execute("SELECT key, value FROM meta WHERE key IN ('schema_version', 'seeded')").fetchall()
+                )
         finally:
             conn.close()
     except sqlite3.Error:

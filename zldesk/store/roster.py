@@ -39,8 +39,9 @@ def _merge_engineers(known: tuple[Engineer, ...], incoming: tuple[Engineer, ...]
     return tuple(by_name.values())
 
 
-def _save_engineers(session: Session, engineers: tuple[Engineer, ...], before: tuple[Engineer, ...],
-                    changes: list[str]) -> None:
+def _save_engineers(
+    session: Session, engineers: tuple[Engineer, ...], before: tuple[Engineer, ...], changes: list[str]
+) -> None:
     old = {e.name: e for e in before}
     for e in engineers:
         if old.get(e.name) == e:
@@ -51,24 +52,50 @@ def _save_engineers(session: Session, engineers: tuple[Engineer, ...], before: t
         changes.append(engineer_line(e, known=e.name in old))
 
 
-def replace_roster(session: Session, code: str, incoming: Roster, *, source: str, who: str,
-                   raw: bytes = b"", now: datetime | None = None) -> list[str]:
+def replace_roster(
+    session: Session,
+    code: str,
+    incoming: Roster,
+    *,
+    source: str,
+    who: str,
+    raw: bytes = b"",
+    now: datetime | None = None,
+) -> list[str]:
     """A roster file (TOML): its engineers are added or updated, its rotations and fixed shifts replace
     the contract's, its overrides are added after the existing ones. Returns the changes."""
     contract, current = load_roster(session, code)
     cid = _row(session, code).id
     first_id = max((o.id for o in current.overrides), default=0) + 1
     added = tuple(replace(o, id=first_id + i) for i, o in enumerate(incoming.overrides))
-    result = Roster(current.lines, _merge_engineers(current.engineers, incoming.engineers), incoming.rotations,
-                    incoming.shifts, current.overrides + added)
+    result = Roster(
+        current.lines,
+        _merge_engineers(current.engineers, incoming.engineers),
+        incoming.rotations,
+        incoming.shifts,
+        current.overrides + added,
+    )
     _refuse_if_invalid(result, source)
     changes: list[str] = []
     _save_engineers(session, result.engineers, current.engineers, changes)
     if current.rotations != incoming.rotations:
         session.exec(delete(RotationRow).where(RotationRow.contract_id == cid))
-        session.add_all([RotationRow(contract_id=cid, position=i, name=r.name, line=r.line, unit=r.unit,
-                                     handoff=r.handoff, start=r.start, end=r.end, engineers=list(r.engineers))
-                         for i, r in enumerate(incoming.rotations)])
+        session.add_all(
+            [
+                RotationRow(
+                    contract_id=cid,
+                    position=i,
+                    name=r.name,
+                    line=r.line,
+                    unit=r.unit,
+                    handoff=r.handoff,
+                    start=r.start,
+                    end=r.end,
+                    engineers=list(r.engineers),
+                )
+                for i, r in enumerate(incoming.rotations)
+            ]
+        )
         changes.append(rotations_line(incoming.rotations, before=len(current.rotations)))
     if _shift_keys(current.shifts) != _shift_keys(incoming.shifts):
         session.exec(delete(ShiftRow).where(ShiftRow.contract_id == cid))
@@ -83,8 +110,17 @@ def replace_roster(session: Session, code: str, incoming: Roster, *, source: str
     return changes
 
 
-def add_shifts(session: Session, code: str, shifts: list[Shift], *, source: str, who: str, raw: bytes = b"",
-               engineers: tuple[Engineer, ...] = (), now: datetime | None = None) -> list[str]:
+def add_shifts(
+    session: Session,
+    code: str,
+    shifts: list[Shift],
+    *,
+    source: str,
+    who: str,
+    raw: bytes = b"",
+    engineers: tuple[Engineer, ...] = (),
+    now: datetime | None = None,
+) -> list[str]:
     """Fixed shifts from a file (CSV). Where an older fixed shift on the same line overlaps a new one,
     the new file wins for its time and the older shift keeps only what lies outside it."""
     _, current = load_roster(session, code)
@@ -92,8 +128,13 @@ def add_shifts(session: Session, code: str, shifts: list[Shift], *, source: str,
     kept: list[Shift] = []
     for old in current.shifts:
         kept += _outside(old, [s for s in shifts if s.line == old.line])
-    result = Roster(current.lines, _merge_engineers(current.engineers, engineers), current.rotations,
-                    tuple(kept) + tuple(shifts), current.overrides)
+    result = Roster(
+        current.lines,
+        _merge_engineers(current.engineers, engineers),
+        current.rotations,
+        tuple(kept) + tuple(shifts),
+        current.overrides,
+    )
     _refuse_if_invalid(result, source)
     changes: list[str] = []
     _save_engineers(session, result.engineers, current.engineers, changes)
@@ -129,6 +170,7 @@ def roster_history(session: Session, code: str) -> list[RosterEvent]:
 
 # ---- helpers -----------------------------------------------------------------------------------------
 
+
 def _shift_keys(shifts) -> list[tuple]:
     return sorted((s.line, s.engineer, s.start.timestamp(), s.end.timestamp()) for s in shifts)
 
@@ -144,21 +186,51 @@ def _outside(old: Shift, new: list[Shift]) -> list[Shift]:
 
 
 def _add_shifts(session: Session, cid: int, shifts: tuple[Shift, ...], source: str | None) -> None:
-    session.add_all([ShiftRow(contract_id=cid, line=s.line, engineer=s.engineer, start=s.start, end=s.end,
-                              source=s.source or source or "") for s in shifts])
+    session.add_all(
+        [
+            ShiftRow(
+                contract_id=cid,
+                line=s.line,
+                engineer=s.engineer,
+                start=s.start,
+                end=s.end,
+                source=s.source or source or "",
+            )
+            for s in shifts
+        ]
+    )
 
 
 def _add_override_row(session: Session, cid: int, o: Override, who: str, now: datetime) -> OverrideRow:
-    row = OverrideRow(contract_id=cid, line=o.line, engineer=o.engineer, start=o.start, end=o.end,
-                      reason=o.reason, covers=o.covers, who=who, created_at=now)
+    row = OverrideRow(
+        contract_id=cid,
+        line=o.line,
+        engineer=o.engineer,
+        start=o.start,
+        end=o.end,
+        reason=o.reason,
+        covers=o.covers,
+        who=who,
+        created_at=now,
+    )
     session.add(row)
     return row
 
 
-def _log(session: Session, cid: int, at: datetime, who: str, kind: str, source: str, raw: bytes,
-         changes: list[str]) -> None:
+def _log(
+    session: Session, cid: int, at: datetime, who: str, kind: str, source: str, raw: bytes, changes: list[str]
+) -> None:
     # Core, not session.add: the row is written now, at the end of the hash chain (store/audit.py).
-    append(session.connection(), RosterEvent.__table__,
-           dict(contract_id=cid, at=at, who=who, kind=kind, source=source,
-                sha256=hashlib.sha256(raw).hexdigest() if raw else "", summary="\n".join(changes)))
-
+    append(
+        session.connection(),
+        RosterEvent.__table__,
+        dict(
+            contract_id=cid,
+            at=at,
+            who=who,
+            kind=kind,
+            source=source,
+            sha256=hashlib.sha256(raw).hexdigest() if raw else "",
+            summary="\n".join(changes),
+        ),
+    )

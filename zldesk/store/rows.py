@@ -17,8 +17,10 @@ from ..errors import TermsDamaged
 from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
 from ..sla import Policy
 
-BOARD_COLUMNS = ("id, contract_id, terms_id, severity, state, board_due, due_ts, provisional, "
-                 "negotiated_due IS NOT NULL, assignee, module_name, title")
+BOARD_COLUMNS = (
+    "id, contract_id, terms_id, severity, state, board_due, due_ts, provisional, "
+    "negotiated_due IS NOT NULL, assignee, module_name, title"
+)
 
 
 class ListRow(NamedTuple):
@@ -66,8 +68,12 @@ def _date(value: Any) -> date | None:
 
 def contract_heads(conn) -> list[tuple[int, str, str, str]]:
     """(id, code, customer, updated_at as the driver gives it) of every contract, by code."""
-    return [(cid, code, customer, str(updated)) for cid, code, customer, updated in
-            _all(conn, "SELECT id, code, customer, updated_at FROM contract ORDER BY code")]
+    return [
+        (cid, code, customer, str(updated))
+        for cid, code, customer, updated in _all(
+            conn, "SELECT id, code, customer, updated_at FROM contract ORDER BY code"
+        )
+    ]
 
 
 def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
@@ -82,32 +88,45 @@ def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
 
     def children(table: str, columns: str) -> dict[int, list[tuple]]:
         out: dict[int, list[tuple]] = {}
-        for row in _all(conn, f"SELECT contract_id, {columns} FROM {table}{where} ORDER BY contract_id, position",
-                        params):
+        for row in _all(
+            conn, f"SELECT contract_id, {columns} FROM {table}{where} ORDER BY contract_id, position", params
+        ):
             out.setdefault(row[0], []).append(row[1:])
         return out
 
-    windows = children("contract_window", "name, label, days, start, \"end\", note, outside")
-    severities = children("severity", "level, name, description, amount, unit, \"window\", negotiable, examples")
+    windows = children("contract_window", 'name, label, days, start, "end", note, outside')
+    severities = children("severity", 'level, name, description, amount, unit, "window", negotiable, examples')
     services = children("service", "category, name, description, channels, frequency, exclusions, note")
     modules = children("module", "no, name, selected, sites, remark")
-    contacts = children("contact", "kind, label, value, \"window\", note")
+    contacts = children("contact", 'kind, label, value, "window", note')
     out = {}
     for cid, code, customer, vendor, product, zone, title, p_start, p_end in _all(
-            conn, "SELECT id, code, customer, vendor, product, timezone, title, period_start, period_end "
-                  f"FROM contract{head_where}", params):
+        conn,
+        "SELECT id, code, customer, vendor, product, timezone, title, period_start, period_end "
+        f"FROM contract{head_where}",
+        params,
+    ):
         start, end = _date(p_start), _date(p_end)
         out[cid] = Contract(
-            code=code, customer=customer, vendor=vendor, product=product, timezone=zone, title=title,
+            code=code,
+            customer=customer,
+            vendor=vendor,
+            product=product,
+            timezone=zone,
+            title=title,
             period=Period(start, end) if start and end else None,
             windows=tuple(Window(*w) for w in windows.get(cid, ())),
-            severities=tuple(Severity(level, name, desc, Target(_json(amount), unit, window), bool(neg),
-                                      tuple(_json(examples)))
-                             for level, name, desc, amount, unit, window, neg, examples in severities.get(cid, ())),
-            services=tuple(Service(cat, name, desc, tuple(_json(ch)), freq, tuple(_json(ex)), note)
-                           for cat, name, desc, ch, freq, ex, note in services.get(cid, ())),
-            modules=tuple(Module(no, name, bool(sel), sites, remark) for no, name, sel, sites, remark
-                          in modules.get(cid, ())),
+            severities=tuple(
+                Severity(level, name, desc, Target(_json(amount), unit, window), bool(neg), tuple(_json(examples)))
+                for level, name, desc, amount, unit, window, neg, examples in severities.get(cid, ())
+            ),
+            services=tuple(
+                Service(cat, name, desc, tuple(_json(ch)), freq, tuple(_json(ex)), note)
+                for cat, name, desc, ch, freq, ex, note in services.get(cid, ())
+            ),
+            modules=tuple(
+                Module(no, name, bool(sel), sites, remark) for no, name, sel, sites, remark in modules.get(cid, ())
+            ),
             contacts=tuple(Contact(*c) for c in contacts.get(cid, ())),
         )
     return out
@@ -124,23 +143,37 @@ def read_roster(conn, contract: Contract, contract_id: int) -> Roster:
     """The contract's roster: its duty lines, every engineer, its rotations, fixed shifts and overrides
     (times in the contract's zone)."""
     ph, zone = placeholder(conn), contract.zone
-    engineers = tuple(Engineer(name, phone, tuple(_json(skills)), bool(active)) for name, phone, skills, active
-                      in _all(conn, "SELECT name, phone, skills, active FROM engineer ORDER BY id"))
+    engineers = tuple(
+        Engineer(name, phone, tuple(_json(skills)), bool(active))
+        for name, phone, skills, active in _all(conn, "SELECT name, phone, skills, active FROM engineer ORDER BY id")
+    )
     rotations = tuple(
         Rotation(line, tuple(_json(names)), unit, handoff, _date(start), _date(end), name)
         for name, line, unit, handoff, start, end, names in _all(
-            conn, f'SELECT name, line, unit, handoff, start, "end", engineers FROM roster_rotation '
-                  f"WHERE contract_id = {ph} ORDER BY position", (contract_id,)))
+            conn,
+            f'SELECT name, line, unit, handoff, start, "end", engineers FROM roster_rotation '
+            f"WHERE contract_id = {ph} ORDER BY position",
+            (contract_id,),
+        )
+    )
     shifts = tuple(
         Shift(line, engineer, _utc(start).astimezone(zone), _utc(end).astimezone(zone), source)
         for line, engineer, start, end, source in _all(
-            conn, f'SELECT line, engineer, start, "end", source FROM roster_shift WHERE contract_id = {ph} '
-                  "ORDER BY start, id", (contract_id,)))
+            conn,
+            f'SELECT line, engineer, start, "end", source FROM roster_shift WHERE contract_id = {ph} '
+            "ORDER BY start, id",
+            (contract_id,),
+        )
+    )
     overrides = tuple(
         Override(oid, line, engineer, _utc(start).astimezone(zone), _utc(end).astimezone(zone), reason, covers)
         for oid, line, engineer, start, end, reason, covers in _all(
-            conn, f'SELECT id, line, engineer, start, "end", reason, covers FROM roster_override '
-                  f"WHERE contract_id = {ph} ORDER BY id", (contract_id,)))
+            conn,
+            f'SELECT id, line, engineer, start, "end", reason, covers FROM roster_override '
+            f"WHERE contract_id = {ph} ORDER BY id",
+            (contract_id,),
+        )
+    )
     return Roster(duty_lines(contract), engineers, rotations, shifts, overrides)
 
 
@@ -164,8 +197,13 @@ def latest_terms(conn, contract_ids: list[int]) -> dict[int, int]:
     if not contract_ids:
         return {}
     marks = ", ".join([placeholder(conn)] * len(contract_ids))
-    return dict(_all(conn, f"SELECT contract_id, max(id) FROM contract_version WHERE contract_id IN ({marks}) "
-                           "GROUP BY contract_id", tuple(contract_ids)))
+    return dict(
+        _all(
+            conn,
+            f"SELECT contract_id, max(id) FROM contract_version WHERE contract_id IN ({marks}) GROUP BY contract_id",
+            tuple(contract_ids),
+        )
+    )
 
 
 # A version never changes, and its digest names its terms in any store: a Policy is built once per process
@@ -185,7 +223,7 @@ def policies(conn, terms_ids) -> dict[int, Policy]:
         marks = ", ".join([placeholder(conn)] * len(missing))
         for vid, terms in _all(conn, f"SELECT id, terms FROM contract_version WHERE id IN ({marks})", tuple(missing)):
             if hashlib.sha256(terms.encode()).hexdigest() != digests[vid]:  # changed behind zldesk's back
-                raise TermsDamaged(vid, "条款与写入时记下的 SHA-256 对不上")
+                raise TermsDamaged(vid)
             contract, problems, _ = contract_from_dict(_json(terms))
             if contract is None:
                 raise TermsDamaged(vid, f"{problems[0].path} {problems[0].message}")

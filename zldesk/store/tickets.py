@@ -37,12 +37,16 @@ _EVENT = TicketEvent.__table__
 # Statements built once, values bound per call: building a statement costs more than running it.
 _INSERT_TICKET = insert(_TICKET)
 _UPDATE_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("b_id"), _TICKET.c.version == bindparam("b_version"))
-_LOAD = (select(_TICKET, ContractRow.code).join(ContractRow, ContractRow.id == _TICKET.c.contract_id)
-         .where(_TICKET.c.id == bindparam("b_id")))
+_LOAD = (
+    select(_TICKET, ContractRow.code)
+    .join(ContractRow, ContractRow.id == _TICKET.c.contract_id)
+    .where(_TICKET.c.id == bindparam("b_id"))
+)
 _CONTRACT_ID = select(ContractRow.id).where(ContractRow.code == bindparam("b_code"))
 
 
 # ---- the deadline of a ticket -----------------------------------------------------------------------
+
 
 def policy_for(session: Session, code: str) -> Policy:
     """The contract's current terms (its newest version): what a ticket opened now is held to."""
@@ -73,6 +77,7 @@ def ticket_policy(session: Session, row) -> Policy:
 
 # ---- rows <-> tickets ----------------------------------------------------------------------------------
 
+
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -83,15 +88,31 @@ def _dt(value: str | None) -> datetime | None:
 
 def to_ticket(row: TicketRow, code: str) -> Ticket:
     return Ticket(
-        contract=code, severity=row.severity, title=row.title, received_at=row.received_at,
-        description=row.description, module_no=row.module_no, module_name=row.module_name,
-        in_scope=row.in_scope, caller=row.caller, phone=row.phone, dept=row.dept, channel=row.channel,
-        assignee=row.assignee, state=row.state, acknowledged_at=row.acknowledged_at, arrived_at=row.arrived_at,
-        resolved_at=row.resolved_at, closed_at=row.closed_at, state_before_pause=row.state_before_pause,
+        contract=code,
+        severity=row.severity,
+        title=row.title,
+        received_at=row.received_at,
+        description=row.description,
+        module_no=row.module_no,
+        module_name=row.module_name,
+        in_scope=row.in_scope,
+        caller=row.caller,
+        phone=row.phone,
+        dept=row.dept,
+        channel=row.channel,
+        assignee=row.assignee,
+        state=row.state,
+        acknowledged_at=row.acknowledged_at,
+        arrived_at=row.arrived_at,
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+        state_before_pause=row.state_before_pause,
         pauses=tuple((_dt(a), _dt(b), r) for a, b, r in row.pauses),
         levels=tuple((_dt(at), level) for at, level in row.levels),
-        negotiated_due=row.negotiated_due, negotiated_with=row.negotiated_with,
-        remote=tuple(_grant(g) for g in row.remote), version=row.version,
+        negotiated_due=row.negotiated_due,
+        negotiated_with=row.negotiated_with,
+        remote=tuple(_grant(g) for g in row.remote),
+        version=row.version,
     )
 
 
@@ -108,16 +129,35 @@ def _grant(g: list) -> Grant:
 
 def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, Any]:
     return dict(
-        version=t.version, state=t.state, severity=t.severity, title=t.title, description=t.description,
-        module_no=t.module_no, module_name=t.module_name, in_scope=t.in_scope, caller=t.caller, phone=t.phone,
-        dept=t.dept, channel=t.channel, assignee=t.assignee, received_at=t.received_at,
-        acknowledged_at=t.acknowledged_at, arrived_at=t.arrived_at, resolved_at=t.resolved_at,
-        closed_at=t.closed_at, state_before_pause=t.state_before_pause,
-        pauses=[[_iso(a), _iso(b), r] for a, b, r in t.pauses], levels=[[_iso(at), lv] for at, lv in t.levels],
-        negotiated_due=t.negotiated_due, negotiated_with=t.negotiated_with,
+        version=t.version,
+        state=t.state,
+        severity=t.severity,
+        title=t.title,
+        description=t.description,
+        module_no=t.module_no,
+        module_name=t.module_name,
+        in_scope=t.in_scope,
+        caller=t.caller,
+        phone=t.phone,
+        dept=t.dept,
+        channel=t.channel,
+        assignee=t.assignee,
+        received_at=t.received_at,
+        acknowledged_at=t.acknowledged_at,
+        arrived_at=t.arrived_at,
+        resolved_at=t.resolved_at,
+        closed_at=t.closed_at,
+        state_before_pause=t.state_before_pause,
+        pauses=[[_iso(a), _iso(b), r] for a, b, r in t.pauses],
+        levels=[[_iso(at), lv] for at, lv in t.levels],
+        negotiated_due=t.negotiated_due,
+        negotiated_with=t.negotiated_with,
         remote=[[g.granted_by, _iso(g.at), _iso(g.until), g.channel, g.scope, g.engineer] for g in t.remote],
-        computed_due=d.computed_due, due_ts=d.due.timestamp() if d.due else None, clock_start=d.clock_start,
-        provisional=d.provisional, warnings=list(d.warnings),
+        computed_due=d.computed_due,
+        due_ts=d.due.timestamp() if d.due else None,
+        clock_start=d.clock_start,
+        provisional=d.provisional,
+        warnings=list(d.warnings),
         board_due=board_due,
     )
 
@@ -133,8 +173,10 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
 
 # ---- changes -------------------------------------------------------------------------------------------
 
-def open_ticket(session: Session, code: str, data: dict[str, Any], at: datetime, who: str,
-                now: datetime | None = None) -> tuple[int, Ticket, Deadline]:
+
+def open_ticket(
+    session: Session, code: str, data: dict[str, Any], at: datetime, who: str, now: datetime | None = None
+) -> tuple[int, Ticket, Deadline]:
     """Create a ticket (its row, its first event and its search entry). Returns (id, ticket, deadline)."""
     now = now or datetime.now(UTC)
     terms = current_terms(session, code)
@@ -145,16 +187,44 @@ def open_ticket(session: Session, code: str, data: dict[str, Any], at: datetime,
     contract_id = session.connection().execute(_CONTRACT_ID, {"b_code": code}).scalar_one()
     # Core statements on the connection, not the ORM: a change is two plain INSERTs or an UPDATE and an INSERT.
     conn = session.connection()
-    tid = conn.execute(_INSERT_TICKET, dict(contract_id=contract_id, terms_id=terms, created_at=now, updated_at=now,
-                                            **_row_values(t, d, _board_due(policy, t, d)))).inserted_primary_key[0]
-    append(conn, _EVENT, dict(ticket_id=tid, seq=1, kind="create", who=who, entered_at=now, effective_at=at,
-                              data=encode({**data, "contract": code}), reason="", changes={}))
+    tid = conn.execute(
+        _INSERT_TICKET,
+        dict(
+            contract_id=contract_id,
+            terms_id=terms,
+            created_at=now,
+            updated_at=now,
+            **_row_values(t, d, _board_due(policy, t, d)),
+        ),
+    ).inserted_primary_key[0]
+    append(
+        conn,
+        _EVENT,
+        dict(
+            ticket_id=tid,
+            seq=1,
+            kind="create",
+            who=who,
+            entered_at=now,
+            effective_at=at,
+            data=encode({**data, "contract": code}),
+            reason="",
+            changes={},
+        ),
+    )
     _index(session, tid, t, [])
     return tid, t, d
 
 
-def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_version: int | None = None,
-        now: datetime | None = None) -> tuple[Ticket, Deadline, dict[str, list]]:
+def act(
+    session: Session,
+    ticket_id: int,
+    action: Action,
+    who: str,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> tuple[Ticket, Deadline, dict[str, list]]:
     """Apply one action. With `expected_version`, refuse (StaleTicket) if the ticket changed since."""
     now = now or datetime.now(UTC)
     row, code = _load(session, ticket_id)
@@ -166,9 +236,12 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
     if action.kind == "severity":
         policy.severity(int(action.data["level"]))
     if action.kind == "negotiate":
-        action = Action(action.kind, action.at, {**action.data,
-                                                "negotiable": policy.severity(before.severity).negotiable},
-                        action.reason)
+        action = Action(
+            action.kind,
+            action.at,
+            {**action.data, "negotiable": policy.severity(before.severity).negotiable},
+            action.reason,
+        )
     after, changes = apply(before, action, now)
     d = ticket_deadline(policy, after)
     values = _row_values(after, d, _board_due(policy, after, d)) | {"updated_at": now}
@@ -176,21 +249,43 @@ def act(session: Session, ticket_id: int, action: Action, who: str, *, expected_
     conn = session.connection()
     result = conn.execute(_UPDATE_TICKET, values | {"b_id": ticket_id, "b_version": before.version})
     if result.rowcount != 1:
-        raise StaleTicket(ticket_id, before.version, before.version, _since(session, ticket_id, before.version),
-                          policy.out_zone, raced=True)
-    append(conn, _EVENT, dict(ticket_id=ticket_id, seq=after.version, kind=action.kind, who=who,
-                              entered_at=now, effective_at=action.at, data=encode(action.data),
-                              reason=action.reason, changes=changes))
+        raise StaleTicket(
+            ticket_id,
+            before.version,
+            before.version,
+            _since(session, ticket_id, before.version),
+            policy.out_zone,
+            raced=True,
+        )
+    append(
+        conn,
+        _EVENT,
+        dict(
+            ticket_id=ticket_id,
+            seq=after.version,
+            kind=action.kind,
+            who=who,
+            entered_at=now,
+            effective_at=action.at,
+            data=encode(action.data),
+            reason=action.reason,
+            changes=changes,
+        ),
+    )
     if action.kind == "note":
-        _index(session, ticket_id, after, [e.data.get("text", "") for e in history(session, ticket_id)
-                                           if e.kind == "note"])
+        _index(
+            session, ticket_id, after, [e.data.get("text", "") for e in history(session, ticket_id) if e.kind == "note"]
+        )
     return after, d, changes
 
 
 def _since(session: Session, ticket_id: int, version: int) -> list[ChangeSince]:
     """The ticket's changes after `version`, for the refusal to say."""
-    events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.seq > version)
-                          .order_by(TicketEvent.seq)).all()
+    events = session.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.seq > version)
+        .order_by(TicketEvent.seq)
+    ).all()
     return [ChangeSince(e.seq, e.who, e.entered_at, e.kind, tuple(e.changes)) for e in events]
 
 
@@ -202,20 +297,24 @@ def _put_tokens(conn, ticket_id: int, tokens: str) -> None:
     # SQLite: the FTS5 table of v3, keyed by rowid; PostgreSQL: v6's tsvector table, keyed by ticket_id.
     if conn.dialect.name == "sqlite":
         conn.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket_id})
-        conn.execute(text("INSERT INTO ticket_search (rowid, tokens) VALUES (:id, :tokens)"),
-                     {"id": ticket_id, "tokens": tokens})
+        conn.execute(
+            text("INSERT INTO ticket_search (rowid, tokens) VALUES (:id, :tokens)"), {"id": ticket_id, "tokens": tokens}
+        )
     else:
         conn.execute(text("DELETE FROM ticket_search WHERE ticket_id = :id"), {"id": ticket_id})
-        conn.execute(text("INSERT INTO ticket_search (ticket_id, tokens) VALUES (:id, CAST(:doc AS tsvector))"),
-                     {"id": ticket_id, "doc": tsvector_text(tokens)})
+        conn.execute(
+            text("INSERT INTO ticket_search (ticket_id, tokens) VALUES (:id, CAST(:doc AS tsvector))"),
+            {"id": ticket_id, "doc": tsvector_text(tokens)},
+        )
 
 
 def rebuild_search(conn) -> int:
     """Index every ticket again (titles, descriptions, notes): after a migration between databases, or an
     upgrade that adds the index. Returns how many tickets."""
     notes: dict[int, list[str]] = {}
-    for tid, data in conn.execute(select(_EVENT.c.ticket_id, _EVENT.c.data).where(_EVENT.c.kind == "note")
-                                  .order_by(_EVENT.c.id)):
+    for tid, data in conn.execute(
+        select(_EVENT.c.ticket_id, _EVENT.c.data).where(_EVENT.c.kind == "note").order_by(_EVENT.c.id)
+    ):
         notes.setdefault(tid, []).append(str((data or {}).get("text", "")))
     rows = conn.execute(select(_TICKET.c.id, _TICKET.c.title, _TICKET.c.description)).fetchall()
     conn.execute(text("DELETE FROM ticket_search"))
@@ -225,6 +324,7 @@ def rebuild_search(conn) -> int:
 
 
 # ---- reads ---------------------------------------------------------------------------------------------
+
 
 def _load(session: Session, ticket_id: int):
     row = session.connection().execute(_LOAD, {"b_id": ticket_id}).first()
@@ -248,8 +348,9 @@ def load_ticket(session: Session, ticket_id: int) -> tuple[Ticket, Policy, Deadl
 
 
 def history(session: Session, ticket_id: int) -> list[TicketEvent]:
-    return list(session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
-                             .order_by(TicketEvent.seq)).all())
+    return list(
+        session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.seq)).all()
+    )
 
 
 def list_tickets(session: Session, *, open_only: bool = True, contract: str | None = None) -> list[ListRow]:
@@ -275,12 +376,16 @@ def search(session: Session, query: str, limit: int = 200) -> list[ListRow]:
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         match = search_query(query)
-        sql = (f"SELECT {columns} FROM ticket_search s JOIN ticket t ON t.id = s.rowid "
-               "WHERE ticket_search MATCH :q ORDER BY s.rowid DESC LIMIT :n")
+        sql = (
+            f"SELECT {columns} FROM ticket_search s JOIN ticket t ON t.id = s.rowid "
+            "WHERE ticket_search MATCH :q ORDER BY s.rowid DESC LIMIT :n"
+        )
     else:
         match = tsquery_text(query)
-        sql = (f"SELECT {columns} FROM ticket_search s JOIN ticket t ON t.id = s.ticket_id "
-               "WHERE s.tokens @@ CAST(:q AS tsquery) ORDER BY t.id DESC LIMIT :n")
+        sql = (
+            f"SELECT {columns} FROM ticket_search s JOIN ticket t ON t.id = s.ticket_id "
+            "WHERE s.tokens @@ CAST(:q AS tsquery) ORDER BY t.id DESC LIMIT :n"
+        )
     if match is None:
         return []
     return [ListRow._make(r) for r in conn.execute(text(sql), {"q": match, "n": limit}).fetchall()]

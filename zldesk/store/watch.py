@@ -39,9 +39,14 @@ class ChangeWatch:
         from .db import _errors
 
         with _errors(), self.engine.connect() as conn:  # tickets, roster changes and contract imports all move this
-            return tuple(conn.execute(text(
-                "SELECT (SELECT count(*) FROM ticket), (SELECT max(updated_at) FROM ticket), "
-                "(SELECT max(id) FROM roster_event), (SELECT max(updated_at) FROM contract)")).one())
+            return tuple(
+                conn.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM ticket), (SELECT max(updated_at) FROM ticket), "
+                        "(SELECT max(id) FROM roster_event), (SELECT max(updated_at) FROM contract)"
+                    )
+                ).one()
+            )
 
     def changed(self) -> bool:
         token = self.token()

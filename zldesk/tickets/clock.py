@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from ..sla import Pause, SeverityChange
-from .lifecycle import PENDING, Ticket
+from .model import PENDING, Ticket
 
 # Sorts after every epoch second (~2e9): a frozen clock's key is FROZEN + what was left, so the board lists
 # running clocks first, soonest breach first, then the frozen ones, least left first.
@@ -79,13 +79,22 @@ class Clock:
         return hms(self.seconds)
 
     def due_text(self, zone: tzinfo) -> str:
-        return "-" if self.due is None else f"{self.due.astimezone(zone):%m-%d %H:%M}" + ("临" if self.provisional else "")
+        return (
+            "-" if self.due is None else f"{self.due.astimezone(zone):%m-%d %H:%M}" + ("临" if self.provisional else "")
+        )
 
     def to_json(self, zone: tzinfo) -> dict:
-        return {"state": self.state, "seconds": self.seconds, "text": self.text(zone), "breached": self.breached,
-                "due": self.due.astimezone(zone).isoformat() if self.due else None,
-                "resumes": self.resumes.astimezone(zone).isoformat() if self.resumes else None,
-                "stopped_by": self.stopped_by, "negotiated": self.negotiated, "provisional": self.provisional}
+        return {
+            "state": self.state,
+            "seconds": self.seconds,
+            "text": self.text(zone),
+            "breached": self.breached,
+            "due": self.due.astimezone(zone).isoformat() if self.due else None,
+            "resumes": self.resumes.astimezone(zone).isoformat() if self.resumes else None,
+            "stopped_by": self.stopped_by,
+            "negotiated": self.negotiated,
+            "provisional": self.provisional,
+        }
 
 
 def hms(seconds: float) -> str:
@@ -98,11 +107,23 @@ def hms(seconds: float) -> str:
 def ticket_deadline(policy, t: Ticket):
     """The ticket's Deadline under `policy` (its terms): its level history, pauses and negotiated due."""
     return policy.deadline(
-        t.severity, t.received_at,
+        t.severity,
+        t.received_at,
         pauses=tuple(Pause(a, b) for a, b, _ in t.pauses),
         changes=tuple(SeverityChange(at, level) for at, level in t.levels),
         negotiated=t.negotiated_due,
     )
+
+
+def breaches(d, at: datetime) -> list[str]:
+    """Which of the ticket's deadlines had passed at `at` (its stop, or now): 'computed', 'negotiated', both
+    or none. A negotiated deadline replaces the computed one, but the contract's own is kept and reported."""
+    out = []
+    if d.computed_due is not None and at > d.computed_due:
+        out.append("computed")
+    if d.negotiated_due is not None and at > d.negotiated_due:
+        out.append("negotiated")
+    return out
 
 
 def clock_key(policy, t: Ticket, d) -> float:
@@ -124,8 +145,18 @@ def _left(policy, d, at: datetime) -> float:
     return policy.business_between(d.window, at.timestamp(), d.due.timestamp())
 
 
-def clock_at(policy, severity: int, key: float, due_ts: float | None, now: float, *, state: str,
-             negotiated: bool = False, provisional: bool = False, stopped_by: str | None = None) -> Clock:
+def clock_at(
+    policy,
+    severity: int,
+    key: float,
+    due_ts: float | None,
+    now: float,
+    *,
+    state: str,
+    negotiated: bool = False,
+    provisional: bool = False,
+    stopped_by: str | None = None,
+) -> Clock:
     """The Clock of a ticket of `severity` under `policy` (its contract's terms) from the stored key, at `now`
     (epoch seconds). A running clock whose window is closed now is `waiting`: it shows when counting resumes."""
     target = policy.target_seconds(severity)
@@ -151,6 +182,14 @@ def ticket_clock(policy, t: Ticket, d, now: datetime) -> Clock:
     the stored key."""
     stop = t.sla_stop
     by = None if stop is None else ("arrived" if t.arrived_at is not None and t.arrived_at == stop else "resolved")
-    return clock_at(policy, t.severity, clock_key(policy, t, d), d.due.timestamp() if d.due else None,
-                    now.timestamp(), state=t.state, negotiated=t.negotiated_due is not None,
-                    provisional=d.provisional, stopped_by=by)
+    return clock_at(
+        policy,
+        t.severity,
+        clock_key(policy, t, d),
+        d.due.timestamp() if d.due else None,
+        now.timestamp(),
+        state=t.state,
+        negotiated=t.negotiated_due is not None,
+        provisional=d.provisional,
+        stopped_by=by,
+    )

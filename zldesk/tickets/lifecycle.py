@@ -1,4 +1,4 @@
-"""A ticket's lifecycle as pure data: the state, the actions, and the one function that applies an action.
+"""A ticket's lifecycle: a new ticket from a call, and the one function that applies an action to it.
 
 The store keeps every action as an event and the state as a cache of them; replaying the events through
 `apply` rebuilds the state exactly (a test). Nothing here touches the database or the clock: `now` is given.
@@ -6,108 +6,25 @@ The store keeps every action as an event and the state as a cache of them; repla
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from ..errors import ZlDeskError
-
-NEW, ACKNOWLEDGED, ON_SITE, RESOLVED, CLOSED, PENDING = "new", "acknowledged", "on_site", "resolved", "closed", "pending"
-OPEN_STATES = (NEW, ACKNOWLEDGED, ON_SITE, PENDING)
-STATE_NAMES = {NEW: "新建", ACKNOWLEDGED: "已受理", ON_SITE: "已到场", RESOLVED: "已解决", CLOSED: "已关闭",
-               PENDING: "挂起"}
-KIND_NAMES = {"create": "登记", "ack": "受理", "assign": "指派", "arrive": "到场", "resolve": "解决", "close": "关闭",
-              "reopen": "重开", "pause": "挂起", "resume": "恢复", "severity": "改级别", "negotiate": "协商时限",
-              "note": "备注", "remote": "远程许可", "remote_session": "远程会话"}
-FIELD_NAMES = {"state": "状态", "severity": "级别", "assignee": "指派", "acknowledged_at": "受理时间",
-               "arrived_at": "到场时间", "resolved_at": "解决时间", "closed_at": "关闭时间",
-               "negotiated_due": "协商时限", "negotiated_with": "协商人", "title": "标题", "description": "描述",
-               "channel": "渠道", "module_name": "模块", "caller": "来电人", "phone": "电话", "dept": "科室"}
-CHANNELS = {"hotline": "热线", "backup": "备勤专线", "remote": "远程", "qq": "QQ", "onsite": "现场",
-            "email": "邮件", "phone": "电话", "forum": "论坛", "website": "网站", "other": "其他"}
-_CHANNEL_ALIASES = {v: k for k, v in CHANNELS.items()} | {"备勤": "backup", "备线": "backup", "qq群": "qq"}
-# A host clock a little behind the caller's watch must not make a fresh call "in the future".
-FUTURE_TOLERANCE = timedelta(minutes=1)
-
-
-class TicketError(ZlDeskError):
-    """An action that makes no sense for this ticket now."""
-
-    exit_code = 2
-
-
-@dataclass(frozen=True)
-class Action:
-    kind: str  # create ack assign arrive resolve close reopen pause resume severity negotiate note remote remote_session
-    at: datetime  # when it took effect
-    data: dict[str, Any] = field(default_factory=dict)
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Grant:
-    """The hospital's permission for remote access, recorded whole (the contract's condition)."""
-
-    granted_by: str
-    at: datetime
-    until: datetime | None  # None: until the ticket is closed
-    channel: str = ""  # how it was given: 电话, QQ, 书面 (empty in permissions recorded before it was asked)
-    scope: str = ""
-    engineer: str = ""  # empty: recorded before engineers were named, holds for anyone
-
-
-# The keys of an action's data that are instants: typed as text, stored as ISO, used as aware datetimes.
-TIME_FIELDS = ("due", "until", "end")
-
-
-@dataclass(frozen=True)
-class Ticket:
-    contract: str
-    severity: int
-    title: str
-    received_at: datetime
-    description: str = ""
-    module_no: int | None = None
-    module_name: str = ""
-    in_scope: bool = True
-    caller: str = ""
-    phone: str = ""
-    dept: str = ""
-    channel: str = "hotline"
-    assignee: str = ""
-    state: str = NEW
-    acknowledged_at: datetime | None = None
-    arrived_at: datetime | None = None
-    resolved_at: datetime | None = None
-    closed_at: datetime | None = None
-    state_before_pause: str | None = None
-    pauses: tuple[tuple[datetime, datetime | None, str], ...] = ()  # (start, end or None, reason)
-    levels: tuple[tuple[datetime, int], ...] = ()  # severity history, first entry at the opening
-    negotiated_due: datetime | None = None
-    negotiated_with: str = ""
-    remote: tuple[Grant, ...] = ()  # the hospital's permissions for remote access, in order
-    version: int = 0
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
-
-    @property
-    def sla_stop(self) -> datetime | None:
-        """The clock stops at the first of arrival on site or resolution."""
-        stops = [t for t in (self.arrived_at, self.resolved_at) if t is not None]
-        return min(stops) if stops else None
-
-    def remote_allowed(self, at: datetime, engineer: str | None = None) -> Grant | None:
-        """The latest permission valid at `at` (no end: until the ticket is closed), for `engineer` if
-        given (a permission recorded before engineers were named holds for anyone)."""
-        for grant in reversed(self.remote):
-            if engineer is not None and grant.engineer and grant.engineer != engineer:
-                continue
-            if grant.at <= at and (grant.until is None or at < grant.until) and not (
-                    self.closed_at and at >= self.closed_at):
-                return grant
-        return None
+from .model import (
+    ACKNOWLEDGED,
+    CLOSED,
+    FUTURE_TOLERANCE,
+    NEW,
+    ON_SITE,
+    OPEN_STATES,
+    PENDING,
+    RESOLVED,
+    STATE_NAMES,
+    Action,
+    Grant,
+    Ticket,
+    TicketError,
+)
 
 
 def _changes(before: Ticket, after: Ticket) -> dict[str, list]:
@@ -139,12 +56,21 @@ def create(data: dict[str, Any], at: datetime, now: datetime) -> Ticket:
         raise TicketError("标题不能为空", "用 --title 写一句话说明问题")
     level = data["severity"]
     return Ticket(
-        contract=data["contract"], severity=level, title=title, received_at=at,
-        description=data.get("description", ""), module_no=data.get("module_no"),
-        module_name=data.get("module_name", ""), in_scope=data.get("in_scope", True),
-        caller=data.get("caller", ""), phone=data.get("phone", ""), dept=data.get("dept", ""),
-        channel=data.get("channel", "hotline"), assignee=data.get("assignee", ""),
-        levels=((at, level),), version=1,
+        contract=data["contract"],
+        severity=level,
+        title=title,
+        received_at=at,
+        description=data.get("description", ""),
+        module_no=data.get("module_no"),
+        module_name=data.get("module_name", ""),
+        in_scope=data.get("in_scope", True),
+        caller=data.get("caller", ""),
+        phone=data.get("phone", ""),
+        dept=data.get("dept", ""),
+        channel=data.get("channel", "hotline"),
+        assignee=data.get("assignee", ""),
+        levels=((at, level),),
+        version=1,
     )
 
 
@@ -231,8 +157,12 @@ def _resume(t: Ticket, a: Action) -> Ticket:
     start, _, reason = t.pauses[-1]
     if a.at <= start:
         raise TicketError("恢复时间不晚于挂起时间", f"{a.at.isoformat()}，挂起于 {start.isoformat()}")
-    return replace(t, state=t.state_before_pause or ACKNOWLEDGED, state_before_pause=None,
-                   pauses=t.pauses[:-1] + ((start, a.at, reason),))
+    return replace(
+        t,
+        state=t.state_before_pause or ACKNOWLEDGED,
+        state_before_pause=None,
+        pauses=t.pauses[:-1] + ((start, a.at, reason),),
+    )
 
 
 def _severity(t: Ticket, a: Action) -> Ticket:
@@ -271,9 +201,16 @@ def _remote(t: Ticket, a: Action) -> Ticket:
     it, how (channel), when (the action's time), for what (scope), to which engineer."""
     _need(t, OPEN_STATES, "登记远程许可")
     fields = {key: str(a.data.get(key, "")).strip() for key in ("granted_by", "channel", "scope", "engineer")}
-    missing = [f"{label}（--{key.replace('_', '-')}）" for key, label in
-               (("granted_by", "谁允许的"), ("channel", "怎么允许的：电话、QQ、书面"), ("scope", "允许做什么"),
-                ("engineer", "允许哪位工程师")) if not fields[key]]
+    missing = [
+        f"{label}（--{key.replace('_', '-')}）"
+        for key, label in (
+            ("granted_by", "谁允许的"),
+            ("channel", "怎么允许的：电话、QQ、书面"),
+            ("scope", "允许做什么"),
+            ("engineer", "允许哪位工程师"),
+        )
+        if not fields[key]
+    ]
     if missing:
         raise TicketError("远程许可缺少必填项", "；".join(missing))
     until: datetime | None = a.data.get("until")
@@ -292,41 +229,32 @@ def _remote_session(t: Ticket, a: Action) -> Ticket:
         raise TicketError("远程会话要写明工程师和做了什么", "用 --engineer 和 --what")
     grant = t.remote_allowed(a.at, engineer)
     if grant is None:
-        raise TicketError("没有医院的远程许可，不能登记远程会话",
-                          f"{a.at:%m-%d %H:%M} 没有给 {engineer} 的有效许可；先登记医院的许可（谁允许、渠道、范围、"
-                          "工程师）：控制台里按 l，命令行 zldesk ticket remote")
+        raise TicketError(
+            "没有医院的远程许可，不能登记远程会话",
+            f"{a.at:%m-%d %H:%M} 没有给 {engineer} 的有效许可；先登记医院的许可（谁允许、渠道、范围、"
+            "工程师）：控制台里按 l，命令行 zldesk ticket remote",
+        )
     end: datetime | None = a.data.get("end")
     if end is not None and (end <= a.at or (grant.until is not None and end > grant.until)):
         raise TicketError("远程会话的结束时间不对", f"应晚于开始，且不晚于许可截止 {grant.until or '（工单关闭）'}")
     return t
 
 
-_HANDLERS = {"ack": _ack, "assign": _assign, "arrive": _arrive, "resolve": _resolve, "close": _close,
-             "reopen": _reopen, "pause": _pause, "resume": _resume, "severity": _severity,
-             "negotiate": _negotiate, "note": _note, "remote": _remote, "remote_session": _remote_session}
-
-
-def parse_times(data: dict[str, Any], zone, names: dict[str, str] | None = None) -> dict[str, Any]:
-    """An action's data as typed: its TIME_FIELDS read as instants in `zone` (the contract's) when given as
-    text, empty ones as None; an error names the field as the person typed it (`--due`, or the form's label)."""
-    from ..text import parse_instant
-
-    out = dict(data)
-    for key in TIME_FIELDS:
-        value = out.get(key)
-        if isinstance(value, str):
-            what = (names or {}).get(key) or f"--{key}"
-            out[key] = parse_instant(value, zone, what) if value.strip() else None
-    return out
-
-
-def channel_code(text: str) -> str:
-    key = text.strip().lower()
-    if key in CHANNELS:
-        return key
-    if key in _CHANNEL_ALIASES or text.strip() in _CHANNEL_ALIASES:
-        return _CHANNEL_ALIASES.get(key) or _CHANNEL_ALIASES[text.strip()]
-    raise TicketError("不认识的渠道", f"{text!r}；可用：{'、'.join(f'{k}（{v}）' for k, v in CHANNELS.items())}")
+_HANDLERS = {
+    "ack": _ack,
+    "assign": _assign,
+    "arrive": _arrive,
+    "resolve": _resolve,
+    "close": _close,
+    "reopen": _reopen,
+    "pause": _pause,
+    "resume": _resume,
+    "severity": _severity,
+    "negotiate": _negotiate,
+    "note": _note,
+    "remote": _remote,
+    "remote_session": _remote_session,
+}
 
 
 def replay(events: list[tuple[str, datetime, dict, str]], now: datetime) -> Ticket:

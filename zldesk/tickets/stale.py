@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from ..errors import ZlDeskError
-from .lifecycle import FIELD_NAMES, KIND_NAMES
+from .model import FIELD_NAMES, KIND_NAMES
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,26 @@ class StaleTicket(ZlDeskError):
 
     exit_code = 3
 
-    def __init__(self, ticket_id: int, expected: int, current: int, since: Sequence[ChangeSince] = (),
-                 zone: tzinfo | None = None, *, raced: bool = False) -> None:
+    def __init__(
+        self,
+        ticket_id: int,
+        expected: int,
+        current: int,
+        since: Sequence[ChangeSince] = (),
+        zone: tzinfo | None = None,
+        *,
+        raced: bool = False,
+    ) -> None:
         self.ticket_id, self.expected, self.current, self.since = ticket_id, expected, current, tuple(since)
         if expected > current:
-            super().__init__(f"工单 #{ticket_id} 没有第 {expected} 版，未写入", f"当前是第 {current} 版；请重新读取工单")
+            super().__init__(
+                f"工单 #{ticket_id} 没有第 {expected} 版，未写入", f"当前是第 {current} 版；请重新读取工单"
+            )
             return
-        lines = [f"第 {c.seq} 版：{c.who} 于 {c.entered_at.astimezone(zone):%m-%d %H:%M} {KIND_NAMES.get(c.kind, c.kind)}"
-                 + (f"（{'、'.join(FIELD_NAMES.get(k, k) for k in c.fields)}）" if c.fields else "") for c in self.since]
+        lines = [
+            f"第 {c.seq} 版：{c.who} 于 {c.entered_at.astimezone(zone):%m-%d %H:%M} {KIND_NAMES.get(c.kind, c.kind)}"
+            + (f"（{'、'.join(FIELD_NAMES.get(k, k) for k in c.fields)}）" if c.fields else "")
+            for c in self.since
+        ]
         title = f"工单 #{ticket_id} 刚被别人改过，未写入" if raced else f"工单 #{ticket_id} 在你读取之后被改过，未写入"
         super().__init__(title, "期间的改动：\n" + "\n".join(lines) + "\n请重新读取工单后再改。")

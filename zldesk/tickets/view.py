@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .clock import ticket_clock
-from .lifecycle import CHANNELS, FIELD_NAMES, KIND_NAMES, STATE_NAMES
+from .clock import breaches, ticket_clock
+from .model import CHANNELS, FIELD_NAMES, KIND_NAMES, STATE_NAMES
 
 
 def hotline_open(policy, at: datetime) -> bool | None:
@@ -28,19 +28,35 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
     the board draws from the stored key."""
     clock = ticket_clock(policy, t, d, now)
     out = {
-        "id": tid, "contract": t.contract, "version": t.version, "state": t.state, "severity": t.severity,
-        "title": t.title, "description": t.description, "module_no": t.module_no, "module": t.module_name,
-        "in_scope": t.in_scope, "caller": t.caller, "phone": t.phone, "dept": t.dept, "channel": t.channel,
+        "id": tid,
+        "contract": t.contract,
+        "version": t.version,
+        "state": t.state,
+        "severity": t.severity,
+        "title": t.title,
+        "description": t.description,
+        "module_no": t.module_no,
+        "module": t.module_name,
+        "in_scope": t.in_scope,
+        "caller": t.caller,
+        "phone": t.phone,
+        "dept": t.dept,
+        "channel": t.channel,
         "assignee": t.assignee,
-        **{k: getattr(t, k).isoformat() if getattr(t, k) else None for k in (
-            "received_at", "acknowledged_at", "arrived_at", "resolved_at", "closed_at", "negotiated_due")},
+        **{
+            k: getattr(t, k).isoformat() if getattr(t, k) else None
+            for k in ("received_at", "acknowledged_at", "arrived_at", "resolved_at", "closed_at", "negotiated_due")
+        },
         "negotiated_with": t.negotiated_with,
         "pauses": [{"start": a.isoformat(), "end": b.isoformat() if b else None, "reason": r} for a, b, r in t.pauses],
         "due": d.due.isoformat() if d.due else None,
         "computed_due": d.computed_due.isoformat() if d.computed_due else None,
-        "window": d.window, "provisional": d.provisional, "warnings": list(d.warnings),
-        "remaining_seconds": clock.remaining_seconds, "clock": clock.to_json(policy.out_zone),
-        "breaches": policy.breaches(d, t.sla_stop or now),
+        "window": d.window,
+        "provisional": d.provisional,
+        "warnings": list(d.warnings),
+        "remaining_seconds": clock.remaining_seconds,
+        "clock": clock.to_json(policy.out_zone),
+        "breaches": breaches(d, t.sla_stop or now),
         "remote_permission": _remote_json(t, now),
     }
     if events is not None:
@@ -49,9 +65,19 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
         steps = explain(policy, d)
         out["explain"] = [s.to_json() for s in steps]
         out["sentence"] = sentence(steps)
-        out["history"] = [{"seq": e.seq, "kind": e.kind, "who": e.who, "entered_at": e.entered_at.isoformat(),
-                           "effective_at": e.effective_at.isoformat(), "data": e.data, "reason": e.reason,
-                           "changes": e.changes} for e in events]
+        out["history"] = [
+            {
+                "seq": e.seq,
+                "kind": e.kind,
+                "who": e.who,
+                "entered_at": e.entered_at.isoformat(),
+                "effective_at": e.effective_at.isoformat(),
+                "data": e.data,
+                "reason": e.reason,
+                "changes": e.changes,
+            }
+            for e in events
+        ]
     return out
 
 
@@ -59,31 +85,49 @@ def _remote_json(t, now: datetime) -> dict | None:
     grant = t.remote_allowed(now)
     if grant is None:
         return None
-    return {"granted_by": grant.granted_by, "at": grant.at.isoformat(),
-            "until": grant.until.isoformat() if grant.until else None, "channel": grant.channel,
-            "scope": grant.scope, "engineer": grant.engineer}
+    return {
+        "granted_by": grant.granted_by,
+        "at": grant.at.isoformat(),
+        "until": grant.until.isoformat() if grant.until else None,
+        "channel": grant.channel,
+        "scope": grant.scope,
+        "engineer": grant.engineer,
+    }
 
 
 def permission_text(grant: dict | None) -> str:
     """The valid remote permission in one line, as the CLI and the ticket screen both show it."""
     if grant is None:
         return "无有效许可"
-    return (f"{grant['granted_by']}（{grant['channel'] or '渠道未记'}）允许 {grant['engineer'] or '工程师'}："
-            f"{grant['scope'] or '范围未记'}，至 {grant['until'] or '工单关闭'}")
+    return (
+        f"{grant['granted_by']}（{grant['channel'] or '渠道未记'}）允许 {grant['engineer'] or '工程师'}："
+        f"{grant['scope'] or '范围未记'}，至 {grant['until'] or '工单关闭'}"
+    )
 
 
 # Lists kept on the ticket for replay; a person reads the event itself instead.
 INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
 
 # The fields a person reads on a ticket, in this order (the CLI's `ticket show` and the ticket screen).
-DETAILS = (("合同", "contract"), ("模块", "module"), ("来电人", "caller"), ("电话", "phone"), ("科室", "dept"),
-           ("渠道", "channel"), ("指派", "assignee"), ("描述", "description"))
+DETAILS = (
+    ("合同", "contract"),
+    ("模块", "module"),
+    ("来电人", "caller"),
+    ("电话", "phone"),
+    ("科室", "dept"),
+    ("渠道", "channel"),
+    ("指派", "assignee"),
+    ("描述", "description"),
+)
 
 
 def detail_rows(data: dict) -> list[tuple[str, str]]:
     """(label, value) of each field `ticket_json` gave that has a value; the channel by its name."""
-    rows = [(label, CHANNELS.get(data[key], data[key]) if key == "channel" else str(data[key]))
-            for label, key in DETAILS if data.get(key)]
+    rows = [
+        (label, CHANNELS.get(data[key], data[key]) if key == "channel" else str(data[key]))
+        for label, key in DETAILS
+        if data.get(key)
+    ]
     if not data["in_scope"]:
         rows.append(("范围", f"不在合同范围：第 {data['module_no']} 行 {data['module']} 未选"))
     return rows
@@ -91,8 +135,11 @@ def detail_rows(data: dict) -> list[tuple[str, str]]:
 
 def change_lines(changes: dict, zone) -> list[str]:
     """What a change did, field by field in words (改级别：3 → 2), times in the contract's zone."""
-    return [f"{FIELD_NAMES.get(k, k)}：{_value(k, old, zone)} → {_value(k, new, zone)}"
-            for k, (old, new) in changes.items() if k not in INTERNAL]
+    return [
+        f"{FIELD_NAMES.get(k, k)}：{_value(k, old, zone)} → {_value(k, new, zone)}"
+        for k, (old, new) in changes.items()
+        if k not in INTERNAL
+    ]
 
 
 def event_line(e, zone) -> tuple[str, str]:
@@ -103,11 +150,13 @@ def event_line(e, zone) -> tuple[str, str]:
     when = f"{effective:%m-%d %H:%M}"
     if abs((entered - effective).total_seconds()) > 60:
         when += f"（{entered:%m-%d %H:%M} 录入）"
-    what = {"note": e.data.get("text", ""), "create": e.data.get("title", ""),
-            "remote": f"{e.data.get('granted_by')}（{e.data.get('channel') or '渠道未记'}）允许 "
-                      f"{e.data.get('engineer') or '工程师'} 远程：{e.data.get('scope') or '范围未记'}",
-            "remote_session": f"{e.data.get('engineer')} 远程会话：{e.data.get('what')}"}.get(e.kind) or "；".join(
-        change_lines(e.changes, zone))
+    what = {
+        "note": e.data.get("text", ""),
+        "create": e.data.get("title", ""),
+        "remote": f"{e.data.get('granted_by')}（{e.data.get('channel') or '渠道未记'}）允许 "
+        f"{e.data.get('engineer') or '工程师'} 远程：{e.data.get('scope') or '范围未记'}",
+        "remote_session": f"{e.data.get('engineer')} 远程会话：{e.data.get('what')}",
+    }.get(e.kind) or "；".join(change_lines(e.changes, zone))
     if e.reason:
         what += f"  原因：{e.reason}"
     return when, what

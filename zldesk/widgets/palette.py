@@ -42,8 +42,7 @@ class ZlDeskCommands(Provider):
                 if m.kind != "module":
                     continue
                 label = f"第 {m.module.no} 行 {visible(m.name)}  {m.status}"
-                yield Hit(0.8 / (1 + m.score / 10), Text(label), partial(self._coverage, query),
-                          help="合同范围")
+                yield Hit(0.8 / (1 + m.score / 10), Text(label), partial(self._coverage, query), help="合同范围")
 
     def _coverage(self, query: str) -> None:
         from textual.widgets import Input

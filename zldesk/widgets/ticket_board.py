@@ -29,9 +29,15 @@ class Column:
 
 
 COLUMNS = (
-    Column("id", "单号", 5), Column("hospital", "医院", 6), Column("severity", "级", 2),
-    Column("module", "模块", 8), Column("title", "标题", 0), Column("assignee", "指派", 6),
-    Column("state", "状态", 6), Column("due", "到期", 13), Column("countdown", "剩余", 16),
+    Column("id", "单号", 5),
+    Column("hospital", "医院", 6),
+    Column("severity", "级", 2),
+    Column("module", "模块", 8),
+    Column("title", "标题", 0),
+    Column("assignee", "指派", 6),
+    Column("state", "状态", 6),
+    Column("due", "到期", 13),
+    Column("countdown", "剩余", 16),
 )
 
 
@@ -43,17 +49,32 @@ def layout(total: int) -> list[int]:
 
 def cells(row, customer: str, clock: Clock, zone) -> dict[str, str]:
     return {
-        "id": f"#{row.id}", "hospital": customer, "severity": str(row.severity),
-        "module": row.module_name or "-", "title": row.title, "assignee": row.assignee or "-",
-        "state": STATE_NAMES.get(row.state, row.state), "due": clock.due_text(zone), "countdown": clock.text(zone),
+        "id": f"#{row.id}",
+        "hospital": customer,
+        "severity": str(row.severity),
+        "module": row.module_name or "-",
+        "title": row.title,
+        "assignee": row.assignee or "-",
+        "state": STATE_NAMES.get(row.state, row.state),
+        "due": clock.due_text(zone),
+        "countdown": clock.text(zone),
     }
 
 
 def row_clock(policy, row, now: float) -> Clock:
     """The row's clock, from the key the store keeps for the board (tickets.clock: the same answer as the
     ticket's own)."""
-    return clock_at(policy, row.severity, row.board_due, row.due_ts, now, state=row.state,
-                    negotiated=row.negotiated, provisional=row.provisional, stopped_by="arrived")
+    return clock_at(
+        policy,
+        row.severity,
+        row.board_due,
+        row.due_ts,
+        now,
+        state=row.state,
+        negotiated=row.negotiated,
+        provisional=row.provisional,
+        stopped_by="arrived",
+    )
 
 
 class TicketBoard(ScrollView, can_focus=True):
@@ -140,15 +161,19 @@ class TicketBoard(ScrollView, can_focus=True):
         row = self.rows[index]
         clock = self._clock(row, self.clock())  # the only cell that changes between ticks
         selected = index == self.cursor
-        line_style = base + Style(reverse=True) if selected and self.has_focus else (
-            base + Style(bold=True) if selected else base)
+        line_style = (
+            base + Style(reverse=True)
+            if selected and self.has_focus
+            else (base + Style(bold=True) if selected else base)
+        )
         widths = layout(width)
         key = (row.id, width, selected, self.has_focus)
         segments = self._static.get(key)
         if segments is None:
             texts = self._cells(row, clock)
-            segments = [Segment(fit(texts[column.key], size) + " ", line_style)
-                        for column, size in zip(COLUMNS[:-1], widths)]
+            segments = [
+                Segment(fit(texts[column.key], size) + " ", line_style) for column, size in zip(COLUMNS[:-1], widths)
+            ]
             self._static[key] = segments
         style = line_style + Style.parse(clock.style) if clock.style else line_style
         text = clock.text(self.policies[row.terms_id].out_zone)

@@ -50,17 +50,27 @@ def ending_problems(terms: Terms, last: Line) -> list[Problem]:
         if final is listing:
             heads = _heads(listing)
             level = f"（最后读到的一级是 {heads[-1][2]}，第 {heads[-1][3]} 行）" if heads else ""
-            what = (f"文字在第 {final.no} 条“{final.title}”的问题分级里或紧接其后就结束了{level}：分级可能不全，"
-                    f"分级之后应有的条目直到结尾的“{CLOSING}”都缺失")
+            what = (
+                f"文字在第 {final.no} 条“{final.title}”的问题分级里或紧接其后就结束了{level}：分级可能不全，"
+                f"分级之后应有的条目直到结尾的“{CLOSING}”都缺失"
+            )
         else:
-            what = (f"缺少结尾的“{CLOSING}”一条（本部分的最后一条）：最后读到的是第 {final.no} 条“{final.title}”"
-                    f"（第 {final.lines[0].no} 行起），它和它之后的内容可能都不全")
+            what = (
+                f"缺少结尾的“{CLOSING}”一条（本部分的最后一条）：最后读到的是第 {final.no} 条“{final.title}”"
+                f"（第 {final.lines[0].no} 行起），它和它之后的内容可能都不全"
+            )
         problems.append(Problem(OTHER, f"{what}；{last_read(last)}", last.no))
         return problems
     ftp = next((item for item in terms.items if "FTP" in item.title.upper()), None)
     if ftp is not None and not any(link.text.lower().startswith("ftp") for link in terms.links):
-        problems.append(Problem(OTHER, f"第 {ftp.no} 条“{ftp.title}”的地址印在文末的链接里，但文末没有 ftp:// 链接："
-                                       f"文末链接缺失；{last_read(last)}", last.no))
+        problems.append(
+            Problem(
+                OTHER,
+                f"第 {ftp.no} 条“{ftp.title}”的地址印在文末的链接里，但文末没有 ftp:// 链接："
+                f"文末链接缺失；{last_read(last)}",
+                last.no,
+            )
+        )
     return problems
 
 
@@ -69,12 +79,23 @@ def item_problems(terms: Terms, vendor: str) -> list[Problem]:
     problems = []
     for item in terms.items:
         if item.role in ("hotline", "remote", "onsite") and "响应时间" not in item.intro:
-            problems.append(Problem(WINDOWS, f"第 {item.no} 条“{item.title}”没有写响应时间：模板的这一条总有"
-                                             "“响应时间：A*B 小时（……）”一句，缺了一行？", item.lines[0].no))
+            problems.append(
+                Problem(
+                    WINDOWS,
+                    f"第 {item.no} 条“{item.title}”没有写响应时间：模板的这一条总有"
+                    "“响应时间：A*B 小时（……）”一句，缺了一行？",
+                    item.lines[0].no,
+                )
+            )
         if item.role in ("hotline", "backup", "qq", "complaints") and not numbers_in(item.text, vendor):
             what = "QQ 群号" if item.role == "qq" else "电话号码"
-            problems.append(Problem(OTHER, f"第 {item.no} 条“{item.title}”没有给出{what}：模板的这一条总写明{what}，"
-                                           "缺了一行？", item.lines[0].no))
+            problems.append(
+                Problem(
+                    OTHER,
+                    f"第 {item.no} 条“{item.title}”没有给出{what}：模板的这一条总写明{what}，缺了一行？",
+                    item.lines[0].no,
+                )
+            )
     return problems
 
 
@@ -88,7 +109,9 @@ def _level_gaps(item: Item) -> list[Problem]:
     for (l1, n1, s1, _), (l2, n2, s2, line) in pairwise(heads):
         letters_skip = lettered and ord(l2.lower()) != ord(l1.lower()) + 1
         if (n1 is not None and n2 is not None and n2 != n1 + 1) or letters_skip:
-            problems.append(Problem(SEVERITIES, f"问题分级不连续：{s1} 之后是 {s2}，中间缺了（文字缺了一段，缺页？）", line))
+            problems.append(
+                Problem(SEVERITIES, f"问题分级不连续：{s1} 之后是 {s2}，中间缺了（文字缺了一段，缺页？）", line)
+            )
     return problems
 
 

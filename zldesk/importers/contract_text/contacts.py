@@ -24,8 +24,9 @@ def collect_contacts(services: list[tuple[dict, int]], terms: Terms, vendor: str
     found: dict[tuple[str, str], dict] = {}
 
     def add(kind: str, label: str, value: str, rank: int, line: int) -> None:
-        old = found.setdefault((kind, value), {"kind": kind, "label": label, "value": value, "rank": rank,
-                                               "line": line})
+        old = found.setdefault(
+            (kind, value), {"kind": kind, "label": label, "value": value, "rank": rank, "line": line}
+        )
         if rank < old["rank"]:
             old["label"], old["rank"] = label, rank
         old["line"] = min(old["line"], line)
@@ -63,12 +64,12 @@ def numbers_in(text: str, vendor: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     previous = ""
     for m in _NUMBERS.finditer(text):
-        before = text[:m.start()].rstrip()
+        before = text[: m.start()].rstrip()
         if before.endswith(("：", ":")):
             head = before[:-1].rstrip()
             opened = max(head.rfind("（"), head.rfind("("))
             if opened > max(head.rfind("）"), head.rfind(")")):
-                label = f"{_cut(head[:opened], vendor)}（{head[opened + 1:].strip()}）"
+                label = f"{_cut(head[:opened], vendor)}（{head[opened + 1 :].strip()}）"
             else:
                 label = _cut(head, vendor)
         elif before.endswith(("（", "(")):

@@ -17,26 +17,47 @@ from ...errors import Problem
 from .lines import ASIDE, Leftover, Line, join, width
 
 PART = "软件系统明细表"
-_COLUMNS = {"编号": "no", "序号": "no", "使用模块": "name", "模块": "name", "模块名称": "name", "系统名称": "name",
-            "是否选择": "selected", "是否选用": "selected", "选择": "selected", "选用": "selected",
-            "站点数": "sites", "站点": "sites", "站点数量": "sites", "备注": "remark", "说明": "remark"}
+_COLUMNS = {
+    "编号": "no",
+    "序号": "no",
+    "使用模块": "name",
+    "模块": "name",
+    "模块名称": "name",
+    "系统名称": "name",
+    "是否选择": "selected",
+    "是否选用": "selected",
+    "选择": "selected",
+    "选用": "selected",
+    "站点数": "sites",
+    "站点": "sites",
+    "站点数量": "sites",
+    "备注": "remark",
+    "说明": "remark",
+}
 _TITLES = {"no": "编号", "name": "使用模块", "selected": "是否选择"}
 _YES = {"是", "√", "✓", "✔", "选用"}
 _NO = {"否", "×", "✗", "不选"}
 _ROW = re.compile(r"^(\d+)(?:\s+(.*))?$")
 
 
-def parse_modules(heading: Line, lines: list[Line], tight: frozenset[str]
-                  ) -> tuple[list[dict], list[int], list[Leftover], list[Problem]]:
+def parse_modules(
+    heading: Line, lines: list[Line], tight: frozenset[str]
+) -> tuple[list[dict], list[int], list[Leftover], list[Problem]]:
     """The module rows as contract dicts, the line of each, the unplaced text and the problems."""
     if not lines:
         return [], [], [], [Problem(PART, "表是空的（应有表头“编号 使用模块 是否选择 站点数 备注”和各行）", heading.no)]
     header, rows_text = lines[0], lines[1:]
     columns = [_COLUMNS.get(word) for word in header.text.split(" ")]
-    problems = [Problem(PART, f"表头缺少“{title}”列（表头是“{header.text}”）", header.no)
-                for key, title in _TITLES.items() if key not in columns]
-    leftovers = [Leftover(PART, header.no, word, "表头里不认识的列")
-                 for word, column in zip(header.text.split(" "), columns) if column is None]
+    problems = [
+        Problem(PART, f"表头缺少“{title}”列（表头是“{header.text}”）", header.no)
+        for key, title in _TITLES.items()
+        if key not in columns
+    ]
+    leftovers = [
+        Leftover(PART, header.no, word, "表头里不认识的列")
+        for word, column in zip(header.text.split(" "), columns)
+        if column is None
+    ]
     if problems:
         return [], [], leftovers, problems
     modules: list[dict] = []
@@ -50,8 +71,14 @@ def parse_modules(heading: Line, lines: list[Line], tight: frozenset[str]
         if m:
             expected = modules[-1]["no"] + 1 if modules else 1
             if int(m.group(1)) != expected:
-                leftovers.append(Leftover(PART, line.no, line.text, f"编号不连续：应是第 {expected} 行，这里是第 "
-                                                                    f"{m.group(1)} 行（行丢了？缺页？）"))
+                leftovers.append(
+                    Leftover(
+                        PART,
+                        line.no,
+                        line.text,
+                        f"编号不连续：应是第 {expected} 行，这里是第 {m.group(1)} 行（行丢了？缺页？）",
+                    )
+                )
             row = _row(int(m.group(1)), (m.group(2) or "").split(), columns, line, leftovers, problems)
             modules.append(row)
             starts.append(line.no)
@@ -69,16 +96,23 @@ def parse_modules(heading: Line, lines: list[Line], tight: frozenset[str]
     return modules, starts, leftovers, problems
 
 
-def _row(no: int, tokens: list[str], columns: list, line: Line, leftovers: list[Leftover],
-         problems: list[Problem]) -> dict:
+def _row(
+    no: int, tokens: list[str], columns: list, line: Line, leftovers: list[Leftover], problems: list[Problem]
+) -> dict:
     pick = next((k for k, t in enumerate(tokens) if t in _YES | _NO), None)
     name_tokens = tokens if pick is None else tokens[:pick]
-    rest = [] if pick is None else tokens[pick + 1:]
+    rest = [] if pick is None else tokens[pick + 1 :]
     if pick is None and len(name_tokens) > 1 and name_tokens[-1].isdigit() and "sites" in columns:
         sites = name_tokens.pop()  # sites, but no 是/否: most likely the 是 was lost
-        leftovers.append(Leftover(PART, line.no, line.text,
-                                  f"第 {no} 行写了站点数 {sites}，是否选择一格却是空的：空格表示未选用，而未选用的模块"
-                                  f"不会有站点数；漏了“是”？（用 --force 则这一行按未选用导入，不计站点数）"))
+        leftovers.append(
+            Leftover(
+                PART,
+                line.no,
+                line.text,
+                f"第 {no} 行写了站点数 {sites}，是否选择一格却是空的：空格表示未选用，而未选用的模块"
+                f"不会有站点数；漏了“是”？（用 --force 则这一行按未选用导入，不计站点数）",
+            )
+        )
     row: dict = {"no": no, "name": " ".join(name_tokens), "selected": pick is not None and tokens[pick] in _YES}
     if not row["name"]:
         problems.append(Problem(PART, f"第 {no} 行没有模块名", line.no))
@@ -102,7 +136,7 @@ def _continue(row: dict, name: list[str], tokens: list[str], tight: frozenset[st
         return
     name.append(" ".join(tokens[:pick]))
     row["selected"] = tokens[pick] in _YES
-    rest = tokens[pick + 1:]
+    rest = tokens[pick + 1 :]
     if rest and rest[0].isdigit():
         row["sites"] = int(rest.pop(0))
     if rest:

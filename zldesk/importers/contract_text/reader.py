@@ -38,8 +38,11 @@ TIMEZONE = "Asia/Shanghai"  # the template is for hospitals in China; the text n
 HEAD = "合同"
 # Text left over in these parts blocks an import (unless --force): they decide deadlines and coverage.
 MATTERS = (MODULES, WINDOWS, SEVERITIES)
-_SECTIONS = ((SERVICES, "服务内容细则", "一、服务内容细则"), (MODULES, "软件系统明细表", "二、软件系统明细表"),
-             (OTHER, "售后服务方式", "三、售后服务方式及响应时间"))
+_SECTIONS = (
+    (SERVICES, "服务内容细则", "一、服务内容细则"),
+    (MODULES, "软件系统明细表", "二、软件系统明细表"),
+    (OTHER, "售后服务方式", "三、售后服务方式及响应时间"),
+)
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+|\d+)\s*[、.．]\s*")
 
 
@@ -62,8 +65,14 @@ class TextImport:
         """The contract, or InvalidInput naming every problem (and, without force, every blocking leftover)."""
         problems = list(self.problems)
         if not force:
-            problems += [Problem(x.part, f"无法归入任何字段（{x.why}）：「{_short(x.text)}」；"
-                                         "核对原文后可用 --force 照样导入", x.line) for x in self.blocking]
+            problems += [
+                Problem(
+                    x.part,
+                    f"无法归入任何字段（{x.why}）：「{_short(x.text)}」；核对原文后可用 --force 照样导入",
+                    x.line,
+                )
+                for x in self.blocking
+            ]
         if problems or self.contract is None:
             raise InvalidInput(self.source, problems)
         return self.contract
@@ -95,9 +104,17 @@ def parse_text(text: str, source: str, code: str) -> TextImport:
     lines, set_aside = prepare(text)
     starts = _section_starts(lines)
     if not starts:
-        raise InvalidInput(source, [Problem("", "不认识的格式：这不是合同正文（一个标题也没有找到："
-                                                + "、".join(heading for _, _, heading in _SECTIONS)
-                                                + "）；TOML/JSON 合同请用 .toml/.json 扩展名或 --format")])
+        raise InvalidInput(
+            source,
+            [
+                Problem(
+                    "",
+                    "不认识的格式：这不是合同正文（一个标题也没有找到："
+                    + "、".join(heading for _, _, heading in _SECTIONS)
+                    + "）；TOML/JSON 合同请用 .toml/.json 扩展名或 --format",
+                )
+            ],
+        )
     result = TextImport(source, {"code": code, "timezone": TIMEZONE})
     last = lines[-1]
     for part, _, heading in _SECTIONS:
@@ -106,15 +123,22 @@ def parse_text(text: str, source: str, code: str) -> TextImport:
     present = [(part, heading) for part, _, heading in _SECTIONS if part in starts]
     for (part1, heading1), (part2, heading2) in zip(present, present[1:]):
         if starts[part2] < starts[part1]:
-            result.problems.append(Problem(part2, f"各部分的次序不对：“{heading2}”（第 {lines[starts[part2]].no} 行）"
-                                                  f"在“{heading1}”（第 {lines[starts[part1]].no} 行）之前",
-                                           lines[starts[part2]].no))
+            result.problems.append(
+                Problem(
+                    part2,
+                    f"各部分的次序不对：“{heading2}”（第 {lines[starts[part2]].no} 行）"
+                    f"在“{heading1}”（第 {lines[starts[part1]].no} 行）之前",
+                    lines[starts[part2]].no,
+                )
+            )
     first = min(starts.values())
     title = lines[0].text if first > 0 else ""
     result.data["title"] = title
     result.leftovers += [Leftover(HEAD, x.no, x.text, "标题之后、第一部分之前") for x in lines[1:first]]
     body = [x for x in lines[first:] if not (title and x.text == title)]  # a running head repeats the title
-    set_aside += [Leftover(ASIDE, x.no, x.text, "页眉（与标题相同）") for x in lines[first:] if title and x.text == title]
+    set_aside += [
+        Leftover(ASIDE, x.no, x.text, "页眉（与标题相同）") for x in lines[first:] if title and x.text == title
+    ]
     parts = _split(body, starts, lines)
     where: dict[str, int] = {}  # "services[3]" -> its line, so validation problems name a line
     tight = tight_pairs(lines)
@@ -157,8 +181,9 @@ def _split(body: list[Line], starts: dict[str, int], lines: list[Line]) -> dict[
     return parts
 
 
-def _services(result: TextImport, part: tuple[Line, list[Line]] | None, where: dict[str, int],
-              tight: frozenset[str]) -> None:
+def _services(
+    result: TextImport, part: tuple[Line, list[Line]] | None, where: dict[str, int], tight: frozenset[str]
+) -> None:
     if part is None:
         return
     heading, lines = part
@@ -170,8 +195,9 @@ def _services(result: TextImport, part: tuple[Line, list[Line]] | None, where: d
     where.update((f"services[{i}]", no) for i, no in enumerate(starts))
 
 
-def _modules(result: TextImport, part: tuple[Line, list[Line]] | None, where: dict[str, int],
-             tight: frozenset[str]) -> None:
+def _modules(
+    result: TextImport, part: tuple[Line, list[Line]] | None, where: dict[str, int], tight: frozenset[str]
+) -> None:
     if part is None:
         return
     heading, lines = part
@@ -182,8 +208,9 @@ def _modules(result: TextImport, part: tuple[Line, list[Line]] | None, where: di
     where.update((f"modules[{i}]", no) for i, no in enumerate(starts))
 
 
-def _terms(result: TextImport, part: tuple[Line, list[Line]] | None, where: dict[str, int], last: Line,
-           tight: frozenset[str]) -> None:
+def _terms(
+    result: TextImport, part: tuple[Line, list[Line]] | None, where: dict[str, int], last: Line, tight: frozenset[str]
+) -> None:
     if part is None:
         return
     heading, lines = part
@@ -193,24 +220,38 @@ def _terms(result: TextImport, part: tuple[Line, list[Line]] | None, where: dict
         if key in found:
             result.data[key] = found[key]
         else:
-            result.problems.append(Problem(HEAD, f"找不到{what}：热线支持服务一条应写作“如果××医院的 ×× "
-                                                 "系统使用过程中出现故障，可拨打××公司售后服务热线”", heading.no))
+            result.problems.append(
+                Problem(
+                    HEAD,
+                    f"找不到{what}：热线支持服务一条应写作“如果××医院的 ×× "
+                    "系统使用过程中出现故障，可拨打××公司售后服务热线”",
+                    heading.no,
+                )
+            )
     vendor = found.get("vendor", "")
     read_windows(terms)
     read_severities(terms, vendor)
     if not terms.windows:
         result.problems.append(Problem(WINDOWS, "没有找到任何“响应时间：A*B 小时（……）”", heading.no))
     if not terms.severities and not any(p.path == SEVERITIES for p in terms.problems):
-        result.problems.append(Problem(SEVERITIES, "没有找到问题分级（“a) 一级问题：名称——说明”），"
-                                                   f"{last_read(last)}", heading.no))
+        result.problems.append(
+            Problem(SEVERITIES, f"没有找到问题分级（“a) 一级问题：名称——说明”），{last_read(last)}", heading.no)
+        )
     terms.problems += item_problems(terms, vendor) + ending_problems(terms, last)
-    services = list(zip(result.data.get("services", []), [where[f"services[{i}]"] for i in range(
-        len(result.data.get("services", [])))]))
+    services = list(
+        zip(
+            result.data.get("services", []),
+            [where[f"services[{i}]"] for i in range(len(result.data.get("services", [])))],
+        )
+    )
     contacts = collect_contacts(services, terms, vendor)
     result.problems += terms.problems
     result.leftovers += terms.leftovers
-    result.leftovers += [Leftover(OTHER, item.lines[0].no, item.text, "合同结构里没有存放它的字段")
-                         for item in terms.items if not item.used]
+    result.leftovers += [
+        Leftover(OTHER, item.lines[0].no, item.text, "合同结构里没有存放它的字段")
+        for item in terms.items
+        if not item.used
+    ]
     for table, rows in (("windows", terms.windows), ("severities", terms.severities), ("contacts", contacts)):
         result.data[table] = [row for row, _ in rows]
         where.update((f"{table}[{i}]", no) for i, (_, no) in enumerate(rows))

@@ -11,8 +11,18 @@ _UNITS = {"hours": "小时", "working_days": "个工作日"}
 def sections(result: TextImport) -> list[tuple[str, list[str]]]:
     """(heading, lines) for each part of the contract, then the text that was not placed."""
     d = result.data
-    out = [("合同", [f"代号 {d.get('code', '')}", f"标题 {d.get('title', '')}", f"客户 {d.get('customer', '?')}",
-                   f"服务方 {d.get('vendor', '?')}", f"产品 {d.get('product', '?')}"])]
+    out = [
+        (
+            "合同",
+            [
+                f"代号 {d.get('code', '')}",
+                f"标题 {d.get('title', '')}",
+                f"客户 {d.get('customer', '?')}",
+                f"服务方 {d.get('vendor', '?')}",
+                f"产品 {d.get('product', '?')}",
+            ],
+        )
+    ]
     services = d.get("services", [])
     out.append((f"一、服务内容细则：{len(services)} 项", [_service(s) for s in services]))
     modules = d.get("modules", [])
@@ -21,8 +31,10 @@ def sections(result: TextImport) -> list[tuple[str, list[str]]]:
     out.append((f"服务窗口：{len(d.get('windows', []))} 个", [_window(w) for w in d.get("windows", [])]))
     out.append((f"问题分级：{len(d.get('severities', []))} 级", [_severity(s) for s in d.get("severities", [])]))
     out.append((f"联系方式：{len(d.get('contacts', []))} 个", [_contact(c) for c in d.get("contacts", [])]))
-    left = [f"第 {x.line} 行 [{x.part}] {x.why}：{_short(x.text)}" + ("（阻止导入）" if x.part in MATTERS else "")
-            for x in sorted(result.leftovers, key=lambda x: x.line)]
+    left = [
+        f"第 {x.line} 行 [{x.part}] {x.why}：{_short(x.text)}" + ("（阻止导入）" if x.part in MATTERS else "")
+        for x in sorted(result.leftovers, key=lambda x: x.line)
+    ]
     out.append((f"未归入任何字段的文字：{len(left)} 处", left or ["无"]))
     if result.set_aside:
         out.append(("略过", [f"第 {x.line} 行 {x.why}：{x.text}" for x in result.set_aside]))
@@ -30,9 +42,11 @@ def sections(result: TextImport) -> list[tuple[str, list[str]]]:
 
 
 def _service(s: dict) -> str:
-    extra = [f"渠道 {'、'.join(s['channels'])}" if s.get("channels") else "",
-             f"频次 {s['frequency']}" if s.get("frequency") else "",
-             f"不含 {'；'.join(s['exclusions'])}" if s.get("exclusions") else ""]
+    extra = [
+        f"渠道 {'、'.join(s['channels'])}" if s.get("channels") else "",
+        f"频次 {s['frequency']}" if s.get("frequency") else "",
+        f"不含 {'；'.join(s['exclusions'])}" if s.get("exclusions") else "",
+    ]
     return f"{s['category']} / {s['name']}" + "".join(f"  {e}" for e in extra if e)
 
 

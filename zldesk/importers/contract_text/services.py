@@ -31,7 +31,8 @@ _HEADER_WORDS = ("服务类别", "服务项目", "服务内容", "服务方式",
 _PERIOD = r"(?:半)?(?:年|月|周|季度|季|天|日)"
 _TIMES = r"(?:\s*[一二两三四五六七八九十\d]+\s*人?次)?"
 _FREQUENCY = re.compile(
-    rf"不定期|至少(?:每|一|1)\s*{_PERIOD}{_TIMES}|每{_PERIOD}(?:/{_PERIOD})?{_TIMES}(?:（[^（）]*\d[^（）]*）)?")
+    rf"不定期|至少(?:每|一|1)\s*{_PERIOD}{_TIMES}|每{_PERIOD}(?:/{_PERIOD})?{_TIMES}(?:（[^（）]*\d[^（）]*）)?"
+)
 
 
 @dataclass
@@ -57,13 +58,13 @@ def parse_services(lines: list[Line], tight: frozenset[str]) -> tuple[list[dict]
     while i < len(lines):
         run = _category_run(lines, i)
         if run:
-            category, row, i = "".join(line.text for line in lines[i:i + run]), None, i + run
+            category, row, i = "".join(line.text for line in lines[i : i + run]), None, i + run
             continue
         line = lines[i]
         if row is None:  # a row starts: its name, up to its first content line
             short, after = _short_run(lines, i, row, NAME_MAX)
             name = _name_suffix(short) if after < len(lines) and _starts_content(lines[after], None) else []
-            leftovers += [Leftover(PART, x.no, x.text, "不在任何服务项目里") for x in short[:len(short) - len(name)]]
+            leftovers += [Leftover(PART, x.no, x.text, "不在任何服务项目里") for x in short[: len(short) - len(name)]]
             if not name:
                 if not short:
                     leftovers.append(Leftover(PART, line.no, line.text, "服务内容前没有服务项目名"))
@@ -88,7 +89,7 @@ def parse_services(lines: list[Line], tight: frozenset[str]) -> tuple[list[dict]
             continue
         cell = _channel_cell(lines, i) if row.channels is None else 0
         if cell:
-            row.channels = "".join(x.text for x in lines[i:i + cell])
+            row.channels = "".join(x.text for x in lines[i : i + cell])
             i += cell
             continue
         if not row.remark and _REMARK_START.match(line.text) and width(line.text) <= REMARK_MAX:
@@ -101,7 +102,7 @@ def parse_services(lines: list[Line], tight: frozenset[str]) -> tuple[list[dict]
             i = _content(row, lines, i)
             continue
         name = _name_suffix(short) if after < len(lines) and _starts_content(lines[after], row) else []
-        tail = short[:len(short) - len(name)]
+        tail = short[: len(short) - len(name)]
         if row.remark:
             row.remark += tail
         else:
@@ -136,9 +137,11 @@ def _short_run(lines: list[Line], i: int, row: _Row | None, limit: int) -> tuple
     """The lines from i no wider than `limit` that could be a content's last line, a remark or a name."""
     j = i
     while j < len(lines) and width(lines[j].text) <= limit and not _category_run(lines, j):
-        if row is not None and (_continues_items(row, lines[j]) or (
-                row.channels is None and _channel_cell(lines, j)) or (
-                not row.remark and j > i and _REMARK_START.match(lines[j].text))):
+        if row is not None and (
+            _continues_items(row, lines[j])
+            or (row.channels is None and _channel_cell(lines, j))
+            or (not row.remark and j > i and _REMARK_START.match(lines[j].text))
+        ):
             break
         j += 1
     return lines[i:j], j
@@ -155,8 +158,11 @@ def _name_suffix(short: list[Line]) -> list[Line]:
 
 def _starts_content(line: Line, row: _Row | None) -> bool:
     """Can `line` be the first line of an item's content (and so end a name)?"""
-    if row is not None and (_continues_items(row, line) or (row.channels is None and _CHANNELS.match(line.text))
-                            or (not row.remark and _REMARK_START.match(line.text))):
+    if row is not None and (
+        _continues_items(row, line)
+        or (row.channels is None and _CHANNELS.match(line.text))
+        or (not row.remark and _REMARK_START.match(line.text))
+    ):
         return False
     return width(line.text) > NAME_MAX or _item_no(line.text) == 1
 
@@ -196,8 +202,12 @@ def _channel_cell(lines: list[Line], i: int) -> int:
         return 0
     if _CHANNELS.match(lines[i].text):
         return 1
-    if i + 1 < len(lines) and width(lines[i].text) <= REMARK_MAX and _CHANNELS.match(
-            lines[i].text + lines[i + 1].text) and not _category_run(lines, i + 1):
+    if (
+        i + 1 < len(lines)
+        and width(lines[i].text) <= REMARK_MAX
+        and _CHANNELS.match(lines[i].text + lines[i + 1].text)
+        and not _category_run(lines, i + 1)
+    ):
         return 2
     return 0
 
