@@ -10,11 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .calendar import weekday_name
-from .contract import Window
+from .contract import DAY_NAMES, UNIT_NAMES, Window
 from .sla import Deadline, Policy, merged_pauses
-
-_UNITS = {"hours": "小时", "working_days": "个工作日"}
-_DAYS = {"all": "每天", "weekdays": "星期一至五", "workdays": "法定工作日"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,7 @@ class Step:
 
 
 def describe_window(window: Window) -> str:
-    days = _DAYS.get(window.days, window.days)
+    days = DAY_NAMES.get(window.days, window.days)
     hours = f"{window.start}-{window.end}"
     if window.outside:
         return f"{days} {hours}，{window.outside} 窗口关闭时"
@@ -71,7 +68,7 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
     s = policy.severity(d.level)
     window = policy.contract.window(d.window)
     timeline = policy.timelines[d.window]
-    rule = f"{s.level} 级（{s.name}）：{s.target.amount} {_UNITS[s.target.unit]}"
+    rule = f"{s.level} 级（{s.name}）：{s.target.amount} {UNIT_NAMES[s.target.unit]}"
     if s.target.unit == "working_days":
         rule += f"，每个工作日 {duration(window.minutes * 60)}，共 {duration(d.target_seconds)}营业时间"
     rule += f"；按 {window.name} 窗口（{describe_window(window)}）计"

@@ -15,8 +15,10 @@ from .files import (
 )
 from .model import (
     CODE_RE,
+    DAY_NAMES,
     DAYS,
     HHMM_RE,
+    UNIT_NAMES,
     UNITS,
     Contact,
     Contract,
@@ -35,11 +37,13 @@ from .validation import MAX_NUMBER, MAX_TARGET, contract_from_dict
 
 __all__ = [
     "CODE_RE",
+    "DAY_NAMES",
     "DAYS",
     "FORMATS",
     "HHMM_RE",
     "MAX_NUMBER",
     "MAX_TARGET",
+    "UNIT_NAMES",
     "UNITS",
     "Contact",
     "Contract",

@@ -16,6 +16,9 @@ from ..errors import Problem
 
 DAYS = ("all", "weekdays", "workdays")
 UNITS = ("hours", "working_days")
+# The same rules as people read them, everywhere zldesk says them.
+DAY_NAMES = {"all": "每天", "weekdays": "星期一至五", "workdays": "法定工作日"}
+UNIT_NAMES = {"hours": "小时", "working_days": "个工作日"}
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 HHMM_RE = re.compile(r"^(\d{2}):(\d{2})$")

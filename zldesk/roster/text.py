@@ -10,14 +10,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..calendar import ChinaCalendar, weekday_name
-from ..contract import Contract
+from ..contract import DAY_NAMES, Contract
 from ..errors import NotFound
 from ..sla import Timeline
 from .model import LINE_LABELS, Engineer, Segment, duty_lines
 from .units import base_name, holiday_block, provisional_years
 from .views import runs
 
-_DAYS = {"all": "每天", "weekdays": "星期一至五", "workdays": "法定工作日"}
 _CONTACTS = ("hotline", "backup", "complaints")
 
 
@@ -50,7 +49,9 @@ def _contact_lines(contract: Contract) -> list[str]:
         window = next((w for w in contract.windows if w.name == contacts[0].window), None)
         if window is not None:
             when = (
-                window.label if window.outside else f"{_DAYS.get(window.days, window.days)} {window.start}–{window.end}"
+                window.label
+                if window.outside
+                else f"{DAY_NAMES.get(window.days, window.days)} {window.start}–{window.end}"
             )
             when = f"（{when}）"
         out.append(f"  {contacts[0].label}：{numbers}{when}")

@@ -12,12 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ..actions import bindings
+from ..contract import DAY_NAMES, UNIT_NAMES
 from ..text import visible
 from .keys import ListKeys
-
-_DAYS = {"all": "每天", "weekdays": "周一至周五", "workdays": "法定工作日"}
-_UNITS = {"hours": "小时", "working_days": "个工作日"}
-
 
 _KINDS = {
     "hotline": "热线",
@@ -62,7 +59,7 @@ def windows_table(contract) -> Group:
     parts: list = [_window_grid(header=True)]
     for w in contract.windows:
         hours = f"{w.start}-{w.end}" + (f"，{w.outside} 关闭时" if w.outside else "")
-        parts.append(_window_grid(_t(w.name, "bold"), _t(w.label), _t(_DAYS.get(w.days, w.days)), _t(hours)))
+        parts.append(_window_grid(_t(w.name, "bold"), _t(w.label), _t(DAY_NAMES.get(w.days, w.days)), _t(hours)))
         if w.note:
             parts.append(Padding(_t(w.note, "dim"), (0, 1, 0, 4)))
     return Group(*parts)
@@ -71,7 +68,7 @@ def windows_table(contract) -> Group:
 def severities_table(contract) -> Table:
     table = _table("级别", "时限", "定义")
     for s in sorted(contract.severities, key=lambda s: s.level):
-        target = f"{s.target.amount} {_UNITS.get(s.target.unit, s.target.unit)}（{s.target.window}）"
+        target = f"{s.target.amount} {UNIT_NAMES.get(s.target.unit, s.target.unit)}（{s.target.window}）"
         if s.negotiable:
             target += "，可协商"
         table.add_row(_t(f"{s.level} 级", "bold"), _t(target), _t(f"{s.name}：{s.description}"))
