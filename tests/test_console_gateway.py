@@ -203,3 +203,52 @@ async def test_a_write_refused_by_the_store_keeps_the_form(store):
         await _settle(pilot)
         assert app.screen.SCREEN_KEY == "board"
         assert any(r.title == "坏库时登记" for r in app.screen.all_rows)
+
+
+class _NotedConnection:
+    """A sqlite3 connection whose close() is noted in `order` first."""
+
+    def __init__(self, conn, order: list) -> None:
+        self._conn, self._order = conn, order
+
+    def close(self) -> None:
+        self._order.append("closed")
+        self._conn.close()
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+async def test_closing_waits_for_a_read_in_progress(store, monkeypatch):
+    """The console closed while a worker is in the middle of a read: the connections are closed after that
+    read, never under it (a sqlite3 connection closed from another thread mid-statement crashed the whole
+    test process). A read that starts after the close is refused, not handed a closed connection."""
+    import zldesk.store.rows as rows
+    from zldesk.errors import StoreError
+
+    url, _ = store
+    entered, release, order = threading.Event(), threading.Event(), []
+    board_rows = rows.board_rows
+
+    def slow_rows(conn, **kwargs):
+        entered.set()
+        assert release.wait(30)
+        out = board_rows(conn, **kwargs)
+        order.append("read done")
+        return out
+
+    app = make_app(url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        app._quick_conn = _NotedConnection(app._quick_conn, order)
+        monkeypatch.setattr(rows, "board_rows", slow_rows)
+        app.load_board()
+        for _ in range(200):  # until the worker is inside the read, holding the connection
+            if entered.is_set():
+                break
+            await pilot.pause(0.05)
+        assert entered.is_set()
+        threading.Timer(0.3, release.set).start()  # let it finish while the app is closing
+    assert order == ["read done", "closed"]
+    with pytest.raises(StoreError, match="已关闭"), app.reading():
+        pass

@@ -46,6 +46,9 @@ def make_app(url: str, clock=None, on_backup=None) -> ZlDeskApp:
 
 # Textual's own app keys (ctrl+q quits from any screen, mid-form too) are not inherited: every key is
 # in the action table, and only q on the board ends the console.
+CLOSE_WAIT_S = 5  # how long closing waits for a read under way
+
+
 class ZlDeskApp(App, inherit_bindings=False):
     TITLE = "zldesk 值班台"
     CSS = """
@@ -66,7 +69,11 @@ class ZlDeskApp(App, inherit_bindings=False):
         self._quick_conn = None
         self._engine = None
         self._engine_lock = threading.Lock()
+        # One sqlite3 connection, one transaction at a time: board and roster reads and the change watch run
+        # in workers, and a worker still running when the app closes must find the connections closed, not
+        # closing under it (sqlite3 closed from another thread mid-statement crashed the process).
         self._read_lock = threading.Lock()
+        self._closed = False
         self.contracts = contracts
         self.duty: dict = {}  # contract code -> duty.OnDuty, computed with each board load
         self.contract_index = 0
@@ -93,7 +100,8 @@ class ZlDeskApp(App, inherit_bindings=False):
         if self.quick_path is not None:
             from .store import quick
 
-            with self._read_lock:  # one connection, one transaction at a time (board and roster workers)
+            with self._read_lock:
+                self._refuse_if_closed()
                 if self._quick_conn is None:
                     self._quick_conn = quick.connect(self.quick_path)
                 with quick.reading(self._quick_conn) as conn:
@@ -129,10 +137,25 @@ class ZlDeskApp(App, inherit_bindings=False):
         self.set_interval(1.0, self.tick)
 
     def on_unmount(self) -> None:
-        if self.watch is not None:
-            self.watch.close()
-        if self._quick_conn is not None:
-            self._quick_conn.close()
+        # After any read or watch a worker is in the middle of. One stuck past the wait (a store locked for
+        # minutes) keeps its connection: the process is ending anyway, and closing it under the read is worse.
+        if not self._read_lock.acquire(timeout=CLOSE_WAIT_S):
+            self._closed = True
+            return
+        try:
+            self._closed = True
+            if self.watch is not None:
+                self.watch.close()
+            if self._quick_conn is not None:
+                self._quick_conn.close()
+        finally:
+            self._read_lock.release()
+
+    def _refuse_if_closed(self) -> None:
+        from .errors import StoreError
+
+        if self._closed:  # a worker outliving the app: its result would go nowhere anyway
+            raise StoreError("控制台已关闭", "")
 
     def on_key(self, event) -> None:
         """Before the bindings (Textual's _on_key): keys typed in the same burst as the / that opened a box
@@ -161,22 +184,22 @@ class ZlDeskApp(App, inherit_bindings=False):
     def check_store(self) -> None:
         self.gateway.read(self._watch_store, self._store_checked, group="watch", what="查看改动失败")
 
-    def _watch_store(self):
-        """In a worker: (the watch, whether anything was committed since the last look). The first look
-        opens the watch and counts as a change, so nothing committed since the first board read is missed."""
-        watch = self.watch
-        if watch is None:
-            from .store.watch import ChangeWatch
+    def _watch_store(self) -> bool:
+        """In a worker: whether anything was committed since the last look. The first look opens the watch
+        and counts as a change, so nothing committed since the first board read is missed."""
+        with self._read_lock:
+            self._refuse_if_closed()
+            if self.watch is None:
+                from .store.watch import ChangeWatch
 
-            watch = ChangeWatch(self.engine if self.quick_path is None else None, self.quick_path)
-        return watch, watch.changed()
+                self.watch = ChangeWatch(self.engine if self.quick_path is None else None, self.quick_path)
+            return self.watch.changed()
 
-    def _store_checked(self, checked) -> None:
+    def _store_checked(self, changed: bool) -> None:
         """Read again what is shown when the store changed, or when its last read failed (it may work now)."""
         from .screens.roster import RosterScreen
         from .screens.ticket import TicketScreen
 
-        self.watch, changed = checked
         failing = self.gateway.failing
         if changed or failing("board"):
             self.load_board()
