@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from zldesk.errors import ZlDeskError
 from zldesk.store import open_store, reading, writing
+from zldesk.store.terms import ticket_policy
 from zldesk.store.tickets import StaleTicket, act, decode, get_ticket, history, open_ticket, policy_for, ticket_deadline
 from zldesk.tickets import FROZEN, Action, replay
 
@@ -89,7 +90,7 @@ def replayed_equals_state(engine, tid: int) -> None:
     with reading(engine) as session:
         stored, row = get_ticket(session, tid)
         events = history(session, tid)
-        policy = policy_for(session, stored.contract)
+        policy = ticket_policy(session, row)  # the terms it is held to
     rebuilt = replay([(e.kind, e.effective_at, decode(e.data), e.reason) for e in events], now)
     assert rebuilt == stored
     assert [e.seq for e in events] == list(range(1, stored.version + 1))

@@ -47,8 +47,21 @@ def import_contract(
     force: Annotated[
         bool, typer.Option("--force", help="模块表、服务窗口或问题分级里有读不懂的文字时照样导入（仅 .txt/.pdf）。")
     ] = False,
+    reapply_open: Annotated[
+        bool, typer.Option("--reapply-open", help="未结工单改用新条款（默认仍按登记时的条款），每张记一条历史。")
+    ] = False,
+    map_level: Annotated[
+        Optional[list[str]], typer.Option("--map-level", help="旧=新：新条款删掉的级别改成哪一级（可重复，如 4=3）。")
+    ] = None,
+    map_module: Annotated[
+        Optional[list[str]], typer.Option("--map-module", help="旧=新：新模块表删掉的行改成哪一行（可重复）。")
+    ] = None,
 ) -> None:
-    """导入（或替换同代号的）合同，一个事务完成。"""
+    """导入（或替换同代号的）合同，一个事务完成。
+
+    未结工单仍按登记时的合同条款计时；导入（和 --dry-run）列出新条款会改变其时限的未结工单。
+    --reapply-open 把它们改用新条款；新条款删掉了它们用到的级别或模块时，须用 --map-level / --map-module
+    映射，否则什么都不导入。"""
     from ..contract import diff_contracts, read_bytes, read_contract_file
     from ..store import reading, writing
     from ..store.contracts import find_contract, save_contract
@@ -64,21 +77,96 @@ def import_contract(
     else:
         contract = read_contract_file(file, format, raw)
     _warnings(contract.warnings, str(file))
+    from ..tickets import parse_maps
+
+    maps = parse_maps(map_level, "--map-level"), parse_maps(map_module, "--map-module")
+    if (maps[0] or maps[1]) and not reapply_open:
+        from ..errors import Refused
+
+        raise Refused("--map-level 和 --map-module 只和 --reapply-open 一起用", "不改用新条款的工单不需要映射")
     state: State = ctx.obj
     if dry_run:
         engine = state.engine_if_exists()
+        plans = []
         if engine is not None:
             with reading(engine) as session:
                 old = find_contract(session, contract.code)
+                if old is not None:
+                    plans = _plans(session, contract.code, None, _policy(contract), maps, reapply_open)
         else:  # no store yet: the real import would first load the bundled contracts
             from ..data import bundled_contracts
 
             old = next((c for c in map(read_contract_file, bundled_contracts()) if c.code == contract.code), None)
         _report(diff_contracts(old, contract), contract.code, dry_run=True)
+        _report_plans(plans, contract.zone, reapply_open, dry_run=True)
         return
     with writing(state.engine()) as session:
         changes = save_contract(session, contract, source=str(file), who=output.who(), raw=raw)
+        plans = _move_open(session, contract.code, maps, reapply_open)
     _report(changes, contract.code, dry_run=False)
+    _report_plans(plans, contract.zone, reapply_open, dry_run=False)
+
+
+def _policy(contract):
+    from ..sla import Policy
+
+    return Policy(contract)
+
+
+def _plans(session, code: str, terms: int | None, new, maps, reapply: bool) -> list:
+    """The open tickets whose terms differ from `new`'s; with --reapply-open, the maps checked and any
+    ticket that cannot move refused, naming each."""
+    from datetime import UTC, datetime
+
+    from ..store.terms import open_tickets_elsewhere
+    from ..tickets import check_maps, plan
+
+    if reapply:
+        check_maps(*maps, new)
+    now = datetime.now(UTC)
+    found = [plan(tid, t, own, new, *maps, now) for tid, t, own in open_tickets_elsewhere(session, code, terms)]
+    plans = [p for p in found if p is not None]
+    stuck = [p for p in plans if p.problem]
+    if reapply and stuck:
+        from ..errors import Refused
+        from ..tickets import plan_line
+
+        lines = [plan_line(p, new.out_zone) for p in stuck]
+        raise Refused(f"未导入：{len(stuck)} 张未结工单用到新条款删掉的级别或模块", "\n".join(lines))
+    return plans
+
+
+def _move_open(session, code: str, maps, reapply: bool) -> list:
+    """After the import: the open tickets held to other terms; with --reapply-open, moved to the new ones
+    (a `reapply` history row each), in the import's transaction."""
+    from datetime import UTC, datetime
+
+    from ..store.terms import current_terms, policies_of, version_numbers
+    from ..store.tickets import act
+
+    terms = current_terms(session, code)
+    plans = _plans(session, code, terms, policies_of(session, [terms])[terms], maps, reapply)
+    if reapply:
+        numbers = version_numbers(session, [terms, *(p.ticket.terms for p in plans)])
+        now = datetime.now(UTC)
+        for p in plans:
+            versions = numbers.get(p.ticket.terms, 0), numbers[terms]
+            act(session, p.ticket_id, p.action(now, terms, versions), output.who(), now=now)
+    return plans
+
+
+def _report_plans(plans: list, zone, reapply: bool, dry_run: bool) -> None:
+    from ..tickets import plan_line
+
+    if not plans:
+        return
+    if reapply:
+        head = f"{'将' if dry_run else '已'}改用新条款的未结工单 {len(plans)} 张："
+    else:
+        head = f"{len(plans)} 张未结工单仍按登记时的条款计时（按新条款时限会变；要改用新条款请加 --reapply-open）："
+    output.say((head, "bold"))
+    for p in plans:
+        output.say("  ", plan_line(p, zone))
 
 
 def _text_format(file: Path, format: str | None) -> str | None:
@@ -131,15 +219,24 @@ def import_modules(
     _warnings(warnings, str(file))
     engine = ctx.obj.engine()
     if dry_run:
+        from dataclasses import replace
+
         with reading(engine) as session:
             code = resolve_code(session, contract)
-            changes = diff_modules(get_contract(session, code).modules, modules)
+            current = get_contract(session, code)
+            changes = diff_modules(current.modules, modules)
+            new = replace(current, modules=tuple(modules))
+            plans = _plans(session, code, None, _policy(new), ({}, {}), False)
         _report(changes, code, dry_run=True)
+        _report_plans(plans, current.zone, False, dry_run=True)
         return
     with writing(engine) as session:
         code = resolve_code(session, contract)
         changes = replace_modules(session, code, modules, source=str(file), who=output.who(), raw=raw)
+        plans = _move_open(session, code, ({}, {}), False)
+        zone = get_contract(session, code).zone
     _report(changes, code, dry_run=False)
+    _report_plans(plans, zone, False, dry_run=False)
 
 
 @export_app.command("contract")

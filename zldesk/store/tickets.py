@@ -27,9 +27,10 @@ from ..tickets import (
 from .audit import append
 from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
-from .rows import BOARD_COLUMNS, ListRow, board_rows, contract_heads, latest_terms, policies
+from .rows import BOARD_COLUMNS, ListRow, board_rows, contract_heads
+from .terms import current_terms, policies_of, policy_for, ticket_policy
 
-__all__ = ["ListRow", "StaleTicket", "ticket_deadline"]  # re-exported: callers import them from here
+__all__ = ["ListRow", "StaleTicket", "policy_for", "ticket_deadline"]  # re-exported: callers import them from here
 
 
 _TICKET = TicketRow.__table__
@@ -43,36 +44,6 @@ _LOAD = (
     .where(_TICKET.c.id == bindparam("b_id"))
 )
 _CONTRACT_ID = select(ContractRow.id).where(ContractRow.code == bindparam("b_code"))
-
-
-# ---- the deadline of a ticket -----------------------------------------------------------------------
-
-
-def policy_for(session: Session, code: str) -> Policy:
-    """The contract's current terms (its newest version): what a ticket opened now is held to."""
-    terms = current_terms(session, code)
-    return policies_of(session, [terms])[terms]
-
-
-def current_terms(session: Session, code: str) -> int:
-    """The id of the contract's newest version."""
-    conn = driver_connection(session)
-    with driver_errors(session):
-        heads = [h for h in contract_heads(conn) if h[1] == code]
-        if not heads:
-            raise UnknownContract(code)
-        return latest_terms(conn, [heads[0][0]])[heads[0][0]]
-
-
-def policies_of(session: Session, terms_ids) -> dict[int, Policy]:
-    """The deadline rules of these contract versions, by version id."""
-    with driver_errors(session):
-        return policies(driver_connection(session), terms_ids)
-
-
-def ticket_policy(session: Session, row) -> Policy:
-    """The terms the ticket was opened under (its contract version), whatever was imported since."""
-    return policies_of(session, [row.terms_id])[row.terms_id]
 
 
 # ---- rows <-> tickets ----------------------------------------------------------------------------------
@@ -112,6 +83,7 @@ def to_ticket(row: TicketRow, code: str) -> Ticket:
         negotiated_due=row.negotiated_due,
         negotiated_with=row.negotiated_with,
         remote=tuple(_grant(g) for g in row.remote),
+        terms=row.terms_id,
         version=row.version,
     )
 
@@ -129,6 +101,7 @@ def _grant(g: list) -> Grant:
 
 def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, Any]:
     return dict(
+        terms_id=t.terms,
         version=t.version,
         state=t.state,
         severity=t.severity,
@@ -182,7 +155,8 @@ def open_ticket(
     terms = current_terms(session, code)
     policy = policies_of(session, [terms])[terms]
     policy.severity(data["severity"])  # an unknown level is refused here, by name
-    t = create({**data, "contract": code}, at, now)
+    data = {**data, "contract": code, "terms": terms}  # the history says which terms it was opened under
+    t = create(data, at, now)
     d = ticket_deadline(policy, t)
     contract_id = session.connection().execute(_CONTRACT_ID, {"b_code": code}).scalar_one()
     # Core statements on the connection, not the ORM: a change is two plain INSERTs or an UPDATE and an INSERT.
@@ -191,7 +165,6 @@ def open_ticket(
         _INSERT_TICKET,
         dict(
             contract_id=contract_id,
-            terms_id=terms,
             created_at=now,
             updated_at=now,
             **_row_values(t, d, _board_due(policy, t, d)),
@@ -207,7 +180,7 @@ def open_ticket(
             who=who,
             entered_at=now,
             effective_at=at,
-            data=encode({**data, "contract": code}),
+            data=encode(data),
             reason="",
             changes={},
         ),
@@ -243,6 +216,8 @@ def act(
             action.reason,
         )
     after, changes = apply(before, action, now)
+    if after.terms != before.terms:  # moved to new terms (a reapply): computed under them from now on
+        policy = policies_of(session, [after.terms])[after.terms]
     d = ticket_deadline(policy, after)
     values = _row_values(after, d, _board_due(policy, after, d)) | {"updated_at": now}
     # The version in the WHERE makes the write conditional even where reads are not serialized (PostgreSQL).

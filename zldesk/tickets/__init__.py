@@ -26,6 +26,7 @@ from .model import (
     parse_times,
 )
 from .stale import ChangeSince, StaleTicket
+from .terms import Plan, check_maps, parse_maps, plan, plan_line, reapply_line
 from .view import (
     INTERNAL,
     change_lines,
@@ -40,6 +41,12 @@ from .view import (
 
 __all__ = [
     "ACKNOWLEDGED",
+    "Plan",
+    "check_maps",
+    "parse_maps",
+    "plan",
+    "plan_line",
+    "reapply_line",
     "CHANNELS",
     "ChangeSince",
     "StaleTicket",

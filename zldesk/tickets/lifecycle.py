@@ -70,6 +70,7 @@ def create(data: dict[str, Any], at: datetime, now: datetime) -> Ticket:
         channel=data.get("channel", "hotline"),
         assignee=data.get("assignee", ""),
         levels=((at, level),),
+        terms=data.get("terms"),
         version=1,
     )
 
@@ -240,6 +241,24 @@ def _remote_session(t: Ticket, a: Action) -> Ticket:
     return t
 
 
+def _reapply(t: Ticket, a: Action) -> Ticket:
+    """The ticket moved to new contract terms (`zldesk import contract --reapply-open`): `terms` is the new
+    version; `levels` maps a level the new terms dropped to the one it becomes, through the whole level
+    history (a relabel, not an upgrade: the clock does not restart); `module` is the row it now refers to."""
+    _need(t, OPEN_STATES, "改用新条款")
+    levels = {int(k): int(v) for k, v in a.data.get("levels", {}).items()}
+    module = a.data.get("module") or {}
+    return replace(
+        t,
+        terms=a.data["terms"],
+        severity=levels.get(t.severity, t.severity),
+        levels=tuple((at, levels.get(level, level)) for at, level in t.levels),
+        module_no=module.get("no", t.module_no),
+        module_name=module.get("name", t.module_name),
+        in_scope=module.get("selected", t.in_scope),
+    )
+
+
 _HANDLERS = {
     "ack": _ack,
     "assign": _assign,
@@ -254,6 +273,7 @@ _HANDLERS = {
     "note": _note,
     "remote": _remote,
     "remote_session": _remote_session,
+    "reapply": _reapply,
 }
 
 

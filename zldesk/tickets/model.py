@@ -41,6 +41,7 @@ KIND_NAMES = {
     "note": "备注",
     "remote": "远程许可",
     "remote_session": "远程会话",
+    "reapply": "改用新条款",
 }
 FIELD_NAMES = {
     "state": "状态",
@@ -86,7 +87,8 @@ class TicketError(ZlDeskError):
 @dataclass(frozen=True)
 class Action:
     kind: (
-        str  # create ack assign arrive resolve close reopen pause resume severity negotiate note remote remote_session
+        str  # create ack assign arrive resolve close reopen pause resume severity negotiate note remote
+        # remote_session reapply
     )
     at: datetime  # when it took effect
     data: dict[str, Any] = field(default_factory=dict)
@@ -135,6 +137,7 @@ class Ticket:
     negotiated_due: datetime | None = None
     negotiated_with: str = ""
     remote: tuple[Grant, ...] = ()  # the hospital's permissions for remote access, in order
+    terms: int | None = None  # the contract version it is held to (None: not recorded, from before v7)
     version: int = 0
 
     @property

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from .clock import breaches, ticket_clock
 from .model import CHANNELS, FIELD_NAMES, KIND_NAMES, STATE_NAMES
+from .terms import reapply_line
 
 
 def hotline_open(policy, at: datetime) -> bool | None:
@@ -106,7 +107,7 @@ def permission_text(grant: dict | None) -> str:
 
 
 # Lists kept on the ticket for replay; a person reads the event itself instead.
-INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause")
+INTERNAL = ("version", "levels", "pauses", "remote", "state_before_pause", "terms")
 
 # The fields a person reads on a ticket, in this order (the CLI's `ticket show` and the ticket screen).
 DETAILS = (
@@ -157,6 +158,8 @@ def event_line(e, zone) -> tuple[str, str]:
         f"{e.data.get('engineer') or '工程师'} 远程：{e.data.get('scope') or '范围未记'}",
         "remote_session": f"{e.data.get('engineer')} 远程会话：{e.data.get('what')}",
     }.get(e.kind) or "；".join(change_lines(e.changes, zone))
+    if e.kind == "reapply":
+        what = reapply_line(e.data, zone)
     if e.reason:
         what += f"  原因：{e.reason}"
     return when, what
