@@ -58,6 +58,7 @@ TICKETS = {
 @pytest.fixture
 def store(db_path, monkeypatch):
     monkeypatch.setattr(ticket_commands, "_now", lambda: NOW)
+    monkeypatch.setattr("zldesk.commands.state.now", lambda: NOW)  # the import's clock, for its listing
     engine = open_store(f"sqlite:///{db_path}")
     ids = {}
     with writing(engine) as session:

@@ -116,14 +116,13 @@ def _policy(contract):
 def _plans(session, code: str, terms: int | None, new, maps, reapply: bool) -> list:
     """The open tickets whose terms differ from `new`'s; with --reapply-open, the maps checked and any
     ticket that cannot move refused, naming each."""
-    from datetime import UTC, datetime
-
     from ..store.terms import open_tickets_elsewhere
     from ..tickets import check_maps, plan
+    from .state import now as clock
 
     if reapply:
         check_maps(*maps, new)
-    now = datetime.now(UTC)
+    now = clock()
     found = [plan(tid, t, own, new, *maps, now) for tid, t, own in open_tickets_elsewhere(session, code, terms)]
     plans = [p for p in found if p is not None]
     stuck = [p for p in plans if p.problem]
@@ -139,16 +138,15 @@ def _plans(session, code: str, terms: int | None, new, maps, reapply: bool) -> l
 def _move_open(session, code: str, maps, reapply: bool) -> list:
     """After the import: the open tickets held to other terms; with --reapply-open, moved to the new ones
     (a `reapply` history row each), in the import's transaction."""
-    from datetime import UTC, datetime
-
     from ..store.terms import current_terms, policies_of, version_numbers
     from ..store.tickets import act
+    from .state import now as clock
 
     terms = current_terms(session, code)
     plans = _plans(session, code, terms, policies_of(session, [terms])[terms], maps, reapply)
     if reapply:
         numbers = version_numbers(session, [terms, *(p.ticket.terms for p in plans)])
-        now = datetime.now(UTC)
+        now = clock()
         for p in plans:
             versions = numbers.get(p.ticket.terms, 0), numbers[terms]
             act(session, p.ticket_id, p.action(now, terms, versions), output.who(), now=now)

@@ -3,14 +3,14 @@ notice, duty hours. Every answer comes from one function, `roster.compute`."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from ..text import parse_instant
-from . import output
+from . import output, state
 
 roster_app = typer.Typer(
     help="值班表：导入导出、现在谁值班、缺口、调班、节假日值班通报、值班时长。", no_args_is_help=True
@@ -53,8 +53,7 @@ def _when(text: str | None, zone, what: str, *, end: bool = False) -> datetime |
 
 
 def _now() -> datetime:
-    """The current instant (tests replace this)."""
-    return datetime.now(UTC)
+    return state.now()  # the commands' one clock
 
 
 def _today(zone) -> datetime:

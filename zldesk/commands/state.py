@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,3 +64,8 @@ def say_upgrade_backup(backup: UpgradeBackup) -> None:
         f"zldesk：数据库结构将从第 {backup.found} 版升级到第 {backup.latest} 版；升级前的备份在 {backup.path}",
         stderr=True,
     )
+
+
+def now() -> datetime:
+    """The commands' one clock (tests move it; each command module's `_now` reads it)."""
+    return datetime.now(UTC)

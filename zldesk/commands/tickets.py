@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Optional
 
 import typer
 
 from ..text import parse_instant
 from ..tickets import change_lines, default_channel, detail_rows, event_line, kind_name, permission_text, ticket_json
-from . import output
+from . import output, state
 
 ticket_app = typer.Typer(
     help="工单：登记、受理、到场、解决、挂起、改级别、协商时限、备注、远程许可、查询。", no_args_is_help=True
@@ -26,7 +26,7 @@ TicketId = Annotated[int, typer.Argument(help="工单号。")]
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return state.now()  # the commands' one clock
 
 
 def _at(text: str | None, zone) -> datetime:
