@@ -308,3 +308,17 @@ def test_unknown_contract_lists_the_known_codes(cli, db_path, before, tmp_path, 
     assert "Traceback" not in ran.stderr
     assert "没有这个合同" in ran.stderr and "'nope'" in ran.stderr and "leishan" in ran.stderr, ran.stderr
     assert store_checksum(db_path) == before
+
+
+def test_a_nul_in_a_utf16_file_is_refused_by_line(cli, db_path, tmp_path):
+    """UTF-16 files skip the NUL-byte sniff (every other byte is NUL there): a NUL character in a remark was
+    imported, and the contract version it made could not be read back (found by the import fuzzer)."""
+    from .conftest import store_checksum
+
+    assert cli("contracts").exit_code == 0
+    before = store_checksum(db_path)
+    path = tmp_path / "modules.csv"
+    path.write_bytes("no,name,selected,sites,remark\r\n1,门急诊挂号系统,是,,\x00\r\n".encode("utf-16"))
+    ran = cli("import", "modules", str(path), "--contract", "leishan")
+    assert ran.exit_code == 2 and f"{path}:2: remark: 含有 NUL 或无效的 Unicode 代理字符" in ran.stderr
+    assert store_checksum(db_path) == before

@@ -83,6 +83,10 @@ def read_modules_csv(data: bytes, source: str) -> tuple[tuple[Module, ...], list
 
 def _module(cells: dict[str, str], line: int, problems: list[Problem]) -> Module | None:
     before = len(problems)
+    for field in ("name", "remark"):  # what the contract's own validation refuses, refused here by line too
+        text = cells.get(field, "")
+        if "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
+            problems.append(Problem(field, "含有 NUL 或无效的 Unicode 代理字符", line))
     no = _int(cells["no"], "no", line, problems, required=True)
     if cells["name"] == "":
         problems.append(Problem("name", "模块名为空", line))
