@@ -19,6 +19,7 @@ import pytest
 
 from zldesk.calendar import ChinaCalendar
 from zldesk.contract import contract_from_dict
+from zldesk.data import data_dir
 from zldesk.errors import InvalidInput, OutOfRange, Refused
 from zldesk.text import FIRST_YEAR, LAST_YEAR, in_range, parse_instant
 
@@ -244,3 +245,55 @@ def test_a_calendar_override_with_a_time_of_day_is_refused_not_ignored(tmp_path)
     with pytest.raises(InvalidInput) as e:
         ChinaCalendar(overrides=tmp_path).day(datetime(2027, 10, 2).date())
     assert [p.path for p in e.value.problems] == ["days_off[0].date"]
+
+
+# ---- the console's forms -----------------------------------------------------------------------------
+
+
+async def _settle(pilot) -> None:
+    await pilot.pause()
+    while pilot.app.workers:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def _fill(pilot, values) -> None:
+    """Type each field of the form and enter to the next; the last enter submits."""
+    for value in values:
+        await pilot.press(*value, "enter")
+        await pilot.pause()
+    await _settle(pilot)
+
+
+async def test_the_consoles_forms_refuse_a_far_date_and_come_back_as_typed(cli, db_path, ticket):
+    """The negotiate form (d) on the ticket screen and the override form (e) on the roster screen read
+    their times through the same parse_instant: 9999 is refused naming the field, the form comes back."""
+    from textual.widgets import Input, Static
+
+    from zldesk.app import make_app
+
+    assert cli("roster", "import", str(data_dir() / "roster" / "demo.toml")).exit_code == 0
+    before = store_checksum(db_path)
+    app = make_app(f"sqlite:///{db_path}", clock=lambda: datetime(2026, 11, 25, 10, 0, tzinfo=SH))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        app.open_ticket(ticket)
+        await _settle(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        await _fill(pilot, ("9999-12-31 23:59", "李主任", ""))
+        assert type(app.screen).__name__ == "PromptScreen"
+        error = str(app.screen.query_one("#error", Static).render())
+        assert "协商后的时限 超出范围" in error and "2099-12-31 23:59" in error, error
+        assert app.screen.query_one("#field-due", Input).value == "9999-12-31 23:59"
+        await pilot.press("escape", "escape")
+        await _settle(pilot)
+        await pilot.press("o")
+        await _settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await _fill(pilot, ("备勤专线", "黄丽", "9999-12-31 00:00", "2026-11-29 00:00", "", "家中有事"))
+        assert type(app.screen).__name__ == "PromptScreen"
+        error = str(app.screen.query_one("#error", Static).render())
+        assert "开始 超出范围" in error and "2000-01-01 00:00" in error, error
+    assert store_checksum(db_path) == before
