@@ -114,12 +114,12 @@ ENTRIES = {
     "negotiate a second before the call": (
         ("ticket", "negotiate", "{id}", "--due", "2026-11-23T09:59:59", "--agreed-with", "李主任"),
         "协商时限超出范围",
-        "应晚于来电时间 2026-11-23 10:00",
+        "2026-11-23 09:59:59：应晚于来电时间 2026-11-23 10:00:00",
     ),
     "negotiate a year and a second after": (
         ("ticket", "negotiate", "{id}", "--due", "2027-11-24T10:00:01", "--agreed-with", "李主任"),
         "协商时限超出范围",
-        "不晚于 2027-11-24 10:00（来电后 366 天）",
+        "2027-11-24 10:00:01：应晚于来电时间 2026-11-23 10:00:00，且不晚于 2027-11-24 10:00:00（来电后 366 天）",
     ),
     "remote --until 2100": (("ticket", "remote", "{id}", *GRANT, "--until", "2100-01-01"), "--until", "2099"),
     "remote-session --end 9999": (

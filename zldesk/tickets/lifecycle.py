@@ -190,8 +190,8 @@ def _negotiate(t: Ticket, a: Action) -> Ticket:
         call, latest = t.received_at.astimezone(due.tzinfo), (t.received_at + NEGOTIATED_SPAN).astimezone(due.tzinfo)
         raise TicketError(
             "协商时限超出范围",
-            f"{due:%Y-%m-%d %H:%M}：应晚于来电时间 {call:%Y-%m-%d %H:%M}，"
-            f"且不晚于 {latest:%Y-%m-%d %H:%M}（来电后 {NEGOTIATED_SPAN.days} 天）",
+            f"{due:%Y-%m-%d %H:%M:%S}：应晚于来电时间 {call:%Y-%m-%d %H:%M:%S}，"
+            f"且不晚于 {latest:%Y-%m-%d %H:%M:%S}（来电后 {NEGOTIATED_SPAN.days} 天）",
         )
     return replace(t, negotiated_due=due, negotiated_with=agreed)
 
