@@ -182,3 +182,30 @@ def test_a_module_list_import_lists_the_tickets_it_leaves_on_the_old_list(cli, d
     for ran in (dry, real):
         assert "#2 4 级 新增两台工作站：新条款的模块表没有第 2 行" in ran.stdout
     assert show(cli, 2)["module_no"] == 2
+
+
+def test_a_ticket_with_a_far_date_is_named_not_a_traceback(cli, db_path, tmp_path, tickets):
+    """A ticket stored with a negotiated deadline in 9999 (before dates were bounded) cannot be computed
+    under any terms: the import lists it as such, and --reapply-open refuses naming it."""
+    from sqlalchemy import update
+
+    from zldesk.store import open_store, writing
+    from zldesk.store.models import TicketRow
+
+    from .test_far_tickets import utc
+
+    engine = open_store(f"sqlite:///{db_path}")
+    with writing(engine) as session:
+        session.connection().execute(
+            update(TicketRow.__table__)
+            .where(TicketRow.__table__.c.id == 2)
+            .values(negotiated_due=utc(9999, 12, 31, 15, 59), negotiated_with="李主任")
+        )
+    engine.dispose()
+    path = contract_with_level_2_in(tmp_path, 4)
+    ran = cli("import", "contract", str(path))
+    assert ran.exit_code == 0, ran.stderr
+    assert "#2 4 级 新增两台工作站：时间超出可计算的年份" in ran.stdout
+    refused = cli("import", "contract", str(contract_with_level_2_in(tmp_path, 3, "slower.toml")), "--reapply-open")
+    assert refused.exit_code == 2 and "#2 4 级 新增两台工作站：时间超出可计算的年份" in refused.stderr
+    assert "Traceback" not in ran.stderr + refused.stderr

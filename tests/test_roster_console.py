@@ -82,7 +82,7 @@ async def test_roster_screen_shows_the_week_and_the_next_holiday(store):
             "12-01 二",
         ]
         assert rows[3][1] == "周末" and rows[3][2] == "—"  # no hotline at weekends
-        assert rows[7][0] == "下个假期" and rows[8][:2] == ["01-01 五", "元旦"]
+        assert rows[7][0] == "下个假期" and rows[8][:2] == ["2027-01-01 五", "元旦"]  # next year's: its year
         assert all("缺" not in cell for row in rows for cell in row)  # the demo roster has no gaps
         on_duty = str(app.screen.query_one("#on-duty", Static).render())
         assert "备勤专线" in on_duty and "至 11-25 08:30" in on_duty

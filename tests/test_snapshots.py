@@ -93,8 +93,9 @@ def test_new_ticket_form(snap_compare, night_app):
 def test_roster_screen(snap_compare, night_app):
     """The roster (`o`) at 02:30 on Wednesday 11-25: the hotline and on-site lines closed with who takes
     over at 08:30 and 09:00, the backup line held until 08:30; below, seven days from today, one row a
-    day with its day type (周末 in yellow) and who holds each line, then the next holiday (元旦, 01-01..)
-    in rows of its own. No gaps in the demo roster, so no red 缺 cells."""
+    day with its day type (周末 in yellow) and who holds each line, then the next holiday (元旦) in rows of
+    its own, dated 2027-01-01..: next year's days carry their year. No gaps in the demo roster, so no red 缺
+    cells."""
 
     async def open_roster(pilot):
         await _loaded(pilot)

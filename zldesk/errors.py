@@ -59,6 +59,20 @@ class Refused(ZlDeskError):
     exit_code = 2
 
 
+class OutOfRange(Refused):
+    """A date, time or count outside the range zldesk takes: `what` names it as the person gave it (`--due`,
+    `period.start`, `--days`), `value` is what was given, `low` and `high` the bounds as people read them,
+    `where` what they are read in (the contract's zone). Files word it as a Problem with `reason`."""
+
+    def __init__(self, what: str, value: str, low: str, high: str, where: str = "") -> None:
+        self.what, self.value, self.low, self.high, self.where = what, value, low, high, where
+        super().__init__(f"{what} 超出范围", self.reason)
+
+    @property
+    def reason(self) -> str:
+        return f"应在 {self.low} 至 {self.high} 之间{self.where}，实际是 {self.value}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding about an input file: where (field path and/or line) and what."""

@@ -59,8 +59,14 @@ def duration(seconds: float) -> str:
     return text + (f" {secs} 秒" if secs else "")
 
 
-def moment(ts: datetime) -> str:
-    return f"{ts.month}月{ts.day}日（{weekday_name(ts.date())}）{ts:%H:%M}"
+def moment(ts: datetime, year: int | None = None) -> str:
+    """9月30日（星期三）17:00; 2027年1月4日… when not in `year` (the clock's start: across New Year, or a
+    deadline negotiated into the next year, the day alone would read as the start's year)."""
+    return f"{day_words(ts.date(), year)}（{weekday_name(ts.date())}）{ts:%H:%M}"
+
+
+def day_words(d: date, year: int | None = None) -> str:
+    return f"{'' if year in (None, d.year) else f'{d.year}年'}{d.month}月{d.day}日"
 
 
 def explain(policy: Policy, d: Deadline) -> list[Step]:
@@ -75,7 +81,7 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
     steps = [Step("rule", rule, seconds=d.target_seconds)]
 
     start = d.clock_start
-    start_ts = start.timestamp()
+    start_ts, year = start.timestamp(), start.year
     merged = merged_pauses(d.pauses, start)
     if d.computed_due is not None:
         end_ts = d.computed_due.timestamp()
@@ -99,7 +105,7 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
         for x, y in _minus(a, b, pauses):
             sx, sy = datetime.fromtimestamp(x, zone), datetime.fromtimestamp(y, zone)
             counted_days.add(sx.date())
-            text = f"{moment(sx)}至{sy:%H:%M} 计 {duration(y - x)}"
+            text = f"{moment(sx, year)}至{sy:%H:%M} 计 {duration(y - x)}"
             if policy.calendar.day(sx.date()).kind == "makeup" and window.days == "workdays":
                 text += f"（{policy.calendar.day(sx.date()).name}）"
             events.append((x, Step("counted", text, start=sx, end=sy, seconds=round(y - x))))
@@ -114,7 +120,7 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
                 a,
                 Step(
                     "pause",
-                    f"{moment(sa)}至{moment(sb)} 挂起（等待医院），其间 {duration(lost)}营业时间不计",
+                    f"{moment(sa, year)}至{moment(sb, year)} 挂起（等待医院），其间 {duration(lost)}营业时间不计",
                     start=sa,
                     end=sb,
                     seconds=round(lost),
@@ -123,11 +129,7 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
         )
     end = datetime.fromtimestamp(end_ts, zone)
     for first, last, reason in _skipped_runs(policy, window, start.date(), end.date(), timeline):
-        text = (
-            f"{first.month}月{first.day}日"
-            + (f"至{last.month}月{last.day}日" if last != first else "")
-            + f" {reason}，不计"
-        )
+        text = day_words(first, year) + (f"至{day_words(last, year)}" if last != first else "") + f" {reason}，不计"
         at = int(datetime.combine(first, datetime.min.time()).replace(tzinfo=zone).timestamp())
         events.append(
             (
@@ -146,15 +148,15 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
 
     if d.computed_due is None:
         frozen = datetime.fromtimestamp(end_ts, zone)
-        steps.append(Step("pause", f"{moment(frozen)} 起挂起（等待医院），时钟停止", start=frozen))
+        steps.append(Step("pause", f"{moment(frozen, year)} 起挂起（等待医院），时钟停止", start=frozen))
         steps.append(Step("due", "挂起结束后再算到期时间"))
     else:
-        steps.append(Step("due", f"到期 {moment(d.computed_due)}", start=d.computed_due))
+        steps.append(Step("due", f"到期 {moment(d.computed_due, year)}", start=d.computed_due))
     if d.negotiated_due is not None:
         steps.append(
             Step(
                 "due",
-                f"已与医院协商改为 {moment(d.negotiated_due)}（按协商时间考核，原时限也保留）",
+                f"已与医院协商改为 {moment(d.negotiated_due, year)}（按协商时间考核，原时限也保留）",
                 start=d.negotiated_due,
             )
         )

@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 
 from .calendar import ChinaCalendar
 from .contract import Contract, Severity, Window, hhmm_minutes
+from .errors import NotFound
+from .text import COMPUTED_YEARS, beyond, check_computable
 
 
 @dataclass(frozen=True)
 class Pause:
-    """The ticket waited on the hospital from `start` to `end` (None: still waiting)."""
-
-    start: datetime
-    end: datetime | None = None
+    start: datetime  # the ticket waited on the hospital from here
+    end: datetime | None = None  # to here; None: still waiting
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class Timeline:
             return
         if self.starts:
             first_year, last_year = min(first_year, self.first_year), max(last_year, self.last_year)
+        first_year, last_year = max(first_year, COMPUTED_YEARS[0]), min(last_year, COMPUTED_YEARS[1])
         starts, ends = [], []
         d, stop = date(first_year, 1, 1), date(last_year + 1, 1, 1)
         one = timedelta(days=1)
@@ -109,22 +110,20 @@ class Timeline:
         """Cover the year of `ts` and its neighbours; cheap when already covered."""
         if self.starts and self.starts[0] <= ts <= self.ends[-1]:
             return
+        check_computable(ts)
         year = datetime.fromtimestamp(ts, UTC).year
         self.cover(year - 1, year + 1)
 
     def business_at(self, ts: float) -> float:
         """Business seconds from the start of the timeline to `ts`."""
         self.ensure(ts)
-        i = bisect_right(self.starts, ts) - 1
-        end = self.ends[i]
-        return self.cum[i] + (end if ts > end else ts) - self.starts[i]
+        i = bisect_right(self.starts, ts) - 1  # -1: before the first open span (a window never open has none)
+        return self.cum[i] + (self.ends[i] if ts > self.ends[i] else ts) - self.starts[i] if i >= 0 else 0
 
     def instant_at(self, business: float) -> float:
         """The first instant at which `business` seconds have passed (a closing time if exactly at one)."""
         while not self.cum_end or business > self.cum_end[-1]:
-            if self.last_year - self.first_year > 60:
-                raise ValueError(f"窗口 {self.window.name} 六十年内都凑不够这段营业时间")
-            self.cover(self.first_year, self.last_year + 1)
+            self._grow()
         j = bisect_left(self.cum_end, business)
         return self.starts[j] + business - self.cum[j]
 
@@ -135,10 +134,14 @@ class Timeline:
         if i >= 0 and ts < self.ends[i]:
             return ts
         while i + 1 >= len(self.starts):
-            if self.last_year - self.first_year > 60:
-                raise ValueError(f"窗口 {self.window.name} 六十年内都不开放")
-            self.cover(self.first_year, self.last_year + 1)
+            self._grow()
         return self.starts[i + 1]
+
+    def _grow(self) -> None:
+        """Cover more years ahead, doubling the span (a cover rebuilds it whole); none left: OutOfRange."""
+        if self.last_year >= COMPUTED_YEARS[1]:
+            raise beyond(datetime(self.last_year + 1, 1, 1, tzinfo=UTC).timestamp())
+        self.cover(self.first_year, self.last_year + max(1, self.last_year - self.first_year))
 
 
 @dataclass
@@ -165,8 +168,6 @@ class Policy:
             return self.contract.severity(level)
         except KeyError:
             levels = "、".join(str(s.level) for s in self.contract.severities)
-            from .errors import NotFound
-
             raise NotFound("没有这个级别", f"{level}；合同 {self.contract.code} 的级别：{levels}") from None
 
     def target_seconds(self, level: int) -> int:
@@ -222,6 +223,7 @@ class Policy:
         the opening. A negotiated deadline replaces the computed one; both are kept.
         """
         _aware(opened, "opened")
+        check_computable(opened, negotiated, *(c.at for c in changes), *(t for p in pauses for t in (p.start, p.end)))
         s = self.severity(level)
         start = clock_start(opened, changes)
         timeline = self.timelines[s.target.window]
@@ -269,12 +271,9 @@ class Policy:
             return False, ()
         first, last = start.astimezone(self.zone).year, due.astimezone(self.zone).year
         missing = [y for y in range(first, last + 1) if self.calendar.official_source(y) is None]
-        warnings = tuple(
-            f"{y} 年的法定节假日安排还没有官方来源（holidays 包和 data/calendars/ 都没有），"
-            f"按推定的节假日计算，结果是临时的"
-            for y in missing
-        )
-        return bool(missing), warnings
+        why = "年的法定节假日安排还没有官方来源（holidays 包和 data/calendars/ 都没有），"
+        why += "按推定的节假日计算，结果是临时的"
+        return bool(missing), tuple(f"{y} {why}" for y in missing)
 
 
 class _DueTable:
@@ -296,8 +295,8 @@ class _DueTable:
     @classmethod
     def build(cls, policy: Policy, level: int, around: datetime) -> _DueTable:
         timeline, target = policy._rules[level]
-        year = around.year
-        timeline.cover(year - 1, year + 1)
+        check_computable(around)
+        timeline.cover(around.year - 1, around.year + 1)
         starts, ends, cum, cum_end = timeline.starts, timeline.ends, timeline.cum, timeline.cum_end
         top = cum_end[-1] - target  # openings past this would need the next year: not in this table
         cuts: set[int] = set()
@@ -389,8 +388,8 @@ def _due_with_pauses(timeline: Timeline, start: float, target: int, pauses) -> f
 
 
 def _fixed_if_constant(zone: ZoneInfo) -> tzinfo:
-    """A fixed-offset zone when `zone` kept one offset 1992-2099 (Asia/Shanghai has since 1991):
-    the same instants and isoformat, at a fraction of ZoneInfo's cost per datetime."""
+    """A fixed-offset zone when `zone` kept one offset 1992-2099 (Asia/Shanghai has since 1991): the same
+    instants and isoformat, at a fraction of ZoneInfo's cost per datetime."""
     probe = [datetime(y, m, 15, tzinfo=zone).utcoffset() for y in range(1992, 2100) for m in (1, 7)]
     return timezone(probe[0]) if len(set(probe)) == 1 else zone
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from .errors import InvalidInput, Problem, ZlDeskError
+from .errors import InvalidInput, OutOfRange, Problem, Refused
 
 # C0/C1 controls (but newline and tab), DEL, and bidi overrides: shown as escapes, never sent to a terminal.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -27,15 +27,102 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
-def parse_instant(text: str, zone, what: str) -> datetime:
-    """ISO 8601; without an offset it is the contract's local time (never the host's)."""
+# ---- dates a person types or a file gives -------------------------------------------------------------
+
+# Every date typed or read from a file lies in these years, read in the contract's zone. The statutory
+# calendar's lunar tables (the holidays package) stop at 2100, and the deadline engine and the roster look
+# ahead from a date: ending at 2099 leaves every look-ahead from the last day in years they know.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+MOST_DAYS = 366  # the longest span one roster command computes (--days, --from..--to): a year, leap day too
+# Real zones run from UTC-12:00 to UTC+14:00; Python takes up to ±23:59, a day's slip.
+_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
+_ISO_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _zone_name(zone: tzinfo) -> str:
+    return getattr(zone, "key", None) or str(zone)
+
+
+def in_range(value: int | date, what: str, zone: tzinfo | None = None, typed: str | None = None):
+    """`value` itself when it falls in FIRST_YEAR..LAST_YEAR, else OutOfRange naming `what`, the range and
+    `typed` (what the person wrote; default the value). A year (int), a date, or an instant: an instant is
+    read in `zone` (the contract's), a naive one as local time there."""
+    if isinstance(value, datetime):
+        zone = zone or value.tzinfo or UTC
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=zone)
+        # Compared as instants: converting year 1 or 9999 to another zone could overflow.
+        if datetime(FIRST_YEAR, 1, 1, tzinfo=zone) <= aware < datetime(LAST_YEAR + 1, 1, 1, tzinfo=zone):
+            return value
+        low, high = f"{FIRST_YEAR}-01-01 00:00", f"{LAST_YEAR}-12-31 23:59"
+        raise OutOfRange(what, typed or value.isoformat(), low, high, f"（{_zone_name(zone)} 时间）")
+    year = value if isinstance(value, int) else value.year
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return value
+    if isinstance(value, int):
+        raise OutOfRange(what, typed or str(value), str(FIRST_YEAR), str(LAST_YEAR))
+    raise OutOfRange(what, typed or value.isoformat(), f"{FIRST_YEAR}-01-01", f"{LAST_YEAR}-12-31")
+
+
+# The years the deadline engine covers: the typed ones, a year early (an instant's UTC year) and five past
+# their end (the longest target, MAX_TARGET working days, is about four years). Past them it refuses at once
+# rather than build centuries of intervals or overflow a datetime.
+COMPUTED_YEARS = (FIRST_YEAR - 1, LAST_YEAR + 5)
+_LOW = datetime(COMPUTED_YEARS[0], 1, 1, tzinfo=UTC).timestamp()
+_HIGH = datetime(COMPUTED_YEARS[1] + 1, 1, 1, tzinfo=UTC).timestamp()
+
+
+def beyond(ts: float) -> OutOfRange:
+    """The engine's refusal of an instant (epoch seconds), its UTC year said (roughly where no datetime holds it)."""
     try:
-        value = datetime.fromisoformat(text.strip())
+        year = f"{datetime.fromtimestamp(ts, UTC).year} 年"
+    except (OverflowError, ValueError, OSError):
+        year = f"约 {1970 + ts / 31_556_952:.0f} 年"
+    return OutOfRange("时限计算用到的时刻", year, f"{COMPUTED_YEARS[0]} 年", f"{COMPUTED_YEARS[1]} 年")
+
+
+def check_computable(*instants: datetime | float | None) -> None:
+    """OutOfRange (`beyond`) for the first instant (a datetime or epoch seconds) outside COMPUTED_YEARS."""
+    for at in instants:
+        ts = at.timestamp() if isinstance(at, datetime) else at
+        if ts is not None and not _LOW <= ts < _HIGH:
+            raise beyond(ts)
+
+
+def parse_instant(text: str, zone, what: str) -> datetime:
+    """ISO 8601; without an offset it is the contract's local time (never the host's). Bounded: a real
+    zone's offset (UTC-12:00 to +14:00), and a year in FIRST_YEAR..LAST_YEAR in `zone`."""
+    typed = text.strip()
+    try:
+        value = datetime.fromisoformat(typed)
     except ValueError:
-        raise ZlDeskError(
-            f"{what} 不是 ISO 时间", f"{text!r}（例如 2026-11-25T20:00 或 2026-11-25 20:00+08:00）"
+        no_such = "：没有这一天或这一刻（闰秒 :60 也不收）" if _ISO_SHAPE.match(typed) else ""
+        raise Refused(
+            f"{what} 不是 ISO 时间", f"{text!r}{no_such}（例如 2026-11-25T20:00 或 2026-11-25 20:00+08:00）"
         ) from None
-    return value.replace(tzinfo=zone) if value.tzinfo is None else value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    elif not _OFFSETS[0] <= value.utcoffset() <= _OFFSETS[1]:
+        raise OutOfRange(f"{what} 的时区偏移", typed, "-12:00", "+14:00")
+    return in_range(value, what, zone, typed)
+
+
+def day_time(value: datetime | date, zone: tzinfo, now: datetime, *, hour: bool = True, narrow: bool = False) -> str:
+    """`12-02 08:30` in `now`'s year (both read in `zone`, the contract's), `2062-12-02 08:30` in any other:
+    a date a year or a century off never reads as this year's. `hour=False`: the day alone; `narrow` (the
+    board's 13-cell column): another year's day without its hour. A date is its own day."""
+    local, this_year = _local(value, zone), _local(now, zone).year
+    hour = hour and isinstance(local, datetime) and not (narrow and local.year != this_year)
+    day = f"{local:%m-%d}" if local.year == this_year else f"{local.year:04d}-{local:%m-%d}"  # year 1: 0001
+    return f"{day} {local:%H:%M}" if hour else day
+
+
+def _local(value, zone):
+    if not isinstance(value, datetime):
+        return value
+    try:
+        return value.astimezone(zone)
+    except OverflowError:  # 9999-12-31 23:00 UTC is in year 10000 east of it: said in its own zone
+        return value
 
 
 def decode_table_text(data: bytes, source: str) -> str:

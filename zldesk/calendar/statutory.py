@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -202,8 +202,9 @@ def _read_override(path: Path, year: int) -> dict[date, Day]:
     for key, kind in (("days_off", HOLIDAY), ("workdays", MAKEUP)):
         for i, row in enumerate(data.get(key, [])):
             d = row.get("date") if isinstance(row, dict) else None
-            if not isinstance(d, date) or d.year != year:
-                problems.append(Problem(f"{key}[{i}].date", f"应为 {year} 年的日期"))
+            # A TOML date-time is a date too, but no day lookup would ever match it: refused, not ignored.
+            if not isinstance(d, date) or isinstance(d, datetime) or d.year != year:
+                problems.append(Problem(f"{key}[{i}].date", f"应为 {year} 年的日期（YYYY-MM-DD，不带时刻）"))
                 continue
             days[d] = Day(d, kind, str(row.get("name", "")) or ("调休上班" if kind == MAKEUP else "休息"), source)
     if problems:

@@ -130,7 +130,7 @@ def _plans(session, code: str, terms: int | None, new, maps, reapply: bool) -> l
         from ..errors import Refused
         from ..tickets import plan_line
 
-        lines = [plan_line(p, new.out_zone) for p in stuck]
+        lines = [plan_line(p, new.out_zone, now) for p in stuck]
         raise Refused(f"未导入：{len(stuck)} 张未结工单用到新条款删掉的级别或模块", "\n".join(lines))
     return plans
 
@@ -155,6 +155,7 @@ def _move_open(session, code: str, maps, reapply: bool) -> list:
 
 def _report_plans(plans: list, zone, reapply: bool, dry_run: bool) -> None:
     from ..tickets import plan_line
+    from .state import now
 
     if not plans:
         return
@@ -164,7 +165,7 @@ def _report_plans(plans: list, zone, reapply: bool, dry_run: bool) -> None:
         head = f"{len(plans)} 张未结工单仍按登记时的条款计时（按新条款时限会变；要改用新条款请加 --reapply-open）："
     output.say((head, "bold"))
     for p in plans:
-        output.say("  ", plan_line(p, zone))
+        output.say("  ", plan_line(p, zone, now()))
 
 
 def _text_format(file: Path, format: str | None) -> str | None:

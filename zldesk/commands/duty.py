@@ -8,10 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..text import parse_instant
+from ..text import MOST_DAYS, day_time, in_range, parse_instant
 from . import output
 from . import roster as base
-from .roster import Contract, From, GapsFrom, Json, OutFile, To, _fmt, _iso, _load, _segments, _when, roster_app
+from .roster import Contract, From, GapsFrom, Json, OutFile, To, _fmt, _iso, _load, _segments, _span, _when, roster_app
 
 
 def _now() -> datetime:
@@ -62,17 +62,17 @@ def now(
         return
     output.say((f"{moment:%Y-%m-%d %H:%M}（{contract_obj.timezone}）", "bold"))
     for r in rows:
-        nxt = f"；接班 {r.next_engineer or '（无人）'} {_fmt(r.next_start, zone)}" if r.next_start else ""
+        nxt = f"；接班 {r.next_engineer or '（无人）'} {_fmt(r.next_start, zone, moment)}" if r.next_start else ""
         if not r.open:
             output.say((f"{r.label}  ", "bold"), ("未开放", "dim"), nxt)
         elif r.engineer is None:
-            output.say((f"{r.label}  ", "bold"), ("无人值守", "bold red"), f" 至 {_fmt(r.until, zone)}", nxt)
+            output.say((f"{r.label}  ", "bold"), ("无人值守", "bold red"), f" 至 {_fmt(r.until, zone, moment)}", nxt)
         else:
             output.say(
                 (f"{r.label}  ", "bold"),
                 r.engineer,
                 f" {phones.get(r.engineer, '')}",
-                f" 至 {_fmt(r.until, zone)}",
+                f" 至 {_fmt(r.until, zone, moment)}",
                 nxt,
             )
 
@@ -88,9 +88,12 @@ def gaps(
     """承诺有人值守却没人排班的时段（默认从现在起，已经过去的不算），节假日的排在前面；
     有缺口时退出码为 1，便于脚本报警。"""
     from ..calendar import ChinaCalendar
+    from ..errors import OutOfRange
     from ..roster import gap_days, gap_label
     from ..roster import gaps as find_gaps
 
+    if not 1 <= days <= MOST_DAYS:
+        raise OutOfRange("--days", str(days), "1", str(MOST_DAYS))
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
     calendar = ChinaCalendar.shared()
@@ -119,7 +122,7 @@ def gaps(
         for g in holes:
             output.say(
                 f"  {labels.get(g.line, g.line)}  {g.start.astimezone(zone):%Y-%m-%d %H:%M} 至 "
-                f"{g.end.astimezone(zone):%m-%d %H:%M}  ",
+                f"{day_time(g.end, zone, g.start)}  ",  # the start says the year; the end, when it differs
                 (gap_label(g, calendar, zone), "yellow"),
             )
     if holes:
@@ -146,7 +149,7 @@ def notice(
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
     calendar = ChinaCalendar.shared()
-    year = year or next_year_of(calendar, holiday, _today(zone).date())
+    year = in_range(year, "--year") if year is not None else next_year_of(calendar, holiday, _today(zone).date())
     days, makeups = holiday_block(calendar, holiday, year)
     first = datetime.combine(days[0], time(), zone) if days else _today(zone)
     last = datetime.combine(days[-1] + timedelta(days=1), time(), zone) if days else first + timedelta(days=1)
@@ -180,6 +183,7 @@ def hours(
     today = _today(zone)
     first = _when(start, zone, "--from") or today.replace(day=1)
     last = _when(end, zone, "--to", end=True) or (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    _span(first, last, zone)
     table = duty_hours(_segments(contract_obj, roster, first, last), ChinaCalendar.shared())
     if json:
         output.print_json(

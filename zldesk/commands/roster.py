@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..text import parse_instant
+from ..text import MOST_DAYS, day_time, in_range, parse_instant
 from . import output, state
 
 roster_app = typer.Typer(
@@ -35,21 +35,16 @@ def _load(ctx: typer.Context, code: str | None):
 
 def _when(text: str | None, zone, what: str, *, end: bool = False) -> datetime | None:
     """A date means its local midnight (the day after, for an end: `--to` is inclusive); else ISO.
-    Either way the instant is given in the contract's zone, so whatever prints it prints local time."""
+    Either way the instant is given in the contract's zone, so whatever prints it prints local time.
+    Both are bounded (text.in_range): --to 9999-12-31 is refused, never overflowed."""
     if not text:
         return None
     try:
         d = date.fromisoformat(text.strip())
     except ValueError:
-        d = None
-    try:
-        if d is None:
-            return parse_instant(text, zone, what).astimezone(zone)
-        return datetime.combine(d + timedelta(days=1 if end else 0), time(), zone)
-    except OverflowError:  # --to 9999-12-31: its end is in year 10000
-        from ..errors import ZlDeskError
-
-        raise ZlDeskError(f"{what} 超出范围", text) from None
+        return parse_instant(text, zone, what).astimezone(zone)
+    in_range(d, what, typed=text.strip())
+    return datetime.combine(d + timedelta(days=1 if end else 0), time(), zone)
 
 
 def _now() -> datetime:
@@ -74,8 +69,19 @@ def _segments(contract, roster, start: datetime, end: datetime):
     return compute(roster, contract, ChinaCalendar.shared(), start, end)
 
 
-def _fmt(t: datetime | None, zone) -> str:
-    return "" if t is None else t.astimezone(zone).strftime("%m-%d %H:%M")
+def _span(start: datetime, end: datetime, zone) -> None:
+    """A range asked for with --from/--to spans at most MOST_DAYS: a century of shifts is minutes of work."""
+    if end - start > timedelta(days=MOST_DAYS):
+        from ..errors import OutOfRange
+
+        low, high = f"--from {start.astimezone(zone):%Y-%m-%d %H:%M}", f"其后 {MOST_DAYS} 天"
+        raise OutOfRange("--to", f"{end.astimezone(zone):%Y-%m-%d %H:%M}", low, high)
+
+
+def _fmt(t: datetime | None, zone, now: datetime | None = None) -> str:
+    """12-02 08:30, with its year when not `now`'s (default: this one): a 36-year override must not read as
+    this week's."""
+    return "" if t is None else day_time(t, zone, now or _now())
 
 
 def _iso(t: datetime | None, zone) -> str | None:
@@ -172,6 +178,7 @@ def export(
     zone = contract_obj.zone
     first = _when(start, zone, "--from") or _today(zone)
     last = _when(end, zone, "--to", end=True) or first + timedelta(days=30)
+    _span(first, last, zone)
     segments = _segments(contract_obj, roster, first, last)
     held = whole_runs(lambda a, b: _segments(contract_obj, roster, a, b), first, last)
     phones = {e.name: e.phone for e in roster.engineers}

@@ -13,16 +13,16 @@ sla_app = typer.Typer(help="时限计算：到期时间及其推算过程，法�
 
 
 def parse_pause(text: str, zone):
-    from ..errors import ZlDeskError
+    from ..errors import Refused
     from ..sla import Pause
 
     start, sep, end = text.partition("/")
     if not sep:
-        raise ZlDeskError("--pause 应写作 START/END", f"{text!r}（END 留空表示仍在挂起）")
+        raise Refused("--pause 应写作 START/END", f"{text!r}（END 留空表示仍在挂起）")
     a = parse_instant(start, zone, "--pause 的开始")
     b = parse_instant(end, zone, "--pause 的结束") if end.strip() else None
     if b is not None and b <= a:
-        raise ZlDeskError("--pause 的结束不晚于开始", text)
+        raise Refused("--pause 的结束不晚于开始", text)
     return Pause(a, b)
 
 
@@ -80,10 +80,9 @@ def calendar(
 ) -> None:
     """一年的法定放假日和调休上班日，以及各自的来源。"""
     from ..calendar import ChinaCalendar, weekday_name
-    from ..errors import ZlDeskError
+    from ..text import in_range
 
-    if not 1950 <= year <= 2100:
-        raise ZlDeskError("年份超出范围", f"{year}（1950–2100）")
+    in_range(year, "年份")
     cal = ChinaCalendar()
     days = cal.special_days(year)
     source = cal.official_source(year)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..text import parse_instant
+from ..text import day_time, parse_instant
 from ..tickets import change_lines, default_channel, detail_rows, event_line, kind_name, permission_text, ticket_json
 from . import output, state
 
@@ -36,7 +36,7 @@ def _at(text: str | None, zone) -> datetime:
 def _clock_line(data: dict) -> tuple:
     """The clock as every surface says it (tickets.clock): its text, red once breached."""
     clock = data["clock"]
-    return clock["text"], "bold red" if clock["breached"] else "bold"
+    return clock["text"], "bold red" if clock["breached"] else "bold yellow" if clock["problem"] else "bold"
 
 
 @ticket_app.command("new")
@@ -129,7 +129,7 @@ def _change(
         output.print_json(shown | {"changes": changes})
         return
     output.say((f"#{tid}", "bold"), f" {STATE_NAMES[t.state]}（第 {t.version} 版）")
-    for line in change_lines(changes, policy.zone):
+    for line in change_lines(changes, policy.zone, _now()):
         output.say("  ", line)
     if d.due:
         output.say(
@@ -321,7 +321,8 @@ def list_(
         output.say("没有工单。" if not open_only else "没有未结的工单。")
     for data in out:
         clock = data["clock"]  # its due is already in the contract's zone
-        due = f"{datetime.fromisoformat(clock['due']):%m-%d %H:%M}" if clock["due"] else "-"
+        due = datetime.fromisoformat(clock["due"]) if clock["due"] else None
+        due = day_time(due, due.tzinfo, now) if due else "-"
         due += "临" if clock["provisional"] and clock["due"] else ""
         output.say(
             (f"#{data['id']:<5}", "bold"),
@@ -354,7 +355,7 @@ def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
     output.say("  远程许可：", permission_text(data["remote_permission"]))
     output.say(("  历史", "bold"))
     for e in events:
-        when, what = event_line(e, zone)
+        when, what = event_line(e, zone, now)
         output.say(f"  {e.seq:>3} {when} ", e.who, f" {kind_name(e.kind)} ", what)
 
 

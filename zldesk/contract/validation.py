@@ -7,7 +7,8 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..errors import Problem
+from ..errors import OutOfRange, Problem
+from ..text import in_range
 from .model import (
     CODE_RE,
     DAYS,
@@ -44,8 +45,9 @@ def _hhmm(r: Reader, value: str | None, path: str, allow_24: bool) -> str | None
     return value
 
 
-def contract_from_dict(data: Any) -> tuple[Contract | None, list[Problem], list[Problem]]:
-    """Build a Contract from parsed TOML/JSON. Returns (contract or None, errors, warnings)."""
+def contract_from_dict(data: Any, *, stored: bool = False) -> tuple[Contract | None, list[Problem], list[Problem]]:
+    """Build a Contract from parsed TOML/JSON. Returns (contract or None, errors, warnings). `stored`: terms
+    read back from a contract version, written when any period year was taken: not held to the year bounds."""
     r = Reader()
     top = r.table(
         data,
@@ -68,7 +70,7 @@ def contract_from_dict(data: Any) -> tuple[Contract | None, list[Problem], list[
         key: r.get(top, "", key, "str", "" if key == "title" else MISSING)
         for key in ("customer", "vendor", "product", "title")
     }
-    period = _period(r, top.get("period"))
+    period = _period(r, top.get("period"), bounded=not stored)
     window_rows = r.rows(top, "windows")
     windows = [(path, w) for path, item in window_rows if (w := _window(r, path, item))]
     # A window dropped for its own error is still a name: referring to it is not a second error.
@@ -105,13 +107,20 @@ def contract_from_dict(data: Any) -> tuple[Contract | None, list[Problem], list[
     return contract, [], r.warnings
 
 
-def _period(r: Reader, value: Any) -> Period | None:
+def _period(r: Reader, value: Any, bounded: bool) -> Period | None:
     if value is None:
         return None
     d = r.table(value, "period", {"start", "end"}, set())
     if d is None:
         return None
     start, end = r.get(d, "period", "start", "date"), r.get(d, "period", "end", "date")
+    for key, day in (("start", start), ("end", end)):
+        try:
+            if day is not None and bounded:
+                in_range(day, f"period.{key}")
+        except OutOfRange as e:
+            r.error(f"period.{key}", f"超出范围：{e.reason}")
+            return None
     if start and end and end < start:
         r.error("period.end", f"结束日期 {end} 早于开始日期 {start}")
         return None

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from ..calendar import ChinaCalendar
 from ..contract import Contract
-from ..errors import ZlDeskError
-from ..text import visible
+from ..errors import OutOfRange, ZlDeskError
+from ..text import in_range, visible
 from .engine import compute
 from .model import Roster, Segment
 from .views import LineNow
@@ -71,6 +71,10 @@ class OnDuty:
             return ""
         segments = self.segments
         if not self.start <= moment < self.end:  # a deadline days ahead: compute just around it
+            try:
+                in_range(moment, "到期时间")
+            except OutOfRange:  # past the roster's years (a ticket stored with a far date): nobody to name
+                return ""
             segments = compute(
                 self.roster,
                 self.contract,

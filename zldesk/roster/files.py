@@ -17,24 +17,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..contract import Contract, Reader, toml_locator
-from ..errors import InvalidInput, Problem
+from ..errors import InvalidInput, OutOfRange, Problem
 from ..text import cell_quote as quote
 from ..text import cell_unquote as unquote
-from ..text import decode_table_text
+from ..text import decode_table_text, in_range
 from .checks import check
 from .model import LINE_LABELS, Engineer, Override, Roster, Rotation, Segment, Shift, duty_lines
 
 DEFAULT_ZONE = "Asia/Shanghai"  # the product's; a contract, when given, decides
-# The engine walks a rotation from its start and looks weeks around every date: year 1 overflows
-# datetime, year 1000 takes seconds a query. A duty roster lives in this century.
-YEARS = (2000, 2099)
 
 
-def _out_of_range(value: date | None) -> str | None:
-    if value is None or YEARS[0] <= value.year <= YEARS[1]:
+def _out_of_range(value: date | None, zone: ZoneInfo | None = None) -> str | None:
+    """Why `value` is outside the years zldesk takes (text.in_range; an instant read in `zone`), or None. The
+    engine walks a rotation from its start: year 1 overflows datetime, year 1000 takes seconds a query."""
+    if value is None:
         return None
-    day = value.date() if isinstance(value, datetime) else value
-    return f"超出范围：值班表的日期应在 {YEARS[0]}–{YEARS[1]} 年之间，实际是 {day.isoformat()}"
+    try:
+        in_range(value, "", zone)
+    except OutOfRange as e:
+        return f"超出范围：{e.reason}"
+    return None
 
 
 def _zone(contract: Contract | None) -> ZoneInfo:
@@ -151,7 +153,7 @@ def _when(r: Reader, d: dict, path: str, key: str, zone: ZoneInfo) -> datetime |
     if not isinstance(value, datetime):
         r.error(f"{path}.{key}", f"应为日期时刻（如 2026-10-01T08:30），实际是 {value!r}")
         return None
-    if (problem := _out_of_range(value)) is not None:
+    if (problem := _out_of_range(value, zone)) is not None:
         r.error(f"{path}.{key}", problem)
         return None
     return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
@@ -194,9 +196,12 @@ def parse_time(text: str, zone: ZoneInfo) -> datetime | None:
         return None
     if len(text) <= 10:  # a bare date is no time of day
         return None
-    if value.tzinfo is None or _out_of_range(value):  # moving year 1 to `zone` could overflow: the caller
-        return value.replace(tzinfo=zone)  # refuses it by its year anyway
-    return value.astimezone(zone)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    try:
+        return value.astimezone(zone)
+    except OverflowError:  # year 1 or 9999 moved to `zone`: the caller refuses it (_out_of_range) anyway
+        return value
 
 
 def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) -> list[Shift]:
@@ -251,7 +256,7 @@ def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) 
             times[key] = parse_time(cell[key], zone)
             if times[key] is None:
                 problems.append(Problem(label[key], f"不是日期时刻（如 2026-10-01 08:30）：{cell[key]!r}", no))
-            elif (problem := _out_of_range(times[key])) is not None:
+            elif (problem := _out_of_range(times[key], zone)) is not None:
                 problems.append(Problem(label[key], problem, no))
                 times[key] = None
         if times["start"] and times["end"] and times["end"] <= times["start"]:

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ..actions import bindings
 from ..calendar import weekday_name
-from ..text import visible
+from ..text import day_time, visible
 from .keys import ListKeys
 from .prompt import Field, PromptScreen
 
@@ -139,11 +139,10 @@ class RosterScreen(ListKeys, Screen):
                 on_duty.append(
                     visible(line.engineer) + (f" {visible(engineer.phone)}" if engineer and engineer.phone else "")
                 )
-                on_duty.append(f" 至 {line.until.astimezone(zone):%m-%d %H:%M}" if line.until else "")
+                on_duty.append(f" 至 {day_time(line.until, zone, now)}" if line.until else "")
             if line.next_start:
                 on_duty.append(
-                    f"  接班 {visible(line.next_engineer or '（无人）')} "
-                    f"{line.next_start.astimezone(zone):%m-%d %H:%M}",
+                    f"  接班 {visible(line.next_engineer or '（无人）')} {day_time(line.next_start, zone, now)}",
                     style="dim",
                 )
             on_duty.append("\n")
@@ -153,7 +152,7 @@ class RosterScreen(ListKeys, Screen):
         table = self.query_one(DataTable)
         row = table.cursor_row  # a change read while someone is looking keeps their place
         table.clear(columns=True)
-        table.add_column("日期", width=11)
+        table.add_column("日期", width=13)  # 2027-01-01 五: the next holiday is often next year's
         table.add_column("日子", width=14)
         for line in roster.lines:
             table.add_column(line.label, width=14)
@@ -174,7 +173,7 @@ class RosterScreen(ListKeys, Screen):
                 kind = calendar.day(d)
                 style = "yellow" if not kind.is_workday else ""
                 table.add_row(
-                    Text(f"{d:%m-%d} {weekday_name(d)[-1]}"),
+                    Text(f"{day_time(d, zone, now)} {weekday_name(d)[-1]}"),
                     Text(kind.name, style=style),
                     *day_cells(segments, roster.lines, d, zone),
                     key=d.isoformat(),

@@ -23,8 +23,9 @@ def _t(value, style: str = "") -> Text:
     return Text(visible("" if value is None else str(value)), style=style)
 
 
-def ticket_renderable(data: dict, events: list, zone, watch: str = "") -> Group:
-    """The ticket as rich renderables; every user text goes in as a plain Text."""
+def ticket_renderable(data: dict, events: list, zone, watch: str = "", now=None) -> Group:
+    """The ticket as rich renderables; every user text goes in as a plain Text. Times in another year than
+    `now`'s (the console's clock) carry their year."""
     head = Text()
     head.append(f"#{data['id']} ", style="bold")
     head.append(visible(data["title"]), style="bold")
@@ -38,7 +39,7 @@ def ticket_renderable(data: dict, events: list, zone, watch: str = "") -> Group:
     clock = data["clock"]
     due = Text()
     due.append("剩余营业时间  ", style="bold")
-    due.append(clock["text"], style="bold red" if clock["breached"] else "bold")
+    due.append(clock["text"], style="bold red" if clock["breached"] else "bold yellow" if clock["problem"] else "bold")
     if data["breaches"]:
         due.append("  已超时", style="bold red")
     if data["provisional"]:
@@ -49,7 +50,7 @@ def ticket_renderable(data: dict, events: list, zone, watch: str = "") -> Group:
         explain.append(visible(watch))
     history = Table.grid(padding=(0, 1))
     for e in events:
-        when, what = event_line(e, zone)
+        when, what = event_line(e, zone, now)
         history.add_row(_t(e.seq, "dim"), _t(when), _t(e.who), _t(kind_name(e.kind), "bold"), _t(what))
     return Group(head, Text(""), fields, Text(""), due, explain, Text(""), Text("历史", style="bold"), history)
 
@@ -132,12 +133,12 @@ class TicketScreen(ListKeys, Screen):
         duty = self.app.duty.get(t.contract)
         due = data["clock"]["due"]  # whose watch the binding deadline falls in: the person to call
         watch = duty.watch(datetime.fromisoformat(due)) if duty and due and t.is_open else ""
-        return t, policy, data, events, watch
+        return t, policy, data, events, watch, now
 
     def _show(self, read: tuple) -> None:
-        t, policy, data, events, watch = read
+        t, policy, data, events, watch, now = read
         self.version, self.state, self.zone, self.code = t.version, t.state, policy.out_zone, t.contract
-        self.query_one("#ticket", Static).update(ticket_renderable(data, events, policy.out_zone, watch))
+        self.query_one("#ticket", Static).update(ticket_renderable(data, events, policy.out_zone, watch, now))
 
     def list_widget(self) -> VerticalScroll:
         return self.query_one("#ticket-body", VerticalScroll)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlmodel import Session, insert, select, update
 
-from ..errors import UnknownContract, UnknownTicket
+from ..errors import OutOfRange, UnknownContract, UnknownTicket
 from ..sla import Deadline, Policy
 from ..text import search_query, search_tokens, tsquery_text, tsvector_text
 from ..tickets import (
@@ -314,12 +314,15 @@ def get_ticket(session: Session, ticket_id: int):
     return to_ticket(row, code), row
 
 
-def load_ticket(session: Session, ticket_id: int) -> tuple[Ticket, Policy, Deadline]:
-    """The ticket, the terms it was opened under, and its deadline under them: what every surface shows."""
+def load_ticket(session: Session, ticket_id: int) -> tuple[Ticket, Policy, Deadline | None]:
+    """The ticket, the terms it was opened under, and its deadline under them: what every surface shows (None
+    for a time past the years the engine computes, stored by an older zldesk or by hand: see tickets.clock)."""
     row, code = _load(session, ticket_id)
-    t = to_ticket(row, code)
-    policy = ticket_policy(session, row)
-    return t, policy, ticket_deadline(policy, t)
+    t, policy = to_ticket(row, code), ticket_policy(session, row)
+    try:
+        return t, policy, ticket_deadline(policy, t)
+    except OutOfRange:
+        return t, policy, None
 
 
 def history(session: Session, ticket_id: int) -> list[TicketEvent]:

@@ -2,7 +2,7 @@
 of a ticket's clock at an instant, and the ticket as people and scripts read it. No database, no Textual,
 no Typer."""
 
-from .clock import FROZEN, Clock, breaches, clock_at, clock_key, hms, ticket_clock, ticket_deadline
+from .clock import FROZEN, OUT_OF_RANGE, Clock, breaches, clock_at, clock_key, hms, ticket_clock, ticket_deadline
 from .lifecycle import apply, create, replay
 from .model import (
     ACKNOWLEDGED,
@@ -11,6 +11,7 @@ from .model import (
     FIELD_NAMES,
     FUTURE_TOLERANCE,
     KIND_NAMES,
+    NEGOTIATED_SPAN,
     NEW,
     ON_SITE,
     OPEN_STATES,
@@ -56,9 +57,11 @@ __all__ = [
     "FUTURE_TOLERANCE",
     "INTERNAL",
     "KIND_NAMES",
+    "NEGOTIATED_SPAN",
     "NEW",
     "ON_SITE",
     "OPEN_STATES",
+    "OUT_OF_RANGE",
     "PENDING",
     "RESOLVED",
     "STATE_NAMES",

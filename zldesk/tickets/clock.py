@@ -10,10 +10,13 @@ does the same from the ticket itself, through the same two functions, so the two
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from ..errors import OutOfRange
 from ..sla import Pause, SeverityChange
+from ..text import COMPUTED_YEARS, check_computable, day_time
 from .model import PENDING, Ticket
 
 # Sorts after every epoch second (~2e9): a frozen clock's key is FROZEN + what was left, so the board lists
@@ -21,28 +24,40 @@ from .model import PENDING, Ticket
 FROZEN = 1e12
 
 RUNNING, WAITING, PAUSED, STOPPED = "running", "waiting", "paused", "stopped"
-STATE_WORDS = {RUNNING: "计时中", WAITING: "等窗口开放", PAUSED: "挂起停表", STOPPED: "已停表"}
+# A ticket stored with a time beyond the years the engine computes (by an older zldesk, or by hand): shown
+# as such on every surface, never a crash, never years of intervals built.
+OUT_OF_RANGE = "out_of_range"
+STATE_WORDS = {
+    RUNNING: "计时中",
+    WAITING: "等窗口开放",
+    PAUSED: "挂起停表",
+    STOPPED: "已停表",
+    OUT_OF_RANGE: "超出范围",
+}
 STOPS = {"arrived": "到场", "resolved": "解决"}
 
 # Share of business time left -> style. Breached counts up as negative time.
 PLENTY, QUARTER, HOUR, BREACHED, FROZEN_STYLE = "green", "yellow", "bold red", "bold white on red", "cyan"
+OUT_STYLE = "bold black on yellow"
 
 
 @dataclass(frozen=True)
 class Clock:
-    state: str  # running | waiting (the window is closed now) | paused | stopped
-    seconds: float  # business seconds left to the binding deadline (negative: breached); frozen ones: at the stop
-    share: float  # of the level's target
+    state: str  # running | waiting (the window is closed now) | paused | stopped | out_of_range
+    seconds: float | None  # business seconds left to the binding deadline (negative: breached); frozen: at the
+    # stop; None when out of range
+    share: float | None  # of the level's target
     due: datetime | None  # the binding deadline (a negotiated one when agreed); None while paused without one
     at: datetime  # the instant this clock was read at
     resumes: datetime | None = None  # waiting: when the window opens and the count goes on
     stopped_by: str | None = None  # arrived | resolved
     negotiated: bool = False
     provisional: bool = False
+    problem: str = ""  # out_of_range: which time, in words
 
     @property
     def breached(self) -> bool:
-        return self.seconds < 0
+        return self.seconds is not None and self.seconds < 0
 
     @property
     def frozen(self) -> bool:
@@ -52,10 +67,12 @@ class Clock:
     def remaining_seconds(self) -> float | None:
         """What `remaining_seconds` in the JSON has always meant: time left while the clock counts (running,
         waiting or paused), None once it stopped."""
-        return None if self.state == STOPPED else self.seconds
+        return None if self.state in (STOPPED, OUT_OF_RANGE) else self.seconds
 
     @property
     def style(self) -> str:
+        if self.state == OUT_OF_RANGE:
+            return OUT_STYLE
         if self.frozen:
             return FROZEN_STYLE
         if self.seconds < 0:
@@ -65,7 +82,10 @@ class Clock:
         return QUARTER if self.share < 0.25 else PLENTY
 
     def text(self, zone: tzinfo) -> str:
-        """The clock in a few cells: 5:00:00 · 超时 0:40:00 · 09:00起 5:00:00 · 暂停 1:00:00 · 到场 1:23:45."""
+        """The clock in a few cells: 5:00:00 · 超时 0:40:00 · 09:00起 5:00:00 · 12-08起 27:30:00 · 2027-01-04起
+        (another year's day leaves no room for the count on the board) · 暂停 1:00:00 · 到场 1:23:45 · 超出范围."""
+        if self.state == OUT_OF_RANGE:
+            return STATE_WORDS[OUT_OF_RANGE]
         if self.state == PAUSED:
             return f"暂停 {hms(self.seconds)}"
         if self.state == STOPPED:
@@ -73,15 +93,18 @@ class Clock:
         if self.breached:
             return f"超时 {hms(-self.seconds)}"
         if self.state == WAITING and self.resumes is not None:
-            start = self.resumes.astimezone(zone)  # within a day the hour says it; further off, the day does
-            when = f"{start:%H:%M}" if (self.resumes - self.at).total_seconds() < 86400 else f"{start:%m-%d}"
-            return f"{when}起 {hms(self.seconds)}"
+            if (self.resumes - self.at).total_seconds() < 86400:  # within a day the hour says it; further, the day
+                return f"{self.resumes.astimezone(zone):%H:%M}起 {hms(self.seconds)}"
+            other_year = self.resumes.astimezone(zone).year != self.at.astimezone(zone).year
+            day = day_time(self.resumes, zone, self.at, hour=False)
+            return f"{day}起" if other_year else f"{day}起 {hms(self.seconds)}"
         return hms(self.seconds)
 
     def due_text(self, zone: tzinfo) -> str:
-        return (
-            "-" if self.due is None else f"{self.due.astimezone(zone):%m-%d %H:%M}" + ("临" if self.provisional else "")
-        )
+        """The board's 13 cells: 12-02 08:30, or another year's day alone (2027-01-05); 临 when provisional."""
+        if self.due is None:
+            return "-"
+        return day_time(self.due, zone, self.at, narrow=True) + ("临" if self.provisional else "")
 
     def to_json(self, zone: tzinfo) -> dict:
         return {
@@ -94,6 +117,7 @@ class Clock:
             "stopped_by": self.stopped_by,
             "negotiated": self.negotiated,
             "provisional": self.provisional,
+            "problem": self.problem or None,
         }
 
 
@@ -161,16 +185,19 @@ def clock_at(
     (epoch seconds). A running clock whose window is closed now is `waiting`: it shows when counting resumes."""
     target = policy.target_seconds(severity)
     zone = policy.out_zone
-    due = None if due_ts is None else datetime.fromtimestamp(due_ts, zone)
+    due = None if due_ts is None else _instant(due_ts, zone)
     at = datetime.fromtimestamp(now, zone)
-    if key >= FROZEN / 2:
+    if key >= FROZEN / 2 and math.isfinite(key):
         left = key - FROZEN
         if state == PENDING:
             return Clock(PAUSED, left, left / target, due, at, None, None, negotiated, provisional)
         return Clock(STOPPED, left, left / target, due, at, None, stopped_by, negotiated, provisional)
     window = policy.severity(severity).target.window
-    left = policy.business_between(window, now, key)
-    opens = policy.open_from(window, now)
+    try:  # a deadline beyond the years the engine computes: refused at once, shown as such
+        left = policy.business_between(window, now, key)
+        opens = policy.open_from(window, now)
+    except OutOfRange as e:
+        return out_of_range(due, at, e.message, negotiated)
     if opens > now and left > 0:
         resumes = datetime.fromtimestamp(opens, zone)
         return Clock(WAITING, left, left / target, due, at, resumes, None, negotiated, provisional)
@@ -180,16 +207,61 @@ def clock_at(
 def ticket_clock(policy, t: Ticket, d, now: datetime) -> Clock:
     """The ticket's Clock at `now`, computed from the ticket itself exactly as the board computes it from
     the stored key."""
+    zone, agreed = policy.out_zone, t.negotiated_due is not None
+    if d is None:  # load_ticket: the engine refused the ticket's times
+        return out_of_range(_instant(t.negotiated_due, zone), now.astimezone(zone), beyond_years(t, zone, now), agreed)
     stop = t.sla_stop
     by = None if stop is None else ("arrived" if t.arrived_at is not None and t.arrived_at == stop else "resolved")
+    try:
+        key = clock_key(policy, t, d)
+    except OutOfRange:  # its arrival or resolution is beyond those years
+        return out_of_range(d.due, now.astimezone(zone), beyond_years(t, zone, now), agreed)
     return clock_at(
         policy,
         t.severity,
-        clock_key(policy, t, d),
+        key,
         d.due.timestamp() if d.due else None,
         now.timestamp(),
         state=t.state,
-        negotiated=t.negotiated_due is not None,
+        negotiated=agreed,
         provisional=d.provisional,
         stopped_by=by,
     )
+
+
+def out_of_range(due: datetime | None, at: datetime, problem: str, negotiated: bool = False) -> Clock:
+    """The Clock of a ticket whose times the engine will not compute: no count, its deadline if one holds."""
+    return Clock(OUT_OF_RANGE, None, None, due, at, negotiated=negotiated, problem=problem)
+
+
+def beyond_years(t: Ticket, zone: tzinfo, now: datetime) -> str:
+    """Which of the ticket's times lie outside the years the engine computes, in words (协商时限 9999-12-31
+    23:59): why its clock says 超出范围; when none does, the deadline itself lands past them."""
+    times = [
+        ("来电时间", t.received_at),
+        ("到场时间", t.arrived_at),
+        ("解决时间", t.resolved_at),
+        ("协商时限", t.negotiated_due),
+        *(("改级别", at) for at, _ in t.levels[1:]),
+        *(("挂起", at) for pause in t.pauses for at in pause[:2]),
+    ]
+    bad = []
+    for name, at in times:
+        try:
+            check_computable(at)
+        except OutOfRange:
+            bad.append(f"{name} {day_time(at, zone, now)}")
+    years = f"{COMPUTED_YEARS[0]}–{COMPUTED_YEARS[1]}"
+    if not bad:
+        return f"到期时间超出可计算的年份（{years}）"
+    return f"时间超出可计算的年份（{years}）：{'、'.join(dict.fromkeys(bad))}"
+
+
+def _instant(value: float | datetime | None, zone: tzinfo) -> datetime | None:
+    """`value` (epoch seconds or a datetime) in `zone`; None where no datetime there holds it (year 10000)."""
+    try:
+        if isinstance(value, datetime):
+            return value.astimezone(zone)
+        return None if value is None else datetime.fromtimestamp(value, zone)
+    except (OverflowError, ValueError, OSError):
+        return None

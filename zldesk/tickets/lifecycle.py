@@ -14,6 +14,7 @@ from .model import (
     ACKNOWLEDGED,
     CLOSED,
     FUTURE_TOLERANCE,
+    NEGOTIATED_SPAN,
     NEW,
     ON_SITE,
     OPEN_STATES,
@@ -186,8 +187,13 @@ def _negotiate(t: Ticket, a: Action) -> Ticket:
     agreed = str(a.data.get("agreed_with", "")).strip()
     if not agreed:
         raise TicketError("与谁协商？", "用 --agreed-with 写医院一方的名字")
-    if due <= t.received_at:
-        raise TicketError("协商的时限早于来电时间", due.isoformat())
+    if not t.received_at < due <= t.received_at + NEGOTIATED_SPAN:
+        call, latest = t.received_at.astimezone(due.tzinfo), (t.received_at + NEGOTIATED_SPAN).astimezone(due.tzinfo)
+        raise TicketError(
+            "协商时限超出范围",
+            f"{due:%Y-%m-%d %H:%M:%S}：应晚于来电时间 {call:%Y-%m-%d %H:%M:%S}，"
+            f"且不晚于 {latest:%Y-%m-%d %H:%M:%S}（来电后 {NEGOTIATED_SPAN.days} 天）",
+        )
     return replace(t, negotiated_due=due, negotiated_with=agreed)
 
 
@@ -232,7 +238,7 @@ def _remote_session(t: Ticket, a: Action) -> Ticket:
     if grant is None:
         raise TicketError(
             "没有医院的远程许可，不能登记远程会话",
-            f"{a.at:%m-%d %H:%M} 没有给 {engineer} 的有效许可；先登记医院的许可（谁允许、渠道、范围、"
+            f"{a.at:%Y-%m-%d %H:%M} 没有给 {engineer} 的有效许可；先登记医院的许可（谁允许、渠道、范围、"
             "工程师）：控制台里按 l，命令行 zldesk ticket remote",
         )
     end: datetime | None = a.data.get("end")

@@ -76,6 +76,10 @@ CHANNELS = {
 _CHANNEL_ALIASES = {v: k for k, v in CHANNELS.items()} | {"备勤": "backup", "备线": "backup", "qq群": "qq"}
 # A host clock a little behind the caller's watch must not make a fresh call "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=1)
+# A negotiated deadline lies after the call and at most this long after it. The longest target is days; a
+# hospital agrees to wait weeks for a patch, never years: a year (leap day included) holds every real
+# agreement and stops 2062 typed for 2026.
+NEGOTIATED_SPAN = timedelta(days=366)
 
 
 class TicketError(ZlDeskError):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from ..errors import ZlDeskError
+from ..text import day_time
 from .model import FIELD_NAMES, KIND_NAMES
 
 
@@ -45,8 +46,9 @@ class StaleTicket(ZlDeskError):
                 f"工单 #{ticket_id} 没有第 {expected} 版，未写入", f"当前是第 {current} 版；请重新读取工单"
             )
             return
+        latest = max((c.entered_at for c in self.since), default=None)  # just now: "this year" is its year
         lines = [
-            f"第 {c.seq} 版：{c.who} 于 {c.entered_at.astimezone(zone):%m-%d %H:%M} {KIND_NAMES.get(c.kind, c.kind)}"
+            f"第 {c.seq} 版：{c.who} 于 {day_time(c.entered_at, zone, latest)} {KIND_NAMES.get(c.kind, c.kind)}"
             + (f"（{'、'.join(FIELD_NAMES.get(k, k) for k in c.fields)}）" if c.fields else "")
             for c in self.since
         ]

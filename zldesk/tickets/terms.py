@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from ..errors import Refused
+from ..errors import OutOfRange, Refused
+from ..text import day_time
 from .clock import ticket_deadline
 from .lifecycle import apply
 from .model import Action, Ticket
@@ -60,8 +61,12 @@ def parse_maps(values: list[str] | None, what: str) -> dict[int, int]:
 
 def plan(ticket_id: int, t: Ticket, old, new, levels: dict[int, int], modules: dict[int, int], now: datetime):
     """The ticket under the `new` policy (the new terms) instead of `old` (its own): None when that changes
-    nothing for it, else a Plan (with `problem` set when a level or module it uses is gone, unmapped)."""
-    before = ticket_deadline(old, t)
+    nothing for it, else a Plan (with `problem` set when a level or module it uses is gone, unmapped, or
+    its times are past the years the engine computes)."""
+    try:
+        before = ticket_deadline(old, t)
+    except OutOfRange as e:
+        return Plan(ticket_id, t, None, problem=f"时间超出可计算的年份（{e.value}），不能改用新条款")
     problems, relabel = [], {}
     new_levels = {s.level for s in new.contract.severities}
     for _, level in t.levels:
@@ -83,7 +88,10 @@ def plan(ticket_id: int, t: Ticket, old, new, levels: dict[int, int], modules: d
         return Plan(ticket_id, t, before.due, problem="；".join(problems))
     moved = Plan(ticket_id, t, before.due, None, relabel, module)
     after, _ = apply(t, moved.action(now, 0, (0, 0)), now)
-    d = ticket_deadline(new, after)
+    try:
+        d = ticket_deadline(new, after)
+    except OutOfRange as e:
+        return Plan(ticket_id, t, before.due, problem=f"按新条款时间超出可计算的年份（{e.value}）")
     same = (d.computed_due, d.window, d.target_seconds) == (before.computed_due, before.window, before.target_seconds)
     if same and not relabel and module is None:
         return None
@@ -106,12 +114,12 @@ def check_maps(levels: dict[int, int], modules: dict[int, int], new) -> None:
             raise Refused(f"--map-module {old}={to}：新条款的模块表没有第 {to} 行", "")
 
 
-def plan_line(p: Plan, zone: tzinfo) -> str:
+def plan_line(p: Plan, zone: tzinfo, now: datetime) -> str:
     """One line a ticket: `#12 2 级 收费处全部窗口…：到期 11-26 14:00 → 11-26 13:00`."""
     head = f"#{p.ticket_id} {p.ticket.severity} 级 {p.ticket.title}"
     if p.problem:
         return f"{head}：{p.problem}"
-    change = f"到期 {_when(p.due_before, zone)} → {_when(p.due_after, zone)}"
+    change = f"到期 {_when(p.due_before, zone, now)} → {_when(p.due_after, zone, now)}"
     if p.levels:
         change += "；级别 " + "、".join(f"{a} → {b}" for a, b in sorted(p.levels.items()))
     if p.module is not None:
@@ -121,10 +129,10 @@ def plan_line(p: Plan, zone: tzinfo) -> str:
     return f"{head}：{change}"
 
 
-def reapply_line(data: dict, zone: tzinfo) -> str:
+def reapply_line(data: dict, zone: tzinfo, now: datetime) -> str:
     """A `reapply` history row in words (data as stored: times ISO text)."""
-    before = _when(_instant(data.get("due_before")), zone)
-    after = _when(_instant(data.get("due_after")), zone)
+    before = _when(_instant(data.get("due_before")), zone, now)
+    after = _when(_instant(data.get("due_after")), zone, now)
     text = f"按合同第 {data.get('to_version')} 版条款计（原第 {data.get('from_version')} 版）：到期 {before} → {after}"
     if data.get("levels"):
         text += "；级别 " + "、".join(f"{a} → {b}" for a, b in sorted(data["levels"].items()))
@@ -137,5 +145,5 @@ def _instant(value) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
-def _when(at: datetime | None, zone: tzinfo) -> str:
-    return "挂起中" if at is None else f"{at.astimezone(zone):%m-%d %H:%M}"
+def _when(at: datetime | None, zone: tzinfo, now: datetime) -> str:
+    return "挂起中" if at is None else day_time(at, zone, now)

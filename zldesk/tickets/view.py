@@ -4,8 +4,9 @@ fields and history lines in words. Shared by the CLI and the console; no Textual
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
+from ..text import day_time
 from .clock import breaches, ticket_clock
 from .model import CHANNELS, FIELD_NAMES, KIND_NAMES, STATE_NAMES
 from .terms import reapply_line
@@ -26,8 +27,11 @@ def default_channel(policy, at: datetime) -> str:
 
 def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
     """The ticket as `ticket show --json` gives it; `clock` is tickets.clock's answer at `now`, the same one
-    the board draws from the stored key."""
+    the board draws from the stored key. `d` None (load_ticket: a time beyond the years the engine computes):
+    the same keys, the clock out of range and saying which time, nothing computed."""
     clock = ticket_clock(policy, t, d, now)
+    window, due = (d.window, d.due) if d else (policy.severity(t.severity).target.window, clock.due)
+    problems = [clock.problem] if clock.problem else []
     out = {
         "id": tid,
         "contract": t.contract,
@@ -50,20 +54,20 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
         },
         "negotiated_with": t.negotiated_with,
         "pauses": [{"start": a.isoformat(), "end": b.isoformat() if b else None, "reason": r} for a, b, r in t.pauses],
-        "due": d.due.isoformat() if d.due else None,
-        "computed_due": d.computed_due.isoformat() if d.computed_due else None,
-        "window": d.window,
-        "provisional": d.provisional,
-        "warnings": list(d.warnings),
+        "due": due.isoformat() if due else None,
+        "computed_due": d.computed_due.isoformat() if d and d.computed_due else None,
+        "window": window,
+        "provisional": d.provisional if d else False,
+        "warnings": [*(d.warnings if d else ()), *problems],
         "remaining_seconds": clock.remaining_seconds,
         "clock": clock.to_json(policy.out_zone),
-        "breaches": breaches(d, t.sla_stop or now),
+        "breaches": breaches(d, t.sla_stop or now) if d else [],
         "remote_permission": _remote_json(t, now),
     }
     if events is not None:
-        from ..explain import explain, sentence
+        from ..explain import Step, explain, sentence
 
-        steps = explain(policy, d)
+        steps = [*(explain(policy, d) if d else ()), *(Step("warning", p) for p in problems)]
         out["explain"] = [s.to_json() for s in steps]
         out["sentence"] = sentence(steps)
         out["history"] = [
@@ -134,32 +138,33 @@ def detail_rows(data: dict) -> list[tuple[str, str]]:
     return rows
 
 
-def change_lines(changes: dict, zone) -> list[str]:
-    """What a change did, field by field in words (改级别：3 → 2), times in the contract's zone."""
+def change_lines(changes: dict, zone, now: datetime | None = None) -> list[str]:
+    """What a change did, field by field in words (改级别：3 → 2), times in the contract's zone (with the year
+    when not `now`'s)."""
+    now = now or datetime.now(UTC)
     return [
-        f"{FIELD_NAMES.get(k, k)}：{_value(k, old, zone)} → {_value(k, new, zone)}"
+        f"{FIELD_NAMES.get(k, k)}：{_value(k, old, zone, now)} → {_value(k, new, zone, now)}"
         for k, (old, new) in changes.items()
         if k not in INTERNAL
     ]
 
 
-def event_line(e, zone) -> tuple[str, str]:
+def event_line(e, zone, now: datetime | None = None) -> tuple[str, str]:
     """(when, what) of one history event: the effective time, and the entered time too when logged late;
-    what changed in words, times in the contract's zone."""
-    effective = e.effective_at.astimezone(zone)
-    entered = e.entered_at.astimezone(zone)
-    when = f"{effective:%m-%d %H:%M}"
-    if abs((entered - effective).total_seconds()) > 60:
-        when += f"（{entered:%m-%d %H:%M} 录入）"
+    what changed in words, times in the contract's zone (with the year when not `now`'s)."""
+    now = now or datetime.now(UTC)
+    when = day_time(e.effective_at, zone, now)
+    if abs((e.entered_at - e.effective_at).total_seconds()) > 60:
+        when += f"（{day_time(e.entered_at, zone, now)} 录入）"
     what = {
         "note": e.data.get("text", ""),
         "create": e.data.get("title", ""),
         "remote": f"{e.data.get('granted_by')}（{e.data.get('channel') or '渠道未记'}）允许 "
         f"{e.data.get('engineer') or '工程师'} 远程：{e.data.get('scope') or '范围未记'}",
         "remote_session": f"{e.data.get('engineer')} 远程会话：{e.data.get('what')}",
-    }.get(e.kind) or "；".join(change_lines(e.changes, zone))
+    }.get(e.kind) or "；".join(change_lines(e.changes, zone, now))
     if e.kind == "reapply":
-        what = reapply_line(e.data, zone)
+        what = reapply_line(e.data, zone, now or e.entered_at)
     if e.reason:
         what += f"  原因：{e.reason}"
     return when, what
@@ -169,7 +174,7 @@ def kind_name(kind: str) -> str:
     return KIND_NAMES.get(kind, kind)
 
 
-def _value(field: str, value, zone) -> str:
+def _value(field: str, value, zone, now: datetime) -> str:
     """A changed value as a person reads it: — for nothing, states by name, times local to the minute."""
     if value is None or value == "":
         return "—"
@@ -177,7 +182,7 @@ def _value(field: str, value, zone) -> str:
         return STATE_NAMES.get(value, value)
     if isinstance(value, str) and field.endswith(("_at", "_due")):
         try:
-            return f"{datetime.fromisoformat(value).astimezone(zone):%m-%d %H:%M}"
+            return day_time(datetime.fromisoformat(value), zone, now)
         except ValueError:
             return value
     return str(value)
