@@ -321,14 +321,12 @@ class NoStoreFile(StoreError):
 
 
 class BackupFileRefused(ZlDeskError):
-    """The backup file named cannot be used. `reason`: "is_store" (a backup onto the store itself),
-    "exists" (not replaced without --force), "missing" (no such file to restore from)."""
+    """The backup file named cannot be used. `reason`: "exists" (not replaced without --force), "missing"
+    (no such file to restore from). One onto the store itself is an OutputRefused."""
 
     def __init__(self, path: Path | str, reason: str) -> None:
         self.path, self.reason = path, reason
-        if reason == "is_store":
-            super().__init__("备份不能写到数据库自己身上", str(path))
-        elif reason == "exists":
+        if reason == "exists":
             super().__init__("文件已存在，未覆盖", f"{path}；确要覆盖请加 --force")
         elif reason == "missing":
             super().__init__("找不到备份文件", str(path))
@@ -382,3 +380,19 @@ class CannotWrite(ZlDeskError):
     def __init__(self, path: Path | str, strerror: str | None) -> None:
         self.path, self.strerror = path, strerror
         super().__init__("无法写入", f"{path}: {strerror}")
+
+
+class OutputRefused(ZlDeskError):
+    """A file zldesk was asked to write (`path`, resolving to `target`) that would write over the `store`.
+    `kind`: "store", "-wal", "-shm", "-journal", "kept" (a copy kept beside it before an upgrade or a
+    restore), "database" (any SQLite file: a backup, another store), "device" (a block device)."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path | str, kind: str, store: Path | str | None = None, target: Path | str = "") -> None:
+        self.path, self.kind, self.store, self.target = path, kind, store, target
+        what = {"store": f"就是数据库 {store}", "kept": f"是数据库 {store} 升级或恢复前留下的备份"}
+        what |= {"database": "是一个 SQLite 数据库（备份或别的库）", "device": "是块设备"}
+        via = f"（即 {target}）" if target and str(target) != str(path) else " "
+        said = what.get(kind, f"是数据库 {store} 的 {kind} 文件")
+        super().__init__("拒绝写入：会覆盖数据库", f"{path}{via}{said}；请换一个文件名，什么也没写")
