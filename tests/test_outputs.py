@@ -1,5 +1,6 @@
 """Nothing lost: no command writes over the store, its -wal/-shm/-journal or its backups, whatever path
-names them (a symlink, a hard link, a name not made yet)."""
+names them (a symlink, a hard link, a name not made yet); and a console whose store file was replaced
+says so instead of showing the old file as if it were the store."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from zldesk.app import make_app
 from zldesk.data import data_dir
 from zldesk.store import open_store
 from zldesk.store.backup import backup_before_upgrade
@@ -152,3 +155,57 @@ def test_a_store_named_like_the_calendar_cache_is_left_alone(tmp_path, monkeypat
     monkeypatch.setenv("ZLDESK_CACHE", str(cache))
     assert ChinaCalendar().day(date(2026, 10, 1)).kind == "holiday"
     assert store.read_bytes() == before
+
+
+# ---- the console ---------------------------------------------------------------------------------------
+
+
+async def _until(pilot, done, timeout: float = 5.0) -> None:
+    start = time.monotonic()
+    while not done():
+        if time.monotonic() - start > timeout:
+            raise AssertionError("not in time")
+        await pilot.pause(0.05)
+
+
+def _said(app) -> list[str]:
+    return [f"{n.title}：{n.message}" for n in app._notifications]
+
+
+async def test_a_console_notices_its_store_file_was_replaced(quiet_store, tmp_path):
+    """`mv other.db $ZLDESK_DB` under a running console: a toast and a line on the board that stays; the
+    console reads and writes neither file from then on."""
+    store = quiet_store
+    other = tmp_path / "other.db"
+    open_store(f"sqlite:///{other}").dispose()
+    app = make_app(f"sqlite:///{store}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.get_screen("board")
+        await _until(pilot, lambda: board.all_rows and app.watch is not None)
+        assert not board.query_one("#alarm").has_class("shown") and app.store_replaced is None
+        os.replace(other, store)
+        replaced = store_checksum(store)
+        await _until(pilot, lambda: app.store_replaced is not None)
+        alarm = board.query_one("#alarm")
+        assert alarm.has_class("shown") and "数据库文件已被替换" in str(alarm.render())
+        assert any(said.startswith("数据库文件已被替换：") and str(store) in said for said in _said(app))
+        written = []
+        app.gateway.write(lambda session: written.append(session), what="没有保存")
+        await pilot.press("enter")  # the ticket screen would read the file now at the path
+        await app.workers.wait_for_complete()
+        await pilot.pause(1.2)  # another tick or two: the line is still there, nothing read again
+        assert written == [] and board.query_one("#alarm").has_class("shown")
+        assert any(said.startswith("没有保存：数据库文件已被替换") for said in _said(app))
+        assert "正在读取" in str(app.screen.query_one("#ticket").render())
+    assert store_checksum(store) == replaced
+
+
+async def test_a_console_notices_its_store_file_was_moved_away(quiet_store):
+    store = quiet_store
+    app = make_app(f"sqlite:///{store}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.get_screen("board")
+        await _until(pilot, lambda: board.all_rows and app.watch is not None)
+        store.rename(store.with_name("moved.db"))
+        await _until(pilot, lambda: app.store_replaced is not None)
+        assert board.query_one("#alarm").has_class("shown")
