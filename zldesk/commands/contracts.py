@@ -49,12 +49,12 @@ def import_contract(
     ] = False,
 ) -> None:
     """导入（或替换同代号的）合同，一个事务完成。"""
-    from ..contract import diff_contracts, read_bytes, read_contract_file
+    from ..contract import MAX_FILE_BYTES, MAX_PDF_BYTES, diff_contracts, read_bytes, read_contract_file
     from ..store import reading, writing
     from ..store.contracts import find_contract, save_contract
 
-    raw = read_bytes(file)
     text_format = _text_format(file, format)
+    raw = read_bytes(file, MAX_PDF_BYTES if text_format == "pdf" else MAX_FILE_BYTES)
     if text_format:
         contract = _read_contract_text(file, raw, text_format, code, dry_run, force)
     elif code is not None or force:

@@ -13,6 +13,7 @@ from .files import (
     read_contract_file,
     toml_locator,
 )
+from .limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_PDF_BYTES, MAX_PDF_PAGES, MAX_ROWS, parse_bounded, size_text
 from .model import (
     CODE_RE,
     DAY_NAMES,
@@ -41,7 +42,12 @@ __all__ = [
     "DAYS",
     "FORMATS",
     "HHMM_RE",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
     "MAX_NUMBER",
+    "MAX_PDF_BYTES",
+    "MAX_PDF_PAGES",
+    "MAX_ROWS",
     "MAX_TARGET",
     "UNIT_NAMES",
     "UNITS",
@@ -63,9 +69,11 @@ __all__ = [
     "dumps_json",
     "dumps_toml",
     "hhmm_minutes",
+    "parse_bounded",
     "parse_contract_text",
     "parse_hhmm",
     "read_bytes",
     "read_contract_file",
+    "size_text",
     "toml_locator",
 ]

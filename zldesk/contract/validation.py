@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import Problem
+from .limits import MAX_ROWS
 from .model import (
     CODE_RE,
     DAYS,
@@ -69,22 +70,24 @@ def contract_from_dict(data: Any) -> tuple[Contract | None, list[Problem], list[
         for key in ("customer", "vendor", "product", "title")
     }
     period = _period(r, top.get("period"))
-    window_rows = r.rows(top, "windows")
+    window_rows = r.rows(top, "windows", MAX_ROWS["windows"])
     windows = [(path, w) for path, item in window_rows if (w := _window(r, path, item))]
     # A window dropped for its own error is still a name: referring to it is not a second error.
     names = {w.name for _, w in windows} | {
         item["name"] for _, item in window_rows if isinstance(item, dict) and isinstance(item.get("name"), str)
     }
     _check_windows(r, windows, names)
-    severity_rows = r.rows(top, "severities")
+    severity_rows = r.rows(top, "severities", MAX_ROWS["severities"])
     severities = [(path, s) for path, item in severity_rows if (s := _severity(r, path, item, names))]
     raw_levels = [item.get("level") if isinstance(item, dict) else None for _, item in severity_rows]
     if all(isinstance(v, int) and not isinstance(v, bool) for v in raw_levels):
         _check_levels(r, raw_levels)
-    services = [s for path, item in r.rows(top, "services") if (s := _service(r, path, item))]
-    modules = [(path, m) for path, item in r.rows(top, "modules") if (m := _module(r, path, item))]
+    services = [s for path, item in r.rows(top, "services", MAX_ROWS["services"]) if (s := _service(r, path, item))]
+    modules = [(path, m) for path, item in r.rows(top, "modules", MAX_ROWS["modules"]) if (m := _module(r, path, item))]
     _check_modules(r, modules)
-    contacts = [c for path, item in r.rows(top, "contacts") if (c := _contact(r, path, item, names))]
+    contacts = [
+        c for path, item in r.rows(top, "contacts", MAX_ROWS["contacts"]) if (c := _contact(r, path, item, names))
+    ]
     if r.problems:
         return None, r.problems, r.warnings
     contract = Contract(
