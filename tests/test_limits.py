@@ -244,3 +244,48 @@ def test_a_pdf_over_its_page_limit_is_refused(cli, store, tmp_path):
     before = store_checksum(store)
     refused(cli("import", "contract", str(path), "--code", "x"), str(path), f"超过上限 {MAX_PDF_PAGES} 页")
     assert store_checksum(store) == before
+
+
+# ---- numbers typed on the command line -----------------------------------------------------------------
+
+ID_COMMANDS = [
+    ("show",),
+    ("ack",),
+    ("arrive",),
+    ("resolve",),
+    ("close",),
+    ("reopen",),
+    ("pause", "--reason", "等待"),
+    ("resume",),
+    ("assign", "{id}", "王芳"),
+    ("severity", "{id}", "3", "--reason", "降级"),
+    ("negotiate", "{id}", "--due", "2026-12-01 10:00", "--agreed-with", "王主任"),
+    ("note", "{id}", "备注"),
+    ("remote", "{id}", "--granted-by", "王主任", "--channel", "电话", "--scope", "查看"),
+    ("remote-session", "{id}", "--what", "看了日志"),
+]
+
+
+@pytest.mark.parametrize("ticket_id", [10**20, 2**63, 0, 2**63 - 1])
+def test_a_ticket_number_out_of_range_is_no_ticket(cli, store, ticket_id):
+    """Past SQLite's INTEGER the driver raised OverflowError: such a number names no ticket, like any other."""
+    before = store_checksum(store)
+    for command in ID_COMMANDS:
+        args = [a.replace("{id}", str(ticket_id)) for a in command]
+        if "{id}" not in command:
+            args.insert(1, str(ticket_id))
+        refused(cli("ticket", *args), "没有这张工单", f"#{ticket_id}", code=1)
+    assert store_checksum(store) == before
+
+
+def test_a_version_out_of_range_is_a_stale_version(cli, store):
+    before = store_checksum(store)
+    for version in (10**20, -(10**20)):
+        refused(cli("ticket", "ack", "1", f"--if-version={version}"), "#1", code=3)
+    assert store_checksum(store) == before
+
+
+def test_roster_day_and_year_numbers_are_bounded(cli, store):
+    refused(cli("roster", "gaps", "--days", str(10**20)), "天数超出范围", "1–3660", code=1)
+    refused(cli("roster", "gaps", "--days", "0"), "天数超出范围", code=1)
+    refused(cli("roster", "notice", "--holiday", "国庆节", "--year", str(10**20)), "年份超出范围", code=1)

@@ -13,6 +13,8 @@ from . import output
 from . import roster as base
 from .roster import Contract, From, GapsFrom, Json, OutFile, To, _fmt, _iso, _load, _segments, _when, roster_app
 
+MAX_DAYS = 3660  # roster gaps --days: ten years ahead, far past any roster
+
 
 def _now() -> datetime:
     return base._now()  # looked up when called: tests move the clock on commands/roster.py
@@ -91,6 +93,10 @@ def gaps(
     from ..roster import gap_days, gap_label
     from ..roster import gaps as find_gaps
 
+    if not 1 <= days <= MAX_DAYS:  # timedelta(days=10**20) is an OverflowError
+        from ..errors import ZlDeskError
+
+        raise ZlDeskError("天数超出范围", f"--days {days}（1–{MAX_DAYS}）")
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
     calendar = ChinaCalendar.shared()
@@ -143,6 +149,10 @@ def notice(
     from ..roster import holiday_block, next_year_of, provisional_years
     from ..roster import notice as make_notice
 
+    if year is not None and not 1950 <= year <= 2100:  # as `sla calendar`: the calendar's years
+        from ..errors import ZlDeskError
+
+        raise ZlDeskError("年份超出范围", f"--year {year}（1950–2100）")
     contract_obj, roster = _load(ctx, contract)
     zone = contract_obj.zone
     calendar = ChinaCalendar.shared()
