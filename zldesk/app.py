@@ -45,6 +45,8 @@ def make_app(url: str, clock=None, on_backup=None) -> ZlDeskApp:
     with app.reading() as conn:
         app.contracts = list(read_contracts(conn).values())
     app.contracts.sort(key=lambda c: c.code)
+    for c in app.contracts:
+        c.zone  # noqa: B018 - a zone only an older zldesk took (localtime) is refused here, before any screen
     return app
 
 

@@ -213,10 +213,10 @@ def contracts(ctx: typer.Context, json: Json = False) -> None:
         return
     if not rows:
         output.say("库中没有合同。用 zldesk import contract FILE 导入。")
-    from zoneinfo import ZoneInfo
+    from ..contract import zone_named
 
     for r in rows:
-        updated = r.updated_at.astimezone(ZoneInfo(r.timezone))
+        updated = r.updated_at.astimezone(zone_named(r.timezone, r.code))
         output.say(
             (r.code, "bold"),
             "  ",

@@ -35,8 +35,10 @@ from .model import (
 )
 from .reader import Reader
 from .validation import MAX_NUMBER, MAX_TARGET, contract_from_dict
+from .zones import AREAS, UnknownZone, zone_named, zone_problem
 
 __all__ = [
+    "AREAS",
     "CODE_RE",
     "DAY_NAMES",
     "DAYS",
@@ -59,6 +61,7 @@ __all__ = [
     "Service",
     "Severity",
     "Target",
+    "UnknownZone",
     "Window",
     "contract_from_dict",
     "contract_to_dict",
@@ -76,4 +79,6 @@ __all__ = [
     "read_contract_file",
     "size_text",
     "toml_locator",
+    "zone_named",
+    "zone_problem",
 ]

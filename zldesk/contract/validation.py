@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import Problem
 from .limits import MAX_ROWS
@@ -26,6 +25,7 @@ from .model import (
     hhmm_minutes,
 )
 from .reader import MISSING, Reader
+from .zones import zone_problem
 
 MAX_TARGET = 1000  # hours or working days: a contract's arrival target is hours or days, never years
 MAX_NUMBER = 1_000_000  # module numbers and site counts: far above any contract, far below SQLite's 2**63
@@ -60,11 +60,8 @@ def contract_from_dict(data: Any) -> tuple[Contract | None, list[Problem], list[
     if code is not None and not CODE_RE.match(code):
         r.error("code", f"合同代号只能用小写字母、数字、- 和 _（不超过 40 个字符）：{code!r}")
     tz = r.get(top, "", "timezone", "str")
-    if tz is not None:
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            r.error("timezone", f"未知时区：{tz!r}（例如 Asia/Shanghai）")
+    if tz is not None and (problem := zone_problem(tz)) is not None:
+        r.error("timezone", problem)
     scalars = {
         key: r.get(top, "", key, "str", "" if key == "title" else MISSING)
         for key in ("customer", "vendor", "product", "title")

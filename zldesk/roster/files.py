@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..contract import MAX_ROWS, Contract, Reader, parse_bounded, toml_locator
+from ..contract import MAX_ROWS, Contract, Reader, parse_bounded, toml_locator, zone_named
 from ..errors import InvalidInput, Problem
 from ..text import cell_quote as quote
 from ..text import cell_unquote as unquote
@@ -38,7 +38,7 @@ def _out_of_range(value: date | None) -> str | None:
 
 
 def _zone(contract: Contract | None) -> ZoneInfo:
-    return ZoneInfo(contract.timezone if contract else DEFAULT_ZONE)
+    return contract.zone if contract else zone_named(DEFAULT_ZONE)
 
 
 # ---- TOML ------------------------------------------------------------------------------------------
