@@ -145,19 +145,20 @@ def refuse_overwrite(path: Path, store: Path | None, *, databases: bool = False)
         st: os.stat_result | None = target.stat()
     except OSError:
         st = None
+    shown = "" if target == path.expanduser().absolute() else target  # what the message adds to `path`
     if store is not None:
         for base in dict.fromkeys((store.absolute(), Path(os.path.realpath(store)))):
             for suffix in ("", *SIDECARS):
                 mine = Path(f"{base}{suffix}")
                 if target == mine or (st is not None and _same(st, mine)):
-                    raise OutputRefused(path, suffix or "store", store, target)
+                    raise OutputRefused(path, suffix or "store", store, shown)
             kept = (f"{base.name}.pre-v", f"{base.name}.before-restore-")
             if st is not None and target.parent == base.parent and target.name.startswith(kept):
-                raise OutputRefused(path, "kept", store, target)
+                raise OutputRefused(path, "kept", store, shown)
     if st is not None and stat.S_ISBLK(st.st_mode):
-        raise OutputRefused(path, "device", store, target)
+        raise OutputRefused(path, "device", store, shown)
     if not databases and st is not None and stat.S_ISREG(st.st_mode) and _sqlite_file(target):
-        raise OutputRefused(path, "database", store, target)
+        raise OutputRefused(path, "database", store, shown)
 
 
 def identity(path: Path) -> tuple[int, int] | None:
