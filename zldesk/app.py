@@ -38,9 +38,15 @@ def make_app(url: str, clock=None, on_backup=None) -> ZlDeskApp:
         path = quick.ready(url)
     app = ZlDeskApp(url, [], clock, quick_path=path)
     app._engine = engine
+    if path is not None:
+        from .store.files import identity
+
+        app.opened = identity(path)  # the file this console reads: the watch notices another put in its place
     with app.reading() as conn:
         app.contracts = list(read_contracts(conn).values())
     app.contracts.sort(key=lambda c: c.code)
+    for c in app.contracts:
+        c.zone  # noqa: B018 - a zone only an older zldesk took (localtime) is refused here, before any screen
     return app
 
 
@@ -78,6 +84,8 @@ class ZlDeskApp(App, inherit_bindings=False):
         self.duty: dict = {}  # contract code -> duty.OnDuty, computed with each board load
         self.contract_index = 0
         self.watch = None  # store.watch.ChangeWatch, opened by the first check (in a worker)
+        self.opened = None  # (device, inode) of the store file opened
+        self.store_replaced: str | None = None  # what to say once that file is no longer at its path
         self._status_policy = None
         self.gateway = Gateway(self)  # every read and write of the store from here on
         self.who = who()  # the OS user: what the history records for changes made here
@@ -192,14 +200,25 @@ class ZlDeskApp(App, inherit_bindings=False):
             if self.watch is None:
                 from .store.watch import ChangeWatch
 
-                self.watch = ChangeWatch(self.engine if self.quick_path is None else None, self.quick_path)
-            return self.watch.changed()
+                engine = self.engine if self.quick_path is None else None
+                self.watch = ChangeWatch(engine, self.quick_path, opened=self.opened)
+            return None if self.watch.replaced() else self.watch.changed()
 
-    def _store_checked(self, changed: bool) -> None:
-        """Read again what is shown when the store changed, or when its last read failed (it may work now)."""
+    def _store_checked(self, changed: bool | None) -> None:
+        """Read again what is shown when the store changed, or when its last read failed (it may work now).
+        None: the store's file was replaced; nothing is read again, nothing written, and the board says so."""
         from .screens.roster import RosterScreen
         from .screens.ticket import TicketScreen
 
+        if changed is None:
+            if self.store_replaced is None:
+                self.store_replaced = (
+                    f"{self.watch.path} 已不是控制台打开的那个文件（被移走，或被 mv、restore 换成了别的库）。"
+                    "这里显示的是旧文件的内容，改动不会保存：请退出（q）后重新打开控制台"
+                )
+                self.notify(self.store_replaced, title="数据库文件已被替换", severity="error", timeout=30, markup=False)
+                self.get_screen("board").alarm("数据库文件已被替换：显示的是旧内容，不能保存。按 q 退出后重开")
+            return
         failing = self.gateway.failing
         if changed or failing("board"):
             self.load_board()

@@ -124,12 +124,27 @@ def paths(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help=
         say(f"  {name:<10}", value, ("  ← " + origin[shown["source"]].format(var=VARIABLES[name]), "dim"))
 
 
+def _not_the_store(path) -> None:
+    """The log file is appended to: never the store's (as the settings name it; --db is read later, but a
+    store it names is a SQLite file, which is refused by its first bytes)."""
+    from .settings import current
+    from .store.files import refuse_overwrite, store_path
+
+    db = current().db
+    refuse_overwrite(path, store_path(db if "://" in db else f"sqlite:///{db}"))
+
+
 def main() -> None:
-    from .errors import ZlDeskError
+    from .errors import OutputRefused, ZlDeskError
     from .logs import log, setup
 
     try:
-        setup()
+        setup(refuse=_not_the_store)
+    except OutputRefused as e:  # ZLDESK_LOG_FILE names the store or one of its files
+        from .commands.output import error
+
+        error(e)
+        raise SystemExit(e.exit_code) from None
     except ZlDeskError:
         pass  # a bad config file: the root command reports it, with its exit code (--help still works)
     import sys

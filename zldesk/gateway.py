@@ -77,6 +77,9 @@ class Gateway:
         def work() -> None:
             worker = get_current_worker()
             try:
+                # Replaced: the engine would read and write the file now at the path, not the one on screen.
+                if self.app.store_replaced and group != "watch":
+                    raise ZlDeskError("数据库文件已被替换", self.app.store_replaced)
                 result, error = _guarded(job), None
             except ZlDeskError as e:
                 result, error = None, e

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from . import settings
@@ -22,7 +23,9 @@ def log_path() -> Path:
     return settings.current().log_file
 
 
-def setup() -> None:
+def setup(refuse: Callable[[Path], None] | None = None) -> None:
+    """Log to the log file if a level is set; `refuse(path)` raises first if that file must not be written
+    (the CLI's: it is the store, or a file of it)."""
     level = settings.current().log_level
     if not level:
         return
@@ -30,6 +33,8 @@ def setup() -> None:
     if not isinstance(number, int):
         number = logging.DEBUG
     path = log_path()
+    if refuse is not None:
+        refuse(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))  # owner-only before any line
     handler = logging.FileHandler(path, encoding="utf-8")

@@ -152,7 +152,7 @@ class Policy:
     calendar: ChinaCalendar = field(default_factory=ChinaCalendar.shared)
 
     def __post_init__(self) -> None:
-        self.zone = ZoneInfo(self.contract.timezone)
+        self.zone = self.contract.zone  # an IANA name, never the host's localtime
         self.out_zone = _fixed_if_constant(self.zone)
         self._tables: dict[int, _DueTable] = {}
         self.timelines = {w.name: Timeline(w, self.contract, self.calendar, self.zone) for w in self.contract.windows}

@@ -52,7 +52,13 @@ class YearCache:
         if self.stamp is None:
             return
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            with open(self.path, "rb") as f:
+                raw = f.read(16)
+                if b"\x00" in raw:  # binary, not a damaged copy of ours (a store named calendar.json?): kept
+                    self.stamp = None
+                    return
+                raw += f.read()
+            data = json.loads(raw)
             if data.get("stamp") == self.stamp and isinstance(data.get("years"), dict):
                 self.years = data["years"]
         except (OSError, ValueError, AttributeError):

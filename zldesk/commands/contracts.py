@@ -62,12 +62,12 @@ def import_contract(
     未结工单仍按登记时的合同条款计时；导入（和 --dry-run）列出新条款会改变其时限的未结工单。
     --reapply-open 把它们改用新条款；新条款删掉了它们用到的级别或模块时，须用 --map-level / --map-module
     映射，否则什么都不导入。"""
-    from ..contract import diff_contracts, read_bytes, read_contract_file
+    from ..contract import MAX_FILE_BYTES, MAX_PDF_BYTES, diff_contracts, read_bytes, read_contract_file
     from ..store import reading, writing
     from ..store.contracts import find_contract, save_contract
 
-    raw = read_bytes(file)
     text_format = _text_format(file, format)
+    raw = read_bytes(file, MAX_PDF_BYTES if text_format == "pdf" else MAX_FILE_BYTES)
     if text_format:
         contract = _read_contract_text(file, raw, text_format, code, dry_run, force)
     elif code is not None or force:
@@ -309,10 +309,10 @@ def contracts(ctx: typer.Context, json: Json = False) -> None:
         return
     if not rows:
         output.say("库中没有合同。用 zldesk import contract FILE 导入。")
-    from zoneinfo import ZoneInfo
+    from ..contract import zone_named
 
     for r in rows:
-        updated = r.updated_at.astimezone(ZoneInfo(r.timezone))
+        updated = r.updated_at.astimezone(zone_named(r.timezone, r.code))
         output.say(
             (r.code, "bold"),
             "  ",

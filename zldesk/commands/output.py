@@ -46,8 +46,12 @@ def error(e: ZlDeskError) -> None:
 
 
 def write_file(path: Path, content: str) -> None:
-    """Write all of it or nothing: a temporary file beside the target (owner-only), then a rename."""
+    """Write all of it or nothing: a temporary file beside the target (owner-only), then a rename. Never
+    over the store, its companions or its backups (store.files.refuse_overwrite)."""
+    from ..store.files import refuse_overwrite
+
     path = path.expanduser()
+    refuse_overwrite(path, _store())
     if path.exists() and not path.is_file():  # /dev/null, /dev/stdout, a pipe: write into it, never replace it
         try:
             with open(path, "w", encoding="utf-8", newline="") as f:
@@ -74,6 +78,18 @@ def write_file(path: Path, content: str) -> None:
     except ZlDeskError:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _store() -> Path | None:
+    """The store of the command running (its --db, else the settings'): what no output may write over."""
+    import click
+
+    from ..store.db import resolve_url
+    from ..store.files import store_path
+
+    ctx = click.get_current_context(silent=True)
+    url = getattr(ctx.find_root().obj, "url", None) if ctx is not None else None
+    return store_path(url or resolve_url())
 
 
 def emit(content: str, out: Path | None) -> None:

@@ -13,6 +13,7 @@ from .files import (
     read_contract_file,
     toml_locator,
 )
+from .limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_PDF_BYTES, MAX_PDF_PAGES, MAX_ROWS, parse_bounded, size_text
 from .model import (
     CODE_RE,
     DAY_NAMES,
@@ -34,14 +35,21 @@ from .model import (
 )
 from .reader import Reader
 from .validation import MAX_NUMBER, MAX_TARGET, contract_from_dict
+from .zones import AREAS, UnknownZone, zone_named, zone_problem
 
 __all__ = [
+    "AREAS",
     "CODE_RE",
     "DAY_NAMES",
     "DAYS",
     "FORMATS",
     "HHMM_RE",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
     "MAX_NUMBER",
+    "MAX_PDF_BYTES",
+    "MAX_PDF_PAGES",
+    "MAX_ROWS",
     "MAX_TARGET",
     "UNIT_NAMES",
     "UNITS",
@@ -53,6 +61,7 @@ __all__ = [
     "Service",
     "Severity",
     "Target",
+    "UnknownZone",
     "Window",
     "contract_from_dict",
     "contract_to_dict",
@@ -63,9 +72,13 @@ __all__ = [
     "dumps_json",
     "dumps_toml",
     "hhmm_minutes",
+    "parse_bounded",
     "parse_contract_text",
     "parse_hhmm",
     "read_bytes",
     "read_contract_file",
+    "size_text",
     "toml_locator",
+    "zone_named",
+    "zone_problem",
 ]

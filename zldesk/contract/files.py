@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, Problem
+from .limits import MAX_FILE_BYTES, parse_bounded, read_file
 from .model import Contract, contract_to_dict
 from .validation import contract_from_dict
 
@@ -49,7 +50,7 @@ def parse_contract_text(text: str, fmt: str, source: str) -> Contract:
     """Parse TOML or JSON text into a validated Contract, or raise InvalidInput."""
     if fmt == "toml":
         try:
-            data = tomllib.loads(text)
+            data = parse_bounded(tomllib.loads, text, source)
         except tomllib.TOMLDecodeError as e:
             m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
             line = int(m.group(1)) if m else None
@@ -58,7 +59,7 @@ def parse_contract_text(text: str, fmt: str, source: str) -> Contract:
             raise InvalidInput(source, [Problem("", f"TOML 语法错误：{where}{message}", line)]) from None
     elif fmt == "json":
         try:
-            data = json.loads(text)
+            data = parse_bounded(json.loads, text, source)
         except json.JSONDecodeError as e:
             raise InvalidInput(source, [Problem("", f"JSON 语法错误：第 {e.colno} 列：{e.msg}", e.lineno)]) from None
     else:
@@ -74,11 +75,9 @@ def parse_contract_text(text: str, fmt: str, source: str) -> Contract:
     return Contract(**{**contract.__dict__, "warnings": located})
 
 
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InvalidInput(str(path), [Problem("", f"无法读取：{e.strerror}")]) from None
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """An import file's bytes, refused past `limit` (limits.py) before more is read."""
+    return read_file(path, limit)
 
 
 def read_contract_file(path: Path, fmt: str | None = None, raw: bytes | None = None) -> Contract:

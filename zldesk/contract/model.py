@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import Problem
+from .zones import zone_named
 
 DAYS = ("all", "weekdays", "workdays")
 UNITS = ("hours", "working_days")
@@ -117,7 +118,8 @@ class Contract:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        """Its zone; UnknownZone for one only an older zldesk took (`localtime`)."""
+        return zone_named(self.timezone, self.code)
 
     def window(self, name: str) -> Window:
         for w in self.windows:

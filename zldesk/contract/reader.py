@@ -80,10 +80,14 @@ class Reader:
             return None
         return value
 
-    def rows(self, d: dict, key: str) -> list[tuple[str, Any]]:
+    def rows(self, d: dict, key: str, limit: int | None = None) -> list[tuple[str, Any]]:
+        """The rows of a table (a list of tables), none when there are more than `limit`."""
         value = d.get(key, [])
         if not isinstance(value, list):
             self.error(key, f"应为列表，实际是 {_type_name(value)}")
+            return []
+        if limit is not None and len(value) > limit:
+            self.error(key, f"最多 {limit:,} 行，这里有 {len(value):,} 行")
             return []
         return [(f"{key}[{i}]", item) for i, item in enumerate(value)]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import OutOfRange, Problem
 from ..text import in_range
+from .limits import MAX_ROWS
 from .model import (
     CODE_RE,
     DAYS,
@@ -26,6 +26,7 @@ from .model import (
     hhmm_minutes,
 )
 from .reader import MISSING, Reader
+from .zones import zone_problem
 
 MAX_TARGET = 1000  # hours or working days: a contract's arrival target is hours or days, never years
 MAX_NUMBER = 1_000_000  # module numbers and site counts: far above any contract, far below SQLite's 2**63
@@ -61,32 +62,31 @@ def contract_from_dict(data: Any, *, stored: bool = False) -> tuple[Contract | N
     if code is not None and not CODE_RE.match(code):
         r.error("code", f"合同代号只能用小写字母、数字、- 和 _（不超过 40 个字符）：{code!r}")
     tz = r.get(top, "", "timezone", "str")
-    if tz is not None:
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            r.error("timezone", f"未知时区：{tz!r}（例如 Asia/Shanghai）")
+    if tz is not None and (problem := zone_problem(tz)) is not None:
+        r.error("timezone", problem)
     scalars = {
         key: r.get(top, "", key, "str", "" if key == "title" else MISSING)
         for key in ("customer", "vendor", "product", "title")
     }
     period = _period(r, top.get("period"), bounded=not stored)
-    window_rows = r.rows(top, "windows")
+    window_rows = r.rows(top, "windows", MAX_ROWS["windows"])
     windows = [(path, w) for path, item in window_rows if (w := _window(r, path, item))]
     # A window dropped for its own error is still a name: referring to it is not a second error.
     names = {w.name for _, w in windows} | {
         item["name"] for _, item in window_rows if isinstance(item, dict) and isinstance(item.get("name"), str)
     }
     _check_windows(r, windows, names)
-    severity_rows = r.rows(top, "severities")
+    severity_rows = r.rows(top, "severities", MAX_ROWS["severities"])
     severities = [(path, s) for path, item in severity_rows if (s := _severity(r, path, item, names))]
     raw_levels = [item.get("level") if isinstance(item, dict) else None for _, item in severity_rows]
     if all(isinstance(v, int) and not isinstance(v, bool) for v in raw_levels):
         _check_levels(r, raw_levels)
-    services = [s for path, item in r.rows(top, "services") if (s := _service(r, path, item))]
-    modules = [(path, m) for path, item in r.rows(top, "modules") if (m := _module(r, path, item))]
+    services = [s for path, item in r.rows(top, "services", MAX_ROWS["services"]) if (s := _service(r, path, item))]
+    modules = [(path, m) for path, item in r.rows(top, "modules", MAX_ROWS["modules"]) if (m := _module(r, path, item))]
     _check_modules(r, modules)
-    contacts = [c for path, item in r.rows(top, "contacts") if (c := _contact(r, path, item, names))]
+    contacts = [
+        c for path, item in r.rows(top, "contacts", MAX_ROWS["contacts"]) if (c := _contact(r, path, item, names))
+    ]
     if r.problems:
         return None, r.problems, r.warnings
     contract = Contract(

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from ..contract import Module
+from ..contract import MAX_ROWS, Module
 from ..errors import InvalidInput, Problem
 from ..text import cell_quote as quote
 from ..text import cell_unquote as unquote
@@ -118,6 +118,13 @@ def _rows_with_lines(text: str, source: str) -> list[tuple[int, list[str]]]:
     line = 1
     try:
         for row in reader:
+            if out and not any(cell.strip() for cell in row):  # skipped below anyway: kept from memory
+                line = reader.line_num + 1
+                continue
+            if len(out) > MAX_ROWS["modules"]:  # the header and that many modules are in
+                raise InvalidInput(
+                    source, [Problem("", f"模块表最多 {MAX_ROWS['modules']:,} 行（读到这里时停止）", line)]
+                )
             out.append((line, row))
             line = reader.line_num + 1
     except csv.Error as e:

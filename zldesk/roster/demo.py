@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from ..contract import Contract
 from ..data import data_dir
@@ -30,7 +29,7 @@ def demo_roster(contract: Contract, today: date) -> Roster:
     roster = read_roster_toml(path.read_text(encoding="utf-8"), str(path))
     lines = duty_lines(contract)
     names = {line.name for line in lines}
-    zone = ZoneInfo(contract.timezone)
+    zone = contract.zone
     step = timedelta(weeks=((today - timedelta(days=today.weekday())) - ANCHOR).days // 7)
 
     def moved(t: datetime) -> datetime:

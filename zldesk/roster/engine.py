@@ -87,7 +87,7 @@ def compute(
         raise InvalidInput("值班表", problems)
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("compute() needs aware datetimes")
-    zone = ZoneInfo(contract.timezone)
+    zone = contract.zone
     start, end = start.astimezone(zone), end.astimezone(zone)
     out: list[Segment] = []
     if end <= start:

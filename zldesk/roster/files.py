@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..contract import Contract, Reader, toml_locator
+from ..contract import MAX_ROWS, Contract, Reader, parse_bounded, toml_locator, zone_named
 from ..errors import InvalidInput, OutOfRange, Problem
 from ..text import cell_quote as quote
 from ..text import cell_unquote as unquote
@@ -40,7 +40,7 @@ def _out_of_range(value: date | None, zone: ZoneInfo | None = None) -> str | Non
 
 
 def _zone(contract: Contract | None) -> ZoneInfo:
-    return ZoneInfo(contract.timezone if contract else DEFAULT_ZONE)
+    return contract.zone if contract else zone_named(DEFAULT_ZONE)
 
 
 # ---- TOML ------------------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def read_roster_toml(text: str, source: str, contract: Contract | None = None) -
     """A roster from its TOML text. With `contract`, its duty lines and time zone; without, the three
     standard line names and Asia/Shanghai. Local times (no offset) are read in that zone."""
     try:
-        data = tomllib.loads(text)
+        data = parse_bounded(tomllib.loads, text, source)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
@@ -71,7 +71,7 @@ def read_roster_toml(text: str, source: str, contract: Contract | None = None) -
     kept: dict[str, list[int]] = {}  # table -> index in the file of each row built
     for table, (required, optional) in _TABLES.items():
         built[table], kept[table] = [], []
-        for path, item in r.rows(data, table):
+        for path, item in r.rows(data, table, MAX_ROWS[table]):
             before = len(r.problems)
             row = r.table(item, path, required, optional)
             value = _row(r, table, path, row, zone, len(built[table])) if row is not None else None
@@ -237,10 +237,14 @@ def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) 
     label = {key: names[i] for key, i in columns.items()}
     label_of = PurePath(source).name or source
     rows: list[tuple[int, Shift]] = []
+    count = 0
     for row in reader:
         no = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        count += 1
+        if count > MAX_ROWS["shifts"]:  # before a row more is read: every problem of a huge file is memory too
+            raise InvalidInput(source, [Problem("", f"值班表最多 {MAX_ROWS['shifts']:,} 行（读到这里时停止）", no)])
         if len(row) != len(names):
             problems.append(Problem("", f"有 {len(row)} 列，表头有 {len(names)} 列", no))
             continue

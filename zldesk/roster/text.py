@@ -7,7 +7,6 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from ..calendar import ChinaCalendar, weekday_name
 from ..contract import DAY_NAMES, Contract
@@ -96,7 +95,7 @@ def notice(
     )
     phones = {e.name: e.phone for e in engineers}
     by_line: dict[str, list[Segment]] = {}
-    zone = ZoneInfo(contract.timezone)
+    zone = contract.zone
     for s in sorted(roster_segments, key=lambda s: s.start):
         by_line.setdefault(s.line, []).append(replace(s, start=s.start.astimezone(zone), end=s.end.astimezone(zone)))
     order = [line for line in LINE_LABELS if line in by_line] + [line for line in by_line if line not in LINE_LABELS]
@@ -156,7 +155,7 @@ def _hotline_closed(contract: Contract, calendar: ChinaCalendar, days: list[date
     hotline, backup = lines.get("hotline"), lines.get("backup")
     if hotline is None or backup is None or not backup.phones:
         return []
-    timeline = Timeline(hotline.window, contract, calendar, ZoneInfo(contract.timezone))
+    timeline = Timeline(hotline.window, contract, calendar, contract.zone)
     if any(timeline.day_minutes(d) for d in days):
         return []
     return [f"假期期间服务热线暂停接听，请拨打移动备勤专线 {'、'.join(backup.phones)}。"]
@@ -166,7 +165,7 @@ def _hotline_closed(contract: Contract, calendar: ChinaCalendar, days: list[date
 
 
 def _uid(contract: Contract, s: Segment) -> str:
-    start = s.start.astimezone(ZoneInfo(contract.timezone))  # the same instant gives the same UID in any zone
+    start = s.start.astimezone(contract.zone)  # the same instant gives the same UID in any zone
     digest = hashlib.sha1(f"{contract.code}|{s.line}|{start.isoformat()}|{s.engineer}".encode()).hexdigest()[:16]
     return f"{s.line}-{start:%Y%m%dT%H%M}-{digest}@zldesk"
 
@@ -182,7 +181,7 @@ def to_ics(
     from icalendar import Calendar, Event
 
     phones = {e.name: e.phone for e in engineers}
-    zone = ZoneInfo(contract.timezone)
+    zone = contract.zone
     stamp = (stamp or datetime.now(UTC)).astimezone(UTC)
     cal = Calendar()
     cal.add("prodid", "-//zldesk//值班表//ZH")

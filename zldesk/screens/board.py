@@ -22,6 +22,8 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
     AUTO_FOCUS = "TicketBoard"  # not the first focusable: keys typed at start-up went to the hidden filter box
     DEFAULT_CSS = """
     BoardScreen #now { height: 1; background: $boost; padding: 0 1; }
+    BoardScreen #alarm { display: none; height: auto; background: $error; color: $text; padding: 0 1; }
+    BoardScreen #alarm.shown { display: block; }
     BoardScreen #columns { height: 1; text-style: bold; color: $text-muted; }
     BoardScreen #filter { display: none; height: 3; margin: 0 1; }
     BoardScreen #filter.shown { display: block; }
@@ -40,6 +42,7 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="now")
+        yield Static(id="alarm")
         yield Input(placeholder="筛选：标题、模块、医院、指派人或单号（esc 取消）", id="filter")
         yield Static(id="columns")
         yield TicketBoard(id="board")
@@ -87,6 +90,12 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         if line != self._now_line:
             self._now_line = line
             self.query_one("#now", Static).update(Text(line))
+
+    def alarm(self, text: str) -> None:
+        """A line under the top one that stays: something the engineer must act on (the store was replaced)."""
+        alarm = self.query_one("#alarm", Static)
+        alarm.update(Text(text, style="bold"))
+        alarm.add_class("shown")
 
     def tick(self) -> None:
         self.query_one(TicketBoard).tick()

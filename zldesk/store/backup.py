@@ -31,6 +31,7 @@ from ..errors import (
     UpgradeBackupFailed,
     ZlDeskError,
 )
+from .files import refuse_overwrite
 
 BUSY_TIMEOUT_S = 15
 _SIDECARS = ("-wal", "-shm", "-journal")
@@ -95,8 +96,7 @@ def backup(store: Path, dest: Path, *, force: bool = False) -> Copy:
     dest = dest.expanduser().absolute()
     if not store.is_file():
         raise NoStoreFile(store)
-    if dest.exists() and dest.samefile(store):
-        raise BackupFileRefused(dest, "is_store")
+    refuse_overwrite(dest, store, databases=True)  # an older backup, with --force; never the store's own files
     if dest.exists() and not force:
         raise BackupFileRefused(dest, "exists")
     start = time.perf_counter()

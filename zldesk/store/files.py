@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import settings
-from ..errors import BadGroupSetting, FileSetupFailed, StoreFileRefused
+from ..errors import BadGroupSetting, FileSetupFailed, OutputRefused, StoreFileRefused
 
 GROUP_VAR = "ZLDESK_GROUP"
 NETWORK_FILESYSTEMS = {
@@ -116,6 +117,70 @@ def check(path: Path) -> None:
     kind = filesystem_type(path)
     if kind in NETWORK_FILESYSTEMS:
         raise StoreFileRefused(path, "network_fs", filesystem=kind)
+
+
+SIDECARS = ("-wal", "-shm", "-journal")
+# The first bytes of SQLite's files: a database (a store, a backup), a -wal (either byte order), a
+# -journal, a -shm (its wal-index header starts with version 3007000, in the host's byte order).
+_MAGIC = (b"SQLite format 3\x00", b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83", b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7")
+_SHM = (3007000).to_bytes(4, sys.byteorder)
+
+
+def store_path(url: str) -> Path | None:
+    """The file behind a SQLite URL (`sqlite:///PATH`, any driver, any options); None for other databases."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or scheme.split("+")[0] != "sqlite":
+        return None
+    path = rest.split("?")[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def refuse_overwrite(path: Path, store: Path | None, *, databases: bool = False) -> None:
+    """Raise OutputRefused where writing `path` would write over the store, its -wal/-shm/-journal, a copy
+    kept beside it before an upgrade or a restore, a block device, or (unless `databases`: a backup may
+    replace an older backup) any SQLite file. The same file by device and inode (a hard link), by the path
+    it resolves to (a symlink, one whose target does not exist yet too), or by its first bytes."""
+    target = Path(os.path.realpath(path.expanduser()))
+    try:
+        st: os.stat_result | None = target.stat()
+    except OSError:
+        st = None
+    shown = "" if target == path.expanduser().absolute() else target  # what the message adds to `path`
+    if store is not None:
+        for base in dict.fromkeys((store.absolute(), Path(os.path.realpath(store)))):
+            for suffix in ("", *SIDECARS):
+                mine = Path(f"{base}{suffix}")
+                if target == mine or (st is not None and _same(st, mine)):
+                    raise OutputRefused(path, suffix or "store", store, shown)
+            kept = (f"{base.name}.pre-v", f"{base.name}.before-restore-")
+            if st is not None and target.parent == base.parent and target.name.startswith(kept):
+                raise OutputRefused(path, "kept", store, shown)
+    if st is not None and stat.S_ISBLK(st.st_mode):
+        raise OutputRefused(path, "device", store, shown)
+    if not databases and st is not None and stat.S_ISREG(st.st_mode) and _sqlite_file(target):
+        raise OutputRefused(path, "database", store, shown)
+
+
+def identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`; None when there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _same(st: os.stat_result, path: Path) -> bool:
+    return identity(path) == (st.st_dev, st.st_ino)
+
+
+def _sqlite_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return False  # unreadable to us: nothing we could have read is in it
+    return head.startswith(_MAGIC) or head[:4] == _SHM
 
 
 def read_mountinfo() -> str:

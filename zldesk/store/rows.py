@@ -12,7 +12,18 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from ..contract import Contact, Contract, Module, Period, Service, Severity, Target, Window, contract_from_dict
+from ..contract import (
+    Contact,
+    Contract,
+    Module,
+    Period,
+    Service,
+    Severity,
+    Target,
+    UnknownZone,
+    Window,
+    contract_from_dict,
+)
 from ..errors import TermsDamaged
 from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
 from ..sla import Policy
@@ -225,6 +236,8 @@ def policies(conn, terms_ids) -> dict[int, Policy]:
             if hashlib.sha256(terms.encode()).hexdigest() != digests[vid]:  # changed behind zldesk's back
                 raise TermsDamaged(vid)
             contract, problems, _ = contract_from_dict(_json(terms), stored=True)
+            if contract is None and [p.path for p in problems] == ["timezone"]:  # taken by an older zldesk
+                raise UnknownZone(problems[0].message, _json(terms).get("code", ""))
             if contract is None:
                 raise TermsDamaged(vid, f"{problems[0].path} {problems[0].message}")
             _POLICIES[digests[vid]] = Policy(contract)

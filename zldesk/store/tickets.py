@@ -202,7 +202,7 @@ def act(
     now = now or datetime.now(UTC)
     row, code = _load(session, ticket_id)
     if expected_version is not None and row.version != expected_version:
-        since = _since(session, ticket_id, expected_version) if expected_version < row.version else ()
+        since = _since(session, ticket_id, max(expected_version, 0)) if expected_version < row.version else ()
         raise StaleTicket(ticket_id, expected_version, row.version, since, ticket_policy(session, row).out_zone)
     before = to_ticket(row, code)
     policy = ticket_policy(session, row)
@@ -301,7 +301,12 @@ def rebuild_search(conn) -> int:
 # ---- reads ---------------------------------------------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1  # SQLite's INTEGER (and PostgreSQL's bigint): a number past it names no ticket
+
+
 def _load(session: Session, ticket_id: int):
+    if not 0 < ticket_id <= MAX_ID:  # the driver would raise OverflowError: 10**20 is simply no ticket
+        raise UnknownTicket(ticket_id)
     row = session.connection().execute(_LOAD, {"b_id": ticket_id}).first()
     if row is None:
         raise UnknownTicket(ticket_id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .files import identity
+
 
 class ChangeWatch:
     """`changed()` is True when anything was committed since the last call (any process, this one too).
@@ -12,10 +14,15 @@ class ChangeWatch:
     transaction, so a console left open all night pins no WAL. Elsewhere: the newest ticket, roster and
     contract changes."""
 
-    def __init__(self, engine=None, path: Path | None = None) -> None:
-        """Watch the SQLite file at `path` through sqlite3 alone, or else the store behind `engine`."""
+    def __init__(self, engine=None, path: Path | None = None, opened: tuple[int, int] | None = None) -> None:
+        """Watch the SQLite file at `path` through sqlite3 alone, or else the store behind `engine`.
+        `opened`: the (device, inode) of the file the caller opened (default: the one there now)."""
         self.engine = engine
         self._last: object = None
+        self.path = path
+        if path is None and engine is not None and engine.dialect.name == "sqlite" and engine.url.database:
+            self.path = Path(engine.url.database)
+        self.opened = opened or (identity(self.path) if self.path is not None else None)
         if path is not None:
             from .quick import connect
 
@@ -47,6 +54,11 @@ class ChangeWatch:
                     )
                 ).one()
             )
+
+    def replaced(self) -> bool:
+        """True once the file at the store's path is no longer the one opened (moved away, or another put in
+        its place by mv or a restore): what is read through the open connection is the old file's."""
+        return self.opened is not None and identity(self.path) != self.opened
 
     def changed(self) -> bool:
         token = self.token()

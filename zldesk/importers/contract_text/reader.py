@@ -14,7 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from ...contract import Contract, contract_from_dict
+from ...contract import MAX_FILE_BYTES, MAX_PDF_PAGES, Contract, contract_from_dict, size_text
 from ...errors import InvalidInput, Problem
 from ...text import decode_table_text
 from .complete import ending_problems, item_problems, last_read
@@ -92,7 +92,16 @@ def pdf_text(raw: bytes, source: str) -> str:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted:
             reader.decrypt("")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise InvalidInput(source, [Problem("", f"有 {len(reader.pages):,} 页，超过上限 {MAX_PDF_PAGES} 页")])
+        pages, size = [], 0
+        for page in reader.pages:  # the text, like a text file, within MAX_FILE_BYTES (compressed pages grow)
+            pages.append(page.extract_text() or "")
+            size += len(pages[-1].encode())
+            if size > MAX_FILE_BYTES:
+                raise InvalidInput(source, [Problem("", f"文字超过上限 {size_text(MAX_FILE_BYTES)}")])
+    except InvalidInput:
+        raise
     except Exception as e:  # noqa: BLE001 -- pypdf raises many types for a damaged file: all mean "unreadable"
         raise InvalidInput(source, [Problem("", f"无法读取 PDF：{type(e).__name__}: {e}")]) from None
     if not any(page.strip() for page in pages):

@@ -1,175 +1,15 @@
-"""One error family: the CLI prints it as a short message with a non-zero exit, the app as a toast.
-
-A traceback is for bugs only; anything a user can cause raises a ZlDeskError. The store raises the
-classes below with the facts (codes, paths, versions) and never words: each class words itself.
-"""
+"""Errors about the store itself and its files: opening it, its sharing, its history chain, copying it,
+backups and restores, outputs that would write over it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-
-class ZlDeskError(Exception):
-    """An error the user can act on. `title` is a few words, `message` says what and where."""
-
-    exit_code = 1
-
-    def __init__(self, title: str, message: str = "") -> None:
-        super().__init__(f"{title}: {message}" if message else title)
-        self.title = title
-        self.message = message
-
-
-# What a database driver's words mean for the engineer on duty; the driver's own line follows (it never
-# carries bound values).
-_DRIVER_MEANINGS = (
-    ("database or disk is full", "磁盘已满：这次改动没有写入，先腾出空间"),
-    ("disk i/o error", "磁盘读写出错（磁盘满、故障或被拔出）：这次改动没有写入"),
-    ("database is locked", "数据库被别的进程长时间占着：这次改动没有写入，稍后再试"),
-    ("readonly database", "数据库文件只读：这次改动没有写入，检查文件权限"),
-    ("file is not a database", "这个文件不是数据库，或已损坏"),
-    ("database disk image is malformed", "数据库文件已损坏：用 zldesk restore 从备份恢复"),
-    ("unable to open database file", "打不开数据库文件：路径是个目录、所在目录不存在，或没有权限"),
-)
-
-
-class StoreError(ZlDeskError):
-    """The store cannot be opened, is too new, or refused a change."""
-
-    @classmethod
-    def from_driver(cls, driver_line: str) -> StoreError:
-        """A driver's one-line message, said in words first when it is a known one."""
-        low = driver_line.lower()
-        meaning = next((m for key, m in _DRIVER_MEANINGS if key in low), None)
-        return cls("数据库错误", f"{meaning}\n（{driver_line}）" if meaning else driver_line)
-
-
-class NotFound(ZlDeskError):
-    """A contract, module or ticket named by the user does not exist."""
-
-
-class Refused(ZlDeskError):
-    """A change typed by a person (not a file) that cannot be made as given: nothing was written."""
-
-    exit_code = 2
-
-
-class OutOfRange(Refused):
-    """A date, time or count outside the range zldesk takes: `what` names it as the person gave it (`--due`,
-    `period.start`, `--days`), `value` is what was given, `low` and `high` the bounds as people read them,
-    `where` what they are read in (the contract's zone). Files word it as a Problem with `reason`."""
-
-    def __init__(self, what: str, value: str, low: str, high: str, where: str = "") -> None:
-        self.what, self.value, self.low, self.high, self.where = what, value, low, high, where
-        super().__init__(f"{what} 超出范围", self.reason)
-
-    @property
-    def reason(self) -> str:
-        return f"应在 {self.low} 至 {self.high} 之间{self.where}，实际是 {self.value}"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding about an input file: where (field path and/or line) and what."""
-
-    path: str
-    message: str
-    line: int | None = None
-
-    def render(self, source: str) -> str:
-        where = source if self.line is None else f"{source}:{self.line}"
-        field = f" {self.path}:" if self.path else ""
-        return f"{where}:{field} {self.message}"
-
-
-class InvalidInput(ZlDeskError):
-    """A file that cannot be imported. Every problem names the file and the field or line."""
-
-    exit_code = 2
-
-    def __init__(self, source: str, problems: list[Problem]) -> None:
-        self.source = source
-        self.problems = list(problems)
-        lines = [p.render(source) for p in self.problems]
-        super().__init__(f"无法导入 {source}（{len(lines)} 处错误）", "\n".join(lines))
-
-
-class ConfigError(ZlDeskError):
-    """The config file cannot be used: every problem names the file, the line where known, and the key."""
-
-    exit_code = 2
-
-    def __init__(self, source: str, problems: list[Problem]) -> None:
-        self.source = source
-        self.problems = list(problems)
-        lines = [p.render(source) for p in self.problems]
-        super().__init__(f"配置文件有误（{len(lines)} 处），什么也没做", "\n".join(lines))
-
-
-# ---- contracts and rosters in the store ----------------------------------------------------------------
-
-
-class UnknownContract(NotFound):
-    """No contract with this code. `known_codes`: the store's codes, None where they were not read."""
-
-    def __init__(self, code: str, known_codes: Sequence[str] | None = None) -> None:
-        self.code = code
-        self.known_codes = None if known_codes is None else tuple(known_codes)
-        if self.known_codes is None:
-            super().__init__("没有这个合同", code)
-        else:
-            super().__init__("没有这个合同", f"{code!r}；库中的合同：{'、'.join(self.known_codes) or '（无）'}")
-
-
-class UnknownTicket(NotFound):
-    """No ticket with this number."""
-
-    def __init__(self, ticket_id: int) -> None:
-        self.ticket_id = ticket_id
-        super().__init__("没有这张工单", f"#{ticket_id}")
-
-
-class TermsDamaged(StoreError):
-    """A contract version's stored terms were changed behind zldesk's back: they no longer match the digest
-    written with them (`problem` None), or no longer read as a contract (`problem`: the first thing wrong)."""
-
-    def __init__(self, version_id: int, problem: str | None = None) -> None:
-        self.version_id, self.problem = version_id, problem
-        why = problem or "条款与写入时记下的 SHA-256 对不上"
-        super().__init__(
-            "合同条款的存档已损坏", f"contract_version #{version_id}：{why}；请从备份恢复（zldesk restore）"
-        )
-
-
-class NoContracts(NotFound):
-    """The store holds no contract, and the command needs one."""
-
-    def __init__(self) -> None:
-        super().__init__("库中没有合同", "先用 zldesk import contract FILE 导入一个")
-
-
-class AmbiguousContract(NotFound):
-    """No contract was named and the store holds several."""
-
-    def __init__(self, codes: Sequence[str]) -> None:
-        self.codes = tuple(codes)
-        super().__init__(
-            "请指明合同", f"库中有 {len(self.codes)} 个合同：{'、'.join(self.codes)}；用 --contract 或 CODE 指定"
-        )
-
-
-class OverrideRefused(Refused):
-    """An override typed by a person that breaks the roster's rules (store/roster.py checks it)."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("调班未登记", "；".join(dict.fromkeys(p.message for p in self.problems)))
-
+from .base import StoreError, ZlDeskError
 
 # ---- opening the store ---------------------------------------------------------------------------------
 
@@ -335,14 +175,12 @@ class NoStoreFile(StoreError):
 
 
 class BackupFileRefused(ZlDeskError):
-    """The backup file named cannot be used. `reason`: "is_store" (a backup onto the store itself),
-    "exists" (not replaced without --force), "missing" (no such file to restore from)."""
+    """The backup file named cannot be used. `reason`: "exists" (not replaced without --force), "missing"
+    (no such file to restore from). One onto the store itself is an OutputRefused."""
 
     def __init__(self, path: Path | str, reason: str) -> None:
         self.path, self.reason = path, reason
-        if reason == "is_store":
-            super().__init__("备份不能写到数据库自己身上", str(path))
-        elif reason == "exists":
+        if reason == "exists":
             super().__init__("文件已存在，未覆盖", f"{path}；确要覆盖请加 --force")
         elif reason == "missing":
             super().__init__("找不到备份文件", str(path))
@@ -396,3 +234,19 @@ class CannotWrite(ZlDeskError):
     def __init__(self, path: Path | str, strerror: str | None) -> None:
         self.path, self.strerror = path, strerror
         super().__init__("无法写入", f"{path}: {strerror}")
+
+
+class OutputRefused(ZlDeskError):
+    """A file zldesk was asked to write (`path`, resolving to `target`) that would write over the `store`.
+    `kind`: "store", "-wal", "-shm", "-journal", "kept" (a copy kept beside it before an upgrade or a
+    restore), "database" (any SQLite file: a backup, another store), "device" (a block device)."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path | str, kind: str, store: Path | str | None = None, target: Path | str = "") -> None:
+        self.path, self.kind, self.store, self.target = path, kind, store, target
+        what = {"store": f"就是数据库 {store}", "kept": f"是数据库 {store} 升级或恢复前留下的备份"}
+        what |= {"database": "是一个 SQLite 数据库（备份或别的库）", "device": "是块设备"}
+        via = f"（即 {target}）" if target and str(target) != str(path) else " "
+        said = what.get(kind, f"是数据库 {store} 的 {kind} 文件")
+        super().__init__("拒绝写入：会覆盖数据库", f"{path}{via}{said}；请换一个文件名，什么也没写")
