@@ -39,7 +39,10 @@ def verify(
         Optional[Path], typer.Option("--expect", help="与 audit head --json 另存的链头比较。", metavar="FILE")
     ] = None,
 ) -> None:
-    """逐行核对历史的哈希链、数据库结构、工单与其历史、合同与其条款、值班表与其变更记录；有不对的就逐条指出，退出码 1。"""
+    """核对历史链、结构、工单、合同和值班表；不对的逐条指出，退出码 1。
+
+    结构与它的版本、每张工单与其历史的重放、合同各表与最近一次导入记下的条款、值班表与最近一次变更记下的摘要，
+    逐一比较；--expect 再与另存的链头比较。"""
     from ..store.verify import verify_store
 
     saved = read_heads(expect) if expect is not None else None
@@ -124,7 +127,9 @@ def report_json(report: Report, expect: Path | None = None) -> dict[str, Any]:
 
 @audit_app.command("head")
 def head(ctx: typer.Context, json: Json = False) -> None:
-    """打印两条历史链的链头和各合同最新条款的摘要：另存一处（audit head --json > 文件），日后用 audit verify --expect 文件 比较。"""
+    """打印链头和各合同最新条款的摘要，供另存一处。
+
+    audit head --json > 文件，存到别的机器上；日后用 audit verify --expect 文件 比较。"""
     from ..store.verify import heads
 
     h = heads(ctx.obj.engine())

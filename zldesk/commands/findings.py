@@ -80,12 +80,34 @@ SHOWN = 15  # lines of a refusal: a screen at 80x24 with the title and the promp
 
 def problems(report: Report, limit: int | None = SHOWN) -> list[str]:
     out = [describe_break(c.broken) for c in report.chains if c.broken]
-    out += [describe(f, report.version) for f in report.findings]
+    many = _many(report.findings)
+    for f in report.findings:
+        if f.kind not in many:
+            out.append(describe(f, report.version))
+        elif many[f.kind]:  # the group's line, where its first member was
+            thing, _, how = f.kind.partition("_")
+            names = many.pop(f.kind)
+            said = "少了" if how == "missing" else "多了"
+            where = "里有" if how == "missing" else "里没有"
+            out.append(
+                f"{said} {len(names)} 个{TYPE_NAMES[thing]}（第 {report.version} 版的结构{where}）：{'、'.join(names)}"
+            )
+            many[f.kind] = []
     if limit is not None and len(out) > limit:
         out = [*out[: limit - 1], f"……另有 {len(out) - limit + 1} 处"]
     if not report.data_checked and report.findings:
         out.append(f"结构与第 {report.version} 版不符，其中的数据没有再核对")
     return out
+
+
+def _many(findings: list[Finding]) -> dict[str, list[str]]:
+    """Schema objects missing or extra by the handful (a file that is hardly a store): one line per kind."""
+    groups: dict[str, list[str]] = {}
+    for f in findings:
+        thing, _, how = f.kind.partition("_")
+        if thing in TYPE_NAMES and how in ("missing", "extra"):
+            groups.setdefault(f.kind, []).append(f.name)
+    return {kind: names for kind, names in groups.items() if len(names) > 3}
 
 
 def chain_name(table: str) -> str:
@@ -193,7 +215,7 @@ def describe(f: Finding, version: int) -> str:
 
 
 def _schema(f: Finding, what: str, how: str, version: int) -> str:
-    on = "" if f.table == f.name or f.kind.startswith("column_") else f"（{f.table} 上）"
+    on = "" if not f.table or f.table == f.name or f.kind.startswith("column_") else f"（{f.table} 上）"
     if how == "missing":
         return f"少了{what} {f.name}{on}：第 {version} 版的结构里有它"
     if how == "extra":

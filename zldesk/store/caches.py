@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -37,11 +37,10 @@ _BAD_DATA = (TicketError, ValueError, KeyError, TypeError, AttributeError, Index
 # ---- tickets -------------------------------------------------------------------------------------------
 
 
-def ticket_findings(conn: Connection, now: datetime | None = None) -> tuple[int, list[Finding]]:
+def ticket_findings(conn: Connection) -> tuple[int, list[Finding]]:
     """(how many tickets, what is wrong with them): each row against the replay of its history through
     `tickets.replay`, its deadline columns against `ticket_deadline`/`clock_key` under its terms, its terms
     against the history (a reapply) or else the contract's version current when it was opened."""
-    now = now or datetime.now(UTC)
     codes = dict(conn.execute(select(ContractRow.id, ContractRow.code)).all())
     ids = {code: cid for cid, code in codes.items()}
     versions: dict[int, list[tuple[int, datetime]]] = {}
@@ -66,7 +65,7 @@ def ticket_findings(conn: Connection, now: datetime | None = None) -> tuple[int,
         if not history:
             out.append(Finding("ticket_without_history", "ticket", str(tid)))
             continue
-        out += _one_ticket(row, codes.get(row.contract_id), history, now, policy, ids, versions)
+        out += _one_ticket(row, codes.get(row.contract_id), history, policy, ids, versions)
     return count, out
 
 
@@ -88,13 +87,16 @@ def _joined(rows, events) -> Iterator[tuple[int, Any, list]]:
         pending = next(by_ticket, None)
 
 
-def _one_ticket(row, code, history, now, policy, ids, versions) -> list[Finding]:
+def _one_ticket(row, code, history, policy, ids, versions) -> list[Finding]:
     tid = str(row.id)
     seqs = [e.seq for e in history]
     if seqs != list(range(1, len(seqs) + 1)):
         return [Finding("history_gap", "ticket_event", tid, expected=len(seqs), found=seqs)]
+    # Each action was checked against the moment it was entered ("not in the future"): replayed as of the
+    # last of those moments, every action accepted then is accepted again.
+    entered = max(e.entered_at for e in history)
     try:
-        replayed = replay([(e.kind, e.effective_at, decode(e.data), e.reason) for e in history], now)
+        replayed = replay([(e.kind, e.effective_at, decode(e.data), e.reason) for e in history], entered)
     except _BAD_DATA as e:
         return [Finding("history_does_not_replay", "ticket_event", tid, found=_said(e))]
     try:

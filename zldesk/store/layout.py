@@ -28,6 +28,7 @@ class Item:
     name: str
     table: str  # the table it belongs to (a table's own name for a table)
     sql: str  # its definition, normalised; "" where only its presence is compared
+    shown: str = ""  # as written, whitespace folded: what a finding quotes
 
 
 ORDER = ("table", "column", "index", "trigger", "view", "rule", "function")
@@ -57,11 +58,11 @@ def compare(wanted: dict[tuple[str, str], Item], found: dict[tuple[str, str], It
     for key in sorted(wanted.keys() | found.keys(), key=lambda k: (ORDER.index(k[0]), k[1])):
         w, f = wanted.get(key), found.get(key)
         if f is None:
-            out.append(Finding(f"{w.type}_missing", w.table, w.name, expected=w.sql))
+            out.append(Finding(f"{w.type}_missing", w.table, w.name, expected=w.shown))
         elif w is None:
-            out.append(Finding(f"{f.type}_extra", f.table, f.name, found=f.sql))
+            out.append(Finding(f"{f.type}_extra", f.table, f.name, found=f.shown))
         elif w.sql != f.sql or w.table != f.table:
-            out.append(Finding(f"{w.type}_changed", f.table, w.name, expected=w.sql, found=f.sql))
+            out.append(Finding(f"{w.type}_changed", f.table, w.name, expected=w.shown, found=f.shown))
     columns_off = {x.table for x in out if x.kind.startswith("column_")}
     whole = {x.table for x in out if x.kind in ("table_missing", "table_extra")}
     return [
@@ -102,12 +103,13 @@ def sqlite_items(dbapi) -> dict[tuple[str, str], Item]:
             continue
         # A virtual table's own tables are made by its module (FTS5), which words them per SQLite version.
         shadow = kind == "table" and any(name.startswith(f"{v}_") for v in virtual)
-        items[(kind, name)] = Item(kind, name, table, "" if shadow else _norm(sql or ""))
+        items[(kind, name)] = Item(kind, name, table, "" if shadow else _norm(sql or ""), _fold(sql or ""))
         if kind == "table" and name not in virtual and not shadow:
             quoted = name.replace('"', '""')
             for _, col, type_, notnull, default, pk, hidden in dbapi.execute(f'PRAGMA table_xinfo("{quoted}")'):
                 key = f"{name}.{col}"
-                items[("column", key)] = Item("column", key, name, _norm(f"{type_} {notnull} {default} {pk} {hidden}"))
+                spec = f"{type_} {notnull} {default} {pk} {hidden}"
+                items[("column", key)] = Item("column", key, name, _norm(spec), spec)
     return items
 
 
@@ -166,8 +168,8 @@ def _pg_items(conn: Connection, schema: str) -> dict[tuple[str, str], Item]:
     for kind, sql in _PG_QUERIES:
         for name, table, definition in conn.exec_driver_sql(sql, (schema,)).fetchall():
             # The definitions name the schema; the scratch one and the store's must read alike.
-            text = _norm((definition or "").replace(f"{schema}.", "").replace(f'"{schema}".', ""))
-            items[(kind, name)] = Item(kind, name, table, text)
+            text = (definition or "").replace(f"{schema}.", "").replace(f'"{schema}".', "")
+            items[(kind, name)] = Item(kind, name, table, _norm(text), _fold(text))
     return items
 
 
@@ -175,6 +177,10 @@ def _pg_items(conn: Connection, schema: str) -> dict[tuple[str, str], Item]:
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\w+|\s+|.", re.S)
 _TIGHT = set("(),;")
+
+
+def _fold(sql: str) -> str:
+    return " ".join(sql.split())
 
 
 def _norm(sql: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, select
@@ -48,21 +47,21 @@ class Report:
         return not self.findings and not any(c.broken for c in self.chains)
 
 
-def verify_store(engine: Engine, saved: Heads | None = None, now: datetime | None = None) -> Report:
+def verify_store(engine: Engine, saved: Heads | None = None) -> Report:
     if engine.dialect.name == "postgresql":
         # One snapshot for all statements, so a write committed mid-walk is not taken for a broken head.
         engine = engine.execution_options(isolation_level="REPEATABLE READ")
     with reading(engine) as session:
-        return check(session.connection(), saved, now)
+        return check(session.connection(), saved)
 
 
-def check(conn: Connection, saved: Heads | None = None, now: datetime | None = None) -> Report:
+def check(conn: Connection, saved: Heads | None = None) -> Report:
     version = read_version(conn)
     schema = differences(conn, version)
     if version != LATEST or any(f.kind.split("_")[0] in ("table", "column") for f in schema):
         return Report(version, [], schema, data_checked=False)
     chains = verify(conn)
-    tickets, of_tickets = ticket_findings(conn, now)
+    tickets, of_tickets = ticket_findings(conn)
     contracts, versions, of_contracts = contract_findings(conn)
     roster, of_roster = roster_findings(conn)
     of_heads = against(conn, saved) if saved is not None else []
