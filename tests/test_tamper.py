@@ -454,3 +454,20 @@ def test_the_schema_on_postgres_is_the_one_its_version_defines(pg_url, sql, kind
     ok("contracts")
     raw(pg_url, sql)
     assert kind in {f["kind"] for f in findings() if f["name"] == name}
+
+
+def test_a_store_upgraded_from_before_contract_versions_verifies(cli, db_path, tmp_path):
+    """Tickets older than their contract's first version (v7 made it at the upgrade, after them) are held to
+    that version; a contract imported since holds the tickets opened after it."""
+    from .test_contract_versions import _back_to_v6
+
+    ok("ticket", "new", "--severity", "2", "--title", "升级前的工单", "--at", "2026-11-23T10:00")
+    ok("ticket", "ack", "1", "--at", "2026-11-23T10:05")
+    _back_to_v6(db_path)
+    assert json.loads(ok("audit", "verify", "--json"))["ok"] is True  # upgraded, then verified
+    variant = tmp_path / "leishan.toml"
+    variant.write_text(LEISHAN.read_text(encoding="utf-8").replace('title = "', 'title = "改 ', 1), encoding="utf-8")
+    ok("import", "contract", str(variant))
+    ok("ticket", "new", "--severity", "3", "--title", "升级后的工单", "--at", "2026-11-24T10:00")
+    assert value(f"sqlite:///{db_path}", "SELECT group_concat(terms_id) FROM ticket ORDER BY id") == "1,2"
+    assert json.loads(ok("audit", "verify", "--json"))["ok"] is True
