@@ -172,6 +172,26 @@ def test_the_history_replays_to_the_moved_ticket(cli, db_path, tmp_path, tickets
     engine.dispose()
 
 
+def test_audit_verify_holds_the_moved_and_the_kept_tickets_to_their_terms(cli, db_path, tmp_path, tickets):
+    """After a re-import that moves one ticket and leaves one on the old terms, `audit verify` replays each
+    to its row and its terms (the reapply's, or the ones it was opened under) and finds all intact; a
+    ticket's terms changed in its row, with no history saying so, is named."""
+    import sqlite3
+
+    kept = cli("import", "contract", str(contract_with_level_2_in(tmp_path, 4, "kept.toml")))
+    assert kept.exit_code == 0, kept.stderr
+    path = contract_without_level_4(tmp_path, faster_level_2=True)
+    assert cli("import", "contract", str(path), "--reapply-open", "--map-level", "4=3").exit_code == 0
+    ran = cli("audit", "verify")
+    assert ran.exit_code == 0, ran.stdout + ran.stderr
+    with sqlite3.connect(db_path) as conn:
+        terms = dict(conn.execute("SELECT id, terms_id FROM ticket WHERE id IN (1, 3)").fetchall())
+        assert terms[1] != terms[3]  # the open one moved, the resolved one kept its first terms
+        conn.execute("UPDATE ticket SET terms_id = ? WHERE id = 3", (terms[1],))
+    forged = cli("audit", "verify")
+    assert forged.exit_code != 0 and "#3" in forged.stdout + forged.stderr, forged.stdout
+
+
 def test_a_module_list_import_lists_the_tickets_it_leaves_on_the_old_list(cli, db_path, tmp_path, tickets):
     """A new module list is new terms too: the ticket on row 2 keeps its row, and the import says so."""
     csv = tmp_path / "modules.csv"

@@ -56,13 +56,18 @@ def restore(
 ) -> None:
     """用备份文件替换数据库（当前的库先另存在旁边）。
 
-    先检查备份（完整、是 zldesk 的库、不比本程序新）；当前的库另存为 .before-restore-时间。
-    有别的进程（控制台）开着数据库时不恢复。"""
+    先检查备份（完整、是 zldesk 的库、不比本程序新、结构与它的版本一致、通过 audit verify 的全部核对）；
+    当前的库另存为 .before-restore-时间。有别的进程（控制台）开着数据库时不恢复。"""
     from ..store.backup import install, prepare_restore, store_file
+    from ..store.verify import check_copy
+    from .findings import refusal
 
     store = store_file(ctx.obj.url)
     tmp, info = prepare_restore(file, store)
     try:
+        report = check_copy(tmp, info.version)
+        if not report.ok:
+            raise refusal(report, str(info.path))
         if not yes:
             typer.confirm(
                 f"用 {info.path}（{info.tickets} 张工单，结构第 {info.version} 版）替换 {store}？"

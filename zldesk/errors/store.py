@@ -26,11 +26,14 @@ class InvalidStoreUrl(StoreError):
 
 class NotAStore(StoreError):
     """Not a zldesk database. Without `path`: the store being opened, which has other `tables` and no meta
-    table. With `path`: a file that backup or restore checked, which has no schema version."""
+    table. With `path`: a file that backup or restore checked, which has no schema version. With `version`:
+    the schema version found (at `path`, or in the store being opened) is not a whole number from 1 on."""
 
-    def __init__(self, path: Path | str | None = None, tables: Iterable[str] = ()) -> None:
-        self.path, self.tables = path, tuple(sorted(tables))
-        if path is None:
+    def __init__(self, path: Path | str | None = None, tables: Iterable[str] = (), version: str | None = None) -> None:
+        self.path, self.tables, self.version = path, tuple(sorted(tables)), version
+        if version is not None:
+            super().__init__("不是 zldesk 的数据库", f"{path or '数据库'}: 结构版本 {version!r} 不是从 1 起的整数")
+        elif path is None:
             super().__init__("不是 zldesk 的数据库", f"其中已有别的表（{', '.join(self.tables[:5])}），没有 meta 表")
         else:
             super().__init__("不是 zldesk 的数据库", f"{path}: 没有 meta 表或其中没有结构版本")

@@ -45,6 +45,29 @@ def row_digest(table: str, row_values: Mapping[str, Any], prev: str) -> str:
     return hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
 
 
+# The roster's tables, whose content each roster change records (roster_event.roster_digest, schema v8).
+ROSTER_TABLES = ("engineer", "roster_rotation", "roster_shift", "roster_override")
+
+
+def roster_digest(conn: Connection) -> dict[str, str]:
+    """table -> sha256 hex of the JSON of [table, [every row, in id order]], the rows' values canonical as in
+    `row_digest` (read through the models' types, so SQLite and PostgreSQL give the same digest).
+
+    Never change this either: every recorded roster digest was made with it."""
+    from .models import SQLModel
+
+    out = {}
+    for name in ROSTER_TABLES:
+        table = SQLModel.metadata.tables[name]
+        content = [
+            {k: _canonical(v) for k, v in r.items() if v is not None}
+            for r in conn.execute(select(table).order_by(table.c.id)).mappings()
+        ]
+        body = json.dumps([name, content], sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+        out[name] = hashlib.sha256(body.encode()).hexdigest()
+    return out
+
+
 # ---- writing -------------------------------------------------------------------------------------------
 
 
@@ -72,6 +95,13 @@ def _statements(table: Table):
 # through SQLAlchemy, which matters for a bulk import). The write lock is already held: no FOR UPDATE.
 _SQLITE_HEAD = "SELECT last_id, hash, (SELECT coalesce(max(id), 0) + 1 FROM {table}) FROM chain_head WHERE name = ?"
 _SQLITE_MOVE = "UPDATE chain_head SET last_id = ?, hash = ? WHERE name = ? AND last_id = ? AND hash = ?"
+
+
+def lock_head(conn: Connection, table: Table) -> None:
+    """Hold the chain's head now, before reading what the new row will record (the roster's digest): on
+    PostgreSQL every roster change committed before it is then seen; SQLite's write lock is held already."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(_statements(table)[0])
 
 
 def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
@@ -128,6 +158,22 @@ class Break:
     last_hash: str  # its hash
     links_to: int | None = None  # prev_link_broken: the earlier row the row's prev_hash names
     head: tuple[int, str] | None = None  # what chain_head records (last id, hash), where the head is at fault
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something `audit verify` found that is not as zldesk left it, as data (commands/audit.py words it).
+
+    `kind` says what (store/layout.py: `{type}_{missing|extra|changed}`; store/caches.py: a ticket, contract or
+    roster table against what it caches; store/verify.py: against saved heads); `table` where; `name` which
+    (a ticket id, a contract code, a version id, a trigger's name); `fields` the columns or paths that differ."""
+
+    kind: str
+    table: str
+    name: str = ""
+    fields: tuple[str, ...] = ()
+    expected: Any = None
+    found: Any = None
 
 
 @dataclass(frozen=True)

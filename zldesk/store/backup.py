@@ -63,7 +63,7 @@ def store_file(url: str) -> Path:
 def check(path: Path, shown: Path | None = None, newer_ok: bool = False) -> Copy:
     """Integrity ok, a zldesk store, not newer than this zldesk (unless `newer_ok`: a copy of it may be
     made, not put in place); else StoreError naming `shown`."""
-    from .schema import LATEST
+    from .schema import LATEST, schema_version
 
     name = shown or path
     try:
@@ -85,7 +85,7 @@ def check(path: Path, shown: Path | None = None, newer_ok: bool = False) -> Copy
             conn.close()
     except sqlite3.DatabaseError as e:
         raise UnreadableStore(name, str(e)) from None
-    version = int(row[0])
+    version = schema_version(row[0], name)
     if version > LATEST and not newer_ok:
         raise StoreTooNew(name, version, LATEST)
     return Copy(path, path.stat().st_size, version, tickets)

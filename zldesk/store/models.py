@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .types import UtcDateTime
@@ -278,6 +278,8 @@ class RosterEvent(SQLModel, table=True):
     source: str
     sha256: str
     summary: str
+    # Every roster table's digest after this change (store/audit.py, migration v8); NULL on older rows.
+    roster_digest: str | None = Field(default=None, sa_column=Column(Text))
     # The hash chain (store/audit.py): the previous event's row_hash, and this row's own.
     prev_hash: str | None = None
     row_hash: str | None = None

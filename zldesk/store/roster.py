@@ -4,6 +4,7 @@ an import or an override is written whole or not at all, with its row in the ros
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from ..contract import Contract
 from ..errors import InvalidInput, OverrideRefused
 from ..roster import Engineer, Override, Roster, Shift, check
 from ..roster.changes import added_shifts_line, engineer_line, override_line, rotations_line, shifts_line
-from .audit import append
+from .audit import append, lock_head, roster_digest
 from .contracts import _row, get_contract
 from .db import driver_connection, driver_errors
 from .models import EngineerRow, OverrideRow, RosterEvent, RotationRow, ShiftRow
@@ -220,10 +221,15 @@ def _add_override_row(session: Session, cid: int, o: Override, who: str, now: da
 def _log(
     session: Session, cid: int, at: datetime, who: str, kind: str, source: str, raw: bytes, changes: list[str]
 ) -> None:
-    # Core, not session.add: the row is written now, at the end of the hash chain (store/audit.py).
+    # Core, not session.add: the row is written now, at the end of the hash chain (store/audit.py). It records
+    # the digest of the roster as this change leaves it: the ORM's pending rows first, then the head, then
+    # the digest, so that a change another writer committed meanwhile is in it (PostgreSQL).
+    session.flush()
+    conn, table = session.connection(), RosterEvent.__table__
+    lock_head(conn, table)
     append(
-        session.connection(),
-        RosterEvent.__table__,
+        conn,
+        table,
         dict(
             contract_id=cid,
             at=at,
@@ -232,5 +238,6 @@ def _log(
             source=source,
             sha256=hashlib.sha256(raw).hexdigest() if raw else "",
             summary="\n".join(changes),
+            roster_digest=json.dumps(roster_digest(conn), sort_keys=True, separators=(",", ":")),
         ),
     )

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, text
 from ..errors import NotAStore, StoreTooNew
 from .migrations import BOARD_INDEX_COLUMNS, MIGRATIONS, terms_json
 
-__all__ = ["BOARD_INDEX_COLUMNS", "LATEST", "MIGRATIONS", "read_version", "terms_json", "upgrade"]
+__all__ = ["BOARD_INDEX_COLUMNS", "LATEST", "MIGRATIONS", "read_version", "schema_version", "terms_json", "upgrade"]
 
 LATEST = MIGRATIONS[-1][0]
 
@@ -21,7 +21,14 @@ def read_version(conn: Connection) -> int:
             raise NotAStore(tables=tables)
         return 0
     row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
-    return int(row[0]) if row else 0
+    return schema_version(row[0]) if row else 0
+
+
+def schema_version(value: object, path=None) -> int:
+    """meta's schema_version as a number: digits only, from 1 (a file saying -1, 0 or x is no store of ours)."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise NotAStore(path, version=str(value))
+    return int(value)
 
 
 def upgrade(conn: Connection, target: int = LATEST) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
-from . import v1, v2, v3, v4, v5, v6, v7
+from . import v1, v2, v3, v4, v5, v6, v7, v8
 from .v7 import BOARD_INDEX_COLUMNS, terms_json
 
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
@@ -16,6 +16,7 @@ MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (5, v5.step),
     (6, v6.step),
     (7, v7.step),
+    (8, v8.step),
 ]
 
 __all__ = ["BOARD_INDEX_COLUMNS", "MIGRATIONS", "terms_json"]
