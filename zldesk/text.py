@@ -7,20 +7,43 @@ from datetime import datetime
 
 from .errors import InvalidInput, Problem, ZlDeskError
 
-# C0/C1 controls (but newline and tab), DEL, and bidi overrides: shown as escapes, never sent to a terminal.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What must never act on a terminal nor pass for the end of a line: C0 controls, DEL and C1 controls,
+# bidi marks, overrides and isolates (U+061C, U+200E/F, U+202A-E, U+2066-9), and the line and paragraph
+# separators (U+2028/9; U+0085 is C1). Newline and tab are kept only where a value may span lines.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+_UNSAFE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_UNSAFE_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 
 
-def visible(text: str) -> str:
-    """The text with every control character made visible (`\\x1b`), so it can never act on a terminal."""
-    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+def _escape(m: re.Match) -> str:
+    return m.group().encode("unicode_escape").decode("ascii")
+
+
+def visible(text: str, lines: bool = False) -> str:
+    """The text with every control character made visible (`\\x1b`, `\\u202e`), so it can never act on a
+    terminal. One line unless `lines`: a newline or tab is shown as `\\n`, `\\t` too, so a value cannot
+    forge a record; with `lines` (a note, a description, an export) newline (CRLF as one) and tab are kept."""
+    if lines:
+        return _UNSAFE_LINES.sub(_escape, text.replace("\r\n", "\n"))
+    return _UNSAFE_LINE.sub(_escape, text)
+
+
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}]")
+
+
+def json_safe(document: str) -> str:
+    """A JSON document (`json.dumps(..., ensure_ascii=False)`, which escapes C0 itself) with the rest of what
+    `visible` shows escaped too, as `\\u009b`: the same data for a program, Chinese still readable, and
+    nothing in it that acts on a terminal. Such characters can only be inside its strings. A TOML document
+    of basic strings (contract.dumps_toml) takes the same escapes, to the same effect."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
 
 
 def fit(text: str, width: int) -> str:
     """User text cut or padded to exactly `width` terminal cells (CJK counts two), controls made visible."""
     from rich.cells import cell_len, set_cell_size
 
-    text = visible(text).replace("\n", " ")
+    text = visible(text)
     if cell_len(text) > width:
         # a wide character that would be split is dropped, not halved: pad after the marker instead
         return set_cell_size(set_cell_size(text, width - 1).rstrip() + "~", width)

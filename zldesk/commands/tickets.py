@@ -348,14 +348,17 @@ def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
         return
     zone = policy.zone
     output.say((f"#{tid} ", "bold"), (t.title, "bold"), f"  {t.severity} 级  {STATE_NAMES[t.state]}  第 {t.version} 版")
-    for label, value in detail_rows(data):
-        output.say(f"  {label}：", value)
+    for label, value, lines in detail_rows(data):
+        if lines:  # a description: its further lines indented under its first
+            output.say_block(f"  {label}：", body=value)
+        else:
+            output.say(f"  {label}：", value)
     output.say("  剩余营业时间：", _clock_line(data), "  ", data["sentence"])
     output.say("  远程许可：", permission_text(data["remote_permission"]))
     output.say(("  历史", "bold"))
-    for e in events:
-        when, what = event_line(e, zone)
-        output.say(f"  {e.seq:>3} {when} ", e.who, f" {kind_name(e.kind)} ", what)
+    for e in events:  # one line each; a note's further lines indented under its first
+        when, what, text = event_line(e, zone)
+        output.say_block(f"  {e.seq:>3} {when} ", e.who, f" {kind_name(e.kind)} ", what, body=text)
 
 
 @ticket_app.command("search")

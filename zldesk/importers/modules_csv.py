@@ -10,7 +10,7 @@ from ..contract import Module
 from ..errors import InvalidInput, Problem
 from ..text import cell_quote as quote
 from ..text import cell_unquote as unquote
-from ..text import decode_table_text
+from ..text import decode_table_text, visible
 
 COLUMNS = ("no", "name", "selected", "sites", "remark")
 _ALIASES = {
@@ -121,12 +121,15 @@ def _rows_with_lines(text: str, source: str) -> list[tuple[int, list[str]]]:
     return out
 
 
-def dumps_modules_csv(modules: tuple[Module, ...]) -> str:
+def dumps_modules_csv(modules: tuple[Module, ...], shown: bool = False) -> str:
+    """The module list as CSV that read_modules_csv takes back. `shown`: for a person at a terminal, each
+    cell on one line (text.visible, a remark's line breaks as `\\n`), one row a line."""
+    cell = (lambda v: visible(quote(v))) if shown else quote
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for m in modules:
         writer.writerow(
-            [m.no, quote(m.name), "是" if m.selected else "否", "" if m.sites is None else m.sites, quote(m.remark)]
+            [m.no, cell(m.name), "是" if m.selected else "否", "" if m.sites is None else m.sites, cell(m.remark)]
         )
     return out.getvalue()

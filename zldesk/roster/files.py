@@ -20,7 +20,7 @@ from ..contract import Contract, Reader, toml_locator
 from ..errors import InvalidInput, Problem
 from ..text import cell_quote as quote
 from ..text import cell_unquote as unquote
-from ..text import decode_table_text
+from ..text import decode_table_text, visible
 from .checks import check
 from .model import LINE_LABELS, Engineer, Override, Roster, Rotation, Segment, Shift, duty_lines
 
@@ -295,9 +295,11 @@ def _csv_overlaps(rows: list[tuple[int, Shift]], column: str) -> list[Problem]:
     return out
 
 
-def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zone: tzinfo) -> str:
+def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zone: tzinfo, shown: bool = False) -> str:
     """Held segments as CSV that read_roster_csv takes back: Chinese headers and line labels, local
-    times without offset in `zone` (the contract's). Gaps are left out: there is nobody to import."""
+    times without offset in `zone` (the contract's). Gaps are left out: there is nobody to import.
+    `shown`: for a person at a terminal, each cell on one line (text.visible), one row a line."""
+    cell = (lambda v: visible(quote(v))) if shown else quote
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; with "\n" a CR in a cell went out unquoted
     out.writerow(["值班线", "工程师", "电话", "开始", "结束"])
@@ -307,8 +309,8 @@ def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zon
             out.writerow(
                 [
                     LINE_LABELS.get(s.line, s.line),
-                    quote(s.engineer),
-                    quote(phones.get(s.engineer, "")),
+                    cell(s.engineer),
+                    cell(phones.get(s.engineer, "")),
                     f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}",
                     f"{s.end.astimezone(zone):%Y-%m-%d %H:%M}",
                 ]
