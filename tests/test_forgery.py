@@ -5,8 +5,8 @@ escapes them; one record is one line (a line break in a value shows as `\\n`); n
 lines indented under their header. Exports to a terminal are shown the same way; to a file or a pipe they
 are the data, byte for byte.
 
-The store is filled through the CLI, which takes such text in any field. The real terminal is
-tests/test_terminal_escapes.py.
+Stores that already hold such text are made by `older_zldesk()` (zldesk before it refused it:
+tests/test_refused.py). The real terminal is tests/test_terminal_escapes.py.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from zldesk.contract import Module, dumps_toml
 from zldesk.data import data_dir
 from zldesk.text import json_safe, visible
 
+from .conftest import older_zldesk
 from .test_fuzz_imports import BASE, toml_str
 
 DEMO = data_dir() / "roster" / "demo.toml"
@@ -74,20 +75,21 @@ ESCAPE = "T\x1b]0;PWNED\x07\x1b]52;c;cHduZWQ=\x07\x9b2J\u202eRTL\u2028X\x85Y"
 
 @pytest.fixture
 def forged(cli, db_path, tmp_path):
-    """A store holding them: tickets, a module, a roster and an override carrying both kinds."""
-    modules = (Module(1, "模块" + ESCAPE, True, remark="第一行\n第二行\x1b[2J"),) + BASE.modules[1:]
-    (tmp_path / "c.toml").write_text(dumps_toml(replace(BASE, modules=modules)), encoding="utf-8")
-    assert cli("import", "contract", str(tmp_path / "c.toml")).exit_code == 0
-    roster = DEMO.read_text(encoding="utf-8").replace('"赵磊"', toml_str(ENGINEER))
-    (tmp_path / "r.toml").write_text(roster, encoding="utf-8")
-    assert cli("roster", "import", str(tmp_path / "r.toml")).exit_code == 0, cli
-    for title in (TITLE, ESCAPE):
-        new = ["ticket", "new", "--severity", "3", "--title", title, "--caller", CALLER, "--phone", ESCAPE]
-        assert cli(*new, "--description", NOTE, "--module", "1").exit_code == 0
-    assert cli("ticket", "note", "1", NOTE).exit_code == 0
-    assert cli("ticket", "assign", "1", "张\n伟").exit_code == 0
-    override = ["--line", "hotline", "--from", "2026-11-17T09:00", "--to", "2026-11-17T10:00"]
-    assert cli("roster", "override", *override, "--engineer", "黄丽", "--reason", "换班\u2028伪造").exit_code == 0
+    """A store an older zldesk filled: tickets, a module, a roster and an override carrying both kinds."""
+    with older_zldesk():
+        modules = (Module(1, "模块" + ESCAPE, True, remark="第一行\n第二行\x1b[2J"),) + BASE.modules[1:]
+        (tmp_path / "c.toml").write_text(dumps_toml(replace(BASE, modules=modules)), encoding="utf-8")
+        assert cli("import", "contract", str(tmp_path / "c.toml")).exit_code == 0
+        roster = DEMO.read_text(encoding="utf-8").replace('"赵磊"', toml_str(ENGINEER))
+        (tmp_path / "r.toml").write_text(roster, encoding="utf-8")
+        assert cli("roster", "import", str(tmp_path / "r.toml")).exit_code == 0, cli
+        for title in (TITLE, ESCAPE):
+            new = ["ticket", "new", "--severity", "3", "--title", title, "--caller", CALLER, "--phone", ESCAPE]
+            assert cli(*new, "--description", NOTE, "--module", "1").exit_code == 0
+        assert cli("ticket", "note", "1", NOTE).exit_code == 0
+        assert cli("ticket", "assign", "1", "张\n伟").exit_code == 0
+        override = ["--line", "hotline", "--from", "2026-11-17T09:00", "--to", "2026-11-17T10:00"]
+        assert cli("roster", "override", *override, "--engineer", "黄丽", "--reason", "换班\u2028伪造").exit_code == 0
     return cli
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 
 from .errors import InvalidInput, Problem, ZlDeskError
@@ -13,6 +14,8 @@ from .errors import InvalidInput, Problem, ZlDeskError
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
 _UNSAFE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
 _UNSAFE_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+# Zero-width characters: harmless to a terminal, but they make two names look like one.
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 
 def _escape(m: re.Match) -> str:
@@ -28,6 +31,11 @@ def visible(text: str, lines: bool = False) -> str:
     return _UNSAFE_LINE.sub(_escape, text)
 
 
+def spelled(text: str) -> str:
+    """`visible`, zero-width characters shown too: for saying why two names that look alike differ."""
+    return _ZERO_WIDTH.sub(_escape, visible(text))
+
+
 _JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}]")
 
 
@@ -37,6 +45,25 @@ def json_safe(document: str) -> str:
     nothing in it that acts on a terminal. Such characters can only be inside its strings. A TOML document
     of basic strings (contract.dumps_toml) takes the same escapes, to the same effect."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+
+
+def control_problem(text: str, lines: bool = False) -> str | None:
+    """Why `text` cannot be taken as a field's value, said with the first character at fault: a control,
+    bidi or separator character, or a line break where one line is wanted (`lines` allows LF and CRLF);
+    None if it can. Importers and typed input refuse such text: shown, it would act on a terminal or forge
+    a line."""
+    m = _UNSAFE_LINE.search(text.replace("\r\n", "").replace("\n", "") if lines else text)
+    if m is None:
+        return None
+    if m.group() in "\n\r\u2028\u2029\x85\x0b\x0c":
+        return f"含有换行符 {_escape(m)}：这一项只能写一行"
+    return f"含有控制字符 {_escape(m)}（不可见，会改动终端或文字方向）"
+
+
+def plain_name(name: str) -> str:
+    """A person's name as one spelling: NFKC (full-width ＡＢＣ as ABC), zero-width characters removed,
+    outer blanks stripped, so 王芳 and 王\\u200b芳 are one engineer, not two that look alike."""
+    return _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", name)).strip()
 
 
 def fit(text: str, width: int) -> str:

@@ -10,9 +10,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import ZlDeskError
-from ..settings import who  # noqa: F401 - the commands' `output.who(...)`
-from ..text import json_safe, visible
+from ..errors import Refused, ZlDeskError
+from ..text import control_problem, json_safe, plain_name, visible
+
+
+def who(name: str | None = None) -> str:
+    """Who is acting: `--as NAME` (one line; one spelling, text.plain_name), else the OS user."""
+    from ..settings import who as user
+
+    problem = control_problem(name) if name else None
+    if problem:
+        raise Refused("--as 的名字不能用", problem)
+    return user(plain_name(name) if name else None)
 
 
 def console(stderr: bool = False):

@@ -10,7 +10,7 @@ from ..contract import Module
 from ..errors import InvalidInput, Problem
 from ..text import cell_quote as quote
 from ..text import cell_unquote as unquote
-from ..text import decode_table_text, visible
+from ..text import control_problem, decode_table_text, visible
 
 COLUMNS = ("no", "name", "selected", "sites", "remark")
 _ALIASES = {
@@ -61,6 +61,8 @@ def read_modules_csv(data: bytes, source: str) -> tuple[tuple[Module, ...], list
             problems.append(Problem("", f"这一行有 {len(row)} 格，表头只有 {len(columns)} 列", line))
             continue
         cells = {name: unquote(row[i]).strip() if i < len(row) else "" for i, name in enumerate(columns)}
+        if _controls(cells, line, problems):
+            continue
         module = _module(cells, line, problems)
         if module is None:
             continue
@@ -79,6 +81,14 @@ def read_modules_csv(data: bytes, source: str) -> tuple[tuple[Module, ...], list
     if problems:
         raise InvalidInput(source, problems)
     return tuple(modules), warnings
+
+
+def _controls(cells: dict[str, str], line: int, problems: list[Problem]) -> bool:
+    """Whether a cell holds a control, bidi or separator character (said in `problems`): every column is one
+    line but the remark, which may span lines (text.control_problem)."""
+    found = [(name, p) for name, value in cells.items() if (p := control_problem(value, lines=name == "remark"))]
+    problems += [Problem(name, p, line) for name, p in found]
+    return bool(found)
 
 
 def _module(cells: dict[str, str], line: int, problems: list[Problem]) -> Module | None:

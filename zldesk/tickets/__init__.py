@@ -26,6 +26,7 @@ from .model import (
     parse_times,
 )
 from .stale import ChangeSince, StaleTicket
+from .typed import checked, checked_fields
 from .view import (
     INTERNAL,
     change_lines,
@@ -65,6 +66,8 @@ __all__ = [
     "breaches",
     "change_lines",
     "channel_code",
+    "checked",
+    "checked_fields",
     "clock_at",
     "clock_key",
     "create",
