@@ -1,7 +1,9 @@
-"""Names that look alike are one name.
+"""Names that look alike are one name, and search finds text however it was typed.
 
 - Engineer names are kept in one spelling (text.plain_name: NFKC, zero-width characters removed): in roster
   files, overrides, `--engineer`, `--as`, `assign`. Two rows that differ only so are refused, naming both.
+- Ticket search folds full-width letters and digits (ＨＩＳ, １２５４１) and finds characters outside the
+  BMP (𠮷), on SQLite and PostgreSQL; a store indexed by older tokens is indexed again when it is opened.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ import json
 import re
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from zldesk.data import data_dir
-from zldesk.text import plain_name
+from zldesk.store import quick
+from zldesk.text import SEARCH_TOKENS, plain_name, search_query, search_tokens, tsquery_text
 
 from .conftest import older_zldesk, store_checksum
 from .test_fuzz_imports import toml_str
@@ -88,3 +92,55 @@ def test_a_look_alike_kept_by_an_older_zldesk_is_named_when_the_roster_changes(s
     ran = store("roster", "import", str(DEMO))
     assert ran.exit_code == 2 and store_checksum(db_path) == before
     assert "王\\u200b芳" in ran.stderr and "看起来是同一个人" in ran.stderr
+
+
+# ---- search --------------------------------------------------------------------------------------
+
+TITLES = {1: "ＨＩＳ 门诊收费 锁表", 2: "工单１２５４１ 𠮷野家 打印", 3: "HIS 12541 住院"}
+
+
+def test_tokens_fold_full_width_and_keep_every_plane():
+    assert search_tokens("ＨＩＳ") == search_tokens("his") == "his"
+    assert search_tokens("𠮷野") == "𠮷野 野" and search_tokens("收\u200b费") == "收费 费"
+    assert search_query("ＨＩＳ") == search_query("His") and tsquery_text("１２５４１") == tsquery_text("12541")
+
+
+@pytest.mark.parametrize(
+    "query, found",
+    [("his", {1, 3}), ("ＨＩＳ", {1, 3}), ("12541", {2, 3}), ("１２５４１", {2, 3}), ("𠮷", {2}), ("𠮷野", {2})],
+)
+def test_search_folds_full_width_and_finds_characters_outside_the_bmp(cli, any_store, query, found):
+    for title in TITLES.values():
+        assert cli("ticket", "new", "--severity", "3", "--title", title).exit_code == 0
+    ran = cli("ticket", "search", query, "--json")
+    assert ran.exit_code == 0, ran.stderr
+    assert {r["id"] for r in json.loads(ran.stdout)} == found
+
+
+def _old_tokens(monkeypatch):
+    """The tokens of zldesk before search folded: Chinese of the BMP and ASCII only, as typed."""
+    import zldesk.text
+
+    old = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
+    monkeypatch.setattr(zldesk.text, "_runs", lambda t: old.findall(t.lower()))
+
+
+def test_an_old_index_is_made_again_when_the_store_is_opened(cli, any_store, monkeypatch):
+    with monkeypatch.context() as old:
+        _old_tokens(old)
+        for title in TITLES.values():
+            assert cli("ticket", "new", "--severity", "3", "--title", title).exit_code == 0
+    # That index finds neither the full-width nor the 𠮷 ticket (the premise)...
+    assert {r["id"] for r in json.loads(cli("ticket", "search", "𠮷", "--json").stdout)} == set()
+    engine = create_engine(any_store)
+    with engine.begin() as conn:  # ...and was made, like every index before this zldesk, with no mark
+        conn.execute(text("DELETE FROM meta WHERE key = 'search_tokens'"))
+    if any_store.startswith("sqlite"):
+        assert quick.ready(any_store) is None  # the console's fast path leaves it to open_store
+    assert {r["id"] for r in json.loads(cli("ticket", "search", "ＨＩＳ", "--json").stdout)} == {1, 3}
+    assert {r["id"] for r in json.loads(cli("ticket", "search", "𠮷", "--json").stdout)} == {2}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM meta WHERE key = 'search_tokens'")).scalar() == SEARCH_TOKENS
+    engine.dispose()
+    if any_store.startswith("sqlite"):
+        assert quick.ready(any_store) is not None

@@ -126,7 +126,16 @@ def cell_unquote(value: str) -> str:
 
 # ---- search: Chinese has no spaces, so text is indexed as overlapping pairs of characters ----------
 
-_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
+# Han characters of every plane (𠮷 is U+20BB7), and latin words; full-width ＨＩＳ and １２５４１ are folded
+# to ASCII first, zero-width characters dropped, so a title typed either way is found either way.
+_RUNS = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+|[0-9a-z]+")
+# The tokens' version, kept in the store's meta table: when search_tokens changes, this goes up and
+# open_store indexes every ticket again (an old index would not find old tickets by the new tokens).
+SEARCH_TOKENS = "2"
+
+
+def _runs(text: str) -> list[str]:
+    return _RUNS.findall(_ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text)).lower())
 
 
 def _is_cjk(run: str) -> bool:
@@ -139,7 +148,7 @@ def search_tokens(text: str) -> str:
     `门急诊` -> `门急 急诊 诊`: any substring of two or more characters is a phrase of consecutive bigrams,
     and any single character is the start of some token (a prefix query)."""
     out: list[str] = []
-    for run in _RUNS.findall(text.lower()):
+    for run in _runs(text):
         if _is_cjk(run):
             out.extend(run[i : i + 2] for i in range(len(run) - 1))
             out.append(run[-1])
@@ -151,7 +160,7 @@ def search_tokens(text: str) -> str:
 def search_query(text: str) -> str | None:
     """An FTS5 MATCH expression finding `text` as a substring (latin words by prefix); None if empty."""
     parts = []
-    for run in _RUNS.findall(text.lower()):
+    for run in _runs(text):
         if _is_cjk(run) and len(run) > 1:
             parts.append('"' + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + '"')
         else:
@@ -172,7 +181,7 @@ def tsvector_text(tokens: str) -> str:
 def tsquery_text(text: str) -> str | None:
     """`search_query`'s meaning as tsquery input: bigrams as a phrase (<->), single runs by prefix."""
     parts = []
-    for run in _RUNS.findall(text.lower()):
+    for run in _runs(text):
         if _is_cjk(run) and len(run) > 1:
             parts.append("(" + " <-> ".join(_lexeme(run[i : i + 2]) for i in range(len(run) - 1)) + ")")
         else:
