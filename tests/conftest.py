@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -72,6 +75,37 @@ def cli(db_path: Path):
         return Ran(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+@contextlib.contextmanager
+def older_zldesk() -> Iterator[None]:
+    """zldesk as it was before it refused text: control characters and line breaks taken in any field,
+    names kept as typed (not one spelling). For making stores that already hold such text, which every
+    surface must still show safely; the refusals themselves are tested outside it (tests/test_forgery.py)."""
+    import importlib
+    import pkgutil
+
+    import zldesk
+    from zldesk import text
+
+    # Every module imported first, so that none binds the replacement for good by being imported inside.
+    for info in pkgutil.walk_packages(zldesk.__path__, "zldesk."):
+        if info.name != "zldesk.__main__":
+            importlib.import_module(info.name)
+    checks, names = text.control_problem, text.plain_name
+    with pytest.MonkeyPatch.context() as mp:
+        for module in list(sys.modules.values()):
+            if getattr(module, "__name__", "").startswith("zldesk.") and module is not text:
+                if getattr(module, "control_problem", None) is checks:
+                    mp.setattr(module, "control_problem", lambda *_a, **_k: None)
+                if getattr(module, "plain_name", None) is names:
+                    mp.setattr(module, "plain_name", lambda name: name.strip())
+        try:
+            yield
+        finally:  # terms read under the older rules are not kept for the rest of the process
+            from zldesk.store import rows
+
+            rows._POLICIES.clear()
 
 
 def store_checksum(path: Path) -> str:

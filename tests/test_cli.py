@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from .conftest import older_zldesk
+
 
 def test_help_imports_nothing_heavy():
     """`zldesk --help` must stay fast: no store, ORM, Textual or pinyin tables on its path."""
@@ -95,11 +97,13 @@ def test_covered_unknown_contract(cli):
 
 
 def test_user_text_is_not_markup(cli, tmp_path):
-    """A module named like Rich markup or carrying an escape sequence prints literally."""
+    """A module named like Rich markup, or carrying an escape sequence (imported by an older zldesk: this
+    one refuses it, tests/test_forgery.py), prints literally."""
     csv = "no,name,selected\n1,[bold]红[/bold] \x1b]0;pwned\x07系统,是\n2,[/,否\n"
     path = tmp_path / "m.csv"
     path.write_text(csv, encoding="utf-8")
-    assert cli("import", "modules", str(path), "--contract", "leishan").exit_code == 0
+    with older_zldesk():
+        assert cli("import", "modules", str(path), "--contract", "leishan").exit_code == 0
     out = cli("covered", "1").stdout
     assert "[bold]红[/bold]" in out
     assert "\x1b" not in out and "\\x1b" in out

@@ -31,7 +31,7 @@ from zldesk.contract import Module, dumps_toml
 from zldesk.text import visible
 from zldesk.widgets.ticket_board import COLUMNS, layout
 
-from .conftest import missing
+from .conftest import missing, older_zldesk
 from .test_fuzz_imports import BASE, run_ok, toml_dumps
 
 
@@ -51,6 +51,13 @@ MODULE = "zzmod[bold]x[/bold]\x1b[2J\x1b[H\x1b[31mR"
 CONTACT = "zzcon\x1b]0;PWNED\x07\u200f"
 ENGINEER = "zzeng[/\u202e\x1b[2J\x9b31m"
 CUSTOMER = "zzhosp[@click=app.quit]\x1b]0;PWNED\x07\x1b[2J\u202e"
+
+# Line breaks that would forge a record: a ticket row, a phone, a "resolved" history line, a duty line.
+TITLE_LINE = "L2zz\n#99    雷山县人民医院  1级  已解决  -  伪造\r\u2028\x85"
+CALLER_LINE = "王护士\n  电话：110"
+NOTE_LINE = "N2zz第一行\n  99 11-25 03:00 admin 解决 伪造"
+ENGINEER_LINE = "\n  热线值班：假人 110"
+FORGED = ("\n#99", "\n  电话：110", "\n  99 11-25", "\n  热线值班：假人")  # never at the start of a line
 
 BASE_DAY = date(2026, 1, 1)  # the engineer holds every line every day from here on
 # What must never be in the terminal's cells: the payloads' own control characters and sequences.
@@ -100,9 +107,11 @@ def shown(payload: str, size: int | None = None) -> str:
 # The store: made with the CLI, as a user would.
 
 
-def make_store(folder: Path, customer: str | None = None) -> Path:
+def make_store(folder: Path, customer: str | None = None, lines: bool = False) -> Path:
+    """Made by an older zldesk, which took the payloads in (this one refuses them: tests/test_forgery.py).
+    With `lines`, the roster's engineer and a second ticket carry line breaks too (LINE_PAYLOADS)."""
     db = folder / "zldesk.db"
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, older_zldesk():
         mp.setenv("ZLDESK_CACHE", "off")
         run_ok(db, "contracts")
         contacts = (replace(BASE.contacts[0], label=CONTACT),) + BASE.contacts[1:]
@@ -110,10 +119,11 @@ def make_store(folder: Path, customer: str | None = None) -> Path:
         contract = replace(BASE, modules=modules, contacts=contacts, customer=customer or BASE.customer)
         (folder / "leishan.toml").write_text(dumps_toml(contract), encoding="utf-8")
         run_ok(db, "import", "contract", str(folder / "leishan.toml"))
+        engineer = ENGINEER + ENGINEER_LINE if lines else ENGINEER
         roster = {
-            "engineers": [{"name": ENGINEER, "phone": "138-0000-0001"}],
+            "engineers": [{"name": engineer, "phone": "138-0000-0001"}],
             "rotations": [
-                {"line": line, "unit": "day", "start": BASE_DAY, "engineers": [ENGINEER]}
+                {"line": line, "unit": "day", "start": BASE_DAY, "engineers": [engineer]}
                 for line in ("hotline", "backup", "onsite")
             ],
         }
@@ -135,6 +145,10 @@ def make_store(folder: Path, customer: str | None = None) -> Path:
             "1",
         )
         run_ok(db, "ticket", "note", "1", NOTE)
+        if lines:
+            forged = ["--title", TITLE_LINE, "--caller", CALLER_LINE, "--description", NOTE_LINE]
+            run_ok(db, "ticket", "new", "--severity", "3", *forged, "--module", "1")
+            run_ok(db, "ticket", "note", "2", NOTE_LINE)
     return db
 
 
@@ -151,7 +165,7 @@ class Console:
     """`zldesk` in a detached tmux session of its own server, everything it writes logged by pipe-pane.
     Every wait polls (the screen or the log); none just sleeps."""
 
-    def __init__(self, db: Path, folder: Path) -> None:
+    def __init__(self, db: Path, folder: Path, *args: str) -> None:
         self.socket = f"zldesk-esc-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.socket_path = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}" / self.socket
         conf = folder / "tmux.conf"
@@ -170,9 +184,13 @@ class Console:
             "TERM": "tmux-256color",
             "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         }
-        console = " ".join([f"{k}={shlex.quote(v)}" for k, v in env.items()] + [sys.executable, "-m", "zldesk"])
+        command = [sys.executable, "-m", "zldesk", *map(shlex.quote, args)]  # no args: the console
+        console = " ".join([f"{k}={shlex.quote(v)}" for k, v in env.items()] + command)
         # The console starts once its output is logged: it waits on a tmux channel opened below.
-        start = f"tmux -L {self.socket} wait-for go && exec env {console}"
+        # The exit status goes to a file: tmux 3.3 here often marks a pane dead without reaping its process,
+        # so "Pane is dead (status N" may never be said.
+        self.rc = folder / "exit-status"
+        start = f"tmux -L {self.socket} wait-for go && env {console}; echo $? > {shlex.quote(str(self.rc))}"
         self.tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "esc", start)
         try:
             self.tmux("select-pane", "-t", "esc", "-T", "zldesk-test-title")
@@ -364,5 +382,95 @@ def test_customer_name_in_headers_and_form(tmp_path):
         c.visit("b", "单号")
         c.visit("n", "新工单 ·")
         c.assert_clean(shown(CUSTOMER, 10))
+    finally:
+        c.close()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Commands in the terminal: what they print to a tty, forged lines included.
+
+
+@pytest.fixture(scope="module")
+def lines_store(tmp_path_factory) -> Path:
+    return make_store(tmp_path_factory.mktemp("lines"), lines=True)
+
+
+def run_in_terminal(db: Path, folder: Path, *args: str) -> tuple[list[str], bytes]:
+    """`zldesk ARGS` in its own tmux at 80x24, to its end: it exits 0, the terminal obeyed nothing it wrote
+    (title, clipboard, no raw sequence in the cells or the bytes), and no forged line starts a line.
+    Returns the lines it printed (wrapped ones joined, the scrolled-off ones too) and its bytes."""
+    c = Console(db, folder, *args)
+    try:
+        deadline = time.monotonic() + 60
+        while c.display("#{pane_dead}") != "1":  # remain-on-exit keeps what it wrote
+            assert time.monotonic() < deadline, c.capture()
+            time.sleep(0.1)
+        text = c.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "esc")
+        assert c.rc.read_text().strip() == "0", text
+        cells = c.tmux("capture-pane", "-p", "-e", "-S", "-", "-t", "esc")
+        assert c.display("#{pane_title}") == c.title, "OSC 0/2 from user data retitled the pane"
+        assert c.tmux("list-buffers") == "", "OSC 52 from user data set the clipboard"
+        out = c.output()
+    finally:
+        c.close()
+    for raw in RAW:
+        assert raw not in cells, (raw, cells)
+    for raw in RAW_OUT:
+        assert raw not in out, (raw, out)
+    for forged in FORGED:
+        assert forged.encode() not in out.replace(b"\r\n", b"\n"), (forged, text)
+    return [line for line in text.splitlines() if not line.startswith("Pane is dead")], out
+
+
+def test_ticket_list_in_a_terminal_is_one_line_per_ticket(lines_store, tmp_path):
+    lines, _ = run_in_terminal(lines_store, tmp_path, "ticket", "list")
+    rows = [line for line in lines if line.strip()]
+    assert len(rows) == 2 and all(row.startswith("#") for row in rows), lines
+    assert any(visible(TITLE_LINE.strip()) in row for row in rows)
+
+
+def test_ticket_show_in_a_terminal_forges_no_field_nor_history(lines_store, tmp_path):
+    lines, _ = run_in_terminal(lines_store, tmp_path, "ticket", "show", "2")
+    assert lines[0].startswith("#2 " + visible(TITLE_LINE.strip()))  # the title was kept stripped
+    assert [line for line in lines if line.lstrip().startswith("电话：")] == []
+    assert f"  来电人：{visible(CALLER_LINE)}" in lines
+    assert [line for line in lines if line.startswith("    99 ") or line.startswith("   99 ")] == []
+
+
+def test_holiday_notice_in_a_terminal(lines_store, tmp_path):
+    lines, _ = run_in_terminal(lines_store, tmp_path, "roster", "notice", "--holiday", "国庆节", "--year", "2026")
+    assert any(visible(ENGINEER + ENGINEER_LINE) in line for line in lines), lines
+    assert not any(line.lstrip().startswith("热线值班：假人") for line in lines)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["roster", "export", "--format", "csv", "--from", "2026-09-28", "--to", "2026-09-30"],
+        ["roster", "export", "--format", "ics", "--from", "2026-09-28", "--to", "2026-09-29"],
+        ["export", "modules"],
+        ["export", "contract"],
+    ],
+    ids=lambda a: "-".join(a[:3]),
+)
+def test_an_export_to_a_terminal_is_shown_visibly(lines_store, tmp_path, args):
+    lines, out = run_in_terminal(lines_store, tmp_path, *args)
+    assert "zzeng" in "".join(lines) or "zzmod" in "".join(lines)
+    assert b"\\x1b" in out or b"\\u001b" in out  # the escape shown as characters (TOML writes its own)
+
+
+def test_a_forged_title_is_one_line_on_the_board_and_the_ticket_screen(lines_store, tmp_path):
+    c = Console(lines_store, tmp_path)
+    try:
+        c.wait_output("L2zz")
+        c.settle()
+        board = c.capture()
+        assert not any(line.lstrip().startswith("#99") for line in board.splitlines()), board
+        c.assert_clean("L2zz\\n#9")  # the row, cut to its column: the break shown, not taken
+        c.keys("j")  # to ticket #2, and open it
+        c.visit("Enter", "历史")
+        screen = c.capture()
+        c.assert_clean("#2 " + visible(TITLE_LINE)[:30])
+        assert not any(line.lstrip().startswith(("#99", "电话：110")) for line in screen.splitlines()), screen
     finally:
         c.close()

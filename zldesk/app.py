@@ -90,6 +90,11 @@ class ZlDeskApp(App, inherit_bindings=False):
         self.gateway = Gateway(self)  # every read and write of the store from here on
         self.who = who()  # the OS user: what the history records for changes made here
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
+        """Every toast (screens' and widgets' too come here): its words carry names and values from the store,
+        so they are made visible (text.visible) and never read as markup."""
+        super().notify(visible(message, lines=True), title=visible(title), severity=severity, timeout=timeout)
+
     @property
     def engine(self):
         """The SQLAlchemy engine, for writes and detail reads; opened on first use, since importing

@@ -280,8 +280,12 @@ def export_modules(
         contract = get_contract(session, resolve_code(session, code))
     if format == "csv":
         content = dumps_modules_csv(contract.modules)
+        output.emit(content, out, shown=lambda: dumps_modules_csv(contract.modules, shown=True))
+        return
     else:
-        content = json.dumps(contract_to_dict(contract)["modules"], ensure_ascii=False, indent=2) + "\n"
+        from ..text import json_safe
+
+        content = json_safe(json.dumps(contract_to_dict(contract)["modules"], ensure_ascii=False, indent=2)) + "\n"
     output.emit(content, out)
 
 

@@ -6,12 +6,22 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import ZlDeskError
-from ..settings import who  # noqa: F401 - the commands' `output.who(...)`
-from ..text import visible
+from ..errors import Refused, ZlDeskError
+from ..text import control_problem, json_safe, plain_name, visible
+
+
+def who(name: str | None = None) -> str:
+    """Who is acting: `--as NAME` (one line; one spelling, text.plain_name), else the OS user."""
+    from ..settings import who as user
+
+    problem = control_problem(name) if name else None
+    if problem:
+        raise Refused("--as 的名字不能用", problem)
+    return user(plain_name(name) if name else None)
 
 
 def console(stderr: bool = False):
@@ -21,11 +31,13 @@ def console(stderr: bool = False):
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """JSON with Chinese as is and every control, bidi and separator character escaped (text.json_safe)."""
+    sys.stdout.write(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n")
 
 
 def say(*parts: str | tuple[str, str], stderr: bool = False) -> None:
-    """One line made of literal pieces; a piece may be (text, style). Nothing in it is read as markup."""
+    """One line made of literal pieces; a piece may be (text, style). Nothing in it is read as markup, and
+    nothing in it breaks the line: a newline in a value shows as `\\n` (text.visible)."""
     from rich.text import Text
 
     line = Text()
@@ -35,13 +47,28 @@ def say(*parts: str | tuple[str, str], stderr: bool = False) -> None:
     console(stderr).print(line)
 
 
+def say_block(*parts: str | tuple[str, str], body: str) -> None:
+    """`say`'s line ending with a value that may span lines (a note, a description): its first line there,
+    each further one indented to where it began, so no line of it can pass for a record of its own."""
+    from rich.cells import cell_len
+
+    first, *rest = visible(body, lines=True).split("\n")
+    say(*parts, first)
+    indent = " " * cell_len("".join(visible(p if isinstance(p, str) else p[0]) for p in parts))
+    for line in rest:
+        say(indent, line)
+
+
 def warn(message: str) -> None:
     say(("警告：", "yellow"), message, stderr=True)
 
 
 def error(e: ZlDeskError) -> None:
     say(("错误：", "bold red"), (e.title, "bold"), stderr=True)
-    for line in e.message.split("\n"):  # not splitlines(): a \x85 or \u2028 in user data is not a new problem
+    # A file's problems one line each, however their values break; else the message's own lines.
+    problems, source = getattr(e, "problems", None), getattr(e, "source", None)
+    lines = [p.render(source) for p in problems] if problems and source is not None else e.message.split("\n")
+    for line in lines:
         say("  ", line, stderr=True)
 
 
@@ -92,8 +119,16 @@ def _store() -> Path | None:
     return store_path(url or resolve_url())
 
 
-def emit(content: str, out: Path | None) -> None:
+def to_terminal() -> bool:
+    """Whether standard output is a terminal (tests replace this)."""
+    return sys.stdout.isatty()
+
+
+def emit(content: str, out: Path | None, shown: Callable[[], str] | None = None) -> None:
+    """An export: to a file or a pipe it is the data, byte for byte (a program reads it); to a terminal
+    a person reads it, so every control, bidi and separator character in it shows as `\\x1b` (text.visible),
+    and where the format lets a value span lines (a quoted CSV cell) `shown()` gives one record a line."""
     if out is None:
-        sys.stdout.write(content)
+        sys.stdout.write((shown() if shown else visible(content, lines=True)) if to_terminal() else content)
     else:
         write_file(out, content)

@@ -190,21 +190,25 @@ def export(
     elif fmt == "json":
         import json
 
+        from ..text import json_safe
+
         content = (
-            json.dumps(
-                [
-                    {
-                        "line": s.line,
-                        "engineer": s.engineer,
-                        "phone": phones.get(s.engineer or "", ""),
-                        "start": _iso(s.start, zone),
-                        "end": _iso(s.end, zone),
-                        "source": s.source,
-                    }
-                    for s in segments
-                ],
-                ensure_ascii=False,
-                indent=2,
+            json_safe(
+                json.dumps(
+                    [
+                        {
+                            "line": s.line,
+                            "engineer": s.engineer,
+                            "phone": phones.get(s.engineer or "", ""),
+                            "start": _iso(s.start, zone),
+                            "end": _iso(s.end, zone),
+                            "source": s.source,
+                        }
+                        for s in segments
+                    ],
+                    ensure_ascii=False,
+                    indent=2,
+                )
             )
             + "\n"
         )
@@ -212,6 +216,8 @@ def export(
         from ..roster import write_roster_csv
 
         content = write_roster_csv(held, phones, zone)
+        output.emit(content, out, shown=lambda: write_roster_csv(held, phones, zone, shown=True))
+        return
     else:
         raise ZlDeskError("未知的格式", f"--format {format!r}；可用 csv、ics、json")
     output.emit(content, out)
@@ -275,7 +281,7 @@ def log(ctx: typer.Context, contract: Contract = None, json: Json = False) -> No
                     "kind": e.kind,
                     "source": e.source,
                     "sha256": e.sha256,
-                    "summary": e.summary.splitlines(),
+                    "summary": e.summary.split("\n"),  # its own lines: not at a \u2028 in a value
                 }
                 for e in events
             ]
@@ -285,5 +291,5 @@ def log(ctx: typer.Context, contract: Contract = None, json: Json = False) -> No
         kind = _KINDS.get(e.kind, e.kind)
         source = f" {e.source}" if e.kind in _FILE_KINDS and e.source else ""  # an override has no file
         output.say((f"{e.at.astimezone(zone):%Y-%m-%d %H:%M} ", "bold"), f"{e.who} {kind}{source}")
-        for line in e.summary.splitlines():
+        for line in e.summary.split("\n"):  # the lines the store joined, not a \x85 or \u2028 inside a value
             output.say("  ", line)

@@ -349,50 +349,14 @@ def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
         return
     zone = policy.zone
     output.say((f"#{tid} ", "bold"), (t.title, "bold"), f"  {t.severity} 级  {STATE_NAMES[t.state]}  第 {t.version} 版")
-    for label, value in detail_rows(data):
-        output.say(f"  {label}：", value)
+    for label, value, lines in detail_rows(data):
+        if lines:  # a description: its further lines indented under its first
+            output.say_block(f"  {label}：", body=value)
+        else:
+            output.say(f"  {label}：", value)
     output.say("  剩余营业时间：", _clock_line(data), "  ", data["sentence"])
     output.say("  远程许可：", permission_text(data["remote_permission"]))
     output.say(("  历史", "bold"))
-    for e in events:
-        when, what = event_line(e, zone, now)
-        output.say(f"  {e.seq:>3} {when} ", e.who, f" {kind_name(e.kind)} ", what)
-
-
-@ticket_app.command("search")
-def search(
-    ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="要找的字词（中文任意两字以上的片段也行）。")],
-    json: Json = False,
-) -> None:
-    """在标题、描述和备注里找工单。"""
-    from ..store import reading
-    from ..store.tickets import contract_names
-    from ..store.tickets import search as search_store
-    from ..tickets import STATE_NAMES
-
-    with reading(ctx.obj.engine()) as session:
-        rows = search_store(session, query)
-        names = contract_names(session)
-    if json:
-        output.print_json(
-            [
-                {
-                    "id": r.id,
-                    "contract": names[r.contract_id][0],
-                    "severity": r.severity,
-                    "state": r.state,
-                    "title": r.title,
-                    "module": r.module_name,
-                    "assignee": r.assignee,
-                }
-                for r in rows
-            ]
-        )
-        return
-    if not rows:
-        output.say(f"没有找到「{query}」。")
-    for r in rows:
-        output.say(
-            (f"#{r.id:<5}", "bold"), f"{names[r.contract_id][1]}  {r.severity}级  {STATE_NAMES[r.state]}  ", r.title
-        )
+    for e in events:  # one line each; a note's further lines indented under its first
+        when, what, text = event_line(e, zone, now)
+        output.say_block(f"  {e.seq:>3} {when} ", e.who, f" {kind_name(e.kind)} ", what, body=text)

@@ -92,7 +92,9 @@ def read_contract_file(path: Path, fmt: str | None = None, raw: bytes | None = N
 
 
 def dumps_json(contract: Contract) -> str:
-    return json.dumps(contract_to_dict(contract), ensure_ascii=False, indent=2, default=_json_default) + "\n"
+    from ..text import json_safe
+
+    return json_safe(json.dumps(contract_to_dict(contract), ensure_ascii=False, indent=2, default=_json_default)) + "\n"
 
 
 def _json_default(value: Any) -> Any:
@@ -133,7 +135,9 @@ def dumps_toml(contract: Contract) -> str:
         for row in data[table]:
             out += ["", f"[[{table}]]"]
             out += [f"{k} = {_toml_value(v)}" for k, v in row.items() if not _skip(k, v)]
-    return "\n".join(out) + "\n"
+    from ..text import json_safe
+
+    return json_safe("\n".join(out) + "\n")  # C1, bidi and separators as \u escapes, valid TOML as JSON
 
 
 def _skip(key: str, value: Any) -> bool:

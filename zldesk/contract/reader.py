@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import Problem
+from ..text import control_problem
 
 MISSING = object()  # a field not given (None is a value: JSON's null)
 
@@ -16,9 +17,10 @@ MISSING = object()  # a field not given (None is a value: JSON's null)
 class Reader:
     """Collects problems while a dict is read; `get` reads one field of a kind and reports a wrong type."""
 
-    def __init__(self) -> None:
+    def __init__(self, controls: bool = True) -> None:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.controls = controls  # refuse control characters in text (False: text stored by zldesk itself)
 
     def error(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -38,13 +40,19 @@ class Reader:
         return value
 
     def get(self, d: dict, path: str, key: str, kind: str, default: Any = MISSING) -> Any:
-        """Read one field of kind str|int|bool|number|strlist|date; a wrong type is reported."""
+        """Read one field of kind str|text|int|bool|number|strlist|date; a wrong type is reported.
+
+        `str` (and each of a `strlist`) is one line: a name, a phone, a label, a code. `text` may span lines
+        (a description, a note): newlines are kept (LF or CRLF), nothing else. Either refuses a control,
+        bidi or separator character (text.control_problem): shown later it would act on a terminal or forge
+        a line."""
         value = d.get(key, MISSING)
         if value is MISSING or (value is None and default is not MISSING):
             return None if default is MISSING else default
         where = _join(path, key)
         ok = {
             "str": isinstance(value, str),
+            "text": isinstance(value, str),
             "int": isinstance(value, int) and not isinstance(value, bool),
             "bool": isinstance(value, bool),
             "number": isinstance(value, (int, float)) and not isinstance(value, bool),
@@ -54,6 +62,7 @@ class Reader:
         if not ok:
             wanted = {
                 "str": "文本",
+                "text": "文本",
                 "int": "整数",
                 "bool": "布尔值（true/false）",
                 "number": "数字",
@@ -62,12 +71,19 @@ class Reader:
             }[kind]
             self.error(where, f"应为{wanted}，实际是 {_type_name(value)} {value!r}")
             return None
-        if kind in ("str", "strlist") and any(_bad_text(v) for v in ([value] if kind == "str" else value)):
-            self.error(where, "含有 NUL 或无效的 Unicode 代理字符")
-            return None
+        if kind in ("str", "text", "strlist"):
+            texts = value if kind == "strlist" else [value]
+            if any(_bad_text(v) for v in texts):
+                self.error(where, "含有 NUL 或无效的 Unicode 代理字符")
+                return None
+            lines = kind == "text"
+            problem = next((p for v in texts if self.controls and (p := control_problem(v.strip(), lines))), None)
+            if problem:
+                self.error(where, problem)
+                return None
         if kind == "strlist":
             return tuple(v.strip() for v in value)
-        if kind == "str":
+        if kind in ("str", "text"):
             return value.strip()
         if kind == "date" and isinstance(value, str):
             try:

@@ -48,8 +48,9 @@ def _hhmm(r: Reader, value: str | None, path: str, allow_24: bool) -> str | None
 
 def contract_from_dict(data: Any, *, stored: bool = False) -> tuple[Contract | None, list[Problem], list[Problem]]:
     """Build a Contract from parsed TOML/JSON. Returns (contract or None, errors, warnings). `stored`: terms
-    read back from a contract version, written when any period year was taken: not held to the year bounds."""
-    r = Reader()
+    the store keeps (a contract version), read as they were written, control characters and all: an older
+    zldesk took them, and a ticket is held to the terms it was opened under whatever they hold."""
+    r = Reader(controls=not stored)
     top = r.table(
         data,
         "",
@@ -145,7 +146,7 @@ def _window(r: Reader, path: str, item: Any) -> Window | None:
         days=days,
         start=start,
         end=end,
-        note=r.get(d, path, "note", "str", ""),
+        note=r.get(d, path, "note", "text", ""),
         outside=r.get(d, path, "outside", "str", None) or None,
     )
     return w if len(r.problems) == before else None
@@ -205,7 +206,7 @@ def _severity(r: Reader, path: str, item: Any, windows: set[str]) -> Severity | 
     s = Severity(
         level=level,
         name=r.get(d, path, "name", "str"),
-        description=r.get(d, path, "description", "str"),
+        description=r.get(d, path, "description", "text"),
         target=target,
         negotiable=r.get(d, path, "negotiable", "bool", False),
         examples=r.get(d, path, "examples", "strlist", ()),
@@ -226,11 +227,11 @@ def _service(r: Reader, path: str, item: Any) -> Service | None:
     s = Service(
         category=r.get(d, path, "category", "str"),
         name=r.get(d, path, "name", "str"),
-        description=r.get(d, path, "description", "str"),
+        description=r.get(d, path, "description", "text"),
         channels=r.get(d, path, "channels", "strlist", ()),
         frequency=r.get(d, path, "frequency", "str", None) or None,
         exclusions=r.get(d, path, "exclusions", "strlist", ()),
-        note=r.get(d, path, "note", "str", ""),
+        note=r.get(d, path, "note", "text", ""),
     )
     return s if len(r.problems) == before else None
 
@@ -245,7 +246,7 @@ def _module(r: Reader, path: str, item: Any) -> Module | None:
         name=r.get(d, path, "name", "str"),
         selected=r.get(d, path, "selected", "bool"),
         sites=r.get(d, path, "sites", "int", None),
-        remark=r.get(d, path, "remark", "str", ""),
+        remark=r.get(d, path, "remark", "text", ""),
     )
     if m.no is not None and not 0 < m.no <= MAX_NUMBER:
         r.error(f"{path}.no", f"编号应为 1 到 {MAX_NUMBER} 的整数，实际是 {m.no}")
@@ -281,7 +282,7 @@ def _contact(r: Reader, path: str, item: Any, windows: set[str]) -> Contact | No
         label=r.get(d, path, "label", "str"),
         value=r.get(d, path, "value", "str"),
         window=r.get(d, path, "window", "str", None) or None,
-        note=r.get(d, path, "note", "str", ""),
+        note=r.get(d, path, "note", "text", ""),
     )
     if c.kind is not None and not KIND_RE.match(c.kind):
         r.error(f"{path}.kind", f"类别应为小写英文标识（如 hotline、backup、qq_group），实际是 {c.kind!r}")

@@ -10,7 +10,7 @@ from ..contract import MAX_ROWS, Module
 from ..errors import InvalidInput, Problem
 from ..text import cell_quote as quote
 from ..text import cell_unquote as unquote
-from ..text import decode_table_text
+from ..text import control_problem, decode_table_text, visible
 
 COLUMNS = ("no", "name", "selected", "sites", "remark")
 _ALIASES = {
@@ -61,6 +61,8 @@ def read_modules_csv(data: bytes, source: str) -> tuple[tuple[Module, ...], list
             problems.append(Problem("", f"这一行有 {len(row)} 格，表头只有 {len(columns)} 列", line))
             continue
         cells = {name: unquote(row[i]).strip() if i < len(row) else "" for i, name in enumerate(columns)}
+        if _controls(cells, line, problems):
+            continue
         module = _module(cells, line, problems)
         if module is None:
             continue
@@ -79,6 +81,14 @@ def read_modules_csv(data: bytes, source: str) -> tuple[tuple[Module, ...], list
     if problems:
         raise InvalidInput(source, problems)
     return tuple(modules), warnings
+
+
+def _controls(cells: dict[str, str], line: int, problems: list[Problem]) -> bool:
+    """Whether a cell holds a control, bidi or separator character (said in `problems`): every column is one
+    line but the remark, which may span lines (text.control_problem)."""
+    found = [(name, p) for name, value in cells.items() if (p := control_problem(value, lines=name == "remark"))]
+    problems += [Problem(name, p, line) for name, p in found]
+    return bool(found)
 
 
 def _module(cells: dict[str, str], line: int, problems: list[Problem]) -> Module | None:
@@ -132,12 +142,15 @@ def _rows_with_lines(text: str, source: str) -> list[tuple[int, list[str]]]:
     return out
 
 
-def dumps_modules_csv(modules: tuple[Module, ...]) -> str:
+def dumps_modules_csv(modules: tuple[Module, ...], shown: bool = False) -> str:
+    """The module list as CSV that read_modules_csv takes back. `shown`: for a person at a terminal, each
+    cell on one line (text.visible, a remark's line breaks as `\\n`), one row a line."""
+    cell = (lambda v: visible(quote(v))) if shown else quote
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for m in modules:
         writer.writerow(
-            [m.no, quote(m.name), "是" if m.selected else "否", "" if m.sites is None else m.sites, quote(m.remark)]
+            [m.no, cell(m.name), "是" if m.selected else "否", "" if m.sites is None else m.sites, cell(m.remark)]
         )
     return out.getvalue()

@@ -2,7 +2,7 @@
 decides it; the rest asks its segments (now, gaps, hours), words them (the holiday notice, iCal) or reads
 and writes the roster's files. Pure: no database, no Textual, no Typer."""
 
-from .checks import check
+from .checks import check, typed_override
 from .demo import demo_path, demo_roster
 from .duty import OnDuty
 from .engine import compute
@@ -43,6 +43,7 @@ __all__ = [
     "Segment",
     "Shift",
     "check",
+    "typed_override",
     "compute",
     "demo_path",
     "demo_roster",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from ..contract import HHMM_RE
-from ..errors import Problem
-from .model import UNITS, Roster
+from ..errors import OverrideRefused, Problem
+from ..text import control_problem, plain_name, spelled
+from .model import UNITS, Override, Roster
 
 STANDARD_LINES = ("hotline", "backup", "onsite")
 
@@ -28,12 +30,24 @@ def check(roster: Roster) -> list[Problem]:
     add = problems.append
     lines = [line.name for line in roster.lines] or list(STANDARD_LINES)
     people = {}
+    spellings: dict[str, tuple[int, str]] = {}  # one spelling (text.plain_name) -> the first row with it
     for i, e in enumerate(roster.engineers):
-        if not e.name.strip():
+        key = plain_name(e.name)
+        if not key:
             add(Problem(f"engineers[{i}].name", "工程师姓名不能为空"))
         elif e.name in people:
-            add(Problem(f"engineers[{i}].name", f"工程师「{e.name}」重复出现"))
+            add(Problem(f"engineers[{i}].name", f"工程师「{e.name}」重复出现（engineers[{spellings[key][0]}] 已有）"))
+        elif key in spellings:  # a name kept from before names were made one spelling, and its look-alike
+            j, other = spellings[key]
+            add(
+                Problem(
+                    f"engineers[{i}].name",
+                    f"工程师「{spelled(e.name)}」与 engineers[{j}] 的「{spelled(other)}」看起来是同一个人"
+                    f"（去掉零宽字符、全角转半角后都是「{key}」）",
+                )
+            )
         people.setdefault(e.name, e)
+        spellings.setdefault(key, (i, e.name))
 
     def line_ok(path: str, line: str) -> None:
         if line not in lines:
@@ -114,3 +128,12 @@ def _overlaps(roster: Roster) -> list[Problem]:
             if longest is None or s.end > longest[1].end:
                 longest = (i, s)
     return out
+
+
+def typed_override(o: Override) -> Override:
+    """An override as a person typed it (the CLI, the console's form): names and reason on one line, with
+    nothing in them that would act on a terminal (OverrideRefused, exit 2), names in one spelling."""
+    for what, value in (("工程师", o.engineer), ("替谁（--covers）", o.covers or ""), ("原因（--reason）", o.reason)):
+        if problem := control_problem(value):
+            raise OverrideRefused([Problem("", f"{what}{problem}")])
+    return replace(o, engineer=plain_name(o.engineer), covers=plain_name(o.covers) if o.covers else o.covers)

@@ -20,7 +20,7 @@ from ..contract import MAX_ROWS, Contract, Reader, parse_bounded, toml_locator, 
 from ..errors import InvalidInput, OutOfRange, Problem
 from ..text import cell_quote as quote
 from ..text import cell_unquote as unquote
-from ..text import decode_table_text, in_range
+from ..text import control_problem, decode_table_text, in_range, plain_name, spelled, visible
 from .checks import check
 from .model import LINE_LABELS, Engineer, Override, Roster, Rotation, Segment, Shift, duty_lines
 
@@ -69,12 +69,15 @@ def read_roster_toml(text: str, source: str, contract: Contract | None = None) -
             r.error(key, f"未知字段（可用：{'、'.join(_TABLES)}）")
     built: dict[str, list[Any]] = {}
     kept: dict[str, list[int]] = {}  # table -> index in the file of each row built
+    spellings: dict[str, tuple[str, str]] = {}  # an engineer's one spelling -> (the row, as the file wrote it)
     for table, (required, optional) in _TABLES.items():
         built[table], kept[table] = [], []
         for path, item in r.rows(data, table, MAX_ROWS[table]):
             before = len(r.problems)
             row = r.table(item, path, required, optional)
             value = _row(r, table, path, row, zone, len(built[table])) if row is not None else None
+            if table == "engineers" and value is not None and len(r.problems) == before:
+                _one_person(r, path, row["name"], spellings)
             if value is not None and len(r.problems) == before:
                 built[table].append(value)
                 kept[table].append(int(path[path.index("[") + 1 : -1]))
@@ -104,10 +107,34 @@ def _renumber(p: Problem, kept: dict[str, list[int]]) -> Problem:
     return Problem(re.sub(pattern, fix, p.path), re.sub(pattern, fix, p.message), p.line)
 
 
+def _one_person(r: Reader, path: str, written: str, spellings: dict[str, tuple[str, str]]) -> None:
+    """Two rows naming one engineer (王芳 twice, or 王芳 and 王\u200b芳, ＡＢＣ and ABC, which look alike):
+    refused, naming both rows and, where they differ, how each was written."""
+    name = plain_name(written)
+    if name not in spellings:
+        spellings[name] = (path, written)
+        return
+    first, spelling = spellings[name]
+    if spelling.strip() == written.strip():
+        r.error(f"{path}.name", f"工程师「{name}」重复出现（{first} 已有）")
+    else:
+        r.error(
+            f"{path}.name",
+            f"工程师「{spelled(written)}」与 {first} 的「{spelled(spelling)}」看起来是同一个人"
+            f"（去掉零宽字符、全角转半角后都是「{name}」）：只写一次",
+        )
+
+
+def _name(r: Reader, d: dict, path: str, key: str, *default) -> str | None:
+    """A person's name, in one spelling (text.plain_name)."""
+    value = r.get(d, path, key, "str", *default)
+    return plain_name(value) if isinstance(value, str) else value
+
+
 def _row(r: Reader, table: str, path: str, d: dict, zone: ZoneInfo, index: int):
     if table == "engineers":
         return Engineer(
-            r.get(d, path, "name", "str") or "",
+            _name(r, d, path, "name") or "",
             r.get(d, path, "phone", "str", ""),
             r.get(d, path, "skills", "strlist", ()),
             r.get(d, path, "active", "bool", True),
@@ -120,7 +147,7 @@ def _row(r: Reader, table: str, path: str, d: dict, zone: ZoneInfo, index: int):
                 r.error(f"{path}.{key}", problem)
         return Rotation(
             line=line,
-            engineers=r.get(d, path, "engineers", "strlist") or (),
+            engineers=tuple(plain_name(x) for x in r.get(d, path, "engineers", "strlist") or ()),
             unit=r.get(d, path, "unit", "str") or "",
             handoff=r.get(d, path, "handoff", "str", "08:30"),
             start=start or date.min,
@@ -130,7 +157,7 @@ def _row(r: Reader, table: str, path: str, d: dict, zone: ZoneInfo, index: int):
     start, end = _when(r, d, path, "start", zone), _when(r, d, path, "end", zone)
     if start is None or end is None:
         return None
-    engineer = r.get(d, path, "engineer", "str") or ""
+    engineer = _name(r, d, path, "engineer") or ""
     if table == "shifts":
         return Shift(
             line, engineer, start, end, r.get(d, path, "source", "str", ""), r.get(d, path, "phone", "str", "")
@@ -142,7 +169,7 @@ def _row(r: Reader, table: str, path: str, d: dict, zone: ZoneInfo, index: int):
         start,
         end,
         r.get(d, path, "reason", "str") or "",
-        r.get(d, path, "covers", "str", None) or None,
+        _name(r, d, path, "covers", None) or None,
     )
 
 
@@ -238,8 +265,9 @@ def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) 
     label_of = PurePath(source).name or source
     rows: list[tuple[int, Shift]] = []
     count = 0
+    end = reader.line_num
     for row in reader:
-        no = reader.line_num
+        no, end = end + 1, reader.line_num  # the line the row starts on: a quoted cell may span lines
         if not any(cell.strip() for cell in row):
             continue
         count += 1
@@ -250,6 +278,12 @@ def read_roster_csv(data: bytes, source: str, contract: Contract | None = None) 
             continue
         cell = {key: unquote(row[i].strip()) for key, i in columns.items()}
         before = len(problems)
+        for key, value in cell.items():  # every column is one line: a line, a name, a phone, a time
+            if problem := control_problem(value):
+                problems.append(Problem(label[key], problem, no))
+        if len(problems) > before:
+            continue
+        cell["engineer"] = plain_name(cell["engineer"])
         line = known.get(cell["line"])
         if line is None:
             problems.append(Problem(label["line"], f"未知的值班线「{cell['line']}」（可用：{'、'.join(known)}）", no))
@@ -304,9 +338,11 @@ def _csv_overlaps(rows: list[tuple[int, Shift]], column: str) -> list[Problem]:
     return out
 
 
-def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zone: tzinfo) -> str:
+def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zone: tzinfo, shown: bool = False) -> str:
     """Held segments as CSV that read_roster_csv takes back: Chinese headers and line labels, local
-    times without offset in `zone` (the contract's). Gaps are left out: there is nobody to import."""
+    times without offset in `zone` (the contract's). Gaps are left out: there is nobody to import.
+    `shown`: for a person at a terminal, each cell on one line (text.visible), one row a line."""
+    cell = (lambda v: visible(quote(v))) if shown else quote
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; with "\n" a CR in a cell went out unquoted
     out.writerow(["值班线", "工程师", "电话", "开始", "结束"])
@@ -316,8 +352,8 @@ def write_roster_csv(segments: Iterable[Segment], phones: Mapping[str, str], zon
             out.writerow(
                 [
                     LINE_LABELS.get(s.line, s.line),
-                    quote(s.engineer),
-                    quote(phones.get(s.engineer, "")),
+                    cell(s.engineer),
+                    cell(phones.get(s.engineer, "")),
                     f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}",
                     f"{s.end.astimezone(zone):%Y-%m-%d %H:%M}",
                 ]

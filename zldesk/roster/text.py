@@ -12,6 +12,7 @@ from ..calendar import ChinaCalendar, weekday_name
 from ..contract import DAY_NAMES, Contract
 from ..errors import NotFound
 from ..sla import Timeline
+from ..text import visible
 from .model import LINE_LABELS, Engineer, Segment, duty_lines
 from .units import base_name, holiday_block, provisional_years
 from .views import runs
@@ -146,7 +147,9 @@ def notice(
         "",
         f"{contract.vendor}",
     ]
-    return "\n".join(out) + "\n"
+    # Each entry is one line of the notice, which people read wherever it goes (a terminal, a QQ group):
+    # a control or a line break inside a name or a phone shows as `\x1b`, `\n`, never acts or forges a line.
+    return "\n".join(visible(line) for line in out) + "\n"
 
 
 def _hotline_closed(contract: Contract, calendar: ChinaCalendar, days: list[date]) -> list[str]:
@@ -186,7 +189,7 @@ def to_ics(
     cal = Calendar()
     cal.add("prodid", "-//zldesk//值班表//ZH")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{contract.customer}值班表")
+    cal.add("x-wr-calname", visible(f"{contract.customer}值班表"))
     cal.add("x-wr-timezone", contract.timezone)
     for s in runs(segments):
         event = Event()
@@ -194,9 +197,13 @@ def to_ics(
         event.add("dtstamp", stamp)
         event.add("dtstart", s.start.astimezone(zone))
         event.add("dtend", s.end.astimezone(zone))
-        event.add("summary", f"{LINE_LABELS.get(s.line, s.line)}：{s.engineer}")
+        # iCalendar text cannot hold control characters (RFC 5545 3.3.11): a stored one is shown as `\x1b`.
+        event.add("summary", visible(f"{LINE_LABELS.get(s.line, s.line)}：{s.engineer}"))
         phone = phones.get(s.engineer) or "（未登记）"
-        event.add("description", f"电话：{phone}\n来源：{s.source}\n合同：{contract.customer}")
+        event.add(
+            "description",
+            "\n".join(visible(x) for x in (f"电话：{phone}", f"来源：{s.source}", f"合同：{contract.customer}")),
+        )
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

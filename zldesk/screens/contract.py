@@ -28,8 +28,9 @@ _KINDS = {
 }
 
 
-def _t(value: object, style: str = "") -> Text:
-    return Text(visible(str(value)), style=style)
+def _t(value: object, style: str = "", lines: bool = False) -> Text:
+    """On one line unless the value may span `lines` (a note, a description), kept then in its own column."""
+    return Text(visible(str(value), lines=lines), style=style)
 
 
 def _table(*columns: str) -> Table:
@@ -61,7 +62,7 @@ def windows_table(contract) -> Group:
         hours = f"{w.start}-{w.end}" + (f"，{w.outside} 关闭时" if w.outside else "")
         parts.append(_window_grid(_t(w.name, "bold"), _t(w.label), _t(DAY_NAMES.get(w.days, w.days)), _t(hours)))
         if w.note:
-            parts.append(Padding(_t(w.note, "dim"), (0, 1, 0, 4)))
+            parts.append(Padding(_t(w.note, "dim", lines=True), (0, 1, 0, 4)))
     return Group(*parts)
 
 
@@ -71,7 +72,7 @@ def severities_table(contract) -> Table:
         target = f"{s.target.amount} {UNIT_NAMES.get(s.target.unit, s.target.unit)}（{s.target.window}）"
         if s.negotiable:
             target += "，可协商"
-        table.add_row(_t(f"{s.level} 级", "bold"), _t(target), _t(f"{s.name}：{s.description}"))
+        table.add_row(_t(f"{s.level} 级", "bold"), _t(target), _t(f"{s.name}：") + _t(s.description, lines=True))
     return table
 
 

@@ -76,7 +76,7 @@ class CoverageScreen(ListKeys, TypeAhead, Screen):
 
     def _show_clause(self, index: int) -> None:
         if 0 <= index < len(self.matches):
-            self.query_one("#clause", Static).update(Text(visible(self.matches[index].clause)))
+            self.query_one("#clause", Static).update(Text(visible(self.matches[index].clause, lines=True)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.show(event.value)

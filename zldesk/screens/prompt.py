@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ..actions import bindings
+from ..text import visible
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class PromptScreen(ModalScreen[dict | None]):
                     value=str(self.values.get(field.key, "")), placeholder=field.placeholder, id=f"field-{field.key}"
                 )
             yield Static(Text("enter 确认  esc 取消", style="dim"))
-            yield Static(Text(self.error), id="error", classes="error")
+            yield Static(Text(visible(self.error, lines=True)), id="error", classes="error")  # it quotes what was typed
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()

@@ -19,8 +19,10 @@ from .keys import ListKeys
 from .prompt import Field, PromptScreen
 
 
-def _t(value, style: str = "") -> Text:
-    return Text(visible("" if value is None else str(value)), style=style)
+def _t(value, style: str = "", lines: bool = False) -> Text:
+    """User text as a plain Text: on one line (a line break shows as `\\n`) unless it may span `lines`, which
+    a table cell then keeps indented in its own column."""
+    return Text(visible("" if value is None else str(value), lines=lines), style=style)
 
 
 def ticket_renderable(data: dict, events: list, zone, watch: str = "", now=None) -> Group:
@@ -33,8 +35,8 @@ def ticket_renderable(data: dict, events: list, zone, watch: str = "", now=None)
     fields = Table.grid(padding=(0, 1))
     fields.add_column(style="dim", no_wrap=True)
     fields.add_column()
-    for label, value in detail_rows(data):
-        fields.add_row(label, _t(value, "bold yellow" if label == "范围" else ""))
+    for label, value, lines in detail_rows(data):
+        fields.add_row(label, _t(value, "bold yellow" if label == "范围" else "", lines))
     fields.add_row("远程许可", _t(permission_text(data["remote_permission"])))
     clock = data["clock"]
     due = Text()
@@ -50,8 +52,10 @@ def ticket_renderable(data: dict, events: list, zone, watch: str = "", now=None)
         explain.append(visible(watch))
     history = Table.grid(padding=(0, 1))
     for e in events:
-        when, what = event_line(e, zone, now)
-        history.add_row(_t(e.seq, "dim"), _t(when), _t(e.who), _t(kind_name(e.kind), "bold"), _t(what))
+        when, what, text = event_line(e, zone, now)
+        history.add_row(
+            _t(e.seq, "dim"), _t(when), _t(e.who), _t(kind_name(e.kind), "bold"), _t(what) + _t(text, lines=True)
+        )
     return Group(head, Text(""), fields, Text(""), due, explain, Text(""), Text("历史", style="bold"), history)
 
 

@@ -38,16 +38,19 @@ def open_store(url: str, seed: bool = True, on_backup: Callable[[UpgradeBackup],
     made (the upgrade may still fail after it), so that the caller can tell the user where it is."""
     from sqlalchemy import text
 
+    from ..text import SEARCH_TOKENS
     from .db import make_engine, reading, writing
     from .schema import LATEST, read_version, upgrade
 
     _SEEDED = text("SELECT 1 FROM meta WHERE key = 'seeded'")
+    _TOKENS = text("SELECT value FROM meta WHERE key = 'search_tokens'")
     engine = make_engine(url)
     with reading(engine) as session:  # one short read decides whether anything needs writing
         conn = session.connection()
         current = read_version(conn)
         unseeded = seed and (current == 0 or conn.execute(_SEEDED).first() is None)
-    if current != LATEST or unseeded:
+        stale = current == LATEST and conn.execute(_TOKENS).scalar() != SEARCH_TOKENS
+    if current != LATEST or unseeded or stale:
         with writing(engine) as session:
             conn = session.connection()
             _backup_before_upgrade(engine, conn, on_backup)
@@ -55,7 +58,21 @@ def open_store(url: str, seed: bool = True, on_backup: Callable[[UpgradeBackup],
             if seed and conn.execute(_SEEDED).first() is None:
                 _seed(session)
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('seeded', 'bundled')"))
+            if conn.execute(_TOKENS).scalar() != SEARCH_TOKENS:
+                _reindex(conn, SEARCH_TOKENS)
     return engine
+
+
+def _reindex(conn, version: str) -> None:
+    """The search index made again with the tokens of this zldesk (text.search_tokens, whose `version` the
+    meta table keeps): tickets indexed by an older one (no full-width folding, no 𠮷) are found again."""
+    from sqlalchemy import text
+
+    from .tickets import rebuild_search
+
+    rebuild_search(conn)
+    conn.execute(text("DELETE FROM meta WHERE key = 'search_tokens'"))
+    conn.execute(text("INSERT INTO meta (key, value) VALUES ('search_tokens', :v)"), {"v": version})
 
 
 def _backup_before_upgrade(engine: Engine, conn, on_backup: Callable[[UpgradeBackup], None] | None) -> None:

@@ -34,7 +34,8 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def ready(url: str) -> Path | None:
-    """The store's file if it exists at the latest schema and has its bundled contracts; else None."""
+    """The store's file if it exists at the latest schema, its search index made by this zldesk's tokens,
+    and has its bundled contracts; else None."""
     path = sqlite_path(url)
     if path is None or not path.is_file():
         return None
@@ -45,14 +46,16 @@ def ready(url: str) -> Path | None:
         conn = connect(path)
         try:
             with reading(conn):
-                rows = dict(
-                    conn.execute("SELECT key, value FROM meta WHERE key IN ('schema_version', 'seeded')").fetchall()
-                )
+                keys = "('schema_version', 'seeded', 'search_tokens')"
+                rows = dict(conn.execute(f"SELECT key, value FROM meta WHERE key IN {keys}").fetchall())
         finally:
             conn.close()
     except sqlite3.Error:
         return None  # no meta table, not a database, locked...: the full path says what is wrong
-    return path if rows.get("schema_version") == str(LATEST) and "seeded" in rows else None
+    from ..text import SEARCH_TOKENS
+
+    current = rows.get("schema_version") == str(LATEST) and rows.get("search_tokens") == SEARCH_TOKENS
+    return path if current and "seeded" in rows else None
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from sqlmodel import Session, delete, select
 
 from ..contract import Contract
 from ..errors import InvalidInput, OverrideRefused
-from ..roster import Engineer, Override, Roster, Shift, check
+from ..roster import Engineer, Override, Roster, Shift, check, typed_override
 from ..roster.changes import added_shifts_line, engineer_line, override_line, rotations_line, shifts_line
 from .audit import append, lock_head, roster_digest
 from .contracts import _row, get_contract
@@ -151,6 +151,7 @@ def add_shifts(
 
 def add_override(session: Session, code: str, override: Override, *, who: str, now: datetime | None = None) -> int:
     """One override (调班/替班); the newest wins where overrides overlap. Returns its id."""
+    override = typed_override(override)  # one line each, names in one spelling
     contract, current = load_roster(session, code)
     cid = _row(session, code).id
     fresh = replace(override, id=max((o.id for o in current.overrides), default=0) + 1)

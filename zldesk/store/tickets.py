@@ -20,6 +20,8 @@ from ..tickets import (
     StaleTicket,
     Ticket,
     apply,
+    checked,
+    checked_fields,
     clock_key,
     create,
     ticket_deadline,
@@ -152,6 +154,7 @@ def open_ticket(
 ) -> tuple[int, Ticket, Deadline]:
     """Create a ticket (its row, its first event and its search entry). Returns (id, ticket, deadline)."""
     now = now or datetime.now(UTC)
+    data = checked_fields(data)  # as typed: one line where one is meant, names in one spelling
     terms = current_terms(session, code)
     policy = policies_of(session, [terms])[terms]
     policy.severity(data["severity"])  # an unknown level is refused here, by name
@@ -200,6 +203,7 @@ def act(
 ) -> tuple[Ticket, Deadline, dict[str, list]]:
     """Apply one action. With `expected_version`, refuse (StaleTicket) if the ticket changed since."""
     now = now or datetime.now(UTC)
+    action = checked(action)
     row, code = _load(session, ticket_id)
     if expected_version is not None and row.version != expected_version:
         since = _since(session, ticket_id, max(expected_version, 0)) if expected_version < row.version else ()

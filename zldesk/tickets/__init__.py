@@ -28,6 +28,7 @@ from .model import (
 )
 from .stale import ChangeSince, StaleTicket
 from .terms import Plan, check_maps, parse_maps, plan, plan_line, reapply_line
+from .typed import checked, checked_fields
 from .view import (
     INTERNAL,
     change_lines,
@@ -75,6 +76,8 @@ __all__ = [
     "breaches",
     "change_lines",
     "channel_code",
+    "checked",
+    "checked_fields",
     "clock_at",
     "clock_key",
     "create",

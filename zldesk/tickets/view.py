@@ -126,15 +126,20 @@ DETAILS = (
 )
 
 
-def detail_rows(data: dict) -> list[tuple[str, str]]:
-    """(label, value) of each field `ticket_json` gave that has a value; the channel by its name."""
+# The fields that may span lines; every other one is shown on one line, a line break in it as `\n`.
+MULTILINE = ("description",)
+
+
+def detail_rows(data: dict) -> list[tuple[str, str, bool]]:
+    """(label, value, may it span lines) of each field `ticket_json` gave that has a value; the channel by
+    its name."""
     rows = [
-        (label, CHANNELS.get(data[key], data[key]) if key == "channel" else str(data[key]))
+        (label, CHANNELS.get(data[key], data[key]) if key == "channel" else str(data[key]), key in MULTILINE)
         for label, key in DETAILS
         if data.get(key)
     ]
     if not data["in_scope"]:
-        rows.append(("范围", f"不在合同范围：第 {data['module_no']} 行 {data['module']} 未选"))
+        rows.append(("范围", f"不在合同范围：第 {data['module_no']} 行 {data['module']} 未选", False))
     return rows
 
 
@@ -149,25 +154,30 @@ def change_lines(changes: dict, zone, now: datetime | None = None) -> list[str]:
     ]
 
 
-def event_line(e, zone, now: datetime | None = None) -> tuple[str, str]:
-    """(when, what) of one history event: the effective time, and the entered time too when logged late;
-    what changed in words, times in the contract's zone (with the year when not `now`'s)."""
+def event_line(e, zone, now: datetime | None = None) -> tuple[str, str, str]:
+    """(when, what, text) of one history event: the effective time, and the entered time too when logged
+    late; what changed in words, times in the contract's zone (with the year when not `now`'s), on one line;
+    and the text a note or a remote session wrote, which may span lines (shown indented under the event,
+    never as events of its own)."""
     now = now or datetime.now(UTC)
     when = day_time(e.effective_at, zone, now)
     if abs((e.entered_at - e.effective_at).total_seconds()) > 60:
         when += f"（{day_time(e.entered_at, zone, now)} 录入）"
+    text = {"note": e.data.get("text", ""), "remote_session": e.data.get("what", "")}.get(e.kind, "")
     what = {
-        "note": e.data.get("text", ""),
+        "note": "",
         "create": e.data.get("title", ""),
         "remote": f"{e.data.get('granted_by')}（{e.data.get('channel') or '渠道未记'}）允许 "
         f"{e.data.get('engineer') or '工程师'} 远程：{e.data.get('scope') or '范围未记'}",
-        "remote_session": f"{e.data.get('engineer')} 远程会话：{e.data.get('what')}",
-    }.get(e.kind) or "；".join(change_lines(e.changes, zone, now))
+        "remote_session": f"{e.data.get('engineer')} 远程会话：",
+    }.get(e.kind)
+    if what is None:
+        what = "；".join(change_lines(e.changes, zone, now))
     if e.kind == "reapply":
-        what = reapply_line(e.data, zone, now or e.entered_at)
+        what = reapply_line(e.data, zone, now)
     if e.reason:
         what += f"  原因：{e.reason}"
-    return when, what
+    return when, what, str(text or "")
 
 
 def kind_name(kind: str) -> str:

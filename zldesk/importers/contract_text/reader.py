@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ...contract import MAX_FILE_BYTES, MAX_PDF_PAGES, Contract, contract_from_dict, size_text
 from ...errors import InvalidInput, Problem
-from ...text import decode_table_text
+from ...text import control_problem, decode_table_text
 from .complete import ending_problems, item_problems, last_read
 from .contacts import collect_contacts
 from .lines import ASIDE, Leftover, Line, prepare, tight_pairs
@@ -124,6 +124,9 @@ def parse_text(text: str, source: str, code: str) -> TextImport:
                 )
             ],
         )
+    controls = _controls(lines, starts)
+    if controls:
+        raise InvalidInput(source, controls)
     result = TextImport(source, {"code": code, "timezone": TIMEZONE})
     last = lines[-1]
     for part, _, heading in _SECTIONS:
@@ -164,6 +167,18 @@ def parse_text(text: str, source: str, code: str) -> TextImport:
             located = tuple(Problem(w.path, w.message, w.line or locate(w.path)) for w in warnings)
             result.contract = Contract(**{**contract.__dict__, "warnings": located})
     return result
+
+
+def _controls(lines: list[Line], starts: dict[str, int]) -> list[Problem]:
+    """Lines holding a control, bidi or separator character (text.control_problem), by line and part: every
+    field read from such a line would carry it, and shown later it would act on a terminal or forge a line."""
+    heads = sorted((k, part) for part, k in starts.items())
+    out = []
+    for k, line in enumerate(lines):
+        if problem := control_problem(line.text):
+            part = next((p for start, p in reversed(heads) if start <= k), HEAD)
+            out.append(Problem(part, problem, line.no))
+    return out
 
 
 def _section_starts(lines: list[Line]) -> dict[str, int]:
