@@ -93,7 +93,9 @@ class ZlDeskApp(App, inherit_bindings=False):
     def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
         """Every toast (screens' and widgets' too come here): its words carry names and values from the store,
         so they are made visible (text.visible) and never read as markup."""
-        super().notify(visible(message, lines=True), title=visible(title), severity=severity, timeout=timeout)
+        super().notify(
+            visible(message, lines=True), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
 
     @property
     def engine(self):
