@@ -41,8 +41,11 @@ def verify(
 ) -> None:
     """核对历史链、结构、工单、合同和值班表；不对的逐条指出，退出码 1。
 
-    结构与它的版本、每张工单与其历史的重放、合同各表与最近一次导入记下的条款、值班表与最近一次变更记下的摘要，
-    逐一比较；--expect 再与另存的链头比较。"""
+    逐一比较：结构与它的版本，每张工单与其历史的重放。
+
+    合同各表与最近一次导入记下的条款、值班表与最近一次变更记下的摘要也逐一比较。
+
+    --expect FILE 再与 audit head 另存的链头比较。"""
     from ..store.verify import verify_store
 
     saved = read_heads(expect) if expect is not None else None
