@@ -34,9 +34,11 @@ def test_board_at_night(snap_compare, night_app):
     the backup line) and who holds the backup line now (值班：备勤 and a name from the demo roster). The
     breached level-2 ticket leads, saying 超时 0:40:00 in red; every other clock waits for its window and
     says when it starts: the level-1 and level-2 tickets `09:00起` with under an hour left (red), levels 3
-    and 4 `08:30起`; the clocks stopped by an arrival (到场) or a pause (暂停) come last, in cyan. Chinese
-    columns line up; the title column is cut with ~. The footer shows n / m o q ? and nothing runs past the
-    palette hint."""
+    and 4 `08:30起`; the clocks stopped by an arrival (到场) or a pause (暂停) come last, in cyan. Those
+    three red rows start with a red `!` in the first column, the others with a blank. There is no hospital
+    column (every ticket is 雷山县人民医院's); the module column names modules apart: 门急诊收费 (its
+    系统 dropped) beside 门急诊医~, 住院费用, 系统管理~. Chinese columns line up; the title column is cut
+    with ~. The footer shows n / m o q ? and nothing runs past the palette hint."""
     assert snap_compare(night_app, terminal_size=(80, 24), run_before=_loaded)
 
 

@@ -242,7 +242,7 @@ def test_resume_before_pause_start_is_refused(cli, db_path):
         str(tid),
         "--at",
         "2026-11-23T10:30",
-        says=("恢复时间不晚于挂起时间", "2026-11-23T11:00"),
+        says=("恢复时间不晚于挂起时间", "挂起于 2026-11-23 11:00"),  # in the contract's zone, as a person writes it
         code=2,
     )
     refused(cli, db_path, "ticket", "resume", str(tid), "--at", "2026-11-23T11:00", says=("恢复时间不晚于挂起时间",))

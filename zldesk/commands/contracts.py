@@ -291,6 +291,7 @@ def export_modules(
 
 def contracts(ctx: typer.Context, json: Json = False) -> None:
     """库中的合同。"""
+    from ..contract import zone_named
     from ..store import reading
     from ..store.contracts import list_contracts
 
@@ -305,7 +306,7 @@ def contracts(ctx: typer.Context, json: Json = False) -> None:
                     "product": r.product,
                     "modules": r.modules,
                     "selected": r.selected,
-                    "updated_at": r.updated_at.isoformat(),
+                    "updated_at": r.updated_at.astimezone(zone_named(r.timezone, r.code)).isoformat(),
                 }
                 for r in rows
             ]
@@ -313,7 +314,6 @@ def contracts(ctx: typer.Context, json: Json = False) -> None:
         return
     if not rows:
         output.say("库中没有合同。用 zldesk import contract FILE 导入。")
-    from ..contract import zone_named
 
     for r in rows:
         updated = r.updated_at.astimezone(zone_named(r.timezone, r.code))

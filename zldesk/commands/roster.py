@@ -276,7 +276,7 @@ def log(ctx: typer.Context, contract: Contract = None, json: Json = False) -> No
         output.print_json(
             [
                 {
-                    "at": e.at.isoformat(),
+                    "at": e.at.astimezone(zone).isoformat(),  # the contract's time, as every JSON time
                     "who": e.who,
                     "kind": e.kind,
                     "source": e.source,

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Static
 from ..actions import bindings
 from ..calendar import weekday_name
 from ..text import fit, visible
-from ..widgets.ticket_board import TicketBoard, header_line
+from ..widgets.ticket_board import TicketBoard
 from .keys import ListKeys, TypeAhead
 
 
@@ -55,7 +55,7 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         board.focus()
 
     def on_resize(self) -> None:
-        self.query_one("#columns", Static).update(Text(header_line(self.size.width)))
+        self.query_one("#columns", Static).update(Text(self.query_one(TicketBoard).header(self.size.width)))
 
     def show_rows(self, rows: list, policies: dict, names: dict) -> None:
         self.all_rows, self.policies, self.names = rows, policies, names
@@ -76,7 +76,7 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         empty = self.query_one("#empty", Static)
         empty.update(Text("没有符合筛选的工单（esc 清除筛选）。" if q and self.all_rows else "没有未结的工单。"))
         empty.set_class(not rows, "shown")
-        self.query_one("#columns", Static).update(Text(header_line(self.size.width)))
+        self.query_one("#columns", Static).update(Text(self.query_one(TicketBoard).header(self.size.width)))
 
     def update_now(self, now: datetime, status: str, duty: str = "") -> None:
         # To the minute: the line changes (and is repainted) once a minute, not every tick. What matters

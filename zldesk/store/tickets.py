@@ -159,7 +159,7 @@ def open_ticket(
     policy = policies_of(session, [terms])[terms]
     policy.severity(data["severity"])  # an unknown level is refused here, by name
     data = {**data, "contract": code, "terms": terms}  # the history says which terms it was opened under
-    t = create(data, at, now)
+    t = create(data, at, now, policy.out_zone)
     d = ticket_deadline(policy, t)
     contract_id = session.connection().execute(_CONTRACT_ID, {"b_code": code}).scalar_one()
     # Core statements on the connection, not the ORM: a change is two plain INSERTs or an UPDATE and an INSERT.
@@ -219,7 +219,7 @@ def act(
             {**action.data, "negotiable": policy.severity(before.severity).negotiable},
             action.reason,
         )
-    after, changes = apply(before, action, now)
+    after, changes = apply(before, action, now, policy.out_zone)
     if after.terms != before.terms:  # moved to new terms (a reapply): computed under them from now on
         policy = policies_of(session, [after.terms])[after.terms]
     d = ticket_deadline(policy, after)

@@ -39,6 +39,7 @@ STOPS = {"arrived": "到场", "resolved": "解决"}
 # Share of business time left -> style. Breached counts up as negative time.
 PLENTY, QUARTER, HOUR, BREACHED, FROZEN_STYLE = "green", "yellow", "bold red", "bold white on red", "cyan"
 OUT_STYLE = "bold black on yellow"
+HOUR_SECONDS = 3600  # under this much left, a row is urgent: red, and marked
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,17 @@ class Clock:
         return None if self.state in (STOPPED, OUT_OF_RANGE) else self.seconds
 
     @property
+    def urgent(self) -> bool:
+        """Under an hour of business time left on a counting clock, or breached: the board's red rows."""
+        return self.state in (RUNNING, WAITING) and self.seconds is not None and self.seconds < HOUR_SECONDS
+
+    @property
+    def mark(self) -> str:
+        """The board's mark of an urgent row, a character and not only a colour, so that it reads without
+        colour (NO_COLOR) and in 16 colours: `!`; a breached row says 超时 in its countdown as well."""
+        return "!" if self.urgent else ""
+
+    @property
     def style(self) -> str:
         if self.state == OUT_OF_RANGE:
             return OUT_STYLE
@@ -77,7 +89,7 @@ class Clock:
             return FROZEN_STYLE
         if self.seconds < 0:
             return BREACHED
-        if self.seconds < 3600:
+        if self.seconds < HOUR_SECONDS:
             return HOUR
         return QUARTER if self.share < 0.25 else PLENTY
 

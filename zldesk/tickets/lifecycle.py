@@ -7,7 +7,7 @@ The store keeps every action as an event and the state as a cache of them; repla
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from .model import (
@@ -49,9 +49,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def create(data: dict[str, Any], at: datetime, now: datetime) -> Ticket:
-    """A new ticket from `ticket new` fields. `at` is when the call came in."""
-    _check_time(at, now, None, "来电时间")
+def shown(value: datetime, zone: tzinfo | None) -> str:
+    """A time in a message: in `zone` (the contract's), whatever zone it was given or stored in (UTC)."""
+    return f"{value.astimezone(zone or value.tzinfo):%Y-%m-%d %H:%M}"
+
+
+def create(data: dict[str, Any], at: datetime, now: datetime, zone: tzinfo | None = None) -> Ticket:
+    """A new ticket from `ticket new` fields. `at` is when the call came in; `zone` the one its messages
+    say times in (the contract's)."""
+    _check_time(at, now, None, "来电时间", zone)
     title = str(data.get("title", "")).strip()
     if not title:
         raise TicketError("标题不能为空", "用 --title 写一句话说明问题")
@@ -76,25 +82,27 @@ def create(data: dict[str, Any], at: datetime, now: datetime) -> Ticket:
     )
 
 
-def apply(t: Ticket, action: Action, now: datetime) -> tuple[Ticket, dict[str, list]]:
-    """The ticket after `action`, and what changed (field: [before, after]). Raises TicketError."""
+def apply(t: Ticket, action: Action, now: datetime, zone: tzinfo | None = None) -> tuple[Ticket, dict[str, list]]:
+    """The ticket after `action`, and what changed (field: [before, after]). Raises TicketError, whose
+    times are said in `zone` (the contract's; the action's own when None)."""
     at, kind = action.at, action.kind
-    _check_time(at, now, t.received_at, "生效时间")
+    zone = zone or at.tzinfo
+    _check_time(at, now, t.received_at, "生效时间", zone)
     handler = _HANDLERS.get(kind)
     if handler is None:
         raise TicketError("不认识的操作", kind)
-    after = replace(handler(t, action), version=t.version + 1)
+    after = replace(handler(t, action, zone), version=t.version + 1)
     return after, _changes(t, after)
 
 
-def _check_time(at: datetime, now: datetime, received: datetime | None, what: str) -> None:
+def _check_time(at: datetime, now: datetime, received: datetime | None, what: str, zone: tzinfo | None) -> None:
     if at.tzinfo is None:
         raise TicketError(f"{what}没有时区", at.isoformat())
+    zone = zone or at.tzinfo  # said in the contract's zone, never the store's UTC nor the host's
     if at > now + FUTURE_TOLERANCE:
-        here = now.astimezone(at.tzinfo)  # said in the zone the time was given in (the contract's), not UTC
-        raise TicketError(f"{what}在未来", f"{at:%Y-%m-%d %H:%M}（现在是 {here:%Y-%m-%d %H:%M}）")
+        raise TicketError(f"{what}在未来", f"{shown(at, zone)}（现在是 {shown(now, zone)}）")
     if received is not None and at < received:
-        raise TicketError(f"{what}早于来电时间", f"{at.isoformat()} 早于 {received.isoformat()}")
+        raise TicketError(f"{what}早于来电时间", f"{shown(at, zone)} 早于来电时间 {shown(received, zone)}")
 
 
 def _need(t: Ticket, states: tuple[str, ...], what: str) -> None:
@@ -109,12 +117,12 @@ def _reason(action: Action, what: str) -> None:
         raise TicketError(f"{what}需要说明原因", "用 --reason 写明")
 
 
-def _ack(t: Ticket, a: Action) -> Ticket:
+def _ack(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     _need(t, (NEW,), "受理")
     return replace(t, state=ACKNOWLEDGED, acknowledged_at=a.at)
 
 
-def _assign(t: Ticket, a: Action) -> Ticket:
+def _assign(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     _need(t, OPEN_STATES, "指派")
     engineer = str(a.data.get("engineer", "")).strip()
     if not engineer:
@@ -124,41 +132,41 @@ def _assign(t: Ticket, a: Action) -> Ticket:
     return replace(t, assignee=engineer)
 
 
-def _arrive(t: Ticket, a: Action) -> Ticket:
+def _arrive(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     _need(t, (NEW, ACKNOWLEDGED), "登记到场")
     return replace(t, state=ON_SITE, arrived_at=a.at, acknowledged_at=t.acknowledged_at or a.at)
 
 
-def _resolve(t: Ticket, a: Action) -> Ticket:
+def _resolve(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     _need(t, (NEW, ACKNOWLEDGED, ON_SITE), "解决")
     return replace(t, state=RESOLVED, resolved_at=a.at, acknowledged_at=t.acknowledged_at or a.at)
 
 
-def _close(t: Ticket, a: Action) -> Ticket:
+def _close(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     _need(t, (RESOLVED,), "关闭")
     if a.at < t.resolved_at:
-        raise TicketError("关闭时间早于解决时间", f"{a.at.isoformat()} 早于 {t.resolved_at.isoformat()}")
+        raise TicketError("关闭时间早于解决时间", f"{shown(a.at, zone)} 早于 {shown(t.resolved_at, zone)}")
     return replace(t, state=CLOSED, closed_at=a.at)
 
 
-def _reopen(t: Ticket, a: Action) -> Ticket:
+def _reopen(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     _need(t, (RESOLVED, CLOSED), "重开")
     _reason(a, "重开")
     return replace(t, state=ON_SITE if t.arrived_at else ACKNOWLEDGED, resolved_at=None, closed_at=None)
 
 
-def _pause(t: Ticket, a: Action) -> Ticket:
+def _pause(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     _need(t, (NEW, ACKNOWLEDGED, ON_SITE), "挂起")
     if t.pauses and a.at < t.pauses[-1][1]:
-        raise TicketError("挂起时间早于上次恢复", f"{a.at.isoformat()} 早于 {t.pauses[-1][1].isoformat()}")
+        raise TicketError("挂起时间早于上次恢复", f"{shown(a.at, zone)} 早于 {shown(t.pauses[-1][1], zone)}")
     return replace(t, state=PENDING, state_before_pause=t.state, pauses=t.pauses + ((a.at, None, a.reason),))
 
 
-def _resume(t: Ticket, a: Action) -> Ticket:
+def _resume(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     _need(t, (PENDING,), "恢复")
     start, _, reason = t.pauses[-1]
     if a.at <= start:
-        raise TicketError("恢复时间不晚于挂起时间", f"{a.at.isoformat()}，挂起于 {start.isoformat()}")
+        raise TicketError("恢复时间不晚于挂起时间", f"{shown(a.at, zone)}，挂起于 {shown(start, zone)}")
     return replace(
         t,
         state=t.state_before_pause or ACKNOWLEDGED,
@@ -167,19 +175,19 @@ def _resume(t: Ticket, a: Action) -> Ticket:
     )
 
 
-def _severity(t: Ticket, a: Action) -> Ticket:
+def _severity(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     _need(t, OPEN_STATES, "改级别")
     _reason(a, "改级别")
     level = int(a.data["level"])
     if level == t.severity:
         raise TicketError("级别没有变", f"已经是 {level} 级")
     if a.at < t.levels[-1][0]:
-        raise TicketError("改级别的时间早于上次改级别", a.at.isoformat())
+        raise TicketError("改级别的时间早于上次改级别", f"{shown(a.at, zone)} 早于 {shown(t.levels[-1][0], zone)}")
     # A negotiated deadline belonged to the old level; it does not carry over.
     return replace(t, severity=level, levels=t.levels + ((a.at, level),), negotiated_due=None, negotiated_with="")
 
 
-def _negotiate(t: Ticket, a: Action) -> Ticket:
+def _negotiate(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     _need(t, OPEN_STATES, "协商时限")
     if not a.data.get("negotiable"):
         raise TicketError(f"{t.severity} 级问题的时限不可协商", "合同只允许协商标为 negotiable 的级别")
@@ -188,7 +196,9 @@ def _negotiate(t: Ticket, a: Action) -> Ticket:
     if not agreed:
         raise TicketError("与谁协商？", "用 --agreed-with 写医院一方的名字")
     if not t.received_at < due <= t.received_at + NEGOTIATED_SPAN:
-        call, latest = t.received_at.astimezone(due.tzinfo), (t.received_at + NEGOTIATED_SPAN).astimezone(due.tzinfo)
+        z = zone or due.tzinfo
+        call, latest = t.received_at.astimezone(z), (t.received_at + NEGOTIATED_SPAN).astimezone(z)
+        due = due.astimezone(z)
         raise TicketError(
             "协商时限超出范围",
             f"{due:%Y-%m-%d %H:%M:%S}：应晚于来电时间 {call:%Y-%m-%d %H:%M:%S}，"
@@ -197,13 +207,13 @@ def _negotiate(t: Ticket, a: Action) -> Ticket:
     return replace(t, negotiated_due=due, negotiated_with=agreed)
 
 
-def _note(t: Ticket, a: Action) -> Ticket:
+def _note(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     if not str(a.data.get("text", "")).strip():
         raise TicketError("备注是空的", "")
     return t
 
 
-def _remote(t: Ticket, a: Action) -> Ticket:
+def _remote(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     """The contract's condition for remote access: the hospital's permission, recorded whole — who gave
     it, how (channel), when (the action's time), for what (scope), to which engineer."""
     _need(t, OPEN_STATES, "登记远程许可")
@@ -222,12 +232,12 @@ def _remote(t: Ticket, a: Action) -> Ticket:
         raise TicketError("远程许可缺少必填项", "；".join(missing))
     until: datetime | None = a.data.get("until")
     if until is not None and until <= a.at:
-        raise TicketError("许可的截止时间不晚于许可时间", until.isoformat())
+        raise TicketError("许可的截止时间不晚于许可时间", f"{shown(until, zone)}，许可于 {shown(a.at, zone)}")
     grant = Grant(fields["granted_by"], a.at, until, fields["channel"], fields["scope"], fields["engineer"])
     return replace(t, remote=t.remote + (grant,))
 
 
-def _remote_session(t: Ticket, a: Action) -> Ticket:
+def _remote_session(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     """A remote-access session, recorded only inside a permission given to that engineer."""
     _need(t, OPEN_STATES, "登记远程会话")
     engineer = str(a.data.get("engineer", "")).strip()
@@ -238,16 +248,17 @@ def _remote_session(t: Ticket, a: Action) -> Ticket:
     if grant is None:
         raise TicketError(
             "没有医院的远程许可，不能登记远程会话",
-            f"{a.at:%Y-%m-%d %H:%M} 没有给 {engineer} 的有效许可；先登记医院的许可（谁允许、渠道、范围、"
+            f"{shown(a.at, zone)} 没有给 {engineer} 的有效许可；先登记医院的许可（谁允许、渠道、范围、"
             "工程师）：控制台里按 l，命令行 zldesk ticket remote",
         )
     end: datetime | None = a.data.get("end")
     if end is not None and (end <= a.at or (grant.until is not None and end > grant.until)):
-        raise TicketError("远程会话的结束时间不对", f"应晚于开始，且不晚于许可截止 {grant.until or '（工单关闭）'}")
+        until = shown(grant.until, zone) if grant.until is not None else "（工单关闭）"
+        raise TicketError("远程会话的结束时间不对", f"应晚于开始 {shown(a.at, zone)}，且不晚于许可截止 {until}")
     return t
 
 
-def _reapply(t: Ticket, a: Action) -> Ticket:
+def _reapply(t: Ticket, a: Action, zone: tzinfo | None = None) -> Ticket:
     """The ticket moved to new contract terms (`zldesk import contract --reapply-open`): `terms` is the new
     version; `levels` maps a level the new terms dropped to the one it becomes, through the whole level
     history (a relabel, not an upgrade: the clock does not restart); `module` is the row it now refers to."""

@@ -30,6 +30,11 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
     the board draws from the stored key. `d` None (load_ticket: a time beyond the years the engine computes):
     the same keys, the clock out of range and saying which time, nothing computed."""
     clock = ticket_clock(policy, t, d, now)
+    zone = policy.out_zone  # every time in the contract's zone, as the screens say them; the stored ones are UTC
+
+    def iso(value: datetime | None) -> str | None:
+        return None if value is None else value.astimezone(zone).isoformat()
+
     window, due = (d.window, d.due) if d else (policy.severity(t.severity).target.window, clock.due)
     problems = [clock.problem] if clock.problem else []
     out = {
@@ -49,20 +54,20 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
         "channel": t.channel,
         "assignee": t.assignee,
         **{
-            k: getattr(t, k).isoformat() if getattr(t, k) else None
+            k: iso(getattr(t, k))
             for k in ("received_at", "acknowledged_at", "arrived_at", "resolved_at", "closed_at", "negotiated_due")
         },
         "negotiated_with": t.negotiated_with,
-        "pauses": [{"start": a.isoformat(), "end": b.isoformat() if b else None, "reason": r} for a, b, r in t.pauses],
-        "due": due.isoformat() if due else None,
-        "computed_due": d.computed_due.isoformat() if d and d.computed_due else None,
+        "pauses": [{"start": iso(a), "end": iso(b), "reason": r} for a, b, r in t.pauses],
+        "due": iso(due),
+        "computed_due": iso(d.computed_due) if d else None,
         "window": window,
         "provisional": d.provisional if d else False,
         "warnings": [*(d.warnings if d else ()), *problems],
         "remaining_seconds": clock.remaining_seconds,
         "clock": clock.to_json(policy.out_zone),
         "breaches": breaches(d, t.sla_stop or now) if d else [],
-        "remote_permission": _remote_json(t, now),
+        "remote_permission": _remote_json(t, now, zone),
     }
     if events is not None:
         from ..explain import Step, explain, sentence
@@ -75,8 +80,8 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
                 "seq": e.seq,
                 "kind": e.kind,
                 "who": e.who,
-                "entered_at": e.entered_at.isoformat(),
-                "effective_at": e.effective_at.isoformat(),
+                "entered_at": iso(e.entered_at),
+                "effective_at": iso(e.effective_at),
                 "data": e.data,
                 "reason": e.reason,
                 "changes": e.changes,
@@ -86,14 +91,14 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
     return out
 
 
-def _remote_json(t, now: datetime) -> dict | None:
+def _remote_json(t, now: datetime, zone) -> dict | None:
     grant = t.remote_allowed(now)
     if grant is None:
         return None
     return {
         "granted_by": grant.granted_by,
-        "at": grant.at.isoformat(),
-        "until": grant.until.isoformat() if grant.until else None,
+        "at": grant.at.astimezone(zone).isoformat(),
+        "until": grant.until.astimezone(zone).isoformat() if grant.until else None,
         "channel": grant.channel,
         "scope": grant.scope,
         "engineer": grant.engineer,
@@ -104,9 +109,10 @@ def permission_text(grant: dict | None) -> str:
     """The valid remote permission in one line, as the CLI and the ticket screen both show it."""
     if grant is None:
         return "无有效许可"
+    until = f"{datetime.fromisoformat(grant['until']):%Y-%m-%d %H:%M}" if grant["until"] else "工单关闭"
     return (
         f"{grant['granted_by']}（{grant['channel'] or '渠道未记'}）允许 {grant['engineer'] or '工程师'}："
-        f"{grant['scope'] or '范围未记'}，至 {grant['until'] or '工单关闭'}"
+        f"{grant['scope'] or '范围未记'}，至 {until}"
     )
 
 

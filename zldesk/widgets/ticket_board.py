@@ -7,10 +7,10 @@ the rows as plain tuples and computes the countdown of a row only when the row i
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -18,47 +18,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..text import fit
-from ..tickets import STATE_NAMES, Clock, clock_at
+from ..tickets import Clock, clock_at
+from .board_columns import COLUMNS, TICKING, cells, header_line, layout, module_label, module_labels
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str
-    width: int  # 0: takes what is left
-
-
-COLUMNS = (
-    Column("id", "单号", 5),
-    Column("hospital", "医院", 6),
-    Column("severity", "级", 2),
-    Column("module", "模块", 8),
-    Column("title", "标题", 0),
-    Column("assignee", "指派", 6),
-    Column("state", "状态", 6),
-    Column("due", "到期", 13),
-    Column("countdown", "剩余", 16),
-)
-
-
-def layout(total: int) -> list[int]:
-    """Column widths for a line of `total` cells: fixed columns, the title takes the rest (at least 8)."""
-    fixed = sum(c.width for c in COLUMNS) + len(COLUMNS) - 1
-    return [c.width or max(8, total - fixed) for c in COLUMNS]
-
-
-def cells(row, customer: str, clock: Clock, zone) -> dict[str, str]:
-    return {
-        "id": f"#{row.id}",
-        "hospital": customer,
-        "severity": str(row.severity),
-        "module": row.module_name or "-",
-        "title": row.title,
-        "assignee": row.assignee or "-",
-        "state": STATE_NAMES.get(row.state, row.state),
-        "due": clock.due_text(zone),
-        "countdown": clock.text(zone),
-    }
+__all__ = ["COLUMNS", "TicketBoard", "cells", "header_line", "layout", "row_clock"]
 
 
 def row_clock(policy, row, now: float) -> Clock:
@@ -96,14 +59,19 @@ class TicketBoard(ScrollView, can_focus=True):
         self.policies: dict = {}  # contract version id -> Policy: the terms each ticket was opened under
         self.names: dict = {}  # contract id -> (code, customer)
         self.clock = time.time  # replaced in tests
+        self.hospitals = False  # the rows are of more than one hospital: the hospital column is shown
         # (row id, width, highlight) -> the segments of the columns that do not tick
         self._static: dict[tuple, list[Segment]] = {}
+        self._layouts: dict[tuple, list] = {}  # (width, hospitals) -> board_columns.layout
+        self._labels: dict[tuple, dict[str, str]] = {}  # (terms id, width) -> module name -> label
 
     def set_rows(self, rows: list, policies: dict, names: dict) -> None:
         """New rows from the store; the cursor stays on the same ticket if it is still there."""
         current = self.rows[self.cursor].id if self.rows and self.cursor < len(self.rows) else None
         self.rows, self.policies, self.names = rows, policies, names
+        self.hospitals = len({names.get(r.contract_id, ("", ""))[1] for r in rows}) > 1
         self._static.clear()
+        self._labels.clear()
         index = next((i for i, r in enumerate(rows) if r.id == current), None)
         self.virtual_size = Size(self.size.width, len(rows))
         self.cursor = min(index if index is not None else self.cursor, max(0, len(rows) - 1))
@@ -125,26 +93,58 @@ class TicketBoard(ScrollView, can_focus=True):
         if self.current_id is not None:
             self.post_message(self.Opened(self.current_id))
 
+    def on_click(self, event: events.Click) -> None:
+        """A click on a row opens its ticket (the cursor moves there first)."""
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < len(self.rows):
+            self.cursor = index
+            self.open_current()
+
+    def columns(self, width: int | None = None) -> list:
+        """The columns shown now and their widths (board_columns.layout)."""
+        key = (self.size.width if width is None else width, self.hospitals)
+        shown = self._layouts.get(key)
+        if shown is None:
+            shown = self._layouts[key] = layout(*key)
+        return shown
+
+    def header(self, width: int) -> str:
+        return header_line(width, self.hospitals)
+
     def _clock(self, row, now: float) -> Clock:
         return row_clock(self.policies[row.terms_id], row, now)
 
-    def _cells(self, row, clock: Clock) -> dict[str, str]:
+    def _module(self, row, width: int) -> str:
+        """The row's module as the board names it: told apart from the other modules of its terms."""
+        key = (row.terms_id, width)
+        labels = self._labels.get(key)
+        if labels is None:
+            modules = self.policies[row.terms_id].contract.modules
+            labels = self._labels[key] = module_labels((m.name for m in modules), width)
+        label = labels.get(row.module_name)
+        return label if label is not None else module_label(row.module_name, width)
+
+    def _cells(self, row, clock: Clock, module_width: int | None = None) -> dict[str, str]:
+        if module_width is None:
+            module_width = next((w for c, w in self.columns() if c.key == "module"), 10)
         customer = self.names.get(row.contract_id, ("", ""))[1]
-        return cells(row, customer, clock, self.policies[row.terms_id].out_zone)
+        zone = self.policies[row.terms_id].out_zone
+        return cells(row, customer, clock, zone, self._module(row, module_width))
 
     def line_cells(self, index: int, now: float) -> tuple[dict[str, str], str]:
-        """The texts of row `index` and the style of its countdown."""
+        """The texts of row `index` (every column's, shown or not) and the style of its countdown."""
         row = self.rows[index]
         clock = self._clock(row, now)
         return self._cells(row, clock), clock.style
 
-    def countdown_region(self) -> Region:
-        """Where the countdowns are drawn: a tick repaints only this strip of the screen."""
-        widths = layout(self.size.width)
-        return Region(sum(widths[:-1]) + len(widths) - 1, 0, widths[-1], self.size.height)
+    def ticking_regions(self) -> tuple[Region, Region]:
+        """Where the marks and the countdowns are drawn: a tick repaints only these two strips."""
+        shown, height = self.columns(), self.size.height
+        start = sum(w for _, w in shown[:-1]) + len(shown) - 1
+        return Region(0, 0, shown[0][1], height), Region(start, 0, shown[-1][1], height)
 
     def tick(self) -> None:
-        self.refresh(self.countdown_region())
+        self.refresh(*self.ticking_regions())
 
     def render_lines(self, crop):
         # The widget's style is worked out from CSS on every access: once per repaint is enough.
@@ -159,27 +159,26 @@ class TicketBoard(ScrollView, can_focus=True):
         if index >= len(self.rows):
             return Strip.blank(width, base)
         row = self.rows[index]
-        clock = self._clock(row, self.clock())  # the only cell that changes between ticks
+        clock = self._clock(row, self.clock())  # the mark and the countdown change between ticks
         selected = index == self.cursor
         line_style = (
             base + Style(reverse=True)
             if selected and self.has_focus
             else (base + Style(bold=True) if selected else base)
         )
-        widths = layout(width)
+        shown = self.columns(width)
         key = (row.id, width, selected, self.has_focus)
         segments = self._static.get(key)
         if segments is None:
-            texts = self._cells(row, clock)
+            texts = self._cells(row, clock, next((w for c, w in shown if c.key == "module"), 10))
             segments = [
-                Segment(fit(texts[column.key], size) + " ", line_style) for column, size in zip(COLUMNS[:-1], widths)
+                Segment(fit(texts[column.key], size) + " ", line_style)
+                for column, size in shown
+                if column.key not in TICKING
             ]
             self._static[key] = segments
         style = line_style + Style.parse(clock.style) if clock.style else line_style
         text = clock.text(self.policies[row.terms_id].out_zone)
-        strip = Strip(segments + [Segment(fit(text, widths[-1]), style)])
+        mark = Segment(fit(clock.mark, shown[0][1]) + " ", style if clock.mark else line_style)
+        strip = Strip([mark, *segments, Segment(fit(text, shown[-1][1]), style)])
         return strip.crop_extend(scroll_x, scroll_x + width, base)
-
-
-def header_line(width: int) -> str:
-    return " ".join(fit(c.title, w) for c, w in zip(COLUMNS, layout(width)))
