@@ -324,8 +324,7 @@ def test_ticket_screen(console):
 
 
 def test_coverage_with_a_query(console):
-    console.visit("m", "类别", "查询：")
-    console.focus_with("/")
+    console.visit("m", "类别", "查询：")  # opens in the query box
     console.type("zzmod")
     console.wait_for("zzmod[bold]x")
     console.assert_clean(shown(MODULE))
