@@ -297,7 +297,7 @@ async def test_footer_fits_80_columns_on_every_screen(demo_url):
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await _rows_ready(pilot, app.screen.query_one(TicketBoard))
-        for keys in ([], ["enter"], ["escape", "m"], ["c"]):
+        for keys in ([], ["enter"], ["escape", "m"], ["escape", "c"]):  # m opens in the query, where c is a letter
             await pilot.press(*keys)
             await pilot.pause()
             keys_ = [k for k in app.screen.query(FooterKey) if k.key != "ctrl+p"]
