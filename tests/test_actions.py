@@ -241,6 +241,8 @@ async def test_esc_goes_back_from_every_screen_and_q_too_but_on_the_board(app):
             assert await _go(pilot, "escape") == "board", name
             if name != "new":  # on the form q is a letter (and a stray one must not throw the call away)
                 await _go(pilot, *keys)
+                if name == "coverage":  # it opens in the query box, where q is a letter too: from the table
+                    await _go(pilot, "enter")
                 assert await _go(pilot, "q") == "board", name
         for name, keys in (("help", ("question_mark",)), ("prompt", ("enter", "i"))):
             assert await _go(pilot, *keys) == name
@@ -253,12 +255,19 @@ async def test_esc_goes_back_from_every_screen_and_q_too_but_on_the_board(app):
         assert not app.is_running
 
 
-async def test_esc_in_the_coverage_query_goes_to_the_table_first(app):
+async def test_esc_in_the_coverage_query_goes_back(app):
+    """The screen opens in its query box: esc there is back, as everywhere; / from the table returns to
+    the query, and esc from the table is back too."""
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(pilot)
-        await _go(pilot, "m", "slash", *"mzsf")
+        await _go(pilot, "m", *"mzsf")
+        assert await _go(pilot, "escape") == "board"
+        await _go(pilot, "m", "enter")
         screen = app.screen
-        assert await _go(pilot, "escape") == "coverage" and screen.query_one(DataTable).has_focus
+        assert screen.query_one(DataTable).has_focus
+        await _go(pilot, "slash")
+        assert screen.query_one("#filter").has_focus
+        await _go(pilot, "enter")
         assert await _go(pilot, "escape") == "board"
 
 
@@ -292,6 +301,11 @@ async def test_help_and_footer_of_every_screen_come_from_the_table(app):
         for name, keys in {"board": (), **ROUTES}.items():
             if keys:
                 await _go(pilot, *keys)
+            if name == "coverage":
+                # In the query box it opens in, a letter is a letter: the footer offers only what works there.
+                footer = [k.key for k in app.screen.query(FooterKey) if k.key != "ctrl+p"]
+                assert footer == ["escape", "f1"]
+                await _go(pilot, "enter")  # the table: the screen's own keys
             footer = [k.description for k in app.screen.query(FooterKey) if k.key != "ctrl+p"]
             assert footer == [a.description for a in offered(name) if a.footer], name
             assert len(footer) <= 6, name
@@ -331,7 +345,7 @@ async def test_keys_in_the_same_burst_as_slash_go_into_the_box(app):
             app.post_message(events.Key(key, character))  # queued at once, as the driver does
         await _settle(pilot)
         assert app.screen.SCREEN_KEY == "board" and app.screen.filter_text == "mz"
-        await _go(pilot, "escape", "m")
+        await _go(pilot, "escape", "m", "enter")  # coverage, from its query box to the table
         for key, character in (("slash", "/"), *((c, c) for c in "mzsf")):
             app.post_message(events.Key(key, character))
         await _settle(pilot)

@@ -297,7 +297,7 @@ async def test_footer_fits_80_columns_on_every_screen(demo_url):
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await _rows_ready(pilot, app.screen.query_one(TicketBoard))
-        for keys in ([], ["enter"], ["escape", "m"], ["c"]):
+        for keys in ([], ["enter"], ["escape", "m"], ["escape", "c"]):  # m opens in the query, where c is a letter
             await pilot.press(*keys)
             await pilot.pause()
             keys_ = [k for k in app.screen.query(FooterKey) if k.key != "ctrl+p"]
@@ -309,7 +309,7 @@ async def test_footer_fits_80_columns_on_every_screen(demo_url):
 
 async def test_log_a_call_from_keystrokes(demo_url):
     """n, the problem, the module by pinyin (coverage shown), the triage proposes level 2, the deadline is
-    previewed, F2 saves: the ticket is on the board and in the store."""
+    previewed, F2 saves at the proposed level: the ticket is on the board and in the store."""
     from textual.widgets import Checkbox, Input
 
     from zldesk.store.tickets import get_ticket
@@ -329,7 +329,8 @@ async def test_log_a_call_from_keystrokes(demo_url):
         app.screen.query_one("#windows", Checkbox).focus()
         await pilot.press("space")
         await pilot.pause()
-        assert app.screen.query_one("#severity", Input).value == "2"
+        assert "建议 2 级" in _plain(app.screen.query_one("#level").content)
+        assert app.screen.query_one("#severity", Input).value == ""  # said, not typed for the engineer
         assert "2 级，到期" in _plain(app.screen.query_one("#preview").content)
         await pilot.press("f2")
         await app.workers.wait_for_complete()

@@ -37,6 +37,9 @@ class Action:
     screens: tuple[str, ...]
     footer: bool = False
     palette: bool = True  # offered in the ctrl+p palette (moving a cursor or leaving is not a command)
+    # Run when the key arrives, before the keys after it are handed on: a key that moves the focus must
+    # have moved it by then, or the text typed after it in the same burst lands in the field it left.
+    priority: bool = False
 
     @property
     def key_names(self) -> list[str]:
@@ -83,8 +86,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("ticket.back", "escape,q", "app.back", "返回", ("ticket",), palette=False),
     Action("new.cancel", "escape", "cancel", "取消", ("new",), footer=True, palette=False),
     Action("new.save", "f2", "save", "保存", ("new",), footer=True),
+    # Enter never ticks a box: it moves on, as tab does; on the last field (描述) it saves.
+    Action("new.next", "tab", "next_field", "下一栏", ("new",), palette=False, priority=True),
+    Action("new.enter", "enter", "enter", "下一栏；在描述栏保存", ("new",), palette=False, priority=True),
+    Action("new.previous", "shift+tab", "previous_field", "上一栏", ("new",), palette=False, priority=True),
+    Action("new.toggle", "space", "toggle_box", "勾选/取消分诊问题", ("new",), palette=False, priority=True),
     Action("coverage.filter", "slash", "focus_filter", "查询", ("coverage",)),
-    # From the query box esc goes to the table first, from the table back to the board.
+    # esc from the query box too (the screen opens in it); q there is a letter.
     Action("coverage.back", "escape,q", "back", "返回", ("coverage",), footer=True, palette=False),
     Action("roster.override", "e", "override", "登记调班", ("roster",), footer=True),
     Action("prompt.cancel", "escape", "cancel", "取消", ("prompt",), palette=False),
@@ -117,7 +125,11 @@ def bindings(screen: str):
     """Textual bindings for the actions the screen (or APP: the app) binds itself."""
     from textual.binding import Binding
 
-    return [Binding(a.keys, a.action, a.description, show=a.footer, id=a.id) for a in ACTIONS if screen in a.screens]
+    return [
+        Binding(a.keys, a.action, a.description, show=a.footer, id=a.id, priority=a.priority)
+        for a in ACTIONS
+        if screen in a.screens
+    ]
 
 
 def markdown_table() -> str:

@@ -89,6 +89,7 @@ class ZlDeskApp(App, inherit_bindings=False):
         self._status_policy = None
         self.gateway = Gateway(self)  # every read and write of the store from here on
         self.who = who()  # the OS user: what the history records for changes made here
+        self._lookup_warmed = False
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
         """Every toast (screens' and widgets' too come here): its words carry names and values from the store,
@@ -184,6 +185,15 @@ class ZlDeskApp(App, inherit_bindings=False):
         """Import SQLAlchemy and open the engine once the board is up, so the first key that writes
         does not wait for it."""
         self.gateway.read(lambda: self.engine, lambda _: None, group="engine", what="打不开数据库")
+
+    def warm_lookup(self) -> None:
+        """Load the pinyin index (pypinyin and every name's readings) in a thread once the board is up: the
+        first `mzsf` typed in the form or on `m` would otherwise stop the console for up to a second, its
+        keys piling up meanwhile."""
+        from .coverage import warm
+
+        contracts = list(self.contracts)
+        self.run_worker(lambda: warm(contracts), thread=True, group="lookup", exit_on_error=False)
 
     def tick(self) -> None:
         """Once a second: countdowns move; another process's change is picked up within the second."""
@@ -289,6 +299,9 @@ class ZlDeskApp(App, inherit_bindings=False):
             self._contract_changed()
         if self._engine is None:
             self.call_after_refresh(self.warm_engine)
+        if not self._lookup_warmed:
+            self._lookup_warmed = True
+            self.call_after_refresh(self.warm_lookup)
 
     def action_new_ticket(self) -> None:
         from .screens.new_ticket import NewTicketScreen

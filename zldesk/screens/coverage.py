@@ -1,4 +1,7 @@
-"""Coverage (`m`): the contract's modules and services, filtered as you type (hanzi, pinyin, number)."""
+"""Coverage (`m`): the contract's modules and services, filtered as you type (hanzi, pinyin, number).
+
+`m` opens it with the query box focused, at the top: the engineer types at once; down and up move the
+row while the query keeps the focus, enter goes to the table, esc goes back from either."""
 
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ def all_rows(contract) -> list[Match]:
 class CoverageScreen(ListKeys, TypeAhead, Screen):
     SCREEN_KEY = "coverage"
     BINDINGS = bindings(SCREEN_KEY)
+    # The table takes the room left, not its own height: taller, it pushed the query box off the screen.
+    DEFAULT_CSS = """
+    CoverageScreen #matches { height: 1fr; }
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,12 +55,23 @@ class CoverageScreen(ListKeys, TypeAhead, Screen):
         table.add_column("编号", width=4)
         table.add_column("名称")
         self.refresh_contract()
-        table.focus()
+
+    def on_screen_resume(self) -> None:
+        """Each time `m` shows it: to the query, its last text selected (typing replaces it); letters that
+        came in the same burst as `m` go into it too (TypeAhead)."""
+        self.type_into(self.query_one(Input))
+
+    def on_screen_suspend(self) -> None:
+        # Selected as it is left, not as it gets the focus back: keys typed in the same burst as the next
+        # `m` reach the box before that focus does, and must replace the old query, not extend it.
+        self.query_one(Input).select_all()
 
     def refresh_contract(self) -> None:
         self.show(self.query_one(Input).value)
 
     def show(self, query: str) -> None:
+        # `/` was the key to the query before `m` opened in it: typed first from habit, it is not the query's.
+        query = query.lstrip("/")
         contract = self.app.contract
         table = self.query_one(DataTable)
         table.clear()
@@ -91,11 +109,9 @@ class CoverageScreen(ListKeys, TypeAhead, Screen):
         self.type_into(self.query_one(Input))
 
     def action_back(self) -> None:
-        """esc: from the query box to the table (the query kept), from the table back to the board."""
-        if self.query_one(Input).has_focus:
-            self.query_one(DataTable).focus()
-        else:
-            self.app.action_back()
+        """esc, from the query box as from the table: back to where `m` was pressed (q too, from the table;
+        in the box it is a letter). The query is kept for next time, selected: typing replaces it."""
+        self.app.action_back()
 
     def list_widget(self) -> DataTable:
         return self.query_one(DataTable)

@@ -4,32 +4,33 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from ..actions import bindings
 from ..coverage import lookup, resolve_module
 from ..errors import ZlDeskError
 from ..text import fit, visible
 from ..tickets import CHANNELS, channel_code, create, default_channel, ticket_clock, ticket_deadline
+from ..widgets.triage_box import TriageBox
 
-# The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4.
+# The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4; each
+# with the few words the proposal is said in.
 TRIAGE = (
-    ("whole", "全院系统瘫痪，业务不能开展？", 1),
-    ("windows", "所有窗口部门（挂号、药房、收费、结帐）都不能做基本业务？", 2),
-    ("request", "只是需求类请求（参数调整、装程序、操作指导）？", 4),
+    ("whole", "全院系统瘫痪，业务不能开展？", 1, "全院系统瘫痪"),
+    ("windows", "所有窗口部门（挂号、药房、收费、结帐）都不能做基本业务？", 2, "所有窗口部门不能做基本业务"),
+    ("request", "只是需求类请求（参数调整、装程序、操作指导）？", 4, "只是需求类请求"),
 )
 
 
-def propose_level(whole: bool, windows: bool, request: bool) -> int:
-    """The level the answers point to: 1 and 2 by the contract's definitions, else 4 for requests, 3."""
-    if whole:
-        return 1
-    if windows:
-        return 2
-    return 4 if request else 3
+def propose_level(whole: bool, windows: bool, request: bool) -> tuple[int, str] | None:
+    """The level the ticked answers point to and why (the first ticked, in the order asked: 1 and 2 by
+    the contract's definitions, 4 for a request); None when nothing is ticked: no answer is no level."""
+    ticked = {"whole": whole, "windows": windows, "request": request}
+    return next(((level, why) for key, _, level, why in TRIAGE if ticked[key]), None)
 
 
 class NewTicketScreen(Screen):
@@ -40,10 +41,12 @@ class NewTicketScreen(Screen):
     NewTicketScreen Input:focus { background: $boost; }
     NewTicketScreen .label { width: 8; color: $text-muted; }
     NewTicketScreen Horizontal { height: 1; }
-    NewTicketScreen #module-hint, NewTicketScreen #preview, NewTicketScreen #levels { padding: 0 1; }
+    NewTicketScreen #module-hint, NewTicketScreen #preview, NewTicketScreen #levels, NewTicketScreen #level {
+        padding: 0 1;
+    }
     NewTicketScreen #preview { text-style: bold; }
-    NewTicketScreen Checkbox, NewTicketScreen Checkbox:focus { height: 1; border: none; padding: 0; }
-    NewTicketScreen Checkbox:focus { background: $boost; }
+    NewTicketScreen TriageBox, NewTicketScreen TriageBox:focus { height: 1; border: none; padding: 0; }
+    NewTicketScreen TriageBox:focus { background: $boost; }
     """
 
     def __init__(self, contract, policy) -> None:
@@ -53,7 +56,8 @@ class NewTicketScreen(Screen):
     def _row(self, key: str, label: str, placeholder: str = "") -> ComposeResult:
         with Horizontal():
             yield Static(Text(label), classes="label")
-            yield Input(placeholder=placeholder, id=key)
+            # Not selected on focus: a field gone back to (shift+tab) keeps its text, and typing adds to it.
+            yield Input(placeholder=placeholder, id=key, select_on_focus=False)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -61,9 +65,10 @@ class NewTicketScreen(Screen):
             yield from self._row("title", "问题", "一句话说明（必填）")
             yield from self._row("module", "模块", "编号、汉字或拼音，如 mzsf")
             yield Static(id="module-hint")
-            for key, question, _ in TRIAGE:
-                yield Checkbox(question, id=key)
-            yield from self._row("severity", "级别", "1–4（按上面的分诊会自动建议）")
+            for key, question, _, _ in TRIAGE:
+                yield TriageBox(question, id=key)
+            yield from self._row("severity", "级别", "1–4；留空按上面的分诊建议")
+            yield Static(id="level")
             yield Static(id="levels")
             yield from self._row("caller", "来电人")
             yield from self._row("phone", "电话")
@@ -85,7 +90,9 @@ class NewTicketScreen(Screen):
             levels.append(head, style="bold")
             levels.append(fit(s.description, max(10, self.size.width - 4 - len(head) * 2)).rstrip() + "\n")
         self.query_one("#levels", Static).update(levels)
-        self.query_one("#title", Input).focus()
+        # At once: Widget.focus would set it only after the keys already queued, and a tab among them
+        # would move on from nothing, then be undone by that late focus.
+        self.set_focus(self.query_one("#title", Input))
         self._preview()
 
     # ---- live feedback -----------------------------------------------------------------------------
@@ -95,9 +102,8 @@ class NewTicketScreen(Screen):
             self._module_hint(event.value)
         self._preview()
 
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        answers = {key: self.query_one(f"#{key}", Checkbox).value for key, _, _ in TRIAGE}
-        self.query_one("#severity", Input).value = str(propose_level(**answers))
+    def on_checkbox_changed(self, event: TriageBox.Changed) -> None:
+        self._preview()  # the proposal changes; the level typed, if any, does not
 
     def _module_hint(self, query: str) -> None:
         """What the module field names, as you type: the row it resolves to, or why it does not (yet)."""
@@ -123,11 +129,34 @@ class NewTicketScreen(Screen):
         hint.update(line)
 
     def _level(self) -> int | None:
-        text = self.query_one("#severity", Input).value.strip()
-        return int(text) if text.isdigit() and int(text) in {s.level for s in self.contract.severities} else None
+        return self._choice()[0]
+
+    def _choice(self) -> tuple[int | None, Text]:
+        """The level saving now would log, and the words the form says it in. A level typed wins over the
+        triage; without one the triage's proposal is it; nothing typed and nothing ticked is no level."""
+        levels = sorted(s.level for s in self.contract.severities)
+        typed = self.query_one("#severity", Input).value.strip()
+        answers = {key: self.query_one(f"#{key}", TriageBox).value for key, *_ in TRIAGE}
+        proposal = propose_level(**answers)
+        if typed:
+            if not (typed.isdigit() and int(typed) in levels):
+                known = "、".join(map(str, levels))
+                return None, Text(f"没有「{visible(typed)}」级：合同的级别是 {known}", style="bold red")
+            level = int(typed)
+            words = Text(f"按填的 {level} 级登记", style="bold")
+            if proposal is not None and proposal[0] != level:
+                words.append(f"；分诊建议 {proposal[0]} 级（{proposal[1]}）", style="yellow")
+            return level, words
+        if proposal is None:
+            return None, Text("级别未定：填 1–4，或回答上面的分诊问题", style="dim")
+        level, why = proposal
+        if level not in levels:
+            return None, Text(f"分诊建议 {level} 级（{why}），但合同没有 {level} 级：请填级别", style="bold red")
+        return level, Text(f"建议 {level} 级（{why}）：不填级别就按它登记", style="bold")
 
     def _preview(self) -> None:
-        level = self._level()
+        level, words = self._choice()
+        self.query_one("#level", Static).update(words)
         preview = self.query_one("#preview", Static)
         if level is None:
             preview.update(Text("选好级别后这里显示到期时间", style="dim"))
@@ -144,11 +173,31 @@ class NewTicketScreen(Screen):
 
     # ---- save / cancel -------------------------------------------------------------------------------
 
+    # ---- keys: each runs when it arrives (priority in the action table), so the focus it moves has moved
+    # before the next key of the same burst is handed to the field that has it ------------------------
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    def action_enter(self) -> None:
+        """To the next field, from a box too (never ticking it). In 描述 the field takes it: it submits
+        after the letters typed before it (queued to that field), and submitting saves."""
+        if self.focused is not None and self.focused.id == "description":
+            raise SkipAction()
+        self.focus_next()
+
+    def action_toggle_box(self) -> None:
+        """Space ticks or unticks the question in focus; in a text field it is a space."""
+        if not isinstance(self.focused, TriageBox):
+            raise SkipAction()
+        self.focused.toggle()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "description":
             self.action_save()
-        else:
-            self.focus_next()
 
     def action_cancel(self) -> None:
         self.app.pop_screen()
