@@ -155,3 +155,15 @@ def any_store(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("ZLDESK_DB", url)
     monkeypatch.setenv("TZ", "UTC")
     return url
+
+
+async def until(pilot, done, timeout: float = 30.0, what: str = "") -> None:
+    """Let the app run until `done()` holds: a screen pushed, a save's callback run, a toast shown. Every
+    Pilot wait for something the app does in its own turn goes through here; generous, for a loaded CI host."""
+    import time
+
+    start = time.monotonic()
+    while not done():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not in {timeout:.0f} s: {what or done}")
+        await pilot.pause(0.05)

@@ -241,30 +241,35 @@ async def test_new_ticket_takes_the_channel_typed_or_the_line_open_now(db_path, 
     F1 on the form lists the form's own keys."""
     import json
 
+    from zldesk.screens.new_ticket import NewTicketScreen
+
+    from .conftest import until
+
+    def form_open() -> bool:
+        return isinstance(app.screen, NewTicketScreen)
+
     app = make_app(resolve_url())
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        board = app.get_screen("board")
+        await until(pilot, lambda: board.policies, what="the first board read")
         await pilot.press("n")
-        await pilot.pause()
+        await until(pilot, form_open, what="the form")
         await pilot.press("f1")
-        await pilot.pause()
+        await until(pilot, lambda: not form_open(), what="help")
         assert {a.id for a in app.screen.actions} >= {"new.save", "new.cancel"}
         await pilot.press("escape")
-        await pilot.pause()
+        await until(pilot, form_open, what="back to the form")
         app.screen.query_one("#title", Input).value = "QQ 群里报：报表打不开"
         app.screen.query_one("#severity", Input).value = "3"
         app.screen.query_one("#channel", Input).value = "QQ"
         await pilot.press("f2")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await until(pilot, lambda: not form_open() and len(board.all_rows) == 1, what="the first save")
         await pilot.press("n")
-        await pilot.pause()
+        await until(pilot, form_open, what="the form again")
         app.screen.query_one("#title", Input).value = "电话报：收费慢"
         app.screen.query_one("#severity", Input).value = "3"
         await pilot.press("f2")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await until(pilot, lambda: not form_open() and len(board.all_rows) == 2, what="the second save")
     listed = {t["title"]: t for t in json.loads(cli("ticket", "list", "--json").stdout)}
     shown = json.loads(cli("ticket", "show", str(listed["QQ 群里报：报表打不开"]["id"]), "--json").stdout)
     assert shown["channel"] == "qq"
