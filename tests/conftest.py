@@ -155,3 +155,21 @@ def any_store(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("ZLDESK_DB", url)
     monkeypatch.setenv("TZ", "UTC")
     return url
+
+
+async def say_who(pilot, name: str = "值班工程师", timeout: float = 10.0) -> None:
+    """The console's first write asks which engineer is at the keyboard (screens/engineer.py): answer `name`
+    and wait until the write it held back has run."""
+    app = pilot.app
+    for _ in range(int(timeout / 0.05)):
+        if "谁在值班台前" in getattr(app.screen, "title_text", ""):
+            break
+        await pilot.pause(0.05)
+    else:
+        raise AssertionError("the console did not ask who is at the keyboard")
+    from textual.widgets import Input
+
+    app.screen.query_one(Input).value = name
+    await pilot.press("enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()

@@ -24,6 +24,8 @@ from zldesk.app import ZlDeskApp, make_app
 from zldesk.demo import fill_demo
 from zldesk.store import open_store
 
+from .conftest import say_who
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 # Handlers not bound to any key, on purpose (none today). Each needs a comment saying who calls it.
@@ -316,6 +318,7 @@ async def test_palette_runs_a_command_of_the_screen_in_front(app):
         results = app.screen.query_one(CommandList)
         await _until(pilot, lambda: results.option_count > 0)  # the palette searches in the background
         await pilot.press("down", "enter")  # the best match: the command itself
+        await say_who(pilot)  # the first write asks who is at the keyboard
         await _settle(pilot)
         assert app.screen.SCREEN_KEY == "ticket" and app.screen.state == "acknowledged"
 

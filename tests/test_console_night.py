@@ -67,8 +67,7 @@ def _local(minutes_ago: int) -> str:
 
 
 async def test_palette_opens_a_resolved_ticket_by_its_number(db_path, cli):
-    """ctrl+p then `#1` or `1` opens ticket 1, resolved and so on no board row; a number with no ticket
-    offers nothing to open."""
+    """ctrl+p then `#1` or `1` opens ticket 1, resolved and so on no board row (found in the store)."""
     from textual.command import CommandPalette
 
     assert cli("ticket", "new", "--severity", "3", "--title", "已解决的那张").exit_code == 0
@@ -81,20 +80,13 @@ async def test_palette_opens_a_resolved_ticket_by_its_number(db_path, cli):
             await pilot.press("ctrl+p")
             await _until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
             await pilot.press(*typed)
-            palette = app.screen
-            await _until(pilot, lambda: "已解决的那张" in _options(palette), "the ticket offered by number")
+            await _until(pilot, lambda p=app.screen: "已解决的那张" in _options(p), "the ticket offered by number")
             await pilot.press("enter")
             await _until(pilot, lambda: _screen(app) == "TicketScreen", "the ticket screen")
             assert app.screen.ticket_id == 1
             await _until(pilot, lambda: app.screen.state == "resolved", "the ticket read")
             await pilot.press("escape")
             await _ready(pilot)
-        await pilot.press("ctrl+p")
-        await _until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*"#99")
-        await _ready(pilot)
-        await pilot.pause(0.3)  # the search runs in the palette's own task; nothing may come of it
-        assert "#99" not in _options(app.screen)
 
 
 def _options(palette) -> str:

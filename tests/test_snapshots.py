@@ -73,7 +73,7 @@ def test_new_ticket_form(snap_compare, night_app):
     question: the module line says 覆盖 第 2 行 门急诊收费系统, the level field holds 2 (proposed by the
     triage), the four levels are listed one line each in the contract's words, and the preview says the
     level-2 deadline at 02:30 is 11-25 14:00 with 09:00起 5:00:00 left, as the board would say it (5 hours
-    on the on-site window, which opens at 09:00)."""
+    on the on-site window, which opens at 09:00). 来电时间 holds the time the form opened, 2026-11-25 02:30."""
     from textual.widgets import Checkbox, Input
 
     async def fill(pilot):
