@@ -232,7 +232,14 @@ async def _go(pilot, *keys: str) -> str:
 
 
 # The keys that reach each screen from the board, and the key that leaves it.
-ROUTES = {"ticket": ("enter",), "coverage": ("m",), "contract": ("c",), "roster": ("o",), "new": ("n",)}
+ROUTES = {
+    "ticket": ("enter",),
+    "coverage": ("m",),
+    "contract": ("c",),
+    "roster": ("o",),
+    "recent": ("R",),
+    "new": ("n",),
+}
 
 
 async def test_esc_goes_back_from_every_screen_and_q_too_but_on_the_board(app):
@@ -244,7 +251,7 @@ async def test_esc_goes_back_from_every_screen_and_q_too_but_on_the_board(app):
             if name != "new":  # on the form q is a letter (and a stray one must not throw the call away)
                 await _go(pilot, *keys)
                 assert await _go(pilot, "q") == "board", name
-        for name, keys in (("help", ("question_mark",)), ("prompt", ("enter", "i"))):
+        for name, keys in (("help", ("question_mark",)), ("prompt", ("enter", "i")), ("confirm", ("enter", "r"))):
             assert await _go(pilot, *keys) == name
             await _go(pilot, "escape")
             assert app.screen.SCREEN_KEY != name
