@@ -36,7 +36,7 @@ class ZlDeskCommands(Provider):
             if score > 0:
                 yield Hit(score, matcher.highlight(a.description), run, help=keys)
         app = self.app
-        number = _NUMBER.match(query)
+        number, head = _NUMBER.match(query), None
         if number:
             head = await asyncio.to_thread(self._head, int(number.group(1)))
             if head is not None:
@@ -46,6 +46,8 @@ class ZlDeskCommands(Provider):
                 yield Hit(1.0, Text(label), partial(app.open_ticket, head.id), help="打开工单（按单号）")
         board = app.get_screen("board")
         for row in getattr(board, "all_rows", []):
+            if head is not None and row.id == head.id:
+                continue  # offered once, by its number
             label = f"#{row.id} {visible(row.title)}"
             score = matcher.match(label)
             if score > 0:
