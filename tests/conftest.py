@@ -167,3 +167,19 @@ async def until(pilot, done, timeout: float = 30.0, what: str = "") -> None:
         if time.monotonic() - start > timeout:
             raise AssertionError(f"not in {timeout:.0f} s: {what or done}")
         await pilot.pause(0.05)
+async def say_who(pilot, name: str = "值班工程师", timeout: float = 30.0) -> None:
+    """The console's first write asks which engineer is at the keyboard (screens/engineer.py): answer `name`
+    and wait until the write it held back has run."""
+    app = pilot.app
+    for _ in range(int(timeout / 0.05)):
+        if "谁在值班台前" in getattr(app.screen, "title_text", ""):
+            break
+        await pilot.pause(0.05)
+    else:
+        raise AssertionError("the console did not ask who is at the keyboard")
+    from textual.widgets import Input
+
+    app.screen.query_one(Input).value = name
+    await pilot.press("enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()

@@ -24,6 +24,8 @@ from zldesk.app import ZlDeskApp, make_app
 from zldesk.demo import fill_demo
 from zldesk.store import open_store
 
+from .conftest import say_who
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 # Handlers not bound to any key, on purpose (none today). Each needs a comment saying who calls it.
@@ -230,7 +232,14 @@ async def _go(pilot, *keys: str) -> str:
 
 
 # The keys that reach each screen from the board, and the key that leaves it.
-ROUTES = {"ticket": ("enter",), "coverage": ("m",), "contract": ("c",), "roster": ("o",), "new": ("n",)}
+ROUTES = {
+    "ticket": ("enter",),
+    "coverage": ("m",),
+    "contract": ("c",),
+    "roster": ("o",),
+    "recent": ("R",),
+    "new": ("n",),
+}
 
 
 async def test_esc_goes_back_from_every_screen_and_q_too_but_on_the_board(app):
@@ -244,7 +253,7 @@ async def test_esc_goes_back_from_every_screen_and_q_too_but_on_the_board(app):
                 if name == "coverage":  # it opens in the query box, where q is a letter too: from the table
                     await _go(pilot, "enter")
                 assert await _go(pilot, "q") == "board", name
-        for name, keys in (("help", ("question_mark",)), ("prompt", ("enter", "i"))):
+        for name, keys in (("help", ("question_mark",)), ("prompt", ("enter", "i")), ("confirm", ("enter", "r"))):
             assert await _go(pilot, *keys) == name
             await _go(pilot, "escape")
             assert app.screen.SCREEN_KEY != name
@@ -330,6 +339,7 @@ async def test_palette_runs_a_command_of_the_screen_in_front(app):
         results = app.screen.query_one(CommandList)
         await _until(pilot, lambda: results.option_count > 0)  # the palette searches in the background
         await pilot.press("down", "enter")  # the best match: the command itself
+        await say_who(pilot)  # the first write asks who is at the keyboard
         await _settle(pilot)
         assert app.screen.SCREEN_KEY == "ticket" and app.screen.state == "acknowledged"
 

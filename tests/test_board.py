@@ -23,7 +23,7 @@ from zldesk.text import fit
 from zldesk.tickets import FROZEN, Clock, clock_at
 from zldesk.widgets.ticket_board import TicketBoard
 
-from .conftest import LEISHAN
+from .conftest import LEISHAN, say_who
 
 POLICY = Policy(read_contract_file(LEISHAN))
 
@@ -245,6 +245,7 @@ async def test_single_keys_act_and_ask_for_reasons(demo_url):
     async with app.run_test(size=(80, 24)) as pilot:
         tid = await _open_first(pilot, app, "门诊输液系统")  # a new level-4 ticket in the demo
         await pilot.press("a")
+        await say_who(pilot)  # the first write asks who is at the keyboard
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.state == "acknowledged"
@@ -280,6 +281,7 @@ async def test_a_change_made_meanwhile_is_not_overwritten(demo_url):
         with writing(open_store(demo_url)) as session:  # another console, meanwhile
             act(session, tid, Action("assign", datetime.now(UTC), {"engineer": "别人"}), "李工")
         await pilot.press(*"张工", "enter")
+        await say_who(pilot)
         await app.workers.wait_for_complete()
         await pilot.pause()
         messages = [n.message for n in app._notifications]
@@ -333,6 +335,7 @@ async def test_log_a_call_from_keystrokes(demo_url):
         assert app.screen.query_one("#severity", Input).value == ""  # said, not typed for the engineer
         assert "2 级，到期" in _plain(app.screen.query_one("#preview").content)
         await pilot.press("f2")
+        await say_who(pilot)
         await app.workers.wait_for_complete()
         await _rows_ready(pilot, app.get_screen("board").query_one(TicketBoard), lambda rows: len(rows) == before + 1)
         assert type(app.screen).__name__ == "BoardScreen"

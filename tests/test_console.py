@@ -12,6 +12,8 @@ from zldesk.app import make_app
 from zldesk.errors import StoreError
 from zldesk.store.db import resolve_url
 
+from .conftest import say_who
+
 
 def _rows(app) -> list[list[str]]:
     table = app.screen.query_one(DataTable)
@@ -225,6 +227,7 @@ async def test_remote_session_key_needs_the_permission_first(db_path, cli):
         await app.workers.wait_for_complete()
         await pilot.pause()
         await form(pilot, "w", ("张伟", "查看接口日志", ""))
+        await say_who(pilot)  # the first write asks who is at the keyboard
         assert type(app.screen).__name__ == "PromptScreen"  # the form again, as typed, saying why
         assert "没有医院的远程许可" in str(app.screen.query_one("#error").render())
         await pilot.press("escape")
@@ -243,7 +246,7 @@ async def test_new_ticket_takes_the_channel_typed_or_the_line_open_now(db_path, 
 
     from zldesk.screens.new_ticket import NewTicketScreen
 
-    from .conftest import until
+    from .conftest import say_who, until
 
     def form_open() -> bool:
         return isinstance(app.screen, NewTicketScreen)
@@ -263,6 +266,7 @@ async def test_new_ticket_takes_the_channel_typed_or_the_line_open_now(db_path, 
         app.screen.query_one("#severity", Input).value = "3"
         app.screen.query_one("#channel", Input).value = "QQ"
         await pilot.press("f2")
+        await say_who(pilot)  # the first write asks who is at the keyboard
         await until(pilot, lambda: not form_open() and len(board.all_rows) == 1, what="the first save")
         await pilot.press("n")
         await until(pilot, form_open, what="the form again")
@@ -315,6 +319,7 @@ async def test_x_asks_before_closing(db_path, cli):
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("enter")
+        await say_who(pilot)
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert json.loads(cli("ticket", "show", "1", "--json").stdout)["state"] == "closed"

@@ -16,6 +16,8 @@ from zldesk.demo import fill_demo
 from zldesk.store import open_store, writing
 from zldesk.store.tickets import open_ticket
 
+from .conftest import say_who
+
 
 @pytest.fixture
 def store(tmp_path):
@@ -195,6 +197,7 @@ async def test_a_write_refused_by_the_store_keeps_the_form(store):
         app.screen.query_one("#severity", Input).value = "3"
         _rename(path, "ticket", "ticket_gone")
         await pilot.press("f2")
+        await say_who(pilot)  # the first write asks who is at the keyboard
         await _settle(pilot)
         assert any("no such table" in m for m in _errors(app, "工单没有登记"))
         assert app.screen.SCREEN_KEY == "new" and app.screen.query_one("#title", Input).value == "坏库时登记"

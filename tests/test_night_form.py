@@ -68,6 +68,7 @@ async def test_enter_moves_past_the_boxes_and_never_ticks_one(db_path):
     """Enter after the module goes through the three questions to 级别 without ticking any: no level,
     no deadline previewed (before, the first enter ticked 全院系统瘫痪 and made the call level 1)."""
     app = make_app(resolve_url())
+    app.engineer = "值班工程师"  # who is at the keyboard: asked and tested in test_console_night.py
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _form(pilot)
         await pilot.press(*"收费处无法收费", "tab", *"mzsf", "enter")
@@ -85,6 +86,7 @@ async def test_space_ticks_and_the_box_reads_without_colour(db_path):
     """Space ticks the question in focus, drawn [x], and the form proposes its level in words; space
     again unticks it, drawn [ ], and no level is left behind (before: level 3 appeared)."""
     app = make_app(resolve_url())
+    app.engineer = "值班工程师"  # who is at the keyboard: asked and tested in test_console_night.py
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _form(pilot)
         await pilot.press(*"收费处无法收费", "tab", "enter", "enter")  # to the second question
@@ -110,6 +112,7 @@ async def test_a_typed_level_wins_over_the_triage(db_path, cli):
     second call with only the triage answered is logged at the proposed level; unticking after typing
     leaves the typed level."""
     app = make_app(resolve_url())
+    app.engineer = "值班工程师"  # who is at the keyboard: asked and tested in test_console_night.py
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _form(pilot)
         await pilot.press(*"打印机报错", "tab", "tab", "tab", "tab", "tab", "3")
@@ -162,6 +165,7 @@ CALL = [
     *"收费处",
     "tab",
     "tab",
+    "tab",  # 渠道, 来电时间 (the time the form opened), 描述
     *"五个窗口 都报错",
 ]
 
@@ -171,6 +175,7 @@ async def test_a_whole_call_in_one_burst_lands_field_by_field(db_path, cli):
     after the loop froze): each field holds its own text (before, everything landed in 问题), the
     second question is ticked, and enter on the last field saves it, its last letters included."""
     app = make_app(resolve_url())
+    app.engineer = "值班工程师"  # who is at the keyboard: asked and tested in test_console_night.py
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _form(pilot)
         await _burst(pilot, *CALL)
@@ -182,6 +187,7 @@ async def test_a_whole_call_in_one_burst_lands_field_by_field(db_path, cli):
             "phone": "13800001234",
             "dept": "收费处",
             "channel": "",
+            "at": screen._opened_text,  # left as the form opened it: the call is now
             "description": "五个窗口 都报错",
         }
         assert _ticked(screen) == {"whole": False, "windows": True, "request": False}
@@ -196,6 +202,7 @@ async def test_a_whole_call_in_one_burst_lands_field_by_field(db_path, cli):
 async def test_shift_tab_goes_back_in_the_same_burst(db_path):
     """Back to 问题 with shift+tab: what is typed there is added to its text, not typed over it."""
     app = make_app(resolve_url())
+    app.engineer = "值班工程师"  # who is at the keyboard: asked and tested in test_console_night.py
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _form(pilot)
         await _burst(pilot, *"标题", "tab", *"mz", "shift+tab", *"补")
@@ -209,6 +216,7 @@ async def test_the_pinyin_index_is_loaded_at_start(db_path):
 
     coverage.syllables.cache_clear()
     app = make_app(resolve_url())
+    app.engineer = "值班工程师"  # who is at the keyboard: asked and tested in test_console_night.py
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(pilot)
         contract = app.contract
@@ -234,6 +242,7 @@ async def test_m_opens_in_the_query_results_as_you_type(db_path):
     """At 80x24 the query box is on the screen and has the focus: `xk` filters at once (信息科…, 血库…),
     down moves the row while the query keeps the focus, esc goes back to the board."""
     app = make_app(resolve_url())
+    app.engineer = "值班工程师"  # who is at the keyboard: asked and tested in test_console_night.py
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(pilot)
         await pilot.press("m")

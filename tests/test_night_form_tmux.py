@@ -63,7 +63,9 @@ def test_a_call_in_one_send_keys_lands_field_by_field(tmp_path):
         assert _field(screen, "电话") == "13800001234", screen
         assert _field(screen, "科室") == "收费处", screen
         assert "[x] 所有窗口部门" in screen and "[ ] 全院系统瘫痪" in screen, screen
-        c.keys("Tab", "Tab", "五个窗口都报错", "Enter")  # to 描述, and enter there saves
+        c.keys("Tab", "Tab", "Tab", "五个窗口都报错", "Enter")  # by 渠道 and 来电时间 to 描述; enter there saves...
+        c.wait_for("谁在值班台前")  # ...once the console knows who is at the keyboard (its first write)
+        c.keys("值班工程师", "Enter")
         c.wait_for("单号", "#1 ")  # back on the board, the new row on it
     finally:
         c.close()

@@ -15,6 +15,8 @@ from zldesk.demo import fill_demo
 from zldesk.store import open_store, reading
 from zldesk.store.roster import load_roster, roster_history
 
+from .conftest import say_who
+
 ZONE = ZoneInfo("Asia/Shanghai")
 NIGHT = datetime(2026, 11, 25, 2, 30, tzinfo=ZONE)  # Wednesday, backup line hours
 
@@ -98,6 +100,7 @@ async def test_override_entered_on_the_roster_screen_is_saved_and_shown(store):
         await pilot.press("e")
         await pilot.pause()
         await _fill(pilot, ("备勤专线", "孙浩", "2026-11-28 00:00", "2026-11-29 00:00", "", "家中有事"))
+        await say_who(pilot)  # the first write asks who is at the keyboard
         await _ready(pilot)
         # 孙浩 is inactive: refused, nothing written; the form comes back as typed, saying why
         with reading(engine) as session:

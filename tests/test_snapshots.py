@@ -76,7 +76,8 @@ def test_new_ticket_form(snap_compare, night_app):
     without colour; the level field is empty (its placeholder says 留空按上面的分诊建议) and the line under it
     says 建议 2 级（所有窗口部门不能做基本业务）; the four levels are listed one line each in the contract's
     words, and the preview says the level-2 deadline at 02:30 is 11-25 14:00 with 09:00起 5:00:00 left, as
-    the board would say it (5 hours on the on-site window, which opens at 09:00)."""
+    the board would say it (5 hours on the on-site window, which opens at 09:00). 来电时间 holds the time the
+    form opened, 2026-11-25 02:30."""
     from textual.widgets import Checkbox, Input
 
     async def fill(pilot):

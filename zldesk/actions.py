@@ -19,13 +19,19 @@ SCREENS = {
     "coverage": "合同范围",
     "contract": "合同条款",
     "roster": "值班表",
+    "recent": "最近解决",
     "prompt": "小表单",
+    "confirm": "到场、解决的确认",
     "help": "帮助",
     APP: "各处",
 }
 
-MODAL = ("prompt", "help")  # Textual runs no app binding over a modal screen: APP actions are not offered there
-LISTS = ("board", "ticket", "coverage", "contract", "roster")  # screens with j k g G: a list or a long page
+MODAL = (
+    "prompt",
+    "confirm",
+    "help",
+)  # Textual runs no app binding over a modal screen: APP actions are not offered there
+LISTS = ("board", "ticket", "coverage", "contract", "roster", "recent")  # screens with j k g G: a list or a long page
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("board.filter", "slash", "filter", "筛选看板", ("board",), footer=True),
     Action("board.leave", "escape", "leave", "取消筛选", ("board",), palette=False),
     Action("board.open", "enter", "open", "打开工单", ("board",)),
+    Action("board.recent", "R", "recent", "最近解决、关闭的工单", ("board",)),
+    Action("board.engineer", "u", "app.choose_engineer", "换操作人", ("board",)),
     Action("ticket.ack", "a", "do('ack')", "受理", ("ticket",), footer=True),
     Action("ticket.arrive", "v", "do('arrive')", "到场", ("ticket",), footer=True),
     Action("ticket.resolve", "r", "do('resolve')", "解决", ("ticket",), footer=True),
@@ -95,7 +103,13 @@ ACTIONS: tuple[Action, ...] = (
     # esc from the query box too (the screen opens in it); q there is a letter.
     Action("coverage.back", "escape,q", "back", "返回", ("coverage",), footer=True, palette=False),
     Action("roster.override", "e", "override", "登记调班", ("roster",), footer=True),
+    Action("recent.open", "enter", "open", "打开工单", ("recent",)),
+    Action("recent.back", "escape,q", "app.back", "返回看板", ("recent",), footer=True, palette=False),
     Action("prompt.cancel", "escape", "cancel", "取消", ("prompt",), palette=False),
+    # Only y confirms: enter (which opens a ticket and ends every form) pressed once too often must not.
+    Action("confirm.yes", "y", "yes", "确认", ("confirm",), palette=False),
+    Action("confirm.time", "t", "time", "填生效时间", ("confirm",), palette=False),
+    Action("confirm.cancel", "n,escape", "cancel", "取消", ("confirm",), palette=False),
     Action("help.close", "escape,q,question_mark,f1", "dismiss", "关闭", ("help",), palette=False),
     Action("list.down", "j,down", "cursor_down", "下一行", LISTS, palette=False),
     Action("list.up", "k,up", "cursor_up", "上一行", LISTS, palette=False),

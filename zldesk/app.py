@@ -88,7 +88,8 @@ class ZlDeskApp(App, inherit_bindings=False):
         self.store_replaced: str | None = None  # what to say once that file is no longer at its path
         self._status_policy = None
         self.gateway = Gateway(self)  # every read and write of the store from here on
-        self.who = who()  # the OS user: what the history records for changes made here
+        self.who = who()  # what the history records for changes made here: the OS user until `engineer` is said
+        self.engineer: str | None = None  # who is at the keyboard, asked before the first write (ask_engineer)
         self._lookup_warmed = False
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
@@ -224,6 +225,7 @@ class ZlDeskApp(App, inherit_bindings=False):
     def _store_checked(self, changed: bool | None) -> None:
         """Read again what is shown when the store changed, or when its last read failed (it may work now).
         None: the store's file was replaced; nothing is read again, nothing written, and the board says so."""
+        from .screens.recent import RecentScreen
         from .screens.roster import RosterScreen
         from .screens.ticket import TicketScreen
 
@@ -243,6 +245,17 @@ class ZlDeskApp(App, inherit_bindings=False):
             self.screen.reload()
         elif isinstance(self.screen, RosterScreen) and (changed or failing("roster")):
             self.screen.load()
+        elif isinstance(self.screen, RecentScreen) and (changed or failing("recent")):
+            self.screen.load()
+
+    def ask_engineer(self, then=None, error: str = "") -> None:
+        """Which engineer is at the keyboard; then `then()` (screens/engineer.py)."""
+        from .screens.engineer import ask_engineer
+
+        ask_engineer(self, then, error)
+
+    def action_choose_engineer(self) -> None:
+        self.ask_engineer()
 
     def status(self) -> tuple[datetime, str, str]:
         """(local now, what kind of day and which line takes calls, who is on duty): the board's top line."""
@@ -260,9 +273,9 @@ class ZlDeskApp(App, inherit_bindings=False):
         if open_now is not None:
             parts.append("热线开放" if open_now else "热线未开·接备勤")
         duty = self.duty.get(contract.code)
-        duty_text = ""
+        duty_text = f"操作人 {visible(self.engineer)}  " if self.engineer else ""
         if duty is not None:
-            duty_text = duty.status(now)
+            duty_text += duty.status(now)
             if duty.stale(now):  # the computed days run out: a quiet night with no change still moves on
                 self.load_board()
         return local, " ".join(parts), duty_text

@@ -59,9 +59,14 @@ class Gateway:
         refused: Callable[[ZlDeskError], None] | None = None,
         what: str = "没有保存",
         node=None,
-    ) -> Worker:
+    ) -> Worker | None:
         """`change(session)` in one write transaction, then `said(result)` as a toast (even if `node` has
-        gone: it was written) and `done(result)`. A refusal goes to `refused(error)` if given, else a toast."""
+        gone: it was written) and `done(result)`. A refusal goes to `refused(error)` if given, else a toast.
+        The first write of a console asks who is at the keyboard (the app's `engineer`) and waits for it."""
+        if getattr(self.app, "engineer", "") is None and not self.app.store_replaced:  # refused anyway
+            again = dict(said=said, refused=refused, what=what, node=node)
+            self.app.ask_engineer(lambda: self.write(change, done, **again))
+            return None
 
         def job():
             from .store import writing

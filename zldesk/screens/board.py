@@ -106,6 +106,12 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
     def action_open(self) -> None:
         self.query_one(TicketBoard).open_current()
 
+    def action_recent(self) -> None:
+        """R: resolved and closed tickets of the last days, which the board (open tickets) no longer lists."""
+        from .recent import RecentScreen
+
+        self.app.push_screen(RecentScreen())
+
     # ---- filter ------------------------------------------------------------------------------------
 
     def action_filter(self) -> None:

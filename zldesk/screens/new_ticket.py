@@ -52,6 +52,7 @@ class NewTicketScreen(Screen):
     def __init__(self, contract, policy) -> None:
         super().__init__()
         self.contract, self.policy = contract, policy
+        self.opened, self._opened_text = None, ""  # when the form opened, as its call-time box first says it
 
     def _row(self, key: str, label: str, placeholder: str = "") -> ComposeResult:
         with Horizontal():
@@ -78,6 +79,7 @@ class NewTicketScreen(Screen):
                 "渠道",
                 f"留空为{CHANNELS[default_channel(self.policy, self.app.clock())]}；可填 QQ、远程、电话、现场……",
             )
+            yield from self._row("at", "来电时间", "电话打进来的时刻，如 2026-11-25 02:10")
             yield from self._row("description", "描述", "回车或 F2 保存")
             yield Static(id="preview")
         yield Footer()
@@ -90,6 +92,10 @@ class NewTicketScreen(Screen):
             levels.append(head, style="bold")
             levels.append(fit(s.description, max(10, self.size.width - 4 - len(head) * 2)).rstrip() + "\n")
         self.query_one("#levels", Static).update(levels)
+        self.opened = self.app.clock()  # the call time unless another is typed (entered is still now)
+        self.query_one("#at", Input).value = self._opened_text = (
+            f"{self.opened.astimezone(self.policy.out_zone):%Y-%m-%d %H:%M}"
+        )
         # At once: Widget.focus would set it only after the keys already queued, and a tab among them
         # would move on from nothing, then be undone by that late focus.
         self.set_focus(self.query_one("#title", Input))
@@ -162,14 +168,26 @@ class NewTicketScreen(Screen):
             preview.update(Text("选好级别后这里显示到期时间", style="dim"))
             return
         now = self.app.clock()
-        # The ticket as saving it now would make it, read by the one clock the board and the CLI read.
-        t = create({"contract": self.contract.code, "severity": level, "title": "预览"}, now, now)
+        try:  # the ticket as saving it now would make it, read by the one clock the board and the CLI read
+            t = create({"contract": self.contract.code, "severity": level, "title": "预览"}, self._call_time(), now)
+        except ZlDeskError as e:  # a call time not yet typed whole, out of range or in the future
+            preview.update(Text(f"{e.title}：{e.message}", style="yellow"))
+            return
         d = ticket_deadline(self.policy, t)
         clock = ticket_clock(self.policy, t, d, now)
         zone = self.policy.out_zone
         preview.update(
             Text(f"现在登记：{level} 级，到期 {clock.due_text(zone)}，剩余 {clock.text(zone)}（按 {d.window} 窗口）")
         )
+
+    def _call_time(self):
+        """When the call came in: the time the form opened, or the one typed, read as the CLI's --at."""
+        from ..text import parse_instant
+
+        typed = self.query_one("#at", Input).value.strip()
+        if self.opened is None or typed == self._opened_text:
+            return self.opened or self.app.clock()
+        return parse_instant(typed, self.policy.zone, "来电时间")
 
     # ---- save / cancel -------------------------------------------------------------------------------
 
@@ -231,12 +249,17 @@ class NewTicketScreen(Screen):
         if module is not None:
             data |= {"module_no": module.no, "module_name": module.name, "in_scope": module.selected}
         now = self.app.clock()
-        data.setdefault("channel", default_channel(self.policy, now))
+        try:
+            at = self._call_time()
+        except ZlDeskError as e:
+            self.notify(e.message, title=e.title, severity="error", markup=False)
+            return
+        data.setdefault("channel", default_channel(self.policy, at))
 
         def change(session):
             from ..store.tickets import open_ticket
 
-            tid, t, _ = open_ticket(session, self.contract.code, data, now, self.app.who, now=now)
+            tid, t, _ = open_ticket(session, self.contract.code, data, at, self.app.who, now=now)
             return tid, t.in_scope
 
         self.app.gateway.write(

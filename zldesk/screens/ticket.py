@@ -97,6 +97,12 @@ FORMS: dict[str, tuple[str, list[Field]]] = {
 }
 
 
+# Actions with no way back that stop the contract clock: asked in one key (y), with an optional effective
+# time (screens/confirm.py). The lifecycle has no "not arrived after all", and a reopen is a new row that
+# needs a reason: confirming first keeps a slip out of the append-only history.
+CONFIRMS = {"arrive": "确认到场 #{id}？（时限停表）", "resolve": "确认解决 #{id}？（时限停表，工单离开看板）"}
+
+
 class TicketScreen(ListKeys, Screen):
     SCREEN_KEY = "ticket"
     BINDINGS = bindings(SCREEN_KEY)
@@ -158,7 +164,9 @@ class TicketScreen(ListKeys, Screen):
         # The version the engineer is looking at now: if the ticket changes while the form is open, the
         # write is refused and they see why, rather than overwriting what they never saw.
         version = self.version
-        if FORMS.get(kind) is None:
+        if kind in CONFIRMS:
+            self._confirm(kind, version)
+        elif FORMS.get(kind) is None:
             self._apply(kind, {}, version)
         else:
             self._form(kind, version)
@@ -176,24 +184,46 @@ class TicketScreen(ListKeys, Screen):
             PromptScreen(title, fields, values, error), lambda typed: typed and self._apply(kind, typed, version)
         )
 
+    def _confirm(self, kind: str, version: int | None, at: str = "", error: str = "") -> None:
+        from .confirm import ConfirmScreen
+
+        def answered(typed: dict | None) -> None:
+            if typed is not None:
+                self._apply(kind, typed, version)
+
+        question = CONFIRMS[kind].format(id=self.ticket_id)
+        self.app.push_screen(ConfirmScreen(question, self.zone, at, error), answered)
+
     def _apply(self, kind: str, values: dict, version: int | None) -> None:
         from ..errors import ZlDeskError
+        from ..text import parse_instant
         from ..tickets import parse_times
 
         typed = dict(values)
         reason = values.pop("reason", "")
+        at_text = values.pop("at", "")  # the effective time typed (confirm.py), "" for now
         try:
+            at = parse_instant(at_text, self.zone, "生效时间") if at_text else None
             if "level" in values:
                 if not values["level"].isdigit():
                     raise ZlDeskError("级别应是数字", values["level"])
                 values["level"] = int(values["level"])
             values = parse_times(values, self.zone, {f.key: f.label for f in FORMS.get(kind, ("", []))[1]})
         except ZlDeskError as e:
-            self._form(kind, version, typed, f"{e.title}：{e.message}")
+            self._again(kind, version, typed, f"{e.title}：{e.message}")
             return
-        self._write(kind, values, reason, version, typed)
+        self._write(kind, values, reason, version, typed, at)
 
-    def _write(self, kind: str, data: dict, reason: str, version: int | None, typed: dict | None = None) -> None:
+    def _again(self, kind: str, version: int | None, typed: dict | None, error: str) -> None:
+        """What was typed, shown again with why it was refused: the confirmation or the form."""
+        if kind in CONFIRMS:
+            self._confirm(kind, version, (typed or {}).get("at", ""), error)
+        else:
+            self._form(kind, version, typed, error)
+
+    def _write(
+        self, kind: str, data: dict, reason: str, version: int | None, typed: dict | None = None, at=None
+    ) -> None:
         """Apply on the version this screen shows (in a worker thread); a newer one is refused, not overwritten."""
         from ..tickets import Action
 
@@ -203,7 +233,7 @@ class TicketScreen(ListKeys, Screen):
             t, _, _ = act(
                 session,
                 self.ticket_id,
-                Action(kind, self.app.clock(), data, reason),
+                Action(kind, at or self.app.clock(), data, reason),  # entered now, effective `at`
                 self.app.who,
                 expected_version=version,
                 now=self.app.clock(),
@@ -215,8 +245,8 @@ class TicketScreen(ListKeys, Screen):
 
             if isinstance(e, StaleTicket):
                 self.notify(f"{e.message}", title=e.title, severity="warning", timeout=10, markup=False)
-            elif kind in FORMS:  # refused as typed (a missing name, a time in the future): the form again
-                self._form(kind, version, typed, f"{e.title}：{e.message}")
+            elif kind in FORMS or kind in CONFIRMS:  # refused as typed (a missing name, a time in the future)
+                self._again(kind, version, typed, f"{e.title}：{e.message}")
             else:
                 self.notify(e.message or e.title, title=e.title, severity="error", markup=False)
             self.reload()

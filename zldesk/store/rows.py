@@ -242,3 +242,44 @@ def policies(conn, terms_ids) -> dict[int, Policy]:
                 raise TermsDamaged(vid, f"{problems[0].path} {problems[0].message}")
             _POLICIES[digests[vid]] = Policy(contract)
     return {vid: _POLICIES[digest] for vid, digest in digests.items()}
+
+
+class TicketHead(NamedTuple):
+    """A ticket in any state, as the palette and the recently-resolved list name it."""
+
+    id: int
+    contract_id: int
+    terms_id: int | None
+    severity: int
+    state: str
+    title: str
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+_HEAD = "id, contract_id, terms_id, severity, state, title, resolved_at, closed_at"
+
+
+def _head(row: tuple) -> TicketHead:
+    *rest, resolved, closed = row
+    return TicketHead(*rest, _utc(resolved) if resolved else None, _utc(closed) if closed else None)
+
+
+def ticket_head(conn, ticket_id: int) -> TicketHead | None:
+    """Ticket `ticket_id` whatever its state (resolved and closed ones are on no board), or None."""
+    if not 0 < ticket_id <= 2**63 - 1:  # past the driver's integer: no ticket
+        return None
+    rows = _all(conn, f"SELECT {_HEAD} FROM ticket WHERE id = {placeholder(conn)}", (ticket_id,))
+    return _head(rows[0]) if rows else None
+
+
+def resolved_since(conn, since: datetime) -> list[TicketHead]:
+    """Tickets resolved (and maybe closed since) at or after `since`, most recently resolved first."""
+    value = since.astimezone(UTC)
+    if placeholder(conn) == "?":  # SQLite keeps UTC without an offset, as text (see types.UtcDateTime)
+        value = f"{value:%Y-%m-%d %H:%M:%S.%f}"  # SQLAlchemy's SQLite format: text that sorts as time
+    sql = (
+        f"SELECT {_HEAD} FROM ticket WHERE resolved_at IS NOT NULL AND resolved_at >= {placeholder(conn)} "
+        "ORDER BY resolved_at DESC, id DESC"
+    )
+    return [_head(r) for r in _all(conn, sql, (value,))]
