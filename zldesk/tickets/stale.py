@@ -28,7 +28,7 @@ class StaleTicket(ZlDeskError):
     """The ticket changed after the caller read it (version `expected`, now `current`); nothing was
     written. `raced`: another writer committed between this one's read and its write."""
 
-    exit_code = 3
+    exit_code = 4
 
     def __init__(
         self,

@@ -1,0 +1,104 @@
+"""One exit-code rule for every command (README, 命令): 0 yes/done, 1 the answer is no, 2 what was typed or
+named is refused, 3 nothing found, 4 someone else changed it first, 5 the store, a file or the system failed.
+Each case runs the real command on a real store and checks the code and the words that go with it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+OPENED = "2026-11-25 10:00"
+
+CASES = [
+    # 0: yes / done
+    (("covered", "mzsf"), 0, "stdout", "覆盖"),
+    (("sla", "deadline", "--severity", "3", "--opened", OPENED), 0, "stdout", "到期"),
+    # 1: the answer is no
+    (("covered", "血库"), 1, "stdout", "未选"),
+    (("covered", "微信支付"), 1, "stdout", "不含"),
+    # 2: what was typed or named is refused, nothing done (Typer's usage errors are 2 as well)
+    (("ticket", "show", "abc"), 2, "stderr", "Invalid value"),
+    (("export", "contract", "--format", "xml"), 2, "stderr", "--format 只能是 toml 或 json"),
+    (("export", "modules", "--format", "xlsx"), 2, "stderr", "--format 只能是 csv 或 json"),
+    (("ticket", "new", "--severity", "2", "--title", "x", "--module", "一卡通"), 2, "stderr", "模块不唯一"),
+    (("roster", "export", "--format", "xlsx"), 2, "stderr", "未知的格式"),
+    (("roster", "export", "--from", "2026-10-10", "--to", "2026-10-09"), 2, "stderr", "时间范围为空"),
+    (("sla", "deadline", "--severity", "3", "--opened", "2100-01-01 10:00"), 2, "stderr", "超出范围"),
+    # 3: nothing found
+    (("covered", "手术麻醉"), 3, "stdout", "合同中没有"),
+    (("covered", "手术麻醉", "--json"), 3, "stdout", "[]"),
+    (("covered", "mzsf", "--contract", "nowhere"), 3, "stderr", "没有这个合同"),
+    (("ticket", "show", "99"), 3, "stderr", "没有这张工单"),
+    (("ticket", "show", str(10**20)), 3, "stderr", "没有这张工单"),
+    (("ticket", "ack", str(10**20)), 3, "stderr", "没有这张工单"),
+    (("export", "contract", "nope"), 3, "stderr", "没有这个合同"),
+    (("sla", "deadline", "--severity", "9", "--opened", OPENED), 3, "stderr", "没有这个级别"),
+]
+
+
+@pytest.mark.parametrize("args, code, stream, says", CASES, ids=[" ".join(c[0])[:40] for c in CASES])
+def test_each_command_exits_by_the_one_rule(cli, args, code, stream, says):
+    ran = cli(*args)
+    assert ran.exit_code == code, (args, ran.exit_code, ran.stdout, ran.stderr)
+    assert says in getattr(ran, stream), (args, ran.stdout, ran.stderr)
+    assert "Traceback" not in ran.stderr
+
+
+def test_a_ticket_changed_since_it_was_read_is_4(cli):
+    assert cli("ticket", "new", "--severity", "3", "--title", "收费慢", "--at", OPENED).exit_code == 0
+    assert cli("ticket", "ack", "1").exit_code == 0  # now version 2
+    ran = cli("ticket", "assign", "1", "王工", "--if-version", "1")
+    assert ran.exit_code == 4 and "在你读取之后被改过" in ran.stderr, ran.stderr
+
+
+def test_a_store_that_fails_is_5_not_a_no(cli, db_path):
+    """A store from a newer zldesk: 5, so `zldesk covered X` exiting 1 always means "not covered"."""
+    assert cli("contracts").exit_code == 0
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    conn.close()
+    ran = cli("covered", "mzsf")
+    assert ran.exit_code == 5 and "数据库版本比本程序新" in ran.stderr, ran.stderr
+
+
+def test_the_exit_codes_are_in_the_help(cli):
+    ran = cli("covered", "--help")
+    assert ran.exit_code == 0 and "3 合同中没有" in ran.stdout
+
+
+def test_contract_changes_are_said_in_words(cli, tmp_path):
+    """An import's change list names fields as people read them and says nothing as —, never `sites`,
+    `negotiable` or `None` (as a ticket's changes read, tickets/view.py)."""
+    exported = cli("export", "contract", "leishan", "--format", "json")
+    assert exported.exit_code == 0
+    data = json.loads(exported.stdout)
+    data["customer"] = "雷山县医院"
+    data["modules"][0]["sites"] = 3
+    level = next(s for s in data["severities"] if s["level"] == 2)
+    level["negotiable"] = not level.get("negotiable", False)
+    level["target"]["amount"] = 6
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    ran = cli("import", "contract", str(path), "--dry-run")
+    assert ran.exit_code == 0, ran.stderr
+    assert "医院：雷山县人民医院 → 雷山县医院" in ran.stdout
+    assert "站点数：— → 3" in ran.stdout
+    assert "可协商：" in ran.stdout and "时限：" in ran.stdout and " 小时（按 " in ran.stdout
+    for raw in ("None", "sites", "negotiable", "target", "customer", "Target("):
+        assert raw not in ran.stdout, (raw, ran.stdout)
+
+
+@pytest.mark.parametrize("opened", ["2026-09-30 17:00", "2026-11-27 17:00", "2026-12-31 17:30"])
+def test_skipped_spans_adjoin_the_counted_ones(cli, opened):
+    """Each skipped run (a holiday, a weekend) in `sla deadline --json` begins where the counted span before
+    it ends and ends where the next one starts."""
+    ran = cli("sla", "deadline", "--severity", "3", "--opened", opened, "--json")
+    assert ran.exit_code == 0, ran.stderr
+    steps = [s for s in json.loads(ran.stdout)["explain"] if s["kind"] in ("counted", "skipped")]
+    skipped = [i for i, s in enumerate(steps) if s["kind"] == "skipped"]
+    assert skipped, steps
+    for i in skipped:
+        assert 0 < i < len(steps) - 1, steps
+        assert steps[i - 1]["to"] == steps[i]["from"] and steps[i]["to"] == steps[i + 1]["from"], steps
