@@ -102,3 +102,18 @@ def test_skipped_spans_adjoin_the_counted_ones(cli, opened):
     for i in skipped:
         assert 0 < i < len(steps) - 1, steps
         assert steps[i - 1]["to"] == steps[i]["from"] and steps[i]["to"] == steps[i + 1]["from"], steps
+
+
+def test_a_stale_ticket_names_its_changes_in_words(cli):
+    """The changes made since the version a script read are said in words; the lists kept for replay
+    (levels, pauses, remote, state_before_pause) never show by their field names."""
+    assert cli("ticket", "new", "--severity", "3", "--title", "收费慢", "--at", OPENED).exit_code == 0
+    assert cli("ticket", "pause", "1", "--reason", "等医院").exit_code == 0
+    assert cli("ticket", "severity", "1", "2", "--reason", "升级").exit_code == 0
+    grant = ("ticket", "remote", "1", "--granted-by", "王主任", "--channel", "电话", "--scope", "查看日志")
+    assert cli(*grant).exit_code == 0
+    ran = cli("ticket", "ack", "1", "--if-version", "1")
+    assert ran.exit_code == 4, ran.stderr
+    assert "挂起（状态）" in ran.stderr and "改级别（级别）" in ran.stderr and "远程许可\n" in ran.stderr
+    for raw in ("levels", "pauses", "remote", "state_before_pause", "None"):
+        assert raw not in ran.stderr, (raw, ran.stderr)
