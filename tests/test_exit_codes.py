@@ -90,18 +90,33 @@ def test_contract_changes_are_said_in_words(cli, tmp_path):
         assert raw not in ran.stdout, (raw, ran.stdout)
 
 
-@pytest.mark.parametrize("opened", ["2026-09-30 17:00", "2026-11-27 17:00", "2026-12-31 17:30"])
-def test_skipped_spans_adjoin_the_counted_ones(cli, opened):
-    """Each skipped run (a holiday, a weekend) in `sla deadline --json` begins where the counted span before
-    it ends and ends where the next one starts."""
-    ran = cli("sla", "deadline", "--severity", "3", "--opened", opened, "--json")
+SPANS = [
+    ("2026-09-30 17:00",),  # 国庆节
+    ("2026-11-27 17:00",),  # a weekend
+    ("2026-12-31 17:30",),  # 元旦
+    ("2026-09-30 17:00", "--pause", "2026-10-03T10:00/2026-10-09T10:00"),  # a pause from inside the holiday
+    ("2026-10-02 10:00", "--pause", "2026-10-08T10:00/2026-10-12T10:00"),  # a Sunday inside a pause
+]
+
+
+@pytest.mark.parametrize("args", SPANS, ids=[" ".join(a) for a in SPANS])
+def test_skipped_spans_adjoin_the_counted_ones(cli, args):
+    """In `sla deadline --json` each skipped run (a holiday, a weekend) begins where the counted or paused
+    span before it ends and ends where the next one starts; days off inside a pause are the pause's."""
+    opened, *pause = args
+    ran = cli("sla", "deadline", "--severity", "3", "--opened", opened, *pause, "--json")
     assert ran.exit_code == 0, ran.stderr
-    steps = [s for s in json.loads(ran.stdout)["explain"] if s["kind"] in ("counted", "skipped")]
+    explain = json.loads(ran.stdout)["explain"]
+    clock_start = next(s["from"] for s in explain if s["kind"] == "start")
+    steps = [s for s in explain if s["kind"] in ("counted", "skipped", "pause")]
     skipped = [i for i, s in enumerate(steps) if s["kind"] == "skipped"]
     assert skipped, steps
     for i in skipped:
-        assert 0 < i < len(steps) - 1, steps
-        assert steps[i - 1]["to"] == steps[i]["from"] and steps[i]["to"] == steps[i + 1]["from"], steps
+        assert i < len(steps) - 1, steps
+        assert steps[i]["from"] == (steps[i - 1]["to"] if i else clock_start), steps
+        assert steps[i]["to"] == steps[i + 1]["from"], steps
+    spans = sorted((s["from"], s["to"]) for s in steps)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans  # none overlaps another
 
 
 def test_a_stale_ticket_names_its_changes_in_words(cli):
