@@ -303,7 +303,7 @@ def test_writing_is_refused_without_a_head(filled, db_path):
     raw(db_path, "DELETE FROM chain_head WHERE name = 'ticket_event'")
     before = store_checksum(db_path)
     ran = filled("ticket", "note", "2", "又坏了", "--at", "2026-11-23T12:05")
-    assert ran.exit_code == 1 and "链头" in ran.stderr
+    assert ran.exit_code == 5 and "链头" in ran.stderr  # the store failed: not the person's input
     assert store_checksum(db_path) == before
 
 

@@ -60,7 +60,7 @@ def test_backup_is_owner_only_whole_and_never_overwrites(cli, db_path, tmp_path)
     assert store_checksum(out) == store_checksum(db_path)
 
     again = cli("backup", str(out))
-    assert again.exit_code == 1 and "--force" in again.stderr
+    assert again.exit_code == 2 and "--force" in again.stderr
     forced = cli("backup", str(out), "--force", "--json")
     assert forced.exit_code == 0
     info = json.loads(forced.stdout)
@@ -196,7 +196,7 @@ def test_restore_is_refused_while_another_process_has_the_store_open(cli, db_pat
     finally:
         holder.kill()
         holder.wait()
-    assert ran.exit_code == 1 and "正被其他进程使用" in ran.stderr
+    assert ran.exit_code == 5 and "正被其他进程使用" in ran.stderr
     assert store_checksum(db_path) == content
     assert not [n for n in _siblings(db_path) if "before-restore" in n or n.endswith(".tmp")]
 

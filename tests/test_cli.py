@@ -62,8 +62,9 @@ def test_contracts_lists_the_bundled_one(cli):
     ],
 )
 def test_covered_answers(cli, query, kind, name, covered):
+    """The exit code is the answer, for scripts: 0 covered, 1 found but unselected or excluded."""
     ran = cli("covered", query, "--json")
-    assert ran.exit_code == 0, ran.stderr
+    assert ran.exit_code == (0 if covered else 1), ran.stderr
     first = json.loads(ran.stdout)[0]
     assert (first["kind"], first["name"], first["covered"]) == (kind, name, covered)
     assert first["clause"]
@@ -72,7 +73,7 @@ def test_covered_answers(cli, query, kind, name, covered):
 def test_covered_names_the_exclusion_clause(cli):
     """微信支付: the payment-interface exclusion, in the contract's words, with where it stands."""
     ran = cli("covered", "微信支付")
-    assert ran.exit_code == 0
+    assert ran.exit_code == 1  # found, and the contract says it is not included
     assert "不含" in ran.stdout
     assert "不包含具备支付性质及商业用途类接口" in ran.stdout
     assert "政策导向接口" in ran.stdout
@@ -84,15 +85,17 @@ def test_covered_both_rows_of_a_repeated_module(cli):
 
 
 def test_covered_not_in_contract(cli):
+    """Nothing found is exit 3, in text and in JSON, so a script tells it from "found, not covered" (1)."""
     ran = cli("covered", "手术麻醉系统")
-    assert ran.exit_code == 0
+    assert ran.exit_code == 3
     assert "合同中没有" in ran.stdout
-    assert json.loads(cli("covered", "手术麻醉系统", "--json").stdout) == []
+    ran = cli("covered", "手术麻醉系统", "--json")
+    assert ran.exit_code == 3 and json.loads(ran.stdout) == []
 
 
 def test_covered_unknown_contract(cli):
     ran = cli("covered", "mzsf", "--contract", "nowhere")
-    assert ran.exit_code != 0
+    assert ran.exit_code == 3  # no such contract: nothing found
     assert "nowhere" in ran.stderr and "leishan" in ran.stderr
 
 
@@ -149,7 +152,7 @@ def test_subprocess_from_another_directory(tmp_path):
         text=True,
         timeout=60,
     )
-    assert bad.returncode == 1
+    assert bad.returncode == 3  # no such contract: nothing found
     assert "Traceback" not in bad.stderr and "nope" in bad.stderr
 
 

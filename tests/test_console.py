@@ -122,7 +122,7 @@ def test_a_store_that_cannot_be_opened_fails_before_any_screen(db_path, cli):
     with pytest.raises(StoreError):
         make_app(resolve_url())
     ran = cli()  # no command: the console
-    assert ran.exit_code == 1
+    assert ran.exit_code == 5
     assert "数据库版本比本程序新" in ran.stderr
 
 

@@ -120,5 +120,5 @@ def test_changed_terms_are_refused_not_used(cli, db_path, monkeypatch, terms):
     conn.close()
     monkeypatch.setattr(rows, "_POLICIES", {})  # as a new process would: nothing read yet
     ran = cli("ticket", "show", "1")
-    assert ran.exit_code == 1 and "合同条款的存档已损坏" in ran.stderr and "contract_version #1" in ran.stderr
+    assert ran.exit_code == 5 and "合同条款的存档已损坏" in ran.stderr and "contract_version #1" in ran.stderr
     assert "Traceback" not in ran.stderr + ran.stdout

@@ -373,11 +373,11 @@ def test_a_failing_sync_gives_an_error_and_the_old_or_new_store(tmp_path, zygote
     assert state in (before, after)
     assert "Traceback" not in ran.stderr, ran.stderr
     if ran.returncode:
-        assert "错误" in ran.stderr and ran.returncode == 1
+        assert "错误" in ran.stderr and ran.returncode == 5
     else:
         assert state == after
     if fail_from <= 2:  # a sync of the change itself failed: it is refused, and is not there
-        assert ran.returncode == 1 and state == before
+        assert ran.returncode == 5 and state == before
 
 
 # ---- a reader left open --------------------------------------------------------------------------------

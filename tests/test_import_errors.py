@@ -465,7 +465,7 @@ def test_utf8_bom_is_tolerated(cli, db_path, before, tmp_path):
     source = write(tmp_path, "bom.toml", b"\xef\xbb\xbf" + alter(CUSTOMER, "雷山县人民医院", "雷山县医院").encode())
     ran = cli("import", "contract", str(source))
     assert ran.exit_code == 0, ran
-    assert "customer: '雷山县人民医院' → '雷山县医院'" in ran.stdout
+    assert "医院：雷山县人民医院 → 雷山县医院" in ran.stdout
 
 
 @pytest.mark.parametrize(
@@ -500,7 +500,7 @@ def test_format_option_overrides_the_extension(cli, db_path, before, tmp_path):
     source = write(tmp_path, "contract.txt", alter(CUSTOMER, "雷山县人民医院", "雷山县医院"))
     ran = cli("import", "contract", str(source), "--format", "toml")
     assert ran.exit_code == 0, ran
-    assert "customer: '雷山县人民医院' → '雷山县医院'" in ran.stdout
+    assert "医院：雷山县人民医院 → 雷山县医院" in ran.stdout
     assert store_checksum(db_path) != before
 
 
@@ -509,9 +509,9 @@ def test_format_option_overrides_the_extension(cli, db_path, before, tmp_path):
 
 
 def test_dry_run_shows_the_change_and_writes_nothing_then_import_applies_it(cli, db_path, before, tmp_path):
-    """`--dry-run` prints `customer: '雷山县人民医院' → '雷山县医院'` and writes nothing; the import then does."""
+    """`--dry-run` prints `医院：雷山县人民医院 → 雷山县医院` and writes nothing; the import then does."""
     source = write(tmp_path, "renamed.toml", alter(CUSTOMER, "雷山县人民医院", "雷山县医院"))
-    change = "customer: '雷山县人民医院' → '雷山县医院'"
+    change = "医院：雷山县人民医院 → 雷山县医院"
 
     ran = cli("import", "contract", str(source), "--dry-run")
     assert ran.exit_code == 0, ran
@@ -532,7 +532,7 @@ def test_dry_run_on_first_use_predicts_what_the_import_does(cli, db_path, tmp_pa
     ran = cli("import", "contract", str(source), "--dry-run")
     assert ran.exit_code == 0, ran
     assert not db_path.exists()
-    assert "customer: '雷山县人民医院' → '雷山县医院'" in ran.stdout, ran.stdout
+    assert "医院：雷山县人民医院 → 雷山县医院" in ran.stdout, ran.stdout
     assert "新合同" not in ran.stdout
 
 

@@ -274,14 +274,14 @@ def test_a_ticket_number_out_of_range_is_no_ticket(cli, store, ticket_id):
         args = [a.replace("{id}", str(ticket_id)) for a in command]
         if "{id}" not in command:
             args.insert(1, str(ticket_id))
-        refused(cli("ticket", *args), "没有这张工单", f"#{ticket_id}", code=1)
+        refused(cli("ticket", *args), "没有这张工单", f"#{ticket_id}", code=3)  # nothing found
     assert store_checksum(store) == before
 
 
 def test_a_version_out_of_range_is_a_stale_version(cli, store):
     before = store_checksum(store)
     for version in (10**20, -(10**20)):
-        refused(cli("ticket", "ack", "1", f"--if-version={version}"), "#1", code=3)
+        refused(cli("ticket", "ack", "1", f"--if-version={version}"), "#1", code=4)  # a stale version
     assert store_checksum(store) == before
 
 

@@ -167,7 +167,12 @@ def test_dry_run_lists_changes_and_writes_nothing(cli, db_path, before, tmp_path
     source = write(tmp_path, "m.csv", f"{HEADER_ZH}\n1,门急诊挂号系统,是,3,\n")
     ran = import_ok(cli, source, "--dry-run")
     assert "试运行，未写入" in ran.stdout
-    assert "sites: None → 3" in ran.stdout and "- 模块 第 33 行 检验试剂管理系统" in ran.stdout
+    assert (
+        "站点数：— → 3" in ran.stdout
+        and "None" not in ran.stdout
+        and "sites" not in ran.stdout
+        and "- 模块 第 33 行 检验试剂管理系统" in ran.stdout
+    )
     assert store_checksum(db_path) == before
     assert len(export_json(cli)) == 33
 

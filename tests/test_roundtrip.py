@@ -106,7 +106,7 @@ def test_json_import_gives_the_same_toml_as_toml_import(cli, tmp_path):
         db = str(tmp_path / f"{fmt}.db")
         ran = cli("--db", db, "import", "contract", str(tmp_path / f"c.{fmt}"))
         assert ran.exit_code == 0, ran
-        assert "customer: '雷山县人民医院' → '雷山县医院'" in ran.stdout
+        assert "医院：雷山县人民医院 → 雷山县医院" in ran.stdout
         stores[fmt] = export(cli, db=db)
     assert stores["json"] == stores["toml"]
     assert 'customer = "雷山县医院"' in stores["toml"]

@@ -156,7 +156,7 @@ def test_the_group_from_the_config_file(cli, db_path, tmp_path, monkeypatch, acc
 def test_an_unknown_group_in_the_config_file_names_the_file(cli, db_path, tmp_path, monkeypatch):
     config = write_config(tmp_path / "config.toml", monkeypatch, 'group = "no-such-group-zldesk"\n')
     ran = cli("contracts")
-    assert ran.exit_code == 1 and f"配置文件 {config} 的 group" in ran.stderr and "no-such-group-zldesk" in ran.stderr
+    assert ran.exit_code == 2 and f"配置文件 {config} 的 group" in ran.stderr and "no-such-group-zldesk" in ran.stderr
     assert not db_path.exists()
 
 

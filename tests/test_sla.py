@@ -47,8 +47,9 @@ def test_level_3_across_national_day_ends_on_the_make_up_saturday(cli):
     out = deadline_json(cli, "--severity", "3", "--opened", "2026-09-30 17:00")
     assert out["due"] == "2026-10-10T17:00:00+08:00"
     skipped = [s for s in out["explain"] if s["kind"] == "skipped"]
-    assert [(s["from"][:10], s["to"][:10]) for s in skipped] == [("2026-10-01", "2026-10-07")]
-    assert "国庆节" in skipped[0]["reason"]
+    # the span skipped runs from the last counted hour before the holiday to the first one after it
+    assert [(s["from"], s["to"]) for s in skipped] == [("2026-09-30T18:00:00+08:00", "2026-10-08T08:30:00+08:00")]
+    assert "国庆节" in skipped[0]["reason"] and skipped[0]["text"] == "10月1日至10月7日 国庆节放假，不计"
     assert "10月10日（星期六）08:30至17:00 计 8.5 小时（国庆节调休上班）" in out["sentence"]
     assert sum(s["seconds"] for s in out["explain"] if s["kind"] == "counted") == 28.5 * 3600
 

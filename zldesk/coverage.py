@@ -164,9 +164,9 @@ def pinyin_cost(query: str, name: str) -> int | None:
 
 def resolve_module(contract: Contract, text: str) -> Module:
     """The one module a person means: by number, exact name, or a part of its name or its pinyin that names
-    only one row; NotFound says why not (no such row, or which rows it could be). The CLI's --module and
-    the new-ticket form both ask this."""
-    from .errors import NotFound
+    only one row; else NotFound (no such row) or Refused (which rows it could be: write one). The CLI's
+    --module and the new-ticket form both ask this."""
+    from .errors import NotFound, Refused
 
     text = text.strip()
     if text.isdigit():
@@ -182,4 +182,4 @@ def resolve_module(contract: Contract, text: str) -> Module:
     if not best:
         raise NotFound("合同的模块表里没有这个模块", f"{text!r}；用 zldesk covered 查一查")
     names = "、".join(f"{m.no} {m.name}" for m in list(best.values())[:8])
-    raise NotFound("模块不唯一", f"{text!r} 可以是：{names}；请写编号")
+    raise Refused("模块不唯一", f"{text!r} 可以是：{names}；请写编号")

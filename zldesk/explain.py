@@ -128,21 +128,15 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
             )
         )
     end = datetime.fromtimestamp(end_ts, zone)
+    spans = [(int(st.start.timestamp()), int(st.end.timestamp())) for _, st in events]  # counted and paused
     for first, last, reason in _skipped_runs(policy, window, start.date(), end.date(), timeline):
         text = day_words(first, year) + (f"至{day_words(last, year)}" if last != first else "") + f" {reason}，不计"
-        at = int(datetime.combine(first, datetime.min.time()).replace(tzinfo=zone).timestamp())
-        events.append(
-            (
-                at,
-                Step(
-                    "skipped",
-                    text,
-                    start=datetime.combine(first, datetime.min.time(), zone),
-                    end=datetime.combine(last, datetime.min.time(), zone),
-                    reason=reason,
-                ),
-            )
-        )
+        at = int(datetime.combine(first, datetime.min.time(), zone).timestamp())
+        gap = _between(spans, at, int(start_ts), int(end_ts))
+        if gap is None:  # days off inside a pause: the pause already says they are not counted
+            continue
+        sa, sb = datetime.fromtimestamp(gap[0], zone), datetime.fromtimestamp(gap[1], zone)
+        events.append((at, Step("skipped", text, start=sa, end=sb, reason=reason)))
     events.sort(key=lambda e: e[0])
     steps += [step for _, step in events]
 
@@ -166,6 +160,17 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
 
 def sentence(steps: list[Step]) -> str:
     return "；".join(step.text for step in steps) + "。"
+
+
+def _between(spans: list[tuple[int, int]], at: int, start: int, end: int) -> tuple[int, int] | None:
+    """The span a run of days off at `at` (its first midnight) skips: from where the counted or paused span
+    before it ended (or the clock started) to where the next one starts (or the walk ends), so that the
+    spans adjoin and never overlap; None when a pause covers `at`."""
+    if any(a <= at < b for a, b in spans):
+        return None
+    before = [b for _, b in spans if b <= at]
+    after = [a for a, _ in spans if a > at]
+    return (max(before) if before else start), (min(after) if after else end)
 
 
 def _first_interval(timeline, ts: int) -> int:

@@ -71,9 +71,9 @@ def import_contract(
     if text_format:
         contract = _read_contract_text(file, raw, text_format, code, dry_run, force)
     elif code is not None or force:
-        from ..errors import ZlDeskError
+        from ..errors import Refused
 
-        raise ZlDeskError("--code 和 --force 只用于合同正文（.txt/.pdf）", "TOML/JSON 合同的代号写在文件里")
+        raise Refused("--code 和 --force 只用于合同正文（.txt/.pdf）", "TOML/JSON 合同的代号写在文件里")
     else:
         contract = read_contract_file(file, format, raw)
     _warnings(contract.warnings, str(file))
@@ -247,12 +247,12 @@ def export_contract(
 ) -> None:
     """导出合同（默认写到标准输出）。"""
     from ..contract import dumps_json, dumps_toml
-    from ..errors import ZlDeskError
+    from ..errors import Refused
     from ..store import reading
     from ..store.contracts import get_contract, resolve_code
 
     if format not in ("toml", "json"):
-        raise ZlDeskError("--format 只能是 toml 或 json", f"收到 {format!r}")
+        raise Refused("--format 只能是 toml 或 json", f"收到 {format!r}")
     with reading(ctx.obj.engine()) as session:
         contract = get_contract(session, resolve_code(session, code))
     output.emit(dumps_toml(contract) if format == "toml" else dumps_json(contract), out)
@@ -269,13 +269,13 @@ def export_modules(
     import json
 
     from ..contract import contract_to_dict
-    from ..errors import ZlDeskError
+    from ..errors import Refused
     from ..importers.modules_csv import dumps_modules_csv
     from ..store import reading
     from ..store.contracts import get_contract, resolve_code
 
     if format not in ("csv", "json"):
-        raise ZlDeskError("--format 只能是 csv 或 json", f"收到 {format!r}")
+        raise Refused("--format 只能是 csv 或 json", f"收到 {format!r}")
     with reading(ctx.obj.engine()) as session:
         contract = get_contract(session, resolve_code(session, code))
     if format == "csv":
@@ -336,7 +336,9 @@ def covered(
     contract: Annotated[Optional[str], typer.Option("--contract", help="只查这个合同（默认查全部）。")] = None,
     json: Json = False,
 ) -> None:
-    """合同覆盖吗？查模块、服务和不含条款。"""
+    """合同覆盖吗？查模块、服务和不含条款。
+
+    退出码：0 覆盖，1 找到但未选或明确不含，3 合同中没有。"""
     from ..coverage import lookup
     from ..store import reading
     from ..store.contracts import get_contract, list_contracts, resolve_code
@@ -346,7 +348,20 @@ def covered(
         found = [(c, lookup(c, query)) for c in (get_contract(session, code) for code in codes)]
     if json:
         output.print_json([m.to_json(c) for c, matches in found for m in matches])
-        return
+    else:
+        _say_covered(query, found)
+    raise typer.Exit(_answer([m for _, matches in found for m in matches]))
+
+
+def _answer(matches: list) -> int:
+    """covered's exit code: 3 nothing found; 1 no row covers it or a 不含 clause names it (the contract's
+    own words against it outweigh a covered row it also matches); 0 covered."""
+    if not matches:
+        return 3
+    return 1 if any(m.kind == "exclusion" for m in matches) or not any(m.covered for m in matches) else 0
+
+
+def _say_covered(query: str, found: list) -> None:
     styles = {"覆盖": "bold green", "未选": "bold red", "不含": "bold red"}
     for c, matches in found:
         output.say((f"{c.customer}（{c.code}）", "bold"), f"：查「{query}」")

@@ -57,11 +57,15 @@ TICKET_FIELD_NAMES = FIELD_NAMES | {
 
 class ChainBroken(ZlDeskError):
     """The store is not as zldesk left it: a history table changed outside zldesk, or anything else
-    `audit verify` checks."""
+    `audit verify` checks. Its answer is no (exit 1), as covered's and roster gaps'."""
+
+    exit_code = 1
 
 
 class BackupRefused(ZlDeskError):
-    """`restore`: the backup failed the checks; nothing was replaced."""
+    """`restore`: the backup failed the checks; nothing was replaced. The file named is refused (exit 2)."""
+
+    exit_code = 2
 
 
 def refusal(report: Report, where: str) -> ZlDeskError:

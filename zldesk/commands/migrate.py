@@ -17,14 +17,14 @@ def migrate(
     json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False,
 ) -> None:
     """把当前库整库复制到一个空的数据库（如团队用的 PostgreSQL），复制后逐行核对；一个事务，不一致就什么也不写。"""
-    from ..errors import ZlDeskError
+    from ..errors import Refused
     from ..store.db import resolve_url
     from ..store.files import refuse_overwrite, store_path
     from ..store.migrate import copy_store
 
     target = resolve_url(to)
     if target == ctx.obj.url:
-        raise ZlDeskError("源库和目标库是同一个", target)
+        raise Refused("源库和目标库是同一个", target)
     if store_path(target) is not None:  # an empty SQLite file is a target; the store's -wal or a link to it is not
         refuse_overwrite(store_path(target), store_path(ctx.obj.url), databases=True)
     from .state import say_upgrade_backup

@@ -57,12 +57,12 @@ def _today(zone) -> datetime:
 
 def _segments(contract, roster, start: datetime, end: datetime):
     from ..calendar import ChinaCalendar
-    from ..errors import ZlDeskError
+    from ..errors import Refused
     from ..roster import compute
 
     if end <= start:
         zone = contract.zone
-        raise ZlDeskError(
+        raise Refused(
             "时间范围为空",
             f"--to {end.astimezone(zone):%Y-%m-%d %H:%M} 不晚于 --from {start.astimezone(zone):%Y-%m-%d %H:%M}",
         )
@@ -171,7 +171,7 @@ def export(
 
     CSV 和 iCal 导出与范围有重叠的每一班的全程（同一人在同一条线上连着值的算一班），不在范围边上截断，
     所以范围相互重叠的两次导出给出同样的班次、同样的 UID。JSON 是范围内逐段的计算结果（含缺口和来源）。"""
-    from ..errors import ZlDeskError
+    from ..errors import Refused
     from ..roster import whole_runs
 
     contract_obj, roster = _load(ctx, contract)
@@ -219,7 +219,7 @@ def export(
         output.emit(content, out, shown=lambda: write_roster_csv(held, phones, zone, shown=True))
         return
     else:
-        raise ZlDeskError("未知的格式", f"--format {format!r}；可用 csv、ics、json")
+        raise Refused("未知的格式", f"--format {format!r}；可用 csv、ics、json")
     output.emit(content, out)
 
 
@@ -236,14 +236,14 @@ def override(
     who: Annotated[Optional[str], typer.Option("--as", help="操作人（默认当前系统用户）。")] = None,
 ) -> None:
     """调班或替班：某人在某段时间顶某条线；与别的调班重叠时，后登记的为准。"""
-    from ..errors import ZlDeskError
+    from ..errors import Refused
     from ..roster import Override, line_name
     from ..store import writing
     from ..store.contracts import get_contract, resolve_code
     from ..store.roster import add_override
 
     if not reason.strip():
-        raise ZlDeskError("--reason 不能为空", "调班要写明原因，记入历史")
+        raise Refused("--reason 不能为空", "调班要写明原因，记入历史")
     with writing(ctx.obj.engine()) as session:
         code = resolve_code(session, contract)
         contract_obj = get_contract(session, code)

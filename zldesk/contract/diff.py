@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import fields
+from datetime import date
 from typing import Any
 
-from .model import Contract, Module
+from .model import UNIT_NAMES, Contract, Module, Period, Target
 
 _SCALARS = ("customer", "vendor", "product", "timezone", "title", "period")
 _TABLES: dict[str, tuple[str, Callable[[Any], Any], Callable[[Any], str]]] = {
@@ -16,6 +17,38 @@ _TABLES: dict[str, tuple[str, Callable[[Any], Any], Callable[[Any], str]]] = {
     "modules": ("模块", lambda m: m.no, lambda m: f"第 {m.no} 行 {m.name}"),
     "contacts": ("联系方式", lambda c: (c.kind, c.value), lambda c: f"{c.kind} {c.label} {c.value}"),
 }
+# Every field a change names, in the words people read (as tickets.FIELD_NAMES for a ticket's changes).
+FIELD_NAMES = {
+    "customer": "医院",
+    "vendor": "服务方",
+    "product": "产品",
+    "timezone": "时区",
+    "title": "合同名称",
+    "period": "服务期",
+    "name": "名称",
+    "label": "显示名",
+    "days": "日子",
+    "start": "开始",
+    "end": "结束",
+    "note": "备注",
+    "outside": "窗口外",
+    "level": "级别",
+    "description": "说明",
+    "target": "时限",
+    "negotiable": "可协商",
+    "examples": "举例",
+    "category": "类别",
+    "channels": "渠道",
+    "frequency": "频次",
+    "exclusions": "不含",
+    "no": "编号",
+    "selected": "已选",
+    "sites": "站点数",
+    "remark": "备注",
+    "kind": "类型",
+    "value": "号码",
+    "window": "窗口",
+}
 
 
 def diff_contracts(old: Contract | None, new: Contract) -> list[str]:
@@ -23,7 +56,7 @@ def diff_contracts(old: Contract | None, new: Contract) -> list[str]:
         counts = "、".join(f"{len(getattr(new, t))} 个{label}" for t, (label, _, _) in _TABLES.items())
         return [f"新合同 {new.code}（{new.customer}）：{counts}"]
     out = [
-        f"{name}: {_show(getattr(old, name))} → {_show(getattr(new, name))}"
+        _change(name, getattr(old, name), getattr(new, name))
         for name in _SCALARS
         if getattr(old, name) != getattr(new, name)
     ]
@@ -52,11 +85,11 @@ def _diff_rows(
         before = old_keyed.get(k)
         if before is not None and before != row:
             changed = [
-                f"{f.name}: {_show(getattr(before, f.name))} → {_show(getattr(row, f.name))}"
+                _change(f.name, getattr(before, f.name), getattr(row, f.name))
                 for f in fields(row)
                 if getattr(before, f.name) != getattr(row, f.name)
             ]
-            out.append(f"~ {label} {describe(row)}：" + "；".join(changed))
+            out.append(f"~ {label} {describe(row)}  " + "；".join(changed))
     if not out and list(old) != list(new):
         out.append(f"~ {label}的顺序变了")
     return out
@@ -73,9 +106,24 @@ def _keyed(rows: Sequence[Any], key: Callable[[Any], Any]) -> dict[Any, Any]:
     return out
 
 
+def _change(name: str, old: Any, new: Any) -> str:
+    """`医院：雷山县人民医院 → 雷山县医院`, `站点数：— → 3`: the field in words, nothing as —."""
+    return f"{FIELD_NAMES.get(name, name)}：{_show(old)} → {_show(new)}"
+
+
 def _show(value: Any) -> str:
+    if value is None or value == "" or value == ():
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if isinstance(value, str):
-        return repr(value) if len(value) <= 40 else repr(value[:37] + "...")
+        return value if len(value) <= 40 else value[:37] + "..."
     if isinstance(value, tuple):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
+        return "、".join(_show(v) for v in value)
+    if isinstance(value, Target):
+        return f"{value.amount:g} {UNIT_NAMES.get(value.unit, value.unit)}（按 {value.window} 窗口）"
+    if isinstance(value, Period):
+        return f"{_show(value.start)} 至 {_show(value.end)}"
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)

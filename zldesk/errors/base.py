@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 
 class ZlDeskError(Exception):
-    """An error the user can act on. `title` is a few words, `message` says what and where."""
+    """An error the user can act on. `title` is a few words, `message` says what and where. `exit_code`
+    follows the one rule README's 命令 section states: 2 what was typed or named is refused, 3 nothing
+    found, 4 someone else changed it first, 5 (this default) the store, a file or the system failed."""
 
-    exit_code = 1
+    exit_code = 5
 
     def __init__(self, title: str, message: str = "") -> None:
         super().__init__(f"{title}: {message}" if message else title)
@@ -43,6 +45,8 @@ class StoreError(ZlDeskError):
 
 class NotFound(ZlDeskError):
     """A contract, module or ticket named by the user does not exist."""
+
+    exit_code = 3
 
 
 class Refused(ZlDeskError):

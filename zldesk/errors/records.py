@@ -53,7 +53,9 @@ class NoContracts(NotFound):
 
 
 class AmbiguousContract(NotFound):
-    """No contract was named and the store holds several."""
+    """No contract was named and the store holds several: what was typed is not enough (exit 2)."""
+
+    exit_code = 2
 
     def __init__(self, codes: Sequence[str]) -> None:
         self.codes = tuple(codes)

@@ -19,6 +19,8 @@ _GROUP = "ZLDESK_GROUP"  # store/files.py's GROUP_VAR, named where the words say
 class InvalidStoreUrl(StoreError):
     """--db / ZLDESK_DB is neither a path nor a SQLAlchemy URL."""
 
+    exit_code = 2
+
     def __init__(self, url: str) -> None:
         self.url = url
         super().__init__("数据库地址无效", f"{url!r} 既不是文件路径也不是 SQLAlchemy URL")
@@ -111,6 +113,8 @@ class BadGroupSetting(StoreError):
     """The group setting is not NAME, NAME:rw or NAME:ro (`group` None), or names a `group` the host lacks.
     `where`: where the setting came from, as people find it (ZLDESK_GROUP, or the config file's key)."""
 
+    exit_code = 2  # a setting, as a bad config file is
+
     def __init__(self, value: str, group: str | None = None, where: str = _GROUP) -> None:
         self.value, self.group, self.where = value, group, where
         if group is None:
@@ -130,6 +134,8 @@ class ChainHeadMissing(StoreError):
 class ChainHeadMoved(StoreError):
     """Another writer moved the `table`'s chain head during this write (where it could not be locked)."""
 
+    exit_code = 4  # someone else wrote first, as a stale ticket
+
     def __init__(self, table: str) -> None:
         self.table = table
         super().__init__("历史记录被同时写入", f"{table} 的链头在本次写入期间变了；请重试")
@@ -137,6 +143,8 @@ class ChainHeadMoved(StoreError):
 
 class TargetNotEmpty(StoreError):
     """`zldesk migrate`: the target store already holds rows in `table`."""
+
+    exit_code = 2  # the target named is not one migrate takes
 
     def __init__(self, table: str) -> None:
         self.table = table
@@ -181,6 +189,8 @@ class BackupFileRefused(ZlDeskError):
     """The backup file named cannot be used. `reason`: "exists" (not replaced without --force), "missing"
     (no such file to restore from). One onto the store itself is an OutputRefused."""
 
+    exit_code = 2
+
     def __init__(self, path: Path | str, reason: str) -> None:
         self.path, self.reason = path, reason
         if reason == "exists":
@@ -215,6 +225,7 @@ class RestoreRefused(StoreError):
 
     def __init__(self, path: Path | str, reason: str) -> None:
         self.path, self.reason = path, reason
+        self.exit_code = 2 if reason == "unmerged_wal" else 5  # the backup named is refused; the store is busy
         if reason == "unmerged_wal":
             super().__init__("备份文件旁边有未合并的 -wal", f"{path}；请用 zldesk backup 做的备份")
         elif reason == "in_use":

@@ -60,6 +60,10 @@ FIELD_NAMES = {
     "caller": "来电人",
     "phone": "电话",
     "dept": "科室",
+    "contract": "合同",
+    "received_at": "来电时间",
+    "module_no": "模块编号",
+    "in_scope": "在合同范围",
 }
 CHANNELS = {
     "hotline": "热线",

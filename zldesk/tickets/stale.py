@@ -28,7 +28,7 @@ class StaleTicket(ZlDeskError):
     """The ticket changed after the caller read it (version `expected`, now `current`); nothing was
     written. `raced`: another writer committed between this one's read and its write."""
 
-    exit_code = 3
+    exit_code = 4
 
     def __init__(
         self,
@@ -47,10 +47,13 @@ class StaleTicket(ZlDeskError):
             )
             return
         latest = max((c.entered_at for c in self.since), default=None)  # just now: "this year" is its year
+        # The fields a person reads, in words; the lists kept for replay (levels, pauses, remote) are said by
+        # the change's own name (改级别, 挂起, 远程许可).
+        named = [[FIELD_NAMES[k] for k in c.fields if k in FIELD_NAMES] for c in self.since]
         lines = [
             f"第 {c.seq} 版：{c.who} 于 {day_time(c.entered_at, zone, latest)} {KIND_NAMES.get(c.kind, c.kind)}"
-            + (f"（{'、'.join(FIELD_NAMES.get(k, k) for k in c.fields)}）" if c.fields else "")
-            for c in self.since
+            + (f"（{'、'.join(names)}）" if names else "")
+            for c, names in zip(self.since, named, strict=True)
         ]
         title = f"工单 #{ticket_id} 刚被别人改过，未写入" if raced else f"工单 #{ticket_id} 在你读取之后被改过，未写入"
         super().__init__(title, "期间的改动：\n" + "\n".join(lines) + "\n请重新读取工单后再改。")

@@ -194,6 +194,8 @@ def _value(field: str, value, zone, now: datetime) -> str:
     """A changed value as a person reads it: — for nothing, states by name, times local to the minute."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if field == "state":
         return STATE_NAMES.get(value, value)
     if isinstance(value, str) and field.endswith(("_at", "_due")):
