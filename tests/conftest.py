@@ -167,6 +167,8 @@ async def until(pilot, done, timeout: float = 30.0, what: str = "") -> None:
         if time.monotonic() - start > timeout:
             raise AssertionError(f"not in {timeout:.0f} s: {what or done}")
         await pilot.pause(0.05)
+
+
 async def say_who(pilot, name: str = "值班工程师", timeout: float = 30.0) -> None:
     """The console's first write asks which engineer is at the keyboard (screens/engineer.py): answer `name`
     and wait until the write it held back has run."""
