@@ -186,6 +186,7 @@ async def test_console_on_postgres(pg_url):
     ok("ticket", "new", "--severity", "1", "--title", "全院HIS无法登录")
     ok("roster", "import", str(DEMO_ROSTER))
     app = make_app(pg_url)
+    app.engineer = "值班工程师"  # who is at the keyboard: asked and tested in test_console_night.py
     assert app.quick_path is None
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()

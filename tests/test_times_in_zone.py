@@ -66,6 +66,7 @@ async def test_a_refusal_in_the_console_says_the_contracts_time(tmp_path, monkey
         tid, _, _ = open_ticket(session, "leishan", {"severity": 3, "title": "收费处打印机卡纸"}, at, "测试", now=at)
     now = datetime(2026, 11, 25, 1, 2, tzinfo=UTC)
     app = make_app(url, clock=lambda: now)
+    app.engineer = "王芳"  # who is at the keyboard: asked and tested in test_console_night.py
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
         app.open_ticket(tid)
