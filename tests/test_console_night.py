@@ -270,3 +270,30 @@ async def test_first_write_asks_who_offering_the_engineer_on_duty(tmp_path):
 
 def _title(app) -> str:
     return getattr(app.screen, "title_text", "")
+
+
+async def test_esc_on_a_filled_form_asks_and_esc_again_keeps_it(db_path, cli):
+    """An empty form goes at esc; one with a word typed asks 放弃这张新工单？, and esc (or n, or enter)
+    there goes back to the form with what was typed; only y discards it. Nothing is written either way."""
+    app = make_app(resolve_url())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        await pilot.press("n")
+        await _until(pilot, lambda: _screen(app) == "NewTicketScreen", "the form")
+        await pilot.press("escape")
+        await _until(pilot, lambda: _screen(app) == "BoardScreen", "an empty form goes at once")
+        await pilot.press("n")
+        await _until(pilot, lambda: _screen(app) == "NewTicketScreen", "the form again")
+        await pilot.press(*"收费处全部窗口无法收费")
+        for keys in (("escape",), ("n",), ("enter", "escape")):  # a tired esc twice, a no, an enter
+            await pilot.press("escape")
+            await _until(pilot, lambda: _screen(app) == "ConfirmScreen", "the question")
+            await pilot.press(*keys)
+            await _until(pilot, lambda: _screen(app) == "NewTicketScreen", f"back to the form after {keys}")
+            assert app.screen.query_one("#title", Input).value == "收费处全部窗口无法收费"
+        await pilot.press("escape")
+        await _until(pilot, lambda: _screen(app) == "ConfirmScreen", "the question")
+        assert "放弃这张新工单" in str(app.screen.query_one("#question", Static).render())
+        await pilot.press("y")
+        await _until(pilot, lambda: _screen(app) == "BoardScreen", "discarded")
+    assert json.loads(cli("ticket", "list", "--json").stdout) == []

@@ -34,17 +34,19 @@ class ConfirmScreen(ModalScreen[dict | None]):
     ConfirmScreen Input:focus { background: $boost; }
     """
 
-    def __init__(self, question: str, zone, at: str = "", error: str = "") -> None:
-        """`at` and `error`: shown again as typed, with why, when the store refused the time."""
+    def __init__(self, question: str, zone, at: str = "", error: str = "", keys: str = "") -> None:
+        """`at` and `error`: shown again as typed, with why, when the store refused the time. `keys`: a
+        question with no time (discarding a form), said with these words for y and n."""
         super().__init__()
         self.question, self.zone, self.at_text, self.error = question, zone, at, error
+        self.timed, self.keys = not keys, keys or "y 确认  n/esc 取消  t 填生效时间（电话里说的时刻）"
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.question, style="bold"), id="question")
             yield Static(id="when")
             yield Input(value=self.at_text, placeholder="留空为现在，如 2026-11-25 02:30", id="at")
-            yield Static(Text("y 确认  n/esc 取消  t 填生效时间（电话里说的时刻）", style="dim"), id="keys")
+            yield Static(Text(self.keys, style="dim"), id="keys")
             yield Static(Text(visible(self.error, lines=True)), id="error", classes="error")
 
     def on_mount(self) -> None:
@@ -52,6 +54,8 @@ class ConfirmScreen(ModalScreen[dict | None]):
         # the focus only on t (a box that can be focused would be given it on opening).
         self.query_one("#at", Input).can_focus = False
         self.set_focus(None)
+        if not self.timed:
+            self.query_one("#at", Input).display = self.query_one("#when", Static).display = False
         self._show_when()
 
     def _parsed(self) -> datetime | None:
@@ -81,6 +85,8 @@ class ConfirmScreen(ModalScreen[dict | None]):
         self.set_focus(None)
 
     def action_time(self) -> None:
+        if not self.timed:
+            return
         box = self.query_one("#at", Input)
         box.can_focus = True
         box.focus()
@@ -97,5 +103,5 @@ class ConfirmScreen(ModalScreen[dict | None]):
     def on_key(self, event) -> None:
         """enter on the question says how to answer it (it confirms nothing)."""
         if event.key == "enter" and not self.query_one("#at", Input).has_focus:
-            self.query_one("#error", Static).update(Text("enter 不会确认：按 y 确认，n 或 esc 取消"))
+            self.query_one("#error", Static).update(Text("enter 不会确认：" + self.keys))
             event.stop()

@@ -218,7 +218,24 @@ class NewTicketScreen(Screen):
             self.action_save()
 
     def action_cancel(self) -> None:
-        self.app.pop_screen()
+        """Back to the board; a form with anything typed or ticked asks first (esc again keeps it): an esc
+        too many at 2 a.m. must not lose the call just written down."""
+        if not self._typed():
+            self.app.pop_screen()
+            return
+        from .confirm import ConfirmScreen
+
+        def answered(result: dict | None) -> None:
+            if result is not None:
+                self.app.pop_screen()
+
+        keys = "y 放弃这张工单  n/esc 回去接着填"
+        self.app.push_screen(ConfirmScreen("放弃这张新工单？已填的内容不会保存", self.policy.zone, keys=keys), answered)
+
+    def _typed(self) -> bool:
+        boxes = any(box.value for box in self.query(TriageBox))
+        fields = any(i.value.strip() for i in self.query(Input) if i.id != "at")
+        return boxes or fields or self.query_one("#at", Input).value != self._opened_text
 
     def action_save(self) -> None:
         title = self.query_one("#title", Input).value.strip()
