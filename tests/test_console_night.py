@@ -297,3 +297,32 @@ async def test_esc_on_a_filled_form_asks_and_esc_again_keeps_it(db_path, cli):
         await pilot.press("y")
         await _until(pilot, lambda: _screen(app) == "BoardScreen", "discarded")
     assert json.loads(cli("ticket", "list", "--json").stdout) == []
+
+
+async def test_a_call_time_said_as_hh_mm_is_the_last_such_moment(tmp_path):
+    """At 00:20 the engineer writes down a call that came at 23:50: the box is selected when tabbed into,
+    so 23:50 typed replaces the form's guess, and a bare time is the last such moment (yesterday's here);
+    00:10 would be today's."""
+    url = f"sqlite:///{tmp_path / 'z.db'}"
+    open_store(url).dispose()
+    now = datetime(2026, 11, 26, 0, 20, tzinfo=ZONE)
+    app = make_app(url, clock=lambda: now)
+    app.engineer = "李强"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        await pilot.press("n")
+        await _until(pilot, lambda: _screen(app) == "NewTicketScreen", "the form")
+        form = app.screen
+        form.query_one("#title", Input).value = "挂号打不开"
+        form.query_one("#severity", Input).value = "3"
+        form.set_focus(form.query_one("#channel", Input))
+        await pilot.press("tab", *"23:50")
+        await _until(pilot, lambda: form.query_one("#at", Input).value == "23:50", "the guess replaced")
+        assert f"{form._call_time():%Y-%m-%d %H:%M}" == "2026-11-25 23:50"
+        form.query_one("#at", Input).value = "00:10"
+        assert f"{form._call_time():%Y-%m-%d %H:%M}" == "2026-11-26 00:10"
+        form.query_one("#at", Input).value = "23:50"
+        await pilot.press("f2")
+        await _until(pilot, lambda: _screen(app) == "BoardScreen", "saved")
+    event = _events(url, 1)[0]
+    assert f"{event.effective_at.astimezone(ZONE):%Y-%m-%d %H:%M}" == "2026-11-25 23:50"

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from rich.text import Text
 from textual.actions import SkipAction
 from textual.app import ComposeResult
@@ -33,6 +36,9 @@ def propose_level(whole: bool, windows: bool, request: bool) -> tuple[int, str] 
     return next(((level, why) for key, _, level, why in TRIAGE if ticked[key]), None)
 
 
+_CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}")  # a time of day alone, as said on the phone
+
+
 class NewTicketScreen(Screen):
     SCREEN_KEY = "new"
     BINDINGS = bindings(SCREEN_KEY)
@@ -54,11 +60,12 @@ class NewTicketScreen(Screen):
         self.contract, self.policy = contract, policy
         self.opened, self._opened_text = None, ""  # when the form opened, as its call-time box first says it
 
-    def _row(self, key: str, label: str, placeholder: str = "") -> ComposeResult:
+    def _row(self, key: str, label: str, placeholder: str = "", select: bool = False) -> ComposeResult:
         with Horizontal():
             yield Static(Text(label), classes="label")
             # Not selected on focus: a field gone back to (shift+tab) keeps its text, and typing adds to it.
-            yield Input(placeholder=placeholder, id=key, select_on_focus=False)
+            # The call time is: it holds the form's own guess, and what is typed replaces it.
+            yield Input(placeholder=placeholder, id=key, select_on_focus=select)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -79,7 +86,7 @@ class NewTicketScreen(Screen):
                 "渠道",
                 f"留空为{CHANNELS[default_channel(self.policy, self.app.clock())]}；可填 QQ、远程、电话、现场……",
             )
-            yield from self._row("at", "来电时间", "电话打进来的时刻，如 2026-11-25 02:10")
+            yield from self._row("at", "来电时间", "电话打进来的时刻，如 02:10 或 2026-11-25 02:10", select=True)
             yield from self._row("description", "描述", "回车或 F2 保存")
             yield Static(id="preview")
         yield Footer()
@@ -187,6 +194,12 @@ class NewTicketScreen(Screen):
         typed = self.query_one("#at", Input).value.strip()
         if self.opened is None or typed == self._opened_text:
             return self.opened or self.app.clock()
+        if _CLOCK_TIME.fullmatch(typed):  # 02:10 alone: the last such moment, today's or (after midnight) yesterday's
+            opened = self.opened.astimezone(self.policy.zone)
+            hours, minutes = map(int, typed.split(":"))
+            if hours < 24 and minutes < 60:
+                day = opened.date() - timedelta(days=1 if (hours, minutes) > (opened.hour, opened.minute) else 0)
+                typed = f"{day:%Y-%m-%d} {hours:02d}:{minutes:02d}"
         return parse_instant(typed, self.policy.zone, "来电时间")
 
     # ---- save / cancel -------------------------------------------------------------------------------
