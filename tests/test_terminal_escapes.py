@@ -249,6 +249,14 @@ class Console:
                 pytest.fail(f"{texts!r} did not appear; the pane shows:\n{screen}")
             time.sleep(0.1)
 
+    def wait_for_exit(self, timeout: float = 20) -> None:
+        """Until the console has ended, by itself and with exit status 0."""
+        deadline = time.monotonic() + timeout
+        while self.display("#{pane_dead}") != "1" or not self.rc.exists():
+            assert time.monotonic() < deadline, f"the console did not end; the pane shows:\n{self.capture()}"
+            time.sleep(0.1)
+        assert self.rc.read_text().strip() == "0", self.capture()
+
     def settle(self, quiet: float = 0.3, timeout: float = 20) -> None:
         """Until the screen stops changing (a focus moved, a worker's rows arrived)."""
         deadline = time.monotonic() + timeout
