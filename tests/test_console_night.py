@@ -322,6 +322,10 @@ async def test_a_call_time_said_as_hh_mm_is_the_last_such_moment(tmp_path):
         form.query_one("#at", Input).value = "00:10"
         assert f"{form._call_time():%Y-%m-%d %H:%M}" == "2026-11-26 00:10"
         form.query_one("#at", Input).value = "23:50"
+        preview = form.query_one("#preview", Static)
+        await _until(
+            pilot, lambda: "按来电 11-25 23:50 登记：3 级" in str(preview.render()), "the preview says the call"
+        )
         await pilot.press("f2")
         await _until(pilot, lambda: _screen(app) == "BoardScreen", "saved")
     event = _events(url, 1)[0]

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Input, Static
 from ..actions import bindings
 from ..coverage import lookup, resolve_module
 from ..errors import ZlDeskError
-from ..text import fit, visible
+from ..text import day_time, fit, visible
 from ..tickets import CHANNELS, channel_code, create, default_channel, ticket_clock, ticket_deadline
 from ..widgets.triage_box import TriageBox
 
@@ -176,15 +176,17 @@ class NewTicketScreen(Screen):
             return
         now = self.app.clock()
         try:  # the ticket as saving it now would make it, read by the one clock the board and the CLI read
-            t = create({"contract": self.contract.code, "severity": level, "title": "预览"}, self._call_time(), now)
+            called = self._call_time()
+            t = create({"contract": self.contract.code, "severity": level, "title": "预览"}, called, now)
         except ZlDeskError as e:  # a call time not yet typed whole, out of range or in the future
             preview.update(Text(f"{e.title}：{e.message}", style="yellow"))
             return
         d = ticket_deadline(self.policy, t)
         clock = ticket_clock(self.policy, t, d, now)
         zone = self.policy.out_zone
+        said = "现在登记" if called == self.opened else f"按来电 {day_time(called, zone, now)} 登记"
         preview.update(
-            Text(f"现在登记：{level} 级，到期 {clock.due_text(zone)}，剩余 {clock.text(zone)}（按 {d.window} 窗口）")
+            Text(f"{said}：{level} 级，到期 {clock.due_text(zone)}，剩余 {clock.text(zone)}（按 {d.window} 窗口）")
         )
 
     def _call_time(self):
