@@ -119,6 +119,27 @@ def test_skipped_spans_adjoin_the_counted_ones(cli, args):
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans  # none overlaps another
 
 
+@pytest.mark.parametrize("args", SPANS, ids=[" ".join(a) for a in SPANS])
+def test_the_spans_tile_the_whole_interval(cli, args):
+    """From the clock's start to the due time every moment is in exactly one span of `sla deadline --json`:
+    counted, paused, skipped (days off) or closed (the window's closed hours, each night); the text and the
+    sentence leave the nightly closed hours out (a line a night)."""
+    opened, *pause = args
+    ran = cli("sla", "deadline", "--severity", "3", "--opened", opened, *pause, "--json")
+    assert ran.exit_code == 0, ran.stderr
+    out = json.loads(ran.stdout)
+    explain = out["explain"]
+    clock_start = next(s["from"] for s in explain if s["kind"] == "start")
+    spans = [(s["from"], s["to"]) for s in explain if s["kind"] in ("counted", "skipped", "pause", "closed")]
+    assert any(s["kind"] == "closed" for s in explain), explain
+    due = next(s["from"] for s in explain if s["kind"] == "due")
+    assert spans[0][0] == clock_start and spans[-1][1] == due, (clock_start, spans, due)
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:])), spans  # each begins where the last ended
+    assert "窗口未开" not in out["sentence"]
+    text = cli("sla", "deadline", "--severity", "3", "--opened", opened, *pause)
+    assert text.exit_code == 0 and "窗口未开" not in text.stdout and "计" in text.stdout
+
+
 def test_a_stale_ticket_names_its_changes_in_words(cli):
     """The changes made since the version a script read are said in words; the lists kept for replay
     (levels, pauses, remote, state_before_pause) never show by their field names."""

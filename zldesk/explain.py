@@ -18,7 +18,7 @@ from .sla import Deadline, Policy, merged_pauses
 class Step:
     """One line of an explanation: what was counted or skipped, and why."""
 
-    kind: str  # rule | start | counted | skipped | pause | due | warning
+    kind: str  # rule | start | counted | skipped | closed | pause | due | warning
     text: str
     start: datetime | None = None
     end: datetime | None = None
@@ -138,7 +138,7 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
         sa, sb = datetime.fromtimestamp(gap[0], zone), datetime.fromtimestamp(gap[1], zone)
         events.append((at, Step("skipped", text, start=sa, end=sb, reason=reason)))
     events.sort(key=lambda e: e[0])
-    steps += [step for _, step in events]
+    steps += _with_closed([step for _, step in events], start, end, year)
 
     if d.computed_due is None:
         frozen = datetime.fromtimestamp(end_ts, zone)
@@ -159,7 +159,33 @@ def explain(policy: Policy, d: Deadline) -> list[Step]:
 
 
 def sentence(steps: list[Step]) -> str:
-    return "；".join(step.text for step in steps) + "。"
+    return "；".join(step.text for step in steps if step.kind not in UNSAID) + "。"
+
+
+# Steps kept for programs (JSON), not read out: every night's closed hours would be a line a night.
+UNSAID = ("closed",)
+_SPANNED = ("counted", "pause", "skipped")
+
+
+def _with_closed(steps: list[Step], start: datetime, end: datetime, year: int) -> list[Step]:
+    """The steps with a `closed` one in each gap between spans (the window's closed hours, a night, the
+    hours before the next open day), so that from the clock's start to its end every moment is in exactly
+    one span: counted, paused, skipped or closed."""
+    out: list[Step] = []
+    at = start
+
+    def close_to(until: datetime) -> None:
+        if until > at:
+            text = f"{moment(at, year)}至{moment(until, year)} 窗口未开，不计"
+            out.append(Step("closed", text, start=at, end=until, reason="窗口未开"))
+
+    for step in steps:
+        if step.kind in _SPANNED and step.start is not None and step.end is not None:
+            close_to(step.start)
+            at = max(at, step.end)
+        out.append(step)
+    close_to(end)
+    return out
 
 
 def _between(spans: list[tuple[int, int]], at: int, start: int, end: int) -> tuple[int, int] | None:

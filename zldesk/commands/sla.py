@@ -38,7 +38,7 @@ def deadline(
     json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False,
 ) -> None:
     """到期时间，以及它是怎么算出来的。"""
-    from ..explain import explain, sentence
+    from ..explain import UNSAID, explain, sentence
     from ..sla import Policy
     from ..store import reading
     from ..store.contracts import get_contract, resolve_code
@@ -68,7 +68,7 @@ def deadline(
         return
     due = f"{d.due:%Y-%m-%d %H:%M}（{d.due:%z}）" if d.due else "挂起中，暂无"
     output.say(("到期 ", "bold"), (due, "bold"), ("  临时" if d.provisional else "", "bold yellow"))
-    for step in steps:
+    for step in (s for s in steps if s.kind not in UNSAID):  # the closed hours of each night are JSON's
         style = {"warning": "yellow", "skipped": "dim", "pause": "cyan"}.get(step.kind, "")
         output.say("  ", (step.text, style))
 
