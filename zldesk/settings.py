@@ -61,6 +61,20 @@ class Settings:
         return f"{name} 的默认值"
 
 
+def read_at_most(fd: int, limit: int, chunk: int = 1024 * 1024) -> bytes:
+    """What `fd` holds, read no further than `limit` + 1 bytes: more than `limit` returned means too big,
+    however the file (a pipe, /dev/zero, one that grew after its fstat) claimed to be. Config files and
+    import files both read through this."""
+    chunks, size = [], 0
+    while size <= limit:
+        got = os.read(fd, min(limit + 1 - size, chunk))
+        if not got:
+            break
+        chunks.append(got)
+        size += len(got)
+    return b"".join(chunks)
+
+
 def who(name: str | None = None) -> str:
     """Who is acting: `--as NAME`, else the OS user."""
     if name and name.strip():
@@ -190,18 +204,11 @@ def read_config(path: Path) -> str | None:
             raise refuse(f"别人也能改这个文件，拒绝读取（配置文件决定数据库在哪里）：{why}")
         if st.st_size > MAX_BYTES:
             raise refuse(f"文件有 {st.st_size} 字节，超过上限 {MAX_BYTES} 字节：这不像配置文件")
-        chunks, size = [], 0
-        while size <= MAX_BYTES:
-            chunk = os.read(fd, MAX_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = read_at_most(fd, MAX_BYTES)
     except OSError as e:
         raise refuse(f"无法读取：{e.strerror}") from None
     finally:
         os.close(fd)
-    data = b"".join(chunks)
     if len(data) > MAX_BYTES:  # grew after the fstat
         raise refuse(f"文件超过上限 {MAX_BYTES} 字节：这不像配置文件")
     return _decode(data, refuse)

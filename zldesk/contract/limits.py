@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, Problem
+from ..settings import read_at_most
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # TOML, JSON, contract text, CSV: the real contract is 18 KB
 MAX_PDF_BYTES = 32 * 1024 * 1024  # a signed PDF may carry scanned seals
@@ -59,20 +60,14 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         if st.st_size > limit:
             raise refuse(f"文件有 {st.st_size:,} 字节，超过上限 {size_text(limit)}")
         os.set_blocking(fd, True)
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(limit + 1 - size, 1024 * 1024))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = read_at_most(fd, limit)
     except OSError as e:
         raise refuse(f"无法读取：{e.strerror}") from None
     finally:
         os.close(fd)
-    if size > limit:  # a pipe, or a file that grew after the fstat
+    if len(data) > limit:  # a pipe, or a file that grew after the fstat
         raise refuse(f"超过上限 {size_text(limit)}（读到第 {limit + 1:,} 字节时停止）")
-    return b"".join(chunks)
+    return data
 
 
 def parse_bounded(parse: Callable[[str], Any], text: str, source: str) -> Any:
