@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from zldesk.data import data_dir
 from zldesk.store import open_store
 from zldesk.store.backup import backup_before_upgrade
 
-from .conftest import store_checksum
+from .conftest import store_checksum, until
 
 ROSTER = data_dir() / "roster" / "demo.toml"
 
@@ -160,14 +159,6 @@ def test_a_store_named_like_the_calendar_cache_is_left_alone(tmp_path, monkeypat
 # ---- the console ---------------------------------------------------------------------------------------
 
 
-async def _until(pilot, done, timeout: float = 30.0) -> None:  # generous: a loaded CI host is slow
-    start = time.monotonic()
-    while not done():
-        if time.monotonic() - start > timeout:
-            raise AssertionError("not in time")
-        await pilot.pause(0.05)
-
-
 def _said(app) -> list[str]:
     return [f"{n.title}：{n.message}" for n in app._notifications]
 
@@ -181,22 +172,22 @@ async def test_a_console_notices_its_store_file_was_replaced(quiet_store, tmp_pa
     app = make_app(f"sqlite:///{store}")
     async with app.run_test(size=(80, 24)) as pilot:
         board = app.get_screen("board")
-        await _until(pilot, lambda: board.all_rows and app.watch is not None)
+        await until(pilot, lambda: board.all_rows and app.watch is not None)
         assert not board.query_one("#alarm").has_class("shown") and app.store_replaced is None
         os.replace(other, store)
         replaced = store_checksum(store)
-        await _until(pilot, lambda: app.store_replaced is not None)
+        await until(pilot, lambda: app.store_replaced is not None)
         alarm = board.query_one("#alarm")
         assert alarm.has_class("shown") and "数据库文件已被替换" in str(alarm.render())
         # A toast is a message the app handles in its turn: waited for, not assumed
-        await _until(pilot, lambda: any(s.startswith("数据库文件已被替换：") and str(store) in s for s in _said(app)))
+        await until(pilot, lambda: any(s.startswith("数据库文件已被替换：") and str(store) in s for s in _said(app)))
         written = []
         app.gateway.write(lambda session: written.append(session), what="没有保存")
         await pilot.press("enter")  # the ticket screen would read the file now at the path
         await app.workers.wait_for_complete()
         await pilot.pause(1.2)  # another tick or two: the line is still there, nothing read again
         assert written == [] and board.query_one("#alarm").has_class("shown")
-        await _until(pilot, lambda: any(said.startswith("没有保存：数据库文件已被替换") for said in _said(app)))
+        await until(pilot, lambda: any(said.startswith("没有保存：数据库文件已被替换") for said in _said(app)))
         assert "正在读取" in str(app.screen.query_one("#ticket").render())
     assert store_checksum(store) == replaced
 
@@ -206,9 +197,9 @@ async def test_a_console_notices_its_store_file_was_moved_away(quiet_store):
     app = make_app(f"sqlite:///{store}")
     async with app.run_test(size=(80, 24)) as pilot:
         board = app.get_screen("board")
-        await _until(pilot, lambda: board.all_rows and app.watch is not None)
+        await until(pilot, lambda: board.all_rows and app.watch is not None)
         store.rename(store.with_name("moved.db"))
-        await _until(pilot, lambda: app.store_replaced is not None)
+        await until(pilot, lambda: app.store_replaced is not None)
         assert board.query_one("#alarm").has_class("shown")
 
 
@@ -220,8 +211,8 @@ async def test_a_toast_shows_user_text_as_written_not_as_markup(quiet_store):
     app = make_app(f"sqlite:///{quiet_store}")
     async with app.run_test(size=(80, 24), notifications=True) as pilot:  # run_test hides toasts by default
         board = app.get_screen("board")
-        await _until(pilot, lambda: board.all_rows)
+        await until(pilot, lambda: board.all_rows)
         app.notify("[bold red]收费处[/bold red]\x1b[2J", title="[i]标题[/i]")
-        await _until(pilot, lambda: app.screen.query(Toast))
+        await until(pilot, lambda: app.screen.query(Toast))
         shown = " ".join(str(toast.render()) for toast in app.screen.query(Toast))
         assert "[bold red]收费处[/bold red]\\x1b[2J" in shown and "[i]标题[/i]" in shown, shown
