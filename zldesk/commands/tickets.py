@@ -335,14 +335,13 @@ def list_(
 @ticket_app.command("show")
 def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
     """工单的全部字段、时限及其推算、历史。"""
-    from ..store import reading
-    from ..store.tickets import history, load_ticket
+    from ..store.ticket_rows import load_ticket, ticket_events
     from ..tickets import STATE_NAMES
 
     now = _now()
-    with reading(ctx.obj.engine()) as session:
-        t, policy, d = load_ticket(session, tid)
-        events = history(session, tid)
+    with ctx.obj.read() as conn:  # store.tickets' load_ticket and history read through these too
+        t, policy, d = load_ticket(conn, tid)
+        events = ticket_events(conn, tid)
     data = ticket_json(policy, t, d, tid, now, events)
     if json:
         output.print_json(data)
