@@ -53,7 +53,18 @@ def build(db: Path, env: dict[str, str]) -> None:
     """The bundled contract (loaded on first open), the demo roster and a few tickets, through the CLI."""
     steps = [
         ["roster", "import", str(ROOT / "data" / "roster" / "demo.toml")],
-        ["ticket", "new", "--severity", "2", "--title", "门诊收费打不出发票", "--module", "mzsf", "--at", "2025-11-20T10:00"],
+        [
+            "ticket",
+            "new",
+            "--severity",
+            "2",
+            "--title",
+            "门诊收费打不出发票",
+            "--module",
+            "mzsf",
+            "--at",
+            "2025-11-20T10:00",
+        ],
         ["ticket", "new", "--severity", "1", "--title", "全院断网", "--at", "2025-11-21T08:00"],
         ["ticket", "ack", "2", "--at", "2025-11-21T08:10", "--as", "张工"],
         ["ticket", "new", "--severity", "3", "--title", "报表慢", "--at", "2025-11-18T10:00"],
@@ -96,7 +107,9 @@ def measure(db: Path, env: dict[str, str], runs: int) -> list[dict]:
 
 def report(results: list[dict], runs: int) -> None:
     print(f"read-only commands, median of {runs} processes each, floor `python -c pass` in the same loop")
-    print(f"{'command':<16}{'wall ms':>9}{'floor ms':>10}{'ratio':>8}{'peak MiB':>10}  target {TARGET_RATIO:g}x, {TARGET_MIB:g} MiB")
+    print(
+        f"{'command':<16}{'wall ms':>9}{'floor ms':>10}{'ratio':>8}{'peak MiB':>10}  target {TARGET_RATIO:g}x, {TARGET_MIB:g} MiB"
+    )
     for r in results:
         ok = r["ratio"] <= TARGET_RATIO and r["mib"] <= TARGET_MIB
         print(
@@ -109,9 +122,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="a store to copy and run on (default: one built here)")
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--quick", action="store_true", help="3 runs each (the smoke test)")
+    parser.add_argument("--quick", action="store_true", help="2 runs each (the smoke test)")
     opts = parser.parse_args()
-    runs = 3 if opts.quick else opts.runs
+    runs = 2 if opts.quick else opts.runs
     with tempfile.TemporaryDirectory(prefix="zldesk-commands-bench-") as tmp:
         home = Path(tmp)
         env = environment(home)

@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..contract import (
     Contact,
@@ -26,8 +26,10 @@ from ..contract import (
     contract_from_dict,
 )
 from ..errors import AmbiguousContract, NoContracts, TermsDamaged, UnknownContract
-from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
-from ..sla import Policy
+
+if TYPE_CHECKING:  # imported where used: `contracts` and `covered` need neither the roster nor the engine
+    from ..roster import Roster
+    from ..sla import Policy
 
 BOARD_COLUMNS = (
     "id, contract_id, terms_id, severity, state, board_due, due_ts, provisional, "
@@ -215,6 +217,8 @@ def _utc(value: Any) -> datetime:
 def read_roster(conn, contract: Contract, contract_id: int) -> Roster:
     """The contract's roster: its duty lines, every engineer, its rotations, fixed shifts and overrides
     (times in the contract's zone)."""
+    from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
+
     ph, zone = placeholder(conn), contract.zone
     engineers = tuple(
         Engineer(name, phone, tuple(_json(skills)), bool(active))
@@ -286,6 +290,8 @@ _POLICIES: dict[str, Policy] = {}
 
 def policies(conn, terms_ids) -> dict[int, Policy]:
     """The deadline rules of these contract versions, keyed by version id."""
+    from ..sla import Policy
+
     wanted = sorted({t for t in terms_ids if t is not None})
     if not wanted:
         return {}
