@@ -18,6 +18,17 @@ BUSY_TIMEOUT_S = 15
 LATEST = 8  # store/schema.py's LATEST; a test keeps the two equal
 
 
+def resolve_url(db: str | None = None) -> str:
+    """`--db`, else the db setting ($ZLDESK_DB, the config file, the platform data directory).
+    A value with `://` is a URL. (Here, not in db.py, so that finding the store imports no SQLAlchemy.)"""
+    from .. import settings
+
+    value = db or settings.current().db
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file of a plain `sqlite:///PATH` URL; None for anything else (other databases, URL options)."""
     prefix = "sqlite:///"

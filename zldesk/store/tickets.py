@@ -16,7 +16,6 @@ from ..tickets import (
     TIME_FIELDS,
     Action,
     ChangeSince,
-    Grant,
     StaleTicket,
     Ticket,
     apply,
@@ -31,8 +30,15 @@ from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
 from .rows import BOARD_COLUMNS, ListRow, board_rows, contract_heads
 from .terms import current_terms, policies_of, policy_for, ticket_policy
+from .whole import to_ticket
 
-__all__ = ["ListRow", "StaleTicket", "policy_for", "ticket_deadline"]  # re-exported: callers import them from here
+__all__ = [
+    "ListRow",
+    "StaleTicket",
+    "policy_for",
+    "ticket_deadline",
+    "to_ticket",
+]  # re-exported: callers import them from here
 
 
 _TICKET = TicketRow.__table__
@@ -59,46 +65,9 @@ def _dt(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def to_ticket(row: TicketRow, code: str) -> Ticket:
-    return Ticket(
-        contract=code,
-        severity=row.severity,
-        title=row.title,
-        received_at=row.received_at,
-        description=row.description,
-        module_no=row.module_no,
-        module_name=row.module_name,
-        in_scope=row.in_scope,
-        caller=row.caller,
-        phone=row.phone,
-        dept=row.dept,
-        channel=row.channel,
-        assignee=row.assignee,
-        state=row.state,
-        acknowledged_at=row.acknowledged_at,
-        arrived_at=row.arrived_at,
-        resolved_at=row.resolved_at,
-        closed_at=row.closed_at,
-        state_before_pause=row.state_before_pause,
-        pauses=tuple((_dt(a), _dt(b), r) for a, b, r in row.pauses),
-        levels=tuple((_dt(at), level) for at, level in row.levels),
-        negotiated_due=row.negotiated_due,
-        negotiated_with=row.negotiated_with,
-        remote=tuple(_grant(g) for g in row.remote),
-        terms=row.terms_id,
-        version=row.version,
-    )
-
-
 def _board_due(policy: Policy, t: Ticket, d: Deadline) -> float | None:
     """The board's sort key and countdown (tickets.clock_key) while the ticket is open; None after."""
     return clock_key(policy, t, d) if t.is_open else None
-
-
-def _grant(g: list) -> Grant:
-    # Permissions stored before channel, scope and engineer were recorded have three fields.
-    who, at, until, *rest = g
-    return Grant(who, _dt(at), _dt(until), *(rest + ["", "", ""])[:3])
 
 
 def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, Any]:

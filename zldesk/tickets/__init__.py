@@ -2,7 +2,18 @@
 of a ticket's clock at an instant, and the ticket as people and scripts read it. No database, no Textual,
 no Typer."""
 
-from .clock import FROZEN, OUT_OF_RANGE, Clock, breaches, clock_at, clock_key, hms, ticket_clock, ticket_deadline
+from .clock import (
+    FROZEN,
+    OUT_OF_RANGE,
+    Clock,
+    breaches,
+    clock_at,
+    clock_key,
+    hms,
+    ticket_clock,
+    ticket_deadline,
+    ticket_deadlines,
+)
 from .lifecycle import apply, create, replay
 from .model import (
     ACKNOWLEDGED,
@@ -92,5 +103,6 @@ __all__ = [
     "replay",
     "ticket_clock",
     "ticket_deadline",
+    "ticket_deadlines",
     "ticket_json",
 ]
