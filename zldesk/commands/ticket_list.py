@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 
 from ..text import day_time
-from ..tickets import STATE_NAMES, ticket_deadlines, ticket_json
+from ..tickets import STATE_NAMES, ticket_clock, ticket_deadlines, ticket_json
 from . import output, state
 
 
@@ -27,11 +27,13 @@ def run(ctx, open_only: bool, contract: str | None, json: bool) -> None:
             raise UnknownContract(contract, [c for _, c, _, _ in heads])
         contract_id = next((cid for cid, c in codes.items() if c == contract), None)
         customers = {cid: customer for cid, _, customer, _ in heads}
-        listed = tickets_json(conn, codes, customers, now, open_only=open_only, contract_id=contract_id)
         if json:
-            output.print_json_items(listed)
+            output.print_json_items(
+                tickets_json(conn, codes, customers, now, open_only=open_only, contract_id=contract_id)
+            )
         else:
-            output.say_lines(_lines(listed, now), empty="没有工单。" if not open_only else "没有未结的工单。")
+            lines = ticket_lines(conn, codes, customers, now, open_only=open_only, contract_id=contract_id)
+            output.say_lines(lines, empty="没有工单。" if not open_only else "没有未结的工单。")
 
 
 @contextmanager
@@ -63,10 +65,8 @@ def _reading(ctx) -> Iterator:
         conn.close()
 
 
-def tickets_json(
-    conn, codes: dict, customers: dict, now: datetime, *, open_only: bool, contract_id: int | None
-) -> Iterator[dict]:
-    """Each ticket as `ticket show --json` gives it (without its history) and its customer, in the board's
+def listed(conn, codes: dict, *, open_only: bool, contract_id: int | None) -> Iterator[tuple]:
+    """(board row, ticket, the policy of its terms, its deadline or None) of each ticket, in the board's
     order, one batch read at a time."""
     from ..store.rows import policies
     from ..store.whole import board_tickets
@@ -78,20 +78,32 @@ def tickets_json(
             rules |= policies(conn, wanted)
         held = [(rules[row.terms_id], t) for row, t in batch]
         for (row, t), (policy, _), d in zip(batch, held, ticket_deadlines(held)):
-            yield ticket_json(policy, t, d, row.id, now) | {"customer": customers[row.contract_id]}
+            yield row, t, policy, d
 
 
-def _lines(listed: Iterator[dict], now: datetime) -> Iterator[tuple]:
-    from .tickets import _clock_line  # the clock as every command says it
+def tickets_json(
+    conn, codes: dict, customers: dict, now: datetime, *, open_only: bool, contract_id: int | None
+) -> Iterator[dict]:
+    """Each ticket as `ticket show --json` gives it (without its history), and its customer."""
+    for row, t, policy, d in listed(conn, codes, open_only=open_only, contract_id=contract_id):
+        yield ticket_json(policy, t, d, row.id, now) | {"customer": customers[row.contract_id]}
 
-    for data in listed:
-        clock = data["clock"]  # its due is already in the contract's zone
-        due = datetime.fromisoformat(clock["due"]) if clock["due"] else None
-        due = day_time(due, due.tzinfo, now) if due else "-"
-        due += "临" if clock["provisional"] and clock["due"] else ""
+
+def ticket_lines(
+    conn, codes: dict, customers: dict, now: datetime, *, open_only: bool, contract_id: int | None
+) -> Iterator[tuple]:
+    """Each ticket's line as `say` takes it: what `ticket_json` says, its clock the same tickets.clock
+    answer, without the rest of the JSON made for nothing."""
+    for row, t, policy, d in listed(conn, codes, open_only=open_only, contract_id=contract_id):
+        clock, zone = ticket_clock(policy, t, d, now), policy.out_zone
+        due = "-"
+        if clock.due is not None:  # as the JSON's due read back: in the contract's zone, at its offset then
+            local = clock.due.astimezone(zone)
+            due = day_time(local, timezone(local.utcoffset()), now) + ("临" if clock.provisional else "")
+        style = "bold red" if clock.breached else "bold yellow" if clock.problem else "bold"  # as _clock_line
         yield (
-            (f"#{data['id']:<5}", "bold"),
-            f"{data['customer']}  {data['severity']}级  {STATE_NAMES[data['state']]}",
-            f"  {data['module'] or '-'}  {data['title']}  {data['assignee'] or '未指派'}  到期 {due}  ",
-            _clock_line(data),
+            (f"#{row.id:<5}", "bold"),
+            f"{customers[row.contract_id]}  {t.severity}级  {STATE_NAMES[t.state]}",
+            f"  {t.module_name or '-'}  {t.title}  {t.assignee or '未指派'}  到期 {due}  ",
+            (clock.text(zone), style),
         )

@@ -1,67 +1,23 @@
 """Tickets read whole through the driver's own connection (sqlite3 or psycopg), as `ticket list` streams
-them: the board's own SELECT and order (rows.py), each row mapped to a tickets.Ticket in one place for every
-reader (`to_ticket`: the SQLAlchemy rows of store/tickets.py too). No SQLAlchemy here."""
+them: the board's own SELECT and order (rows.py), each row made a tickets.Ticket by `ticket_of`, the one
+mapping of a stored ticket for every reader (`to_ticket` gives it the SQLAlchemy rows of store/tickets.py).
+No SQLAlchemy here."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any
 
 from ..tickets import Grant, Ticket
 from .rows import BOARD_COLUMNS, ListRow, _board_sql, _json, _utc
 
-# What a whole ticket needs beyond its board row (tickets.Ticket), in this order.
+# What a whole ticket needs beyond its board row, in this order.
 _WHOLE = (
     "version, description, module_no, in_scope, caller, phone, dept, channel, received_at, acknowledged_at, "
     "arrived_at, resolved_at, closed_at, state_before_pause, pauses, levels, negotiated_due, negotiated_with, remote"
 )
-_TIMES = ("received_at", "acknowledged_at", "arrived_at", "resolved_at", "closed_at", "negotiated_due")
-_LISTS = ("pauses", "levels", "remote")
-
-
-class _Stored(NamedTuple):
-    """A ticket's row as `to_ticket` reads it: times aware (UTC), lists parsed."""
-
-    contract_id: int
-    terms_id: int | None
-    severity: int
-    state: str
-    assignee: str
-    module_name: str
-    title: str
-    version: int
-    description: str
-    module_no: int | None
-    in_scope: bool
-    caller: str
-    phone: str
-    dept: str
-    channel: str
-    received_at: datetime
-    acknowledged_at: datetime | None
-    arrived_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    state_before_pause: str | None
-    pauses: list
-    levels: list
-    negotiated_due: datetime | None
-    negotiated_with: str
-    remote: list
-
-
-def _list(value):
-    return [] if value == "[]" else _json(value)  # most tickets: never paused, no remote access
-
-
-_NAMES = [*ListRow._fields, *_WHOLE.split(", ")]
-_DECODE = [
-    (i, _utc if name in _TIMES else _list if name in _LISTS else bool)
-    for i, name in enumerate(_NAMES)
-    if name in _TIMES or name in _LISTS or name == "in_scope"
-]
-_PICK = [_NAMES.index(name) for name in _Stored._fields]
+_BOARD = len(ListRow._fields)
 
 
 def board_tickets(
@@ -73,19 +29,129 @@ def board_tickets(
     cursor = conn.cursor()
     try:
         cursor.execute(*_board_sql(conn, f"{BOARD_COLUMNS}, {_WHOLE}", open_only, contract_id))
-        width = len(ListRow._fields)
         while rows := cursor.fetchmany(batch):
-            out = []
-            for raw in rows:
-                values = list(raw)
-                for i, decode in _DECODE:
-                    if values[i] is not None:
-                        values[i] = decode(values[i])
-                stored = _Stored._make([values[i] for i in _PICK])
-                out.append((ListRow._make(raw[:width]), to_ticket(stored, codes[stored.contract_id])))
-            yield out
+            yield [(ListRow._make(raw[:_BOARD]), _plain_ticket(raw, codes)) for raw in rows]
     finally:
         cursor.close()
+
+
+def _plain_ticket(raw: tuple, codes: dict[int, str]) -> Ticket:
+    """A ticket from the driver's own values: times as SQLite keeps them (UTC text) or aware, JSON as text
+    or parsed."""
+    (_, cid, terms, severity, state, _, _, _, _, assignee, module_name, title, version, description, module_no,
+     in_scope, caller, phone, dept, channel, received, acknowledged, arrived, resolved, closed, before_pause,
+     pauses, levels, negotiated, negotiated_with, remote) = raw  # fmt: skip
+    return ticket_of(
+        codes[cid],
+        severity,
+        title,
+        _utc(received),
+        description,
+        module_no,
+        module_name,
+        bool(in_scope),
+        caller,
+        phone,
+        dept,
+        channel,
+        assignee,
+        state,
+        _time(acknowledged),
+        _time(arrived),
+        _time(resolved),
+        _time(closed),
+        before_pause,
+        _list(pauses),
+        _list(levels),
+        _time(negotiated),
+        negotiated_with,
+        _list(remote),
+        terms,
+        version,
+    )
+
+
+def to_ticket(row, code: str) -> Ticket:
+    """The Ticket of a SQLAlchemy row (its times already aware, its lists parsed)."""
+    return ticket_of(
+        code,
+        row.severity,
+        row.title,
+        row.received_at,
+        row.description,
+        row.module_no,
+        row.module_name,
+        row.in_scope,
+        row.caller,
+        row.phone,
+        row.dept,
+        row.channel,
+        row.assignee,
+        row.state,
+        row.acknowledged_at,
+        row.arrived_at,
+        row.resolved_at,
+        row.closed_at,
+        row.state_before_pause,
+        row.pauses,
+        row.levels,
+        row.negotiated_due,
+        row.negotiated_with,
+        row.remote,
+        row.terms_id,
+        row.version,
+    )
+
+
+_NEW = object.__new__
+
+
+def ticket_of(
+    contract, severity, title, received_at, description, module_no, module_name, in_scope, caller, phone, dept,
+    channel, assignee, state, acknowledged_at, arrived_at, resolved_at, closed_at, state_before_pause, pauses,
+    levels, negotiated_due, negotiated_with, remote, terms, version,
+) -> Ticket:  # fmt: skip
+    """The Ticket of a stored row's values (times aware; pauses, levels and permissions as stored: lists of
+    ISO text). Made without the frozen dataclass's __init__, which sets its 26 fields one by one through
+    object.__setattr__ (a third of reading a ticket); the same fields, the same object."""
+    t = _NEW(Ticket)
+    t.__dict__.update(
+        contract=contract,
+        severity=severity,
+        title=title,
+        received_at=received_at,
+        description=description,
+        module_no=module_no,
+        module_name=module_name,
+        in_scope=in_scope,
+        caller=caller,
+        phone=phone,
+        dept=dept,
+        channel=channel,
+        assignee=assignee,
+        state=state,
+        acknowledged_at=acknowledged_at,
+        arrived_at=arrived_at,
+        resolved_at=resolved_at,
+        closed_at=closed_at,
+        state_before_pause=state_before_pause,
+        pauses=tuple((_dt(a), _dt(b), r) for a, b, r in pauses) if pauses else (),
+        levels=tuple((_dt(at), level) for at, level in levels),
+        negotiated_due=negotiated_due,
+        negotiated_with=negotiated_with,
+        remote=tuple(_grant(g) for g in remote) if remote else (),
+        terms=terms,
+        version=version,
+    )
+    return t
+
+
+def _time(value: Any) -> datetime | None:
+    return None if value is None else _utc(value)
+
+
+def _list(value: Any) -> list:
+    return [] if value == "[]" else _json(value)  # most tickets: never paused, no remote access
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -96,35 +162,3 @@ def _grant(g: list) -> Grant:
     # Permissions stored before channel, scope and engineer were recorded have three fields.
     who, at, until, *rest = g
     return Grant(who, _dt(at), _dt(until), *(rest + ["", "", ""])[:3])
-
-
-def to_ticket(row, code: str) -> Ticket:
-    """The Ticket of a stored row (a SQLAlchemy row or `_Stored`: times aware, lists parsed)."""
-    return Ticket(
-        contract=code,
-        severity=row.severity,
-        title=row.title,
-        received_at=row.received_at,
-        description=row.description,
-        module_no=row.module_no,
-        module_name=row.module_name,
-        in_scope=row.in_scope,
-        caller=row.caller,
-        phone=row.phone,
-        dept=row.dept,
-        channel=row.channel,
-        assignee=row.assignee,
-        state=row.state,
-        acknowledged_at=row.acknowledged_at,
-        arrived_at=row.arrived_at,
-        resolved_at=row.resolved_at,
-        closed_at=row.closed_at,
-        state_before_pause=row.state_before_pause,
-        pauses=tuple((_dt(a), _dt(b), r) for a, b, r in row.pauses),
-        levels=tuple((_dt(at), level) for at, level in row.levels),
-        negotiated_due=row.negotiated_due,
-        negotiated_with=row.negotiated_with,
-        remote=tuple(_grant(g) for g in row.remote),
-        terms=row.terms_id,
-        version=row.version,
-    )
