@@ -200,12 +200,22 @@ def _board_sql(conn, columns: str, open_only: bool, contract_id: int | None) -> 
     return f"{sql} ORDER BY {order}", params
 
 
-def board_rows(conn, *, open_only: bool = True, contract_id: int | None = None) -> list[ListRow]:
-    """Tickets soonest-due first, paused ones (frozen clocks) after the running ones.
+def board_rows(
+    conn, *, open_only: bool = True, contract_id: int | None = None, limit: int | None = None
+) -> list[ListRow]:
+    """Tickets soonest-due first, paused ones (frozen clocks) after the running ones; the first `limit`.
 
     Open tickets come from the partial covering index alone: this is the board, read every time
     anything changes."""
-    return list(map(ListRow._make, _all(conn, *_board_sql(conn, BOARD_COLUMNS, open_only, contract_id))))
+    sql, params = _board_sql(conn, BOARD_COLUMNS, open_only, contract_id)
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return list(map(ListRow._make, _all(conn, sql, params)))
+
+
+def open_count(conn) -> int:
+    """How many tickets are open (on the board), counted in the covering index."""
+    return _all(conn, "SELECT count(*) FROM ticket WHERE board_due IS NOT NULL")[0][0]
 
 
 def latest_terms(conn, contract_ids: list[int]) -> dict[int, int]:
