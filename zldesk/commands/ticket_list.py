@@ -12,14 +12,15 @@ from datetime import datetime, timezone
 
 from ..text import day_time
 from ..tickets import STATE_NAMES, ticket_clock, ticket_deadlines, ticket_json
-from . import output, state
+from . import output
 
 
 def run(ctx, open_only: bool, contract: str | None, json: bool) -> None:
     from ..errors import UnknownContract
     from ..store.rows import contract_heads
+    from . import tickets
 
-    now = state.now()
+    now = tickets._now()  # the ticket commands' one clock (tests move it)
     with _reading(ctx) as conn:
         heads = contract_heads(conn)
         codes = {cid: c for cid, c, _, _ in heads}
