@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from ..text import day_time
-from ..tickets import STATE_NAMES, ticket_clock, ticket_deadlines, ticket_json
+from ..tickets import STATE_NAMES, board_clock, ticket_clock, ticket_deadlines, ticket_json
 from . import output
 
 
@@ -66,27 +66,29 @@ def _reading(ctx) -> Iterator:
         conn.close()
 
 
-def listed(conn, codes: dict, *, open_only: bool, contract_id: int | None) -> Iterator[tuple]:
-    """(board row, ticket, the policy of its terms, its deadline or None) of each ticket, in the board's
-    order, one batch read at a time."""
+def listed(conn, codes: dict, *, open_only: bool, contract_id: int | None, keyed: bool = False) -> Iterator[tuple]:
+    """(board row, ticket, the policy of its terms, its deadline, what stopped its clock) of each ticket, in
+    the board's order, one batch read at a time. `keyed`: a ticket whose clock is its row's stored key
+    (store.whole.board_tickets) comes as None, with no deadline: board_clock draws it, as on the board."""
     from ..store.rows import policies
     from ..store.whole import board_tickets
 
     rules: dict = {}
-    for batch in board_tickets(conn, codes, open_only=open_only, contract_id=contract_id):
-        wanted = {row.terms_id for row, _ in batch} - rules.keys()
+    for batch in board_tickets(conn, codes, open_only=open_only, contract_id=contract_id, keyed=keyed):
+        wanted = {item[0].terms_id for item in batch} - rules.keys()
         if wanted:  # each contract version's Policy once, however many tickets were opened under it
             rules |= policies(conn, wanted)
-        held = [(rules[row.terms_id], t) for row, t in batch]
-        for (row, t), (policy, _), d in zip(batch, held, ticket_deadlines(held)):
-            yield row, t, policy, d
+        held = [(rules[item[0].terms_id], item[1]) for item in batch if item[1] is not None]
+        deadlines = iter(ticket_deadlines(held))
+        for row, t, *stop in batch:
+            yield row, t, rules[row.terms_id], None if t is None else next(deadlines), stop[0] if stop else None
 
 
 def tickets_json(
     conn, codes: dict, customers: dict, now: datetime, *, open_only: bool, contract_id: int | None
 ) -> Iterator[dict]:
     """Each ticket as `ticket show --json` gives it (without its history), and its customer."""
-    for row, t, policy, d in listed(conn, codes, open_only=open_only, contract_id=contract_id):
+    for row, t, policy, d, _ in listed(conn, codes, open_only=open_only, contract_id=contract_id):
         yield ticket_json(policy, t, d, row.id, now) | {"customer": customers[row.contract_id]}
 
 
@@ -95,8 +97,10 @@ def ticket_lines(
 ) -> Iterator[tuple]:
     """Each ticket's line as `say` takes it: what `ticket_json` says, its clock the same tickets.clock
     answer, without the rest of the JSON made for nothing."""
-    for row, t, policy, d in listed(conn, codes, open_only=open_only, contract_id=contract_id):
-        clock, zone = ticket_clock(policy, t, d, now), policy.out_zone
+    at = now.timestamp()
+    for row, t, policy, d, stop in listed(conn, codes, open_only=open_only, contract_id=contract_id, keyed=True):
+        clock = ticket_clock(policy, t, d, now) if t is not None else board_clock(policy, row, at, stop)
+        zone = policy.out_zone
         due = "-"
         if clock.due is not None:  # as the JSON's due read back: in the contract's zone, at its offset then
             local = clock.due.astimezone(zone)
@@ -104,7 +108,7 @@ def ticket_lines(
         style = "bold red" if clock.breached else "bold yellow" if clock.problem else "bold"  # as _clock_line
         yield (
             (f"#{row.id:<5}", "bold"),
-            f"{customers[row.contract_id]}  {t.severity}级  {STATE_NAMES[t.state]}",
-            f"  {t.module_name or '-'}  {t.title}  {t.assignee or '未指派'}  到期 {due}  ",
+            f"{customers[row.contract_id]}  {row.severity}级  {STATE_NAMES[row.state]}",
+            f"  {row.module_name or '-'}  {row.title}  {row.assignee or '未指派'}  到期 {due}  ",
             (clock.text(zone), style),
         )

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from ..errors import OutOfRange
+from ..text import check_computable
 from ..tickets import Grant, Ticket
 from .rows import BOARD_COLUMNS, ListRow, _board_sql, _json, _utc
 
@@ -21,18 +23,58 @@ _BOARD = len(ListRow._fields)
 
 
 def board_tickets(
-    conn, codes: dict[int, str], *, open_only: bool = True, contract_id: int | None = None, batch: int = 500
-) -> Iterator[list[tuple[ListRow, Ticket]]]:
+    conn,
+    codes: dict[int, str],
+    *,
+    open_only: bool = True,
+    contract_id: int | None = None,
+    batch: int = 500,
+    keyed: bool = False,
+) -> Iterator[list[tuple[ListRow, Ticket | None]]]:
     """The board's rows (board_rows: the same SELECT, the same order), each with its ticket whole, in
     batches of `batch` as the cursor reads them: a caller that writes each batch out holds one batch,
-    whatever the number of tickets. `codes`: contract id -> code."""
+    whatever the number of tickets. `codes`: contract id -> code.
+
+    `keyed`: each item is (row, ticket, what stopped its clock: arrived, resolved or None), the ticket None
+    where the row's stored key is its clock as the board draws it (`_keyed`): not made for nothing."""
     cursor = conn.cursor()
     try:
         cursor.execute(*_board_sql(conn, f"{BOARD_COLUMNS}, {_WHOLE}", open_only, contract_id))
         while rows := cursor.fetchmany(batch):
-            yield [(ListRow._make(raw[:_BOARD]), _plain_ticket(raw, codes)) for raw in rows]
+            if not keyed:
+                yield [(ListRow._make(raw[:_BOARD]), _plain_ticket(raw, codes)) for raw in rows]
+                continue
+            yield [
+                (ListRow._make(raw[:_BOARD]), None, _stopped_by(raw[22], raw[23]))
+                if _keyed(raw)
+                else (ListRow._make(raw[:_BOARD]), _plain_ticket(raw, codes), None)
+                for raw in rows
+            ]
     finally:
         cursor.close()
+
+
+def _keyed(raw: tuple) -> bool:
+    """An open ticket never paused, never re-levelled, with no negotiated deadline, called in the years the
+    engine computes: its clock is tickets.board_clock of its stored key, exactly (store/caches.py finds any
+    row whose key is not what its ticket gives). Anything else, a row an older zldesk or a hand left with a
+    far time among them, is computed from the ticket itself."""
+    board_due, pauses, levels, received, negotiated = raw[5], raw[26], raw[27], raw[20], raw[28]
+    if board_due is None or negotiated is not None or pauses not in ("[]", []) or len(_list(levels)) > 1:
+        return False
+    try:
+        check_computable(_utc(received))
+    except OutOfRange:
+        return False
+    return True
+
+
+def _stopped_by(arrived: Any, resolved: Any) -> str | None:
+    """What stopped the clock, as tickets.ticket_clock says it: the first of arrival and resolution."""
+    arrived, resolved = _time(arrived), _time(resolved)
+    if arrived is None:
+        return None if resolved is None else "resolved"
+    return "arrived" if resolved is None or arrived <= resolved else "resolved"
 
 
 def _plain_ticket(raw: tuple, codes: dict[int, str]) -> Ticket:

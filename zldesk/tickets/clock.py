@@ -270,6 +270,23 @@ def clock_at(
     return Clock(RUNNING, left, left / target, due, at, None, None, negotiated, provisional)
 
 
+def board_clock(policy, row, now: float, stopped_by: str = "arrived") -> Clock:
+    """The clock of a board row (store.rows.ListRow) from the key the store keeps for it: the same answer as
+    the ticket's own (`ticket_clock`), which the store checks (store/caches.py). An open ticket's clock
+    stops only when an engineer arrives."""
+    return clock_at(
+        policy,
+        row.severity,
+        row.board_due,
+        row.due_ts,
+        now,
+        state=row.state,
+        negotiated=row.negotiated,
+        provisional=row.provisional,
+        stopped_by=stopped_by,
+    )
+
+
 def ticket_clock(policy, t: Ticket, d, now: datetime) -> Clock:
     """The ticket's Clock at `now`, computed from the ticket itself exactly as the board computes it from
     the stored key."""
