@@ -58,12 +58,13 @@ def _indented(value: Any, margin: str, out: list[str]) -> None:
     if kind is dict and value and all(type(k) is str for k in value):
         inner, sep = margin + "  ", "{"
         for key, item in value.items():
+            name = _KEYS.get(key) or _key(key)
             word = _scalar(item)
             if word is None:
-                out.append(f"{sep}{inner}{_quote(key)}: ")
+                out.append(f"{sep}{inner}{name}")
                 _indented(item, inner, out)
             else:
-                out.append(f"{sep}{inner}{_quote(key)}: {word}")
+                out.append(f"{sep}{inner}{name}{word}")
             sep = ","
         out.append(margin + "}")
     elif (kind is list or kind is tuple) and value:
@@ -85,6 +86,16 @@ def _indented(value: Any, margin: str, out: list[str]) -> None:
             if word is not None
             else json.dumps(value, ensure_ascii=False, indent=2, default=str).replace("\n", margin)
         )
+
+
+_KEYS: dict[str, str] = {}  # key -> its JSON and the colon after it: a list repeats the same few keys
+
+
+def _key(key: str) -> str:
+    name = f"{_quote(key)}: "
+    if len(_KEYS) < 1000:
+        _KEYS[key] = name
+    return name
 
 
 def _scalar(value: Any) -> str | None:
