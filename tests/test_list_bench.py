@@ -16,7 +16,7 @@ def test_list_benchmark_runs_small():
     lines = {m.group(1): m.group(0) for m in re.finditer(r"^(ticket list --open(?: --json)?) .*$", run.stdout, re.M)}
     assert set(lines) == {"ticket list --open", "ticket list --open --json"}, run.stdout
     for line in lines.values():
-        assert re.search(r"ratio \d+\.\d\dx \(target <= 2\.0x\)", line), line
+        assert re.search(r"ratio \d+\.\d\dx \(target <= 2\.0x; CPU time \d+\.\d\dx\)", line), line
         assert re.search(r"zldesk +\d+\.\d\d s +\d+ MiB +floor +\d+\.\d\d s +\d+ MiB", line), line
         assert line.endswith("60 tickets, same order: yes"), line
     assert "300 tickets, 60 open" in run.stdout
