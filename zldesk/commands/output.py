@@ -59,7 +59,8 @@ def _indented(value: Any, margin: str, out: list[str]) -> None:
         inner, sep = margin + "  ", "{"
         for key, item in value.items():
             name = _KEYS.get(key) or _key(key)
-            word = _scalar(item)
+            kind = type(item)  # text and null first: most of a ticket
+            word = _quote(item) if kind is str else "null" if item is None else _scalar(item)
             if word is None:
                 out.append(f"{sep}{inner}{name}")
                 _indented(item, inner, out)
