@@ -126,3 +126,38 @@ def test_batch_deadlines_are_ticket_deadline_for_every_kind_of_ticket():
             expected.append(None)
     assert ticket_deadlines(held) == expected
     assert sum(d is None for d in expected) == sum(1 for i in range(200) if i % 6 == 4)
+
+
+def test_the_text_says_the_clock_and_due_the_json_says_for_every_kind_of_ticket(cli, monkeypatch):
+    """A plain open ticket's line is drawn from its row's stored key (tickets.board_clock, as the board does),
+    the others from the ticket itself: both say what `ticket list --json` says, for tickets in every state."""
+    import zldesk.commands.tickets as ticket_commands
+
+    now = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    monkeypatch.setattr(ticket_commands, "_now", lambda: now)
+    _tickets(cli, 8)  # 1..8, called 2026-11-24 10:00 (+08:00)
+    for args in (
+        ("ack", "2"),
+        ("arrive", "3", "--at", "2026-11-24T11:00"),
+        ("pause", "4", "--at", "2026-11-24T12:00", "--reason", "等医院"),
+        ("pause", "5", "--at", "2026-11-24T12:00", "--reason", "等医院"),
+        ("resume", "5", "--at", "2026-11-25T09:00"),
+        ("severity", "6", "1", "--reason", "全院停摆", "--at", "2026-11-24T13:00"),
+        ("negotiate", "7", "--due", "2026-12-20T18:00", "--agreed-with", "李主任"),
+        ("resolve", "8", "--at", "2026-11-24T16:00"),
+    ):
+        assert cli("ticket", *args).exit_code == 0, args
+    keyed, real = [], whole._keyed
+    monkeypatch.setattr(whole, "_keyed", lambda raw: keyed.append(real(raw)) or keyed[-1])
+    for flags in ((), ("--open",)):
+        lines = cli("ticket", "list", *flags).stdout.splitlines()
+        data = json.loads(cli("ticket", "list", *flags, "--json").stdout)
+        assert [int(line.split()[0][1:]) for line in lines] == [d["id"] for d in data]
+        for line, d in zip(lines, data):
+            due = datetime.fromisoformat(d["clock"]["due"]) if d["clock"]["due"] else None
+            shown = f"到期 {due:%m-%d %H:%M}" if due else "到期 -"
+            assert shown + ("临" if d["clock"]["provisional"] and due else "") + "  " in line, (line, d["clock"])
+            assert line.endswith("  " + d["clock"]["text"]), (line, d["clock"])
+    assert len(lines) == 7  # the resolved one is not open
+    # 1-3 from their key, twice; paused, resumed, re-levelled, negotiated (and the resolved one, once) not
+    assert keyed.count(True) == 2 * 3 and keyed.count(False) == 2 * 4 + 1

@@ -1,6 +1,6 @@
 """`zldesk ticket list`: every ticket, soonest due first, streamed.
 
-One SELECT (store/rows.py `board_tickets`: the board's own query and order, each ticket whole), one Policy
+One SELECT (store/whole.py `board_tickets`: the board's own query and order, each ticket whole), one Policy
 per contract version, the deadlines of a batch at once (tickets.ticket_deadlines); each batch is written
 out before the next is read, so the memory used does not grow with the number of tickets."""
 

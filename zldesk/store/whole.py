@@ -20,6 +20,7 @@ _WHOLE = (
     "arrived_at, resolved_at, closed_at, state_before_pause, pauses, levels, negotiated_due, negotiated_with, remote"
 )
 _BOARD = len(ListRow._fields)
+_AT = {name: i for i, name in enumerate([*ListRow._fields, *_WHOLE.split(", ")])}  # column -> its place
 
 
 def board_tickets(
@@ -45,7 +46,7 @@ def board_tickets(
                 yield [(ListRow._make(raw[:_BOARD]), _plain_ticket(raw, codes)) for raw in rows]
                 continue
             yield [
-                (ListRow._make(raw[:_BOARD]), None, _stopped_by(raw[22], raw[23]))
+                (ListRow._make(raw[:_BOARD]), None, _stopped_by(raw[_AT["arrived_at"]], raw[_AT["resolved_at"]]))
                 if _keyed(raw)
                 else (ListRow._make(raw[:_BOARD]), _plain_ticket(raw, codes), None)
                 for raw in rows
@@ -59,7 +60,8 @@ def _keyed(raw: tuple) -> bool:
     engine computes: its clock is tickets.board_clock of its stored key, exactly (store/caches.py finds any
     row whose key is not what its ticket gives). Anything else, a row an older zldesk or a hand left with a
     far time among them, is computed from the ticket itself."""
-    board_due, pauses, levels, received, negotiated = raw[5], raw[26], raw[27], raw[20], raw[28]
+    board_due, pauses, levels = raw[_AT["board_due"]], raw[_AT["pauses"]], raw[_AT["levels"]]
+    received, negotiated = raw[_AT["received_at"]], raw[_AT["negotiated_due"]]
     if board_due is None or negotiated is not None or pauses not in ("[]", []) or len(_list(levels)) > 1:
         return False
     try:
