@@ -53,6 +53,7 @@ def make_app(url: str, clock=None, on_backup=None) -> ZlDeskApp:
 # Textual's own app keys (ctrl+q quits from any screen, mid-form too) are not inherited: every key is
 # in the action table, and only q on the board ends the console.
 CLOSE_WAIT_S = 5  # how long closing waits for a read under way
+FIRST_ROWS = 200  # the board's first read: more rows than a screen shows (see load_board)
 
 
 class ZlDeskApp(App, inherit_bindings=False):
@@ -149,7 +150,7 @@ class ZlDeskApp(App, inherit_bindings=False):
         for screen in (self.screen, CoverageScreen(), ContractScreen(), RosterScreen()):
             self.install_screen(screen, screen.SCREEN_KEY)
         self._update_subtitle()
-        self.load_board()  # the first tick opens the watch; its first look counts as a change
+        self.load_board(first=True)  # the first tick opens the watch; its first look counts as a change
         self.call_after_refresh(lambda: self.get_screen("board").update_now(*self.status()))
         self.set_interval(1.0, self.tick)
 
@@ -280,17 +281,22 @@ class ZlDeskApp(App, inherit_bindings=False):
                 self.load_board()
         return local, " ".join(parts), duty_text
 
-    def load_board(self) -> None:
-        """Read the open tickets in a worker thread; the screen gets plain rows."""
-        self.gateway.read(self._read_board, self._show_board, group="board", what="读取看板失败")
+    def load_board(self, first: bool = False) -> None:
+        """Read the open tickets in a worker thread; the screen gets plain rows. The `first` read takes the
+        FIRST_ROWS soonest due, what a screen shows, and the rest follow in a second read: 200,000 open
+        tickets take a second to read, and the engineer sees the top of the board meanwhile."""
+        limit = FIRST_ROWS if first else None
+        self.gateway.read(lambda: self._read_board(limit), self._show_board, group="board", what="读取看板失败")
 
-    def _read_board(self) -> tuple:
+    def _read_board(self, limit: int | None = None) -> tuple:
         from .roster import OnDuty
-        from .store.rows import board_rows, contract_heads, latest_terms, policies, read_roster
+        from .store.rows import board_rows, contract_heads, latest_terms, open_count, policies, read_roster
 
         with self.reading() as conn:
             heads = contract_heads(conn)
-            rows = board_rows(conn)
+            rows = board_rows(conn, limit=limit)
+            partial = limit is not None and len(rows) >= limit
+            total = open_count(conn) if partial else len(rows)
             current = latest_terms(conn, [cid for cid, *_ in heads])
             # each ticket's own terms, and each contract's current ones (its roster's duty lines)
             rules = policies(conn, {r.terms_id for r in rows} | set(current.values()))
@@ -299,12 +305,14 @@ class ZlDeskApp(App, inherit_bindings=False):
         now = self.clock()
         duty = {contract.code: OnDuty.build(roster, contract, now) for contract, roster in rosters}
         names = {cid: (code, customer) for cid, code, customer, _ in heads}
-        return rows, rules, names, duty, sorted(contracts.values(), key=lambda c: c.code)
+        return rows, rules, names, duty, sorted(contracts.values(), key=lambda c: c.code), total, partial
 
     def _show_board(self, read: tuple) -> None:
-        rows, rules, names, duty, contracts = read
+        rows, rules, names, duty, contracts, total, partial = read
         self.duty = duty
-        self.get_screen("board").show_rows(rows, rules, names)
+        self.get_screen("board").show_rows(rows, rules, names, total)
+        if partial:  # the top of the board is on screen: now all of it
+            self.call_after_refresh(self.load_board)
         if contracts != self.contracts:  # a contract imported meanwhile: coverage, terms, new tickets follow it
             code = self.contract.code if self.contract else None
             self.contracts = contracts

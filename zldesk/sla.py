@@ -54,8 +54,7 @@ class Timeline:
     def __init__(self, window: Window, contract: Contract, calendar: ChinaCalendar, zone: tzinfo) -> None:
         self.window = window
         self.other = contract.window(window.outside) if window.outside else None
-        self.calendar = calendar
-        self.zone = zone
+        self.calendar, self.zone = calendar, zone
         self.first_year = self.last_year = 0
         self.starts: list[int] = []
         self.ends: list[int] = []
@@ -171,6 +170,8 @@ class Policy:
             raise NotFound("没有这个级别", f"{level}；合同 {self.contract.code} 的级别：{levels}") from None
 
     def target_seconds(self, level: int) -> int:
+        if level in self.__dict__.get("_rules", ()):  # once built: a window's minutes are parsed from its text
+            return self._rules[level][1]
         s = self.severity(level)
         if s.target.unit == "hours":
             return round(s.target.amount * 3600)
@@ -230,7 +231,7 @@ class Policy:
         target = self.target_seconds(level)
         due_ts = _due_with_pauses(timeline, start.timestamp(), target, merged_pauses(pauses, start))
         due = None if due_ts is None else datetime.fromtimestamp(due_ts, self.out_zone)
-        provisional, warnings = self._provisional(s, start, due or start)
+        provisional, warnings = self.provisional(s, start, due or start)
         agreed = negotiated.astimezone(self.zone) if negotiated else None
         start = start.astimezone(self.zone)
         return Deadline(level, s.target.window, start, target, due, agreed, provisional, warnings, tuple(pauses))
@@ -262,7 +263,7 @@ class Policy:
         """Business seconds left at `at` (negative once breached), against the computed deadline."""
         return deadline.target_seconds - self.elapsed(deadline, at)
 
-    def _provisional(self, s: Severity, start: datetime, due: datetime) -> tuple[bool, tuple[str, ...]]:
+    def provisional(self, s: Severity, start: datetime, due: datetime) -> tuple[bool, tuple[str, ...]]:
         window = self.contract.window(s.target.window)
         uses_calendar = window.days == "workdays" or (
             window.outside is not None and self.contract.window(window.outside).days == "workdays"

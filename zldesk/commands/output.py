@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from json.encoder import encode_basestring as _quote  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,110 @@ def console(stderr: bool = False):
 def print_json(data: Any) -> None:
     """JSON with Chinese as is and every control, bidi and separator character escaped (text.json_safe)."""
     sys.stdout.write(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n")
+
+
+def print_json_items(items: Iterable[Any]) -> None:
+    """`print_json` of a list, byte for byte, written item by item as `items` yields them: a long list is
+    never held whole, as data or as text."""
+    write, first = sys.stdout.write, True
+    for item in items:
+        parts: list[str] = ["[\n  " if first else ",\n  "]
+        _indented(item, "\n  ", parts)
+        write(json_safe("".join(parts)))
+        first = False
+    write("[]\n" if first else "\n]\n")
+
+
+def _indented(value: Any, margin: str, out: list[str]) -> None:
+    """json.dumps(value, ensure_ascii=False, indent=2, default=str) appended to `out` in pieces, its lines
+    after the first beginning with `margin` (a newline and the indent it is at): the same bytes (a test
+    holds the two equal), at a fraction of the cost of the json module's own indenting encoder, which
+    is Python, not C."""
+    kind = type(value)
+    if kind is dict and value and all(type(k) is str for k in value):
+        inner, sep = margin + "  ", "{"
+        for key, item in value.items():
+            name = _KEYS.get(key) or _key(key)
+            kind = type(item)  # text and null first: most of a ticket
+            word = _quote(item) if kind is str else "null" if item is None else _scalar(item)
+            if word is None:
+                out.append(f"{sep}{inner}{name}")
+                _indented(item, inner, out)
+            else:
+                out.append(f"{sep}{inner}{name}{word}")
+            sep = ","
+        out.append(margin + "}")
+    elif (kind is list or kind is tuple) and value:
+        inner, sep = margin + "  ", "["
+        for item in value:
+            word = _scalar(item)
+            if word is None:
+                out.append(sep + inner)
+                _indented(item, inner, out)
+            else:
+                out.append(sep + inner + word)
+            sep = ","
+        out.append(margin + "]")
+    else:
+        word = _scalar(value)
+        # anything else (a subclass, a key not text, what default=str turns into text): the json module's word
+        out.append(
+            word
+            if word is not None
+            else json.dumps(value, ensure_ascii=False, indent=2, default=str).replace("\n", margin)
+        )
+
+
+_KEYS: dict[str, str] = {}  # key -> its JSON and the colon after it: a list repeats the same few keys
+
+
+def _key(key: str) -> str:
+    name = f"{_quote(key)}: "
+    if len(_KEYS) < 1000:
+        _KEYS[key] = name
+    return name
+
+
+def _scalar(value: Any) -> str | None:
+    """The JSON of a plain str, int, float, bool or None, or of an empty list or dict; None for anything else."""
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if (kind is list or kind is tuple) and not value:
+        return "[]"
+    if kind is dict and not value:
+        return "{}"
+    return None
+
+
+def say_lines(lines: Iterable[tuple], empty: str = "") -> None:
+    """`say` of each line (a tuple of its parts), through one console; `empty` said when there is none.
+    Written to a file or a pipe without colours, each line is its text alone, so it is written as such."""
+    from rich.text import Text
+
+    out = console()
+    plain = out.color_system is None and not out.is_terminal
+    said = False
+    for parts in lines:
+        said = True
+        texts = [(part, "") if isinstance(part, str) else part for part in parts]
+        if plain:
+            sys.stdout.write("".join(visible(text) for text, _ in texts) + "\n")
+            continue
+        line = Text()
+        for text, style in texts:
+            line.append(visible(text), style=style)
+        out.print(line)
+    if not said and empty:
+        say(empty)
 
 
 def say(*parts: str | tuple[str, str], stderr: bool = False) -> None:

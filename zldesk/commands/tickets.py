@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..text import day_time, parse_instant
+from ..text import parse_instant
 from . import output, state
 
 ticket_app = typer.Typer(
@@ -300,35 +300,9 @@ def list_(
     json: Json = False,
 ) -> None:
     """工单，最先到期的在前，附剩余营业时间。"""
-    from ..store import reading
-    from ..store.contracts import resolve_code
-    from ..store.tickets import contract_names, list_tickets, load_ticket
-    from ..tickets import STATE_NAMES, ticket_json
+    from .ticket_list import run
 
-    now = _now()
-    out = []
-    with reading(ctx.obj.engine()) as session:
-        code = resolve_code(session, contract) if contract else None
-        names = contract_names(session)
-        for row in list_tickets(session, open_only=open_only, contract=code):
-            t, policy, d = load_ticket(session, row.id)
-            out.append(ticket_json(policy, t, d, row.id, now) | {"customer": names[row.contract_id][1]})
-    if json:
-        output.print_json(out)
-        return
-    if not out:
-        output.say("没有工单。" if not open_only else "没有未结的工单。")
-    for data in out:
-        clock = data["clock"]  # its due is already in the contract's zone
-        due = datetime.fromisoformat(clock["due"]) if clock["due"] else None
-        due = day_time(due, due.tzinfo, now) if due else "-"
-        due += "临" if clock["provisional"] and clock["due"] else ""
-        output.say(
-            (f"#{data['id']:<5}", "bold"),
-            f"{data['customer']}  {data['severity']}级  {STATE_NAMES[data['state']]}",
-            f"  {data['module'] or '-'}  {data['title']}  {data['assignee'] or '未指派'}  到期 {due}  ",
-            _clock_line(data),
-        )
+    run(ctx, open_only, contract, json)
 
 
 @ticket_app.command("show")

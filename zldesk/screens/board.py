@@ -35,6 +35,7 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         super().__init__()
         # Empty until the first load arrives: a key pressed before it (/ and a filter) finds nothing.
         self.all_rows: list = []
+        self.total = 0  # open tickets: len(all_rows), or more while only the first rows are read
         self.policies: dict = {}
         self.names: dict = {}
         self.filter_text = ""
@@ -57,8 +58,10 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
     def on_resize(self) -> None:
         self.query_one("#columns", Static).update(Text(self.query_one(TicketBoard).header(self.size.width)))
 
-    def show_rows(self, rows: list, policies: dict, names: dict) -> None:
+    def show_rows(self, rows: list, policies: dict, names: dict, total: int | None = None) -> None:
+        """The rows to show; `total`: how many tickets are open when these are only the first of them."""
         self.all_rows, self.policies, self.names = rows, policies, names
+        self.total = len(rows) if total is None else total
         self._apply_filter()
 
     def _apply_filter(self) -> None:
@@ -81,7 +84,7 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
     def update_now(self, now: datetime, status: str, duty: str = "") -> None:
         # To the minute: the line changes (and is repainted) once a minute, not every tick. What matters
         # most comes first, so at 80 columns only the end of the duty names can be cut (with ~).
-        line = f"{now:%m-%d %H:%M} {weekday_name(now.date())[-1]} {status}  未结 {len(self.all_rows)}"
+        line = f"{now:%m-%d %H:%M} {weekday_name(now.date())[-1]} {status}  未结 {self.total}"
         if self.filter_text:
             line += f"  筛选「{visible(self.filter_text)}」"
         if duty:

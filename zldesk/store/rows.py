@@ -254,19 +254,34 @@ def read_roster(conn, contract: Contract, contract_id: int) -> Roster:
     return Roster(duty_lines(contract), engineers, rotations, shifts, overrides)
 
 
-def board_rows(conn, *, open_only: bool = True, contract_id: int | None = None) -> list[ListRow]:
-    """Tickets soonest-due first, paused ones (frozen clocks) after the running ones.
-
-    Open tickets come from the partial covering index alone: this is the board, read every time
-    anything changes."""
+def _board_sql(conn, columns: str, open_only: bool, contract_id: int | None) -> tuple[str, tuple]:
+    """The board's one SELECT of `columns`: its filter and its order (soonest due first)."""
     if open_only:
         where, order = "board_due IS NOT NULL", "board_due, id"
     else:
         where, order = "1 = 1", "board_due IS NULL, board_due, due_ts IS NULL, due_ts, id"
-    sql, params = f"SELECT {BOARD_COLUMNS} FROM ticket WHERE {where}", ()
+    sql, params = f"SELECT {columns} FROM ticket WHERE {where}", ()
     if contract_id is not None:
         sql, params = sql + f" AND contract_id = {placeholder(conn)}", (contract_id,)
-    return list(map(ListRow._make, _all(conn, f"{sql} ORDER BY {order}", params)))
+    return f"{sql} ORDER BY {order}", params
+
+
+def board_rows(
+    conn, *, open_only: bool = True, contract_id: int | None = None, limit: int | None = None
+) -> list[ListRow]:
+    """Tickets soonest-due first, paused ones (frozen clocks) after the running ones; the first `limit`.
+
+    Open tickets come from the partial covering index alone: this is the board, read every time
+    anything changes."""
+    sql, params = _board_sql(conn, BOARD_COLUMNS, open_only, contract_id)
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return list(map(ListRow._make, _all(conn, sql, params)))
+
+
+def open_count(conn) -> int:
+    """How many tickets are open (on the board), counted in the covering index."""
+    return _all(conn, "SELECT count(*) FROM ticket WHERE board_due IS NOT NULL")[0][0]
 
 
 def latest_terms(conn, contract_ids: list[int]) -> dict[int, int]:

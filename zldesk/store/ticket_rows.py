@@ -13,8 +13,9 @@ from typing import Any, NamedTuple
 
 from ..errors import OutOfRange, UnknownTicket
 from ..sla import Deadline, Policy
-from ..tickets import Grant, Ticket, ticket_deadline
+from ..tickets import Ticket, ticket_deadline
 from .rows import _all, _json, _utc, placeholder, policies
+from .whole import to_ticket  # the one mapping of a stored row to a Ticket
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER (and PostgreSQL's bigint): a number past it names no ticket
 
@@ -33,48 +34,6 @@ _TIMES = {
 }
 _JSON = {"pauses", "levels", "remote", "warnings"}
 _BOOLS = {"in_scope", "provisional"}
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _grant(g: list) -> Grant:
-    # Permissions stored before channel, scope and engineer were recorded have three fields.
-    who, at, until, *rest = g
-    return Grant(who, _dt(at), _dt(until), *(rest + ["", "", ""])[:3])
-
-
-def to_ticket(row, code: str) -> Ticket:
-    """The ticket a stored row (the ORM's TicketRow, or `stored_ticket`'s) says, of contract `code`."""
-    return Ticket(
-        contract=code,
-        severity=row.severity,
-        title=row.title,
-        received_at=row.received_at,
-        description=row.description,
-        module_no=row.module_no,
-        module_name=row.module_name,
-        in_scope=row.in_scope,
-        caller=row.caller,
-        phone=row.phone,
-        dept=row.dept,
-        channel=row.channel,
-        assignee=row.assignee,
-        state=row.state,
-        acknowledged_at=row.acknowledged_at,
-        arrived_at=row.arrived_at,
-        resolved_at=row.resolved_at,
-        closed_at=row.closed_at,
-        state_before_pause=row.state_before_pause,
-        pauses=tuple((_dt(a), _dt(b), r) for a, b, r in row.pauses),
-        levels=tuple((_dt(at), level) for at, level in row.levels),
-        negotiated_due=row.negotiated_due,
-        negotiated_with=row.negotiated_with,
-        remote=tuple(_grant(g) for g in row.remote),
-        terms=row.terms_id,
-        version=row.version,
-    )
 
 
 def _value(name: str, value: Any) -> Any:

@@ -31,9 +31,16 @@ from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
 from .rows import BOARD_COLUMNS, ListRow, board_rows, contract_heads
 from .terms import current_terms, policies_of, policy_for, ticket_policy
-from .ticket_rows import Event, _dt, ticket_events, to_ticket
+from .ticket_rows import Event, ticket_events
+from .whole import _dt, to_ticket
 
-__all__ = ["ListRow", "StaleTicket", "policy_for", "ticket_deadline"]  # re-exported: callers import them from here
+__all__ = [
+    "ListRow",
+    "StaleTicket",
+    "policy_for",
+    "ticket_deadline",
+    "to_ticket",
+]  # re-exported: callers import them from here
 
 
 _TICKET = TicketRow.__table__

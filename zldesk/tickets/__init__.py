@@ -2,7 +2,19 @@
 of a ticket's clock at an instant, and the ticket as people and scripts read it. No database, no Textual,
 no Typer."""
 
-from .clock import FROZEN, OUT_OF_RANGE, Clock, breaches, clock_at, clock_key, hms, ticket_clock, ticket_deadline
+from .clock import (
+    FROZEN,
+    OUT_OF_RANGE,
+    Clock,
+    board_clock,
+    breaches,
+    clock_at,
+    clock_key,
+    hms,
+    ticket_clock,
+    ticket_deadline,
+    ticket_deadlines,
+)
 from .lifecycle import apply, create, replay
 from .model import (
     ACKNOWLEDGED,
@@ -73,6 +85,7 @@ __all__ = [
     "Ticket",
     "TicketError",
     "apply",
+    "board_clock",
     "breaches",
     "change_lines",
     "channel_code",
@@ -92,5 +105,6 @@ __all__ = [
     "replay",
     "ticket_clock",
     "ticket_deadline",
+    "ticket_deadlines",
     "ticket_json",
 ]

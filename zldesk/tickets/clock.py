@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from ..errors import OutOfRange
-from ..sla import Pause, SeverityChange
+from ..sla import Deadline, Pause, SeverityChange
 from ..text import COMPUTED_YEARS, check_computable, day_time
 from .model import PENDING, Ticket
 
@@ -151,6 +151,60 @@ def ticket_deadline(policy, t: Ticket):
     )
 
 
+def ticket_deadlines(held: list[tuple]) -> list:
+    """The Deadline of each (policy, ticket) as `ticket_deadline` gives it, None where the engine refuses
+    its times (as store.load_ticket says it). Tickets never paused and never re-levelled are most of a list:
+    theirs come from Policy.due_many, one binary search each, a level's tickets at once."""
+    out: list = [None] * len(held)
+    plain: dict[tuple, list[int]] = {}
+    for i, (policy, t) in enumerate(held):
+        if _plain(t):
+            plain.setdefault((id(policy), t.severity), []).append(i)
+        else:
+            out[i] = _deadline_or_none(policy, t)
+    marks: dict[tuple, tuple] = {}  # (policy, level, first year, last year) -> (provisional, warnings)
+    for indexes in plain.values():
+        policy, first = held[indexes[0]]
+        level = first.severity
+        s = policy.severity(level)  # an unknown level is refused by name, as ticket_deadline does
+        try:  # due_many refuses an opening past the years the engine computes (check_computable)
+            dues = policy.due_many(level, [held[i][1].received_at for i in indexes])
+        except OutOfRange:  # then each on its own, as ticket_deadline does
+            for i in indexes:
+                out[i] = _deadline_or_none(*held[i])
+            continue
+        target, zone, window = policy.target_seconds(level), policy.zone, s.target.window
+        for i, due in zip(indexes, dues):
+            t = held[i][1]
+            start = t.received_at.astimezone(zone)
+            key = (id(policy), level, start.year, due.astimezone(zone).year)  # all Policy.provisional reads
+            mark = marks.get(key)
+            if mark is None:
+                mark = marks[key] = policy.provisional(s, t.received_at, due)
+            agreed = t.negotiated_due.astimezone(zone) if t.negotiated_due else None
+            out[i] = Deadline(level, window, start, target, due, agreed, *mark, ())
+    return out
+
+
+def _plain(t: Ticket) -> bool:
+    """Never paused, never re-levelled, every time computable: its deadline is due_many's."""
+    if t.pauses or len(t.levels) > 1:
+        return False
+    others = [at for at in (t.negotiated_due, *(at for at, _ in t.levels)) if at is not None and at != t.received_at]
+    try:
+        check_computable(*others)
+    except OutOfRange:
+        return False
+    return True
+
+
+def _deadline_or_none(policy, t: Ticket):
+    try:
+        return ticket_deadline(policy, t)
+    except OutOfRange:
+        return None
+
+
 def breaches(d, at: datetime) -> list[str]:
     """Which of the ticket's deadlines had passed at `at` (its stop, or now): 'computed', 'negotiated', both
     or none. A negotiated deadline replaces the computed one, but the contract's own is kept and reported."""
@@ -214,6 +268,23 @@ def clock_at(
         resumes = datetime.fromtimestamp(opens, zone)
         return Clock(WAITING, left, left / target, due, at, resumes, None, negotiated, provisional)
     return Clock(RUNNING, left, left / target, due, at, None, None, negotiated, provisional)
+
+
+def board_clock(policy, row, now: float, stopped_by: str = "arrived") -> Clock:
+    """The clock of a board row (store.rows.ListRow) from the key the store keeps for it: the same answer as
+    the ticket's own (`ticket_clock`), which the store checks (store/caches.py). An open ticket's clock
+    stops only when an engineer arrives."""
+    return clock_at(
+        policy,
+        row.severity,
+        row.board_due,
+        row.due_ts,
+        now,
+        state=row.state,
+        negotiated=row.negotiated,
+        provisional=row.provisional,
+        stopped_by=stopped_by,
+    )
 
 
 def ticket_clock(policy, t: Ticket, d, now: datetime) -> Clock:

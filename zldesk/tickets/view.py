@@ -35,6 +35,8 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
     def iso(value: datetime | None) -> str | None:
         return None if value is None else value.astimezone(zone).isoformat()
 
+    stop = t.sla_stop
+
     window, due = (d.window, d.due) if d else (policy.severity(t.severity).target.window, clock.due)
     problems = [clock.problem] if clock.problem else []
     out = {
@@ -53,12 +55,14 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
         "dept": t.dept,
         "channel": t.channel,
         "assignee": t.assignee,
-        **{
-            k: iso(getattr(t, k))
-            for k in ("received_at", "acknowledged_at", "arrived_at", "resolved_at", "closed_at", "negotiated_due")
-        },
+        "received_at": iso(t.received_at),
+        "acknowledged_at": iso(t.acknowledged_at) if t.acknowledged_at else None,
+        "arrived_at": iso(t.arrived_at) if t.arrived_at else None,
+        "resolved_at": iso(t.resolved_at) if t.resolved_at else None,
+        "closed_at": iso(t.closed_at) if t.closed_at else None,
+        "negotiated_due": iso(t.negotiated_due) if t.negotiated_due else None,
         "negotiated_with": t.negotiated_with,
-        "pauses": [{"start": iso(a), "end": iso(b), "reason": r} for a, b, r in t.pauses],
+        "pauses": [{"start": iso(a), "end": iso(b), "reason": r} for a, b, r in t.pauses] if t.pauses else [],
         "due": iso(due),
         "computed_due": iso(d.computed_due) if d else None,
         "window": window,
@@ -66,8 +70,8 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
         "warnings": [*(d.warnings if d else ()), *problems],
         "remaining_seconds": clock.remaining_seconds,
         "clock": clock.to_json(policy.out_zone),
-        "breaches": breaches(d, t.sla_stop or now) if d else [],
-        "remote_permission": _remote_json(t, now, zone),
+        "breaches": breaches(d, stop or now) if d else [],
+        "remote_permission": _remote_json(t, now, zone) if t.remote else None,
     }
     if events is not None:
         from ..explain import Step, explain, sentence

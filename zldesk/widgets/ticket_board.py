@@ -18,26 +18,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..text import fit
-from ..tickets import Clock, clock_at
+from ..tickets import Clock
+from ..tickets import board_clock as row_clock
 from .board_columns import COLUMNS, TICKING, cells, header_line, layout, module_label, module_labels
 
 __all__ = ["COLUMNS", "TicketBoard", "cells", "header_line", "layout", "row_clock"]
-
-
-def row_clock(policy, row, now: float) -> Clock:
-    """The row's clock, from the key the store keeps for the board (tickets.clock: the same answer as the
-    ticket's own)."""
-    return clock_at(
-        policy,
-        row.severity,
-        row.board_due,
-        row.due_ts,
-        now,
-        state=row.state,
-        negotiated=row.negotiated,
-        provisional=row.provisional,
-        stopped_by="arrived",
-    )
 
 
 class TicketBoard(ScrollView, can_focus=True):
