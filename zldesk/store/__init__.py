@@ -60,7 +60,28 @@ def open_store(url: str, seed: bool = True, on_backup: Callable[[UpgradeBackup],
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('seeded', 'bundled')"))
             if conn.execute(_TOKENS).scalar() != SEARCH_TOKENS:
                 _reindex(conn, SEARCH_TOKENS)
+        if 0 < current < COMPACTED <= LATEST:
+            _vacuum(engine)
     return engine
+
+
+COMPACTED = 10  # the schema version that rewrote the history smaller (migrations/v10.py)
+
+
+def _vacuum(engine: Engine) -> None:
+    """SQLite keeps the pages an upgrade freed: VACUUM gives them back to the disk, outside a transaction.
+    A store busy with another process stays as it is, only larger, until the next VACUUM."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    import sqlite3
+
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("VACUUM")
+    except sqlite3.OperationalError:
+        pass
+    finally:
+        raw.close()
 
 
 def _reindex(conn, version: str) -> None:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from .. import settings
 from ..errors import InvalidStoreUrl, StoreError
+from .types import compact_json
 
 BUSY_TIMEOUT_MS = 15_000
 _READ = "zldesk_read_only"
@@ -39,14 +40,16 @@ def make_engine(url: str) -> Engine:
     except Exception:
         raise InvalidStoreUrl(url) from None
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+        return create_engine(url, hide_parameters=True, pool_pre_ping=True, json_serializer=compact_json)
     memory = parsed.database in (None, "", ":memory:")
     if not memory:
         from . import files
 
         files.prepare(Path(parsed.database))
         files.check(Path(parsed.database))
-    engine = create_engine(url, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        url, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, json_serializer=compact_json
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:

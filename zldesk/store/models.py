@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .types import UtcDateTime
+from .types import Sha256, UtcDateTime
 
 
 def _contract_fk() -> Any:
@@ -192,9 +192,9 @@ class TicketEvent(SQLModel, table=True):
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reason: str = ""
     changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # The hash chain (store/audit.py): the previous event's row_hash, and this row's own.
-    prev_hash: str | None = None
-    row_hash: str | None = None
+    # The hash chain (store/audit.py): the previous event's row_hash, and this row's own (32 bytes each, v10).
+    prev_hash: str | None = Field(default=None, sa_column=Column(Sha256()))
+    row_hash: str | None = Field(default=None, sa_column=Column(Sha256()))
 
 
 class ChainHead(SQLModel, table=True):
@@ -280,6 +280,6 @@ class RosterEvent(SQLModel, table=True):
     summary: str
     # Every roster table's digest after this change (store/audit.py, migration v8); NULL on older rows.
     roster_digest: str | None = Field(default=None, sa_column=Column(Text))
-    # The hash chain (store/audit.py): the previous event's row_hash, and this row's own.
-    prev_hash: str | None = None
-    row_hash: str | None = None
+    # The hash chain (store/audit.py): the previous event's row_hash, and this row's own (32 bytes each, v10).
+    prev_hash: str | None = Field(default=None, sa_column=Column(Sha256()))
+    row_hash: str | None = Field(default=None, sa_column=Column(Sha256()))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, LargeBinary
 from sqlalchemy.types import TypeDecorator
 
 
@@ -26,3 +27,31 @@ class UtcDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Sha256(TypeDecorator):
+    """A sha256 digest: hex text in Python (what the chain's code and `audit verify` print), its 32 bytes in
+    the store (schema v10; half the hex's size). A hex text put there by hand reads back as it is."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> bytes | None:
+        return None if value is None else bytes.fromhex(value)
+
+    def process_result_value(self, value: bytes | str | None, dialect) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return bytes(value).hex()
+
+
+def compact_json(value: object) -> str:
+    """How the store writes a JSON column (schema v10): UTF-8 as is (a Chinese character is 3 bytes, not the
+    6 of a \\uXXXX escape) and no spaces; it reads back as the same value. Text that UTF-8 cannot carry (a
+    lone surrogate) keeps the escapes."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    return text
