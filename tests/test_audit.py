@@ -158,7 +158,7 @@ def test_tickets_and_roster_changes_verify(filled, db_path):
     chains = verified(filled)
     assert chains["ticket_event"]["rows"] == 5 and chains["roster_event"]["rows"] == 2
     for table in ("ticket_event", "roster_event"):
-        links = rows(db_path, f"SELECT id, prev_hash, row_hash FROM {table} ORDER BY id")
+        links = rows(db_path, f"SELECT id, lower(hex(prev_hash)), lower(hex(row_hash)) FROM {table} ORDER BY id")  # 32 bytes each (v10)
         assert links[0][1] == ""
         assert [prev for _, prev, _ in links[1:]] == [h for _, _, h in links[:-1]]
         assert rows(db_path, f"SELECT last_id, hash FROM chain_head WHERE name = '{table}'") == [links[-1][::2]]
@@ -194,8 +194,8 @@ def test_an_edited_event_is_named(filled, db_path):
 def test_an_edited_json_field_or_time_is_named(filled, db_path):
     """A note's text (inside the JSON column) and, separately, a time moved by one second."""
     raw(
-        db_path, *_drop("ticket_event"), "UPDATE ticket_event SET data = replace(data, '\\u6253', 'x') WHERE id = 4"
-    )  # 打 in 打印机
+        db_path, *_drop("ticket_event"), "UPDATE ticket_event SET data = replace(data, '打', 'x') WHERE id = 4"
+    )  # 打 in 打印机 (stored as UTF-8 since v10)
     assert rows(db_path, "SELECT kind FROM ticket_event WHERE id = 4") == [("note",)]
     first, _ = broken(filled)
     assert (first["id"], first["kind"]) == (4, "content_changed")
@@ -272,7 +272,7 @@ def test_a_row_inserted_without_hashes_is_named(filled, db_path):
 
 def test_a_row_appended_with_a_right_hash_but_no_head_is_named(filled, db_path):
     """Someone who knows the hash appends a well-formed row but leaves chain_head alone."""
-    [(last,)] = rows(db_path, "SELECT row_hash FROM ticket_event WHERE id = 5")
+    [(last,)] = rows(db_path, "SELECT lower(hex(row_hash)) FROM ticket_event WHERE id = 5")
     _insert_event(db_path, 6, last, _forged(6, last))
     first, message = broken(filled)
     assert (first["id"], first["kind"]) == (6, "head_mismatch")
@@ -281,7 +281,7 @@ def test_a_row_appended_with_a_right_hash_but_no_head_is_named(filled, db_path):
 
 def test_a_fork_is_named(filled, db_path):
     """A row linked to an earlier row than its predecessor (two rows after one), head moved to it."""
-    [(third,)] = rows(db_path, "SELECT row_hash FROM ticket_event WHERE id = 3")
+    [(third,)] = rows(db_path, "SELECT lower(hex(row_hash)) FROM ticket_event WHERE id = 3")
     _insert_event(db_path, 6, third, _forged(6, third))
     raw(db_path, f"UPDATE chain_head SET last_id = 6, hash = '{_forged(6, third)}' WHERE name = 'ticket_event'")
     first, message = broken(filled)
@@ -373,7 +373,8 @@ def test_an_old_store_is_chained_on_upgrade(cli, db_path, tmp_path):
     assert rows(db_path, "SELECT * FROM chain_head WHERE name = 'ticket_event'") == rows(
         source, "SELECT * FROM chain_head WHERE name = 'ticket_event'"
     )
-    assert rows(db_path, "SELECT id, prev_hash, row_hash FROM roster_event ORDER BY id") == _rechained(source)
+    hexed = "SELECT id, lower(hex(prev_hash)), lower(hex(row_hash)) FROM roster_event ORDER BY id"
+    assert rows(db_path, hexed) == _rechained(source)
     assert rows(db_path, "SELECT roster_digest FROM roster_event") == [(None,), (None,)]
     for table in ("ticket_event", "roster_event"):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):

@@ -56,9 +56,13 @@ def _sqlite(conn: Connection) -> None:
             f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
             f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
         )
-    # The same tokens, moved: no tokenizer runs here (meta's search_tokens still says which made them).
+    # The same tokens, moved: no tokenizer runs here (meta's search_tokens still says which made them). An
+    # index that is contentless already (a store whose version was set back by hand) is left as it is.
+    made = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'ticket_search'").scalar() or ""
+    if "content=''" in made:
+        return
     conn.exec_driver_sql(
-        "CREATE VIRTUAL TABLE ticket_search_v10 USING fts5(tokens, content='', columnsize=0, tokenize='unicode61')"
+        "CREATE VIRTUAL TABLE ticket_search_v10 USING fts5(tokens, content='', tokenize='unicode61')"
     )
     conn.exec_driver_sql("INSERT INTO ticket_search_v10 (rowid, tokens) SELECT rowid, tokens FROM ticket_search")
     conn.exec_driver_sql("DROP TABLE ticket_search")
