@@ -32,11 +32,22 @@ from tickets_bench import build  # noqa: E402
 
 from zldesk.store import open_store, reading  # noqa: E402
 from zldesk.store.audit import verify  # noqa: E402
+from zldesk.store.rows import _utc  # noqa: E402
 from zldesk.store.schema import LATEST  # noqa: E402
 from zldesk.text import search_query, search_tokens  # noqa: E402
 
 TARGET = 0.5
 TERMS = ("收费", "乱码", "系统", "打印")
+
+
+def copy_store_file(source: Path, target: Path) -> None:
+    """Through SQLite (a store in WAL mode may have its last writes beside the file), readable by us only."""
+    target.touch(mode=0o600)
+    src, dst = sqlite3.connect(f"file:{source}?mode=ro", uri=True), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close(), dst.close()
 
 
 def breakdown(path: Path) -> tuple[int, int, dict[str, int]]:
@@ -66,6 +77,20 @@ def _hex(value):
     return value.hex() if isinstance(value, bytes) else value
 
 
+def _value(kind: str, value):
+    """A stored value as zldesk reads it: JSON decoded, a time as an aware datetime, a hash as hex."""
+    if kind == "JSON" and isinstance(value, str):
+        return json.loads(value)
+    if kind == "DATETIME" and value is not None:
+        return _utc(value)
+    return _hex(value)
+
+
+def _legacy_time(value):
+    # v3's UtcDateTime on SQLite: UTC text without an offset
+    return _utc(value).strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, int) else value
+
+
 def content(path: Path) -> dict:
     """What the store says, decoded: every ticket and event row (JSON as values, hashes as hex), the chain
     heads, and the tickets each search term finds."""
@@ -73,18 +98,32 @@ def content(path: Path) -> dict:
     try:
         out = {}
         for table in ("ticket", "ticket_event", "roster_event", "chain_head"):
-            cols = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")]
-            kinds = {c[1]: c[2] for c in conn.execute(f"PRAGMA table_info({table})")}
-            rows = []
-            for r in conn.execute(f"SELECT * FROM {table} ORDER BY 1"):
-                rows.append(
-                    tuple(json.loads(v) if kinds[c] == "JSON" and isinstance(v, str) else _hex(v) for c, v in zip(cols, r))
-                )
-            out[table] = rows
+            info = [(c[1], c[2]) for c in conn.execute(f"PRAGMA table_info({table})") if c[1] != "prev_hash"]
+            names = ", ".join(f'"{name}"' for name, _ in info)
+            rows = conn.execute(f"SELECT {names} FROM {table} ORDER BY 1")
+            out[table] = [tuple(_value(kind, v) for (_, kind), v in zip(info, r)) for r in rows]
         for term in TERMS:
             q = "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid DESC"
             out[f"search {term}"] = [r[0] for r in conn.execute(q, (search_query(term),))]
         return out
+    finally:
+        conn.close()
+
+
+def prev_hashes_redundant(path: Path) -> bool:
+    """Whether every prev_hash (a store before v10) is the row_hash of the row just before it: what v10 drops
+    is then a copy. True where there is no such column."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        for table in ("ticket_event", "roster_event"):
+            if "prev_hash" not in {c[1] for c in conn.execute(f"PRAGMA table_info({table})")}:
+                continue
+            prev = ""
+            for stored, digest in conn.execute(f"SELECT prev_hash, row_hash FROM {table} ORDER BY id"):
+                if stored != prev:
+                    return False
+                prev = digest
+        return True
     finally:
         conn.close()
 
@@ -96,20 +135,29 @@ def _legacy_json(text):
 
 def as_v8(path: Path) -> None:
     """Turn the store at `path` (this zldesk's) into the form schema v8 wrote: hashes as hex text, JSON
-    ASCII-escaped with spaces, the search index with its content (v3's table)."""
+    ASCII-escaped with spaces, the history's times as UTC text, the search index with its content (v3's)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.create_function("legacy_json", 1, _legacy_json, deterministic=True)
         conn.create_function("legacy_hex", 1, _hex, deterministic=True)
+        conn.create_function("legacy_time", 1, _legacy_time, deterministic=True)
         conn.execute("BEGIN")
         for table in ("ticket_event", "roster_event"):
             conn.execute(f"DROP TRIGGER {table}_no_update")
-            conn.execute(f"UPDATE {table} SET prev_hash = legacy_hex(prev_hash), row_hash = legacy_hex(row_hash)")
+            conn.execute(f"UPDATE {table} SET row_hash = legacy_hex(row_hash)")
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN prev_hash VARCHAR")  # v5's copy of the row before's
+            conn.execute(
+                f"UPDATE {table} SET prev_hash = coalesce((SELECT p.row_hash FROM {table} p WHERE p.id < {table}.id "
+                "ORDER BY p.id DESC LIMIT 1), '')"
+            )
             conn.execute(
                 f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
             )
         conn.execute("DROP TRIGGER ticket_event_no_update")
+        conn.execute(
+            "UPDATE ticket_event SET entered_at = legacy_time(entered_at), effective_at = legacy_time(effective_at)"
+        )
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         for table in tables:
             cols = [c[1] for c in conn.execute(f"PRAGMA table_info({table})") if c[2] == "JSON"]
@@ -163,7 +211,7 @@ def main() -> int:
             secs = build(f"sqlite:///{built}", args.tickets, args.open, 500, args.seed)
             print(f"built {args.tickets:,} tickets through the store layer in {secs:.1f} s")
             source = work / "v8.db"
-            shutil.copyfile(built, source)
+            copy_store_file(built, source)
             as_v8(source)
         else:
             source = args.db
@@ -173,14 +221,10 @@ def main() -> int:
                 report([(f"v{version(source)}", total, tickets, sizes)])
                 return 0
         copy = work / "upgraded.db"
-        copy.touch(mode=0o600)
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        dst = sqlite3.connect(copy)
-        src.backup(dst)
-        src.close(), dst.close()
+        copy_store_file(source, copy)
         found = version(copy)
         before = breakdown(copy)
-        said = content(copy)
+        said, copies = content(copy), prev_hashes_redundant(copy)
         t0 = time.perf_counter()
         engine = open_store(f"sqlite:///{copy}", seed=False)
         upgraded_in = time.perf_counter() - t0
@@ -203,7 +247,8 @@ def main() -> int:
         intact = all(c.broken is None and heads.get(c.table, "") == c.head for c in chains)
         print(f"same tickets, history and search results: {'yes' if agree else 'NO'}")
         print(f"audit verify after the upgrade, same heads: {'yes' if intact else 'NO'}")
-        return 0 if agree and intact else 1
+        print(f"every prev_hash dropped was the row before's row_hash: {'yes' if copies else 'NO'}")
+        return 0 if agree and intact and copies else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

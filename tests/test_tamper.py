@@ -385,7 +385,7 @@ def test_history_rewritten_past_the_saved_head_is_named(sqlite_filled, tmp_path)
         prev = conn.execute(select(table.c.row_hash).where(table.c.id == 1)).scalar_one()
         conn.execute(delete(table).where(table.c.id == 2))
         for new_id in (2, 3):
-            values = {**row, "id": new_id, "summary": "无", "prev_hash": prev}
+            values = {**row, "id": new_id, "summary": "无"}
             values["row_hash"] = prev = row_digest("roster_event", values, prev)
             conn.execute(insert(table), values)
         conn.execute(update(head).where(head.c.name == "roster_event").values(last_id=3, hash=prev))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .types import Sha256, UtcDateTime
+from .types import Sha256, UtcDateTime, UtcMicros
 
 
 def _contract_fk() -> Any:
@@ -187,13 +187,12 @@ class TicketEvent(SQLModel, table=True):
     seq: int
     kind: str
     who: str
-    entered_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
-    effective_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    entered_at: datetime = Field(sa_column=Column(UtcMicros(), nullable=False))  # SQLite: an integer (v10)
+    effective_at: datetime = Field(sa_column=Column(UtcMicros(), nullable=False))
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reason: str = ""
     changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # The hash chain (store/audit.py): the previous event's row_hash, and this row's own (32 bytes each, v10).
-    prev_hash: str | None = Field(default=None, sa_column=Column(Sha256()))
+    # The hash chain (store/audit.py): this row's hash, made with the previous row's (32 bytes, v10).
     row_hash: str | None = Field(default=None, sa_column=Column(Sha256()))
 
 
@@ -280,6 +279,5 @@ class RosterEvent(SQLModel, table=True):
     summary: str
     # Every roster table's digest after this change (store/audit.py, migration v8); NULL on older rows.
     roster_digest: str | None = Field(default=None, sa_column=Column(Text))
-    # The hash chain (store/audit.py): the previous event's row_hash, and this row's own (32 bytes each, v10).
-    prev_hash: str | None = Field(default=None, sa_column=Column(Sha256()))
+    # The hash chain (store/audit.py): this row's hash, made with the previous row's (32 bytes, v10).
     row_hash: str | None = Field(default=None, sa_column=Column(Sha256()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from ..contract import (
@@ -144,10 +144,16 @@ def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
 
 
 def _utc(value: Any) -> datetime:
-    # SQLite keeps UTC without an offset (see types.UtcDateTime); PostgreSQL gives it back aware.
+    # SQLite keeps UTC without an offset (see types.UtcDateTime), or as microseconds since 1970 (the
+    # history's times since v10, types.UtcMicros); PostgreSQL gives it back aware.
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def read_roster(conn, contract: Contract, contract_id: int) -> Roster:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -10,19 +11,30 @@ CHAINED = ("ticket_event", "roster_event")
 
 
 def step(conn: Connection) -> None:
-    """A smaller store, the same values (issue 15, goal 6): the history's hashes as their 32 bytes instead of
-    64 hex characters, its JSON as UTF-8 without spaces (a Chinese character was a 6-byte \\uXXXX escape), and
-    SQLite's search index without its own copy of the tokens (FTS5 contentless: the tokens are made again
-    from the ticket whenever they are needed). Every value reads back as before, so every row's hash, which
-    is made of the values (store/audit.py), still holds. SQLite also gets its freed pages back: open_store
-    runs VACUUM after this step, outside the transaction."""
+    """A smaller store, the same values (issue 15, goal 6). The history's row hashes as their 32 bytes, not
+    64 hex characters, and without the copy of the previous row's hash each row kept (`prev_hash`: it was the
+    row_hash just before it, which `audit verify` now reads there; a row whose copy said otherwise no longer
+    hashes after the row before it, so verify still names it). On SQLite also: the history's JSON as UTF-8
+    without spaces (a Chinese character was a 6-byte \\uXXXX escape), its two times as microseconds since
+    1970 (types.UtcMicros: an integer, not 26 characters), and the search index without its own copy of the
+    tokens (FTS5 contentless: a ticket's old tokens are made again from it when they are to be taken out).
+    Every value reads back as before, so every row's hash, made of the values (store/audit.py), still holds.
+    open_store runs VACUUM after this step, outside the transaction, so the file gets smaller too.
+
+    A store whose version was set back by hand over a v10 store (tests do) is left as it is where it is v10's."""
+    from sqlalchemy import inspect
+
+    for table in CHAINED:
+        if "prev_hash" in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN prev_hash")
     if conn.dialect.name == "sqlite":
         _sqlite(conn)
     else:
         for table in CHAINED:
-            for column in ("prev_hash", "row_hash"):
+            kind = {c["name"]: str(c["type"]) for c in inspect(conn).get_columns(table)}["row_hash"]
+            if "BYTEA" not in kind.upper():
                 conn.exec_driver_sql(
-                    f"ALTER TABLE {table} ALTER COLUMN {column} TYPE bytea USING decode({column}, 'hex')"
+                    f"ALTER TABLE {table} ALTER COLUMN row_hash TYPE bytea USING decode(row_hash, 'hex')"
                 )
 
 
@@ -37,6 +49,16 @@ def _json(value: str | None) -> str | None:
     return text
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(value):
+    """A time as v3's UtcDateTime stored it (UTC text, no offset) -> microseconds since 1970 UTC."""
+    if not isinstance(value, str):
+        return value
+    return (datetime.fromisoformat(value).replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
 def _unhex(value: str | bytes | None) -> bytes | None:
     return value if value is None or isinstance(value, bytes) else bytes.fromhex(value)
 
@@ -45,25 +67,25 @@ def _sqlite(conn: Connection) -> None:
     dbapi = conn.connection.dbapi_connection
     dbapi.create_function("zldesk_v10_json", 1, _json, deterministic=True)
     dbapi.create_function("zldesk_v10_unhex", 1, _unhex, deterministic=True)
+    dbapi.create_function("zldesk_v10_micros", 1, _micros, deterministic=True)
     for table in CHAINED:
-        json_columns = ", data = zldesk_v10_json(data), changes = zldesk_v10_json(changes)"
+        history = (
+            ", data = zldesk_v10_json(data), changes = zldesk_v10_json(changes), "
+            "entered_at = zldesk_v10_micros(entered_at), effective_at = zldesk_v10_micros(effective_at)"
+        )
         conn.exec_driver_sql(f"DROP TRIGGER {table}_no_update")
         conn.exec_driver_sql(
-            f"UPDATE {table} SET prev_hash = zldesk_v10_unhex(prev_hash), row_hash = zldesk_v10_unhex(row_hash)"
-            + (json_columns if table == "ticket_event" else "")
+            f"UPDATE {table} SET row_hash = zldesk_v10_unhex(row_hash)" + (history if table == "ticket_event" else "")
         )
         conn.exec_driver_sql(
             f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
             f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
         )
-    # The same tokens, moved: no tokenizer runs here (meta's search_tokens still says which made them). An
-    # index that is contentless already (a store whose version was set back by hand) is left as it is.
+    # The same tokens, moved: no tokenizer runs here (meta's search_tokens still says which made them).
     made = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'ticket_search'").scalar() or ""
     if "content=''" in made:
         return
-    conn.exec_driver_sql(
-        "CREATE VIRTUAL TABLE ticket_search_v10 USING fts5(tokens, content='', tokenize='unicode61')"
-    )
+    conn.exec_driver_sql("CREATE VIRTUAL TABLE ticket_search_v10 USING fts5(tokens, content='', tokenize='unicode61')")
     conn.exec_driver_sql("INSERT INTO ticket_search_v10 (rowid, tokens) SELECT rowid, tokens FROM ticket_search")
     conn.exec_driver_sql("DROP TABLE ticket_search")
     conn.exec_driver_sql("ALTER TABLE ticket_search_v10 RENAME TO ticket_search")
