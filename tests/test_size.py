@@ -15,7 +15,7 @@ import pytest
 
 from zldesk.store import open_store
 
-from .test_audit import broken, fill, filled, ok, rows, verified  # noqa: F401 - filled: a fixture
+from .test_audit import broken, fill, ok, rows, verified
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "size_bench.py"
 
@@ -35,6 +35,13 @@ def _outputs(cli, tickets: int) -> dict:
     chains = verified(cli)
     out["chains"] = {t: (c["rows"], c["last_id"], c["head"]) for t, c in chains.items()}
     return out
+
+
+@pytest.fixture
+def filled(cli, db_path):
+    """test_audit's two tickets and roster changes."""
+    fill(cli)
+    return cli
 
 
 @pytest.fixture
