@@ -135,7 +135,7 @@ def _legacy_json(text):
 
 def as_v8(path: Path) -> None:
     """Turn the store at `path` (this zldesk's) into the form schema v8 wrote: hashes as hex text, JSON
-    ASCII-escaped with spaces, the history's times as UTC text, the search index with its content (v3's)."""
+    ASCII-escaped with spaces, the history's and the tickets' times as UTC text, the search index with its content (v3's)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.create_function("legacy_json", 1, _legacy_json, deterministic=True)
@@ -158,6 +158,8 @@ def as_v8(path: Path) -> None:
         conn.execute(
             "UPDATE ticket_event SET entered_at = legacy_time(entered_at), effective_at = legacy_time(effective_at)"
         )
+        times = [c[1] for c in conn.execute("PRAGMA table_info(ticket)") if c[2] == "DATETIME"]
+        conn.execute("UPDATE ticket SET " + ", ".join(f"{c} = legacy_time({c})" for c in times))
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         for table in tables:
             cols = [c[1] for c in conn.execute(f"PRAGMA table_info({table})") if c[2] == "JSON"]

@@ -327,14 +327,14 @@ def _as_v4(source: Path, target: Path) -> None:
                     "AND name NOT IN ('meta', 'sqlite_sequence')"
                 )
             ]
-            # v10 keeps the history's times as microseconds; v4 kept them as text (types.UtcDateTime)
+            # v10 keeps the history's and tickets' times as microseconds; v4 kept them as text (UtcDateTime)
             conn.create_function(
                 "as_text", 1, lambda v: f"{from_micros(v):%Y-%m-%d %H:%M:%S.%f}" if isinstance(v, int) else v
             )
             for table in tables:
-                names = [c[1] for c in conn.execute(f"PRAGMA main.table_info({table})")]
-                cols = ", ".join(f'"{c}"' for c in names)
-                picked = ", ".join(f'as_text("{c}")' if c.endswith("_at") else f'"{c}"' for c in names)
+                info = [(c[1], c[2]) for c in conn.execute(f"PRAGMA main.table_info({table})")]
+                cols = ", ".join(f'"{c}"' for c, _ in info)
+                picked = ", ".join(f'as_text("{c}")' if kind == "DATETIME" else f'"{c}"' for c, kind in info)
                 conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {picked} FROM src.{table}")
             conn.execute("INSERT INTO main.ticket_search (rowid, tokens) SELECT rowid, tokens FROM src.ticket_search")
             conn.execute("INSERT INTO main.meta (key, value) VALUES ('seeded', 'bundled')")

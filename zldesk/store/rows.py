@@ -282,8 +282,8 @@ def ticket_head(conn, ticket_id: int) -> TicketHead | None:
 def resolved_since(conn, since: datetime) -> list[TicketHead]:
     """Tickets resolved (and maybe closed since) at or after `since`, most recently resolved first."""
     value = since.astimezone(UTC)
-    if placeholder(conn) == "?":  # SQLite keeps UTC without an offset, as text (see types.UtcDateTime)
-        value = f"{value:%Y-%m-%d %H:%M:%S.%f}"  # SQLAlchemy's SQLite format: text that sorts as time
+    if placeholder(conn) == "?":  # SQLite keeps a ticket's times as microseconds since 1970 (types.UtcMicros)
+        value = (value - _EPOCH) // timedelta(microseconds=1)
     sql = (
         f"SELECT {_HEAD} FROM ticket WHERE resolved_at IS NOT NULL AND resolved_at >= {placeholder(conn)} "
         "ORDER BY resolved_at DESC, id DESC"

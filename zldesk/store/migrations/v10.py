@@ -8,6 +8,18 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection
 
 CHAINED = ("ticket_event", "roster_event")
+TICKET_TIMES = (
+    "received_at",
+    "acknowledged_at",
+    "arrived_at",
+    "resolved_at",
+    "closed_at",
+    "negotiated_due",
+    "computed_due",
+    "clock_start",
+    "created_at",
+    "updated_at",
+)
 
 
 def step(conn: Connection) -> None:
@@ -15,11 +27,12 @@ def step(conn: Connection) -> None:
     64 hex characters, and without the copy of the previous row's hash each row kept (`prev_hash`: it was the
     row_hash just before it, which `audit verify` now reads there; a row whose copy said otherwise no longer
     hashes after the row before it, so verify still names it). On SQLite also: the history's JSON as UTF-8
-    without spaces (a Chinese character was a 6-byte \\uXXXX escape), its two times as microseconds since
-    1970 (types.UtcMicros: an integer, not 26 characters), and the search index without its own copy of the
-    tokens (FTS5 contentless: a ticket's old tokens are made again from it when they are to be taken out).
-    Every value reads back as before, so every row's hash, made of the values (store/audit.py), still holds.
-    open_store runs VACUUM after this step, outside the transaction, so the file gets smaller too.
+    without spaces (a Chinese character was a 6-byte \\uXXXX escape); the history's two times and the
+    ticket's ten as microseconds since 1970 (types.UtcMicros: an integer, not 26 characters); the search
+    index without its own copy of the tokens (FTS5 contentless: a ticket's old tokens are made again from
+    it when they are to be taken out). Every value reads back as before, so every row's hash, made of the
+    values (store/audit.py), still holds. open_store runs VACUUM after this step, outside the transaction,
+    so the file gets smaller too.
 
     A store whose version was set back by hand over a v10 store (tests do) is left as it is where it is v10's."""
     from sqlalchemy import inspect
@@ -81,11 +94,14 @@ def _sqlite(conn: Connection) -> None:
             f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
             f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
         )
+    times = ", ".join(f"{c} = zldesk_v10_micros({c})" for c in TICKET_TIMES)
+    conn.exec_driver_sql(f"UPDATE ticket SET {times}")
     # The same tokens, moved: no tokenizer runs here (meta's search_tokens still says which made them).
     made = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'ticket_search'").scalar() or ""
     if "content=''" in made:
         return
     conn.exec_driver_sql("CREATE VIRTUAL TABLE ticket_search_v10 USING fts5(tokens, content='', tokenize='unicode61')")
     conn.exec_driver_sql("INSERT INTO ticket_search_v10 (rowid, tokens) SELECT rowid, tokens FROM ticket_search")
+    conn.exec_driver_sql("INSERT INTO ticket_search_v10 (ticket_search_v10) VALUES ('optimize')")  # one segment
     conn.exec_driver_sql("DROP TABLE ticket_search")
     conn.exec_driver_sql("ALTER TABLE ticket_search_v10 RENAME TO ticket_search")
