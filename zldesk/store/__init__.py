@@ -69,19 +69,29 @@ COMPACTED = 10  # the schema version that rewrote the history smaller (migration
 
 
 def _vacuum(engine: Engine) -> None:
-    """SQLite keeps the pages an upgrade freed: VACUUM gives them back to the disk, outside a transaction.
-    A store busy with another process stays as it is, only larger, until the next VACUUM."""
+    """SQLite keeps the pages an upgrade freed: VACUUM gives them back to the disk, outside a transaction,
+    and makes the pages db.PAGE_SIZE. A store busy with another process stays as it is, only larger."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return
     import sqlite3
 
+    from .db import PAGE_SIZE
+
     raw = engine.raw_connection()
+    conn = raw.driver_connection
     try:
-        raw.driver_connection.execute("VACUUM")
+        # The page size changes only outside WAL: where another process holds the store, the mode stays WAL
+        # and the pages keep their size.
+        conn.execute("PRAGMA journal_mode=DELETE").fetchall()
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        conn.execute("VACUUM")
     except sqlite3.OperationalError:
         pass
     finally:
-        raw.close()
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+        finally:
+            raw.close()
 
 
 def _reindex(conn, version: str) -> None:
