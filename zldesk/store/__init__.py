@@ -80,10 +80,13 @@ def _vacuum(engine: Engine) -> None:
     raw = engine.raw_connection()
     conn = raw.driver_connection
     try:
-        # The page size changes only outside WAL: where another process holds the store, the mode stays WAL
-        # and the pages keep their size.
-        conn.execute("PRAGMA journal_mode=DELETE").fetchall()
-        conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        # The page size changes only outside WAL: where another connection holds the store, the mode stays
+        # WAL and the pages keep their size; the VACUUM still runs.
+        try:
+            conn.execute("PRAGMA journal_mode=DELETE").fetchall()
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        except sqlite3.OperationalError:
+            pass
         conn.execute("VACUUM")
     except sqlite3.OperationalError:
         pass
