@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, text, updat
 from ..errors import ChainHeadMissing, ChainHeadMoved
 from .db import driver_errors
 
-GENESIS = ""  # the prev_hash of a chain's first row
+GENESIS = ""  # what a chain's first row hashes after (no row before it)
 HASH_COLUMNS = ("prev_hash", "row_hash")
 
 
@@ -165,7 +165,7 @@ class Break:
     row: Mapping[str, Any] | None  # the row as read; None for a row that is gone and for the head's kinds
     last_id: int  # the chain's last row that held (0: none did)
     last_hash: str  # its hash
-    links_to: int | None = None  # prev_link_broken: the earlier row the row's prev_hash names
+    links_to: int | None = None  # prev_link_broken: the earlier row the row was hashed after
     head: tuple[int, str] | None = None  # what chain_head records (last id, hash), where the head is at fault
 
 
