@@ -18,6 +18,7 @@ from zldesk.data import data_dir
 from zldesk.store import make_engine, writing
 from zldesk.store.audit import row_digest
 from zldesk.store.schema import LATEST, upgrade
+from zldesk.store.types import from_micros
 
 from .conftest import store_checksum
 
@@ -158,11 +159,10 @@ def test_tickets_and_roster_changes_verify(filled, db_path):
     chains = verified(filled)
     assert chains["ticket_event"]["rows"] == 5 and chains["roster_event"]["rows"] == 2
     for table in ("ticket_event", "roster_event"):
-        links = rows(db_path, f"SELECT id, prev_hash, row_hash FROM {table} ORDER BY id")
-        assert links[0][1] == ""
-        assert [prev for _, prev, _ in links[1:]] == [h for _, _, h in links[:-1]]
-        assert rows(db_path, f"SELECT last_id, hash FROM chain_head WHERE name = '{table}'") == [links[-1][::2]]
-        assert chains[table]["head"] == links[-1][2]
+        links = rows(db_path, f"SELECT id, lower(hex(row_hash)), length(row_hash) FROM {table} ORDER BY id")
+        assert {size for *_, size in links} == {32}  # the digest's bytes (v10)
+        assert rows(db_path, f"SELECT last_id, hash FROM chain_head WHERE name = '{table}'") == [links[-1][:2]]
+        assert chains[table]["head"] == links[-1][1]
     out = ok(filled("audit", "verify"))
     assert "工单历史" in out and "5 行" in out and "值班表历史" in out and "2 行" in out and "完好" in out
 
@@ -194,8 +194,8 @@ def test_an_edited_event_is_named(filled, db_path):
 def test_an_edited_json_field_or_time_is_named(filled, db_path):
     """A note's text (inside the JSON column) and, separately, a time moved by one second."""
     raw(
-        db_path, *_drop("ticket_event"), "UPDATE ticket_event SET data = replace(data, '\\u6253', 'x') WHERE id = 4"
-    )  # 打 in 打印机
+        db_path, *_drop("ticket_event"), "UPDATE ticket_event SET data = replace(data, '打', 'x') WHERE id = 4"
+    )  # 打 in 打印机 (stored as UTF-8 since v10)
     assert rows(db_path, "SELECT kind FROM ticket_event WHERE id = 4") == [("note",)]
     first, _ = broken(filled)
     assert (first["id"], first["kind"]) == (4, "content_changed")
@@ -205,7 +205,7 @@ def test_a_moved_time_is_named(filled, db_path):
     raw(
         db_path,
         *_drop("ticket_event"),
-        "UPDATE ticket_event SET effective_at = datetime(effective_at, '-1 second') WHERE id = 5",
+        "UPDATE ticket_event SET effective_at = effective_at - 1000000 WHERE id = 5",  # microseconds (v10)
     )
     first, _ = broken(filled)
     assert (first["id"], first["kind"], first["where"]) == (5, "content_changed", "工单 #2 第 2 版")
@@ -233,13 +233,13 @@ def test_a_deleted_event_is_named(filled, db_path, gone, named, says):
     assert says in message
 
 
-def _insert_event(db_path: Path, row_id: int, prev: str | None, row_hash: str | None) -> None:
+def _insert_event(db_path: Path, row_id: int, row_hash: str | None) -> None:
     raw(
         db_path,
         "INSERT INTO ticket_event (id, ticket_id, seq, kind, who, entered_at, effective_at, data, reason, "
-        "changes, prev_hash, row_hash) VALUES (?, 2, 9, 'note', '外人', '2026-11-23 03:00:00.000000', "
-        "'2026-11-23 03:00:00.000000', '{\"text\": \"x\"}', '', '{}', ?, ?)",
-        params=(row_id, prev, row_hash),
+        "changes, row_hash) VALUES (?, 2, 9, 'note', '外人', '2026-11-23 03:00:00.000000', "
+        "'2026-11-23 03:00:00.000000', '{\"text\": \"x\"}', '', '{}', ?)",
+        params=(row_id, row_hash),
     )
 
 
@@ -264,7 +264,7 @@ def _forged(row_id: int, prev: str) -> str:
 
 
 def test_a_row_inserted_without_hashes_is_named(filled, db_path):
-    _insert_event(db_path, 6, None, None)
+    _insert_event(db_path, 6, None)
     first, message = broken(filled)
     assert (first["id"], first["kind"], first["where"]) == (6, "not_chained", "工单 #2 第 9 版")
     assert "不是经 zldesk 写入的" in message
@@ -272,8 +272,8 @@ def test_a_row_inserted_without_hashes_is_named(filled, db_path):
 
 def test_a_row_appended_with_a_right_hash_but_no_head_is_named(filled, db_path):
     """Someone who knows the hash appends a well-formed row but leaves chain_head alone."""
-    [(last,)] = rows(db_path, "SELECT row_hash FROM ticket_event WHERE id = 5")
-    _insert_event(db_path, 6, last, _forged(6, last))
+    [(last,)] = rows(db_path, "SELECT lower(hex(row_hash)) FROM ticket_event WHERE id = 5")
+    _insert_event(db_path, 6, _forged(6, last))
     first, message = broken(filled)
     assert (first["id"], first["kind"]) == (6, "head_mismatch")
     assert "链头对不上" in message
@@ -281,8 +281,8 @@ def test_a_row_appended_with_a_right_hash_but_no_head_is_named(filled, db_path):
 
 def test_a_fork_is_named(filled, db_path):
     """A row linked to an earlier row than its predecessor (two rows after one), head moved to it."""
-    [(third,)] = rows(db_path, "SELECT row_hash FROM ticket_event WHERE id = 3")
-    _insert_event(db_path, 6, third, _forged(6, third))
+    [(third,)] = rows(db_path, "SELECT lower(hex(row_hash)) FROM ticket_event WHERE id = 3")
+    _insert_event(db_path, 6, _forged(6, third))
     raw(db_path, f"UPDATE chain_head SET last_id = 6, hash = '{_forged(6, third)}' WHERE name = 'ticket_event'")
     first, message = broken(filled)
     assert (first["id"], first["kind"]) == (6, "prev_link_broken")
@@ -327,9 +327,15 @@ def _as_v4(source: Path, target: Path) -> None:
                     "AND name NOT IN ('meta', 'sqlite_sequence')"
                 )
             ]
+            # v10 keeps the history's and tickets' times as microseconds; v4 kept them as text (UtcDateTime)
+            conn.create_function(
+                "as_text", 1, lambda v: f"{from_micros(v):%Y-%m-%d %H:%M:%S.%f}" if isinstance(v, int) else v
+            )
             for table in tables:
-                cols = ", ".join(f'"{c[1]}"' for c in conn.execute(f"PRAGMA main.table_info({table})"))
-                conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM src.{table}")
+                info = [(c[1], c[2]) for c in conn.execute(f"PRAGMA main.table_info({table})")]
+                cols = ", ".join(f'"{c}"' for c, _ in info)
+                picked = ", ".join(f'as_text("{c}")' if kind == "DATETIME" else f'"{c}"' for c, kind in info)
+                conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {picked} FROM src.{table}")
             conn.execute("INSERT INTO main.ticket_search (rowid, tokens) SELECT rowid, tokens FROM src.ticket_search")
             conn.execute("INSERT INTO main.meta (key, value) VALUES ('seeded', 'bundled')")
         conn.execute("DETACH src")
@@ -368,12 +374,13 @@ def test_an_old_store_is_chained_on_upgrade(cli, db_path, tmp_path):
     chains = verified(cli)
     assert rows(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(LATEST),)]
     assert chains["ticket_event"]["rows"] == 5 and chains["roster_event"]["rows"] == 2
-    query = "SELECT id, prev_hash, row_hash FROM ticket_event ORDER BY id"
+    query = "SELECT id, row_hash FROM ticket_event ORDER BY id"
     assert rows(db_path, query) == rows(source, query)
     assert rows(db_path, "SELECT * FROM chain_head WHERE name = 'ticket_event'") == rows(
         source, "SELECT * FROM chain_head WHERE name = 'ticket_event'"
     )
-    assert rows(db_path, "SELECT id, prev_hash, row_hash FROM roster_event ORDER BY id") == _rechained(source)
+    hexed = "SELECT id, lower(hex(row_hash)) FROM roster_event ORDER BY id"
+    assert rows(db_path, hexed) == [(i, digest) for i, _, digest in _rechained(source)]
     assert rows(db_path, "SELECT roster_digest FROM roster_event") == [(None,), (None,)]
     for table in ("ticket_event", "roster_event"):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -446,7 +453,7 @@ def test_four_writers_extend_one_chain(cli, db_path):
                 p.kill()
     chains = verified(cli)
     assert chains["ticket_event"]["rows"] == 202 and chains["ticket_event"]["last_id"] == 202
-    assert rows(db_path, "SELECT count(DISTINCT prev_hash), count(*) FROM ticket_event") == [(202, 202)]
+    assert rows(db_path, "SELECT count(DISTINCT row_hash), count(*) FROM ticket_event") == [(202, 202)]
     whos = [w for (w,) in rows(db_path, "SELECT who FROM ticket_event ORDER BY id")]
     assert sum(a != b for a, b in zip(whos, whos[1:])) > 20  # the writers really took turns (~150 here)
     assert rows(db_path, "SELECT ticket_id, count(*), max(seq) FROM ticket_event GROUP BY ticket_id") == [

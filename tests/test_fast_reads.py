@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from zldesk.store.schema import LATEST
+
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("sqlalchemy", "sqlmodel", "pypinyin", "holidays", "pydantic", "textual")
 
@@ -82,13 +84,13 @@ def test_a_store_at_schema_8_is_upgraded_by_a_lookup_and_its_names_get_their_pin
         conn.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
     conn.close()
     ran = run(store, env, "covered", "mzsf", "--json")
-    assert ran.returncode == 0 and "从第 8 版升级到第 9 版" in ran.stderr, ran.stderr
+    assert ran.returncode == 0 and "从第 8 版升级到第" in ran.stderr, ran.stderr
     assert [m["name"] for m in json.loads(ran.stdout)] == ["门急诊收费系统"]
     conn = sqlite3.connect(store)
     rows = conn.execute("SELECT name, pinyin FROM module UNION ALL SELECT name, pinyin FROM service").fetchall()
     version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     conn.close()
-    assert version == ("9",) and rows and all(key == pinyin_key(name) for name, key in rows)
+    assert version == (str(LATEST),) and rows and all(key == pinyin_key(name) for name, key in rows)
     assert imported(run(store, env, "covered", "mzsf", probe=True)) == []  # and from now on, the quick way
 
 

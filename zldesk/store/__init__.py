@@ -60,7 +60,41 @@ def open_store(url: str, seed: bool = True, on_backup: Callable[[UpgradeBackup],
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('seeded', 'bundled')"))
             if conn.execute(_TOKENS).scalar() != SEARCH_TOKENS:
                 _reindex(conn, SEARCH_TOKENS)
+        if 0 < current < COMPACTED <= LATEST:
+            _vacuum(engine)
     return engine
+
+
+COMPACTED = 10  # the schema version that rewrote the history smaller (migrations/v10.py)
+
+
+def _vacuum(engine: Engine) -> None:
+    """SQLite keeps the pages an upgrade freed: VACUUM gives them back to the disk, outside a transaction,
+    and makes the pages db.PAGE_SIZE. A store busy with another process stays as it is, only larger."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    import sqlite3
+
+    from .db import PAGE_SIZE
+
+    raw = engine.raw_connection()
+    conn = raw.driver_connection
+    try:
+        # The page size changes only outside WAL: where another connection holds the store, the mode stays
+        # WAL and the pages keep their size; the VACUUM still runs.
+        try:
+            conn.execute("PRAGMA journal_mode=DELETE").fetchall()
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        except sqlite3.OperationalError:
+            pass
+        conn.execute("VACUUM")
+    except sqlite3.OperationalError:
+        pass
+    finally:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+        finally:
+            raw.close()
 
 
 def _reindex(conn, version: str) -> None:

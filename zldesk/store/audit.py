@@ -1,6 +1,8 @@
-"""The history's hash chains. Every ticket_event and roster_event row carries the hash of the row before it
-(`prev_hash`) and its own (`row_hash`); `chain_head` keeps each chain's last row. An edited, removed or
-slipped-in row, or a head that no longer matches, shows up in `verify`, which names the first such row.
+"""The history's hash chains. Every ticket_event and roster_event row carries its hash (`row_hash`), made of
+its values and the hash of the row before it in id order; `chain_head` keeps each chain's last row. An edited,
+removed or slipped-in row, or a head that no longer matches, shows up in `verify`, which names the first such
+row. (Until schema v10 each row also kept the previous row's hash, `prev_hash`: always the row_hash just
+before it, so v10 dropped the copy; `verify` takes it from that row.)
 
 The chain proves the history was not changed behind zldesk's back by someone who does not also rewrite every
 later hash and the head: the hash has no secret. Keep the head hashes that `zldesk audit verify` prints
@@ -22,7 +24,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, text, updat
 from ..errors import ChainHeadMissing, ChainHeadMoved
 from .db import driver_errors
 
-GENESIS = ""  # the prev_hash of a chain's first row
+GENESIS = ""  # what a chain's first row hashes after (no row before it)
 HASH_COLUMNS = ("prev_hash", "row_hash")
 
 
@@ -40,8 +42,15 @@ def row_digest(table: str, row_values: Mapping[str, Any], prev: str) -> str:
     two hash columns, NULLs left out (so a column added later leaves the older rows' digests as they were).
 
     Never change this: every stored hash was made with it, by the writers and by migration v5."""
+    return _link(prev, _body(table, row_values))
+
+
+def _body(table: str, row_values: Mapping[str, Any]) -> str:
     content = {k: _canonical(v) for k, v in row_values.items() if k not in HASH_COLUMNS and v is not None}
-    body = json.dumps([table, content], sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return json.dumps([table, content], sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _link(prev: str, body: str) -> str:
     return hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
 
 
@@ -128,7 +137,7 @@ def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
         new_id = head[2]
     else:
         new_id = conn.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"), {"t": table.name}).scalar_one()
-    values = {**values, "id": new_id, "prev_hash": prev}
+    values = {**values, "id": new_id}
     values["row_hash"] = digest = row_digest(table.name, values, prev)
     conn.execute(insert_row, values)
     if sqlite:
@@ -156,7 +165,7 @@ class Break:
     row: Mapping[str, Any] | None  # the row as read; None for a row that is gone and for the head's kinds
     last_id: int  # the chain's last row that held (0: none did)
     last_hash: str  # its hash
-    links_to: int | None = None  # prev_link_broken: the earlier row the row's prev_hash names
+    links_to: int | None = None  # prev_link_broken: the earlier row the row was hashed after
     head: tuple[int, str] | None = None  # what chain_head records (last id, hash), where the head is at fault
 
 
@@ -200,14 +209,17 @@ def verify_chain(conn: Connection, table: Table) -> ChainReport:
         )
 
     for r in conn.execute(select(table).order_by(table.c.id)).mappings():
-        if r["row_hash"] is None or r["prev_hash"] is None:
+        if r["row_hash"] is None:
             return report(r["id"], "not_chained", r)
-        if row_digest(name, r, r["prev_hash"]) != r["row_hash"]:
-            return report(r["id"], "content_changed", r)
-        if r["prev_hash"] != prev:
-            if r["prev_hash"] in seen:
-                return report(r["id"], "prev_link_broken", r, links_to=seen[r["prev_hash"]])
-            return report(r["id"], "row_missing", r)
+        body = _body(name, r)
+        if _link(prev, body) != r["row_hash"]:
+            # Not made after the row before it. After an earlier row (a fork)? After a row that is gone (an
+            # id skipped: SQLite never skips one; PostgreSQL may, so a changed row after a skip is named
+            # missing-before rather than changed)? Else its content changed.
+            links_to = next((i for h, i in seen.items() if h != prev and _link(h, body) == r["row_hash"]), None)
+            if links_to is not None:
+                return report(r["id"], "prev_link_broken", r, links_to=links_to)
+            return report(r["id"], "row_missing" if r["id"] != last_id + 1 else "content_changed", r)
         seen[r["row_hash"]] = r["id"]
         prev, last_id, count = r["row_hash"], r["id"], count + 1
     head = _head_table()

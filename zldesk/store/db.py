@@ -18,8 +18,12 @@ from sqlmodel import Session
 
 from ..errors import InvalidStoreUrl, StoreError
 from .files import resolve_url  # noqa: F401 - where callers have always found it
+from .types import compact_json
 
 BUSY_TIMEOUT_MS = 15_000
+# 8 KiB pages (SQLite's default is 4 KiB): a page ends on a row that did not fit less often, 2 % of the store
+# (benchmarks/size_bench.py). A store made before v10 gets them at the VACUUM after its upgrade.
+PAGE_SIZE = 8192
 _READ = "zldesk_read_only"
 
 
@@ -30,14 +34,16 @@ def make_engine(url: str) -> Engine:
     except Exception:
         raise InvalidStoreUrl(url) from None
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+        return create_engine(url, hide_parameters=True, pool_pre_ping=True, json_serializer=compact_json)
     memory = parsed.database in (None, "", ":memory:")
     if not memory:
         from . import files
 
         files.prepare(Path(parsed.database))
         files.check(Path(parsed.database))
-    engine = create_engine(url, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        url, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, json_serializer=compact_json
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
@@ -45,6 +51,7 @@ def make_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         if not memory:
+            cur.execute(f"PRAGMA page_size={PAGE_SIZE}")  # a new file only (before WAL); an old one keeps its own
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

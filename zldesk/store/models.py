@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .types import UtcDateTime
+from .types import Sha256, UtcDateTime, UtcMicros
 
 
 def _contract_fk() -> Any:
@@ -137,7 +137,8 @@ class ContractVersion(SQLModel, table=True):
 
 
 class TicketRow(SQLModel, table=True):
-    """A ticket's current state: a cache of its events, rebuilt by replaying them (a test checks)."""
+    """A ticket's current state: a cache of its events, rebuilt by replaying them (a test checks). Its times
+    are kept on SQLite as microseconds since 1970 (types.UtcMicros, schema v10)."""
 
     __tablename__ = "ticket"
     id: int | None = Field(default=None, primary_key=True)
@@ -156,27 +157,27 @@ class TicketRow(SQLModel, table=True):
     dept: str
     channel: str
     assignee: str
-    received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
-    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
-    arrived_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
-    resolved_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
-    closed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    received_at: datetime = Field(sa_column=Column(UtcMicros(), nullable=False))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UtcMicros()))
+    arrived_at: datetime | None = Field(default=None, sa_column=Column(UtcMicros()))
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UtcMicros()))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UtcMicros()))
     state_before_pause: str | None = None
     pauses: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     levels: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    negotiated_due: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    negotiated_due: datetime | None = Field(default=None, sa_column=Column(UtcMicros()))
     negotiated_with: str = ""
     remote: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    computed_due: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    computed_due: datetime | None = Field(default=None, sa_column=Column(UtcMicros()))
     # The binding deadline as epoch seconds: the board sorts and counts down on it without parsing.
     due_ts: float | None = None
-    clock_start: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    clock_start: datetime | None = Field(default=None, sa_column=Column(UtcMicros()))
     provisional: bool = False
     warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # The board's sort key: due_ts while open (FROZEN while paused), NULL once resolved or closed.
     board_due: float | None = None
-    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcMicros(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcMicros(), nullable=False))
 
 
 class TicketEvent(SQLModel, table=True):
@@ -189,14 +190,13 @@ class TicketEvent(SQLModel, table=True):
     seq: int
     kind: str
     who: str
-    entered_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
-    effective_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    entered_at: datetime = Field(sa_column=Column(UtcMicros(), nullable=False))  # SQLite: an integer (v10)
+    effective_at: datetime = Field(sa_column=Column(UtcMicros(), nullable=False))
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reason: str = ""
     changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # The hash chain (store/audit.py): the previous event's row_hash, and this row's own.
-    prev_hash: str | None = None
-    row_hash: str | None = None
+    # The hash chain (store/audit.py): this row's hash, made with the previous row's (32 bytes, v10).
+    row_hash: str | None = Field(default=None, sa_column=Column(Sha256()))
 
 
 class ChainHead(SQLModel, table=True):
@@ -282,6 +282,5 @@ class RosterEvent(SQLModel, table=True):
     summary: str
     # Every roster table's digest after this change (store/audit.py, migration v8); NULL on older rows.
     roster_digest: str | None = Field(default=None, sa_column=Column(Text))
-    # The hash chain (store/audit.py): the previous event's row_hash, and this row's own.
-    prev_hash: str | None = None
-    row_hash: str | None = None
+    # The hash chain (store/audit.py): this row's hash, made with the previous row's (32 bytes, v10).
+    row_hash: str | None = Field(default=None, sa_column=Column(Sha256()))

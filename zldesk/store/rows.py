@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..contract import (
@@ -208,10 +208,16 @@ def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
 
 
 def _utc(value: Any) -> datetime:
-    # SQLite keeps UTC without an offset (see types.UtcDateTime); PostgreSQL gives it back aware.
+    # SQLite keeps UTC without an offset (see types.UtcDateTime), or as microseconds since 1970 (the
+    # history's times since v10, types.UtcMicros); PostgreSQL gives it back aware.
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def read_roster(conn, contract: Contract, contract_id: int) -> Roster:
@@ -359,8 +365,8 @@ def ticket_head(conn, ticket_id: int) -> TicketHead | None:
 def resolved_since(conn, since: datetime) -> list[TicketHead]:
     """Tickets resolved (and maybe closed since) at or after `since`, most recently resolved first."""
     value = since.astimezone(UTC)
-    if placeholder(conn) == "?":  # SQLite keeps UTC without an offset, as text (see types.UtcDateTime)
-        value = f"{value:%Y-%m-%d %H:%M:%S.%f}"  # SQLAlchemy's SQLite format: text that sorts as time
+    if placeholder(conn) == "?":  # SQLite keeps a ticket's times as microseconds since 1970 (types.UtcMicros)
+        value = (value - _EPOCH) // timedelta(microseconds=1)
     sql = (
         f"SELECT {_HEAD} FROM ticket WHERE resolved_at IS NOT NULL AND resolved_at >= {placeholder(conn)} "
         "ORDER BY resolved_at DESC, id DESC"

@@ -219,9 +219,8 @@ def act(
         ),
     )
     if action.kind == "note":
-        _index(
-            session, ticket_id, after, [e.data.get("text", "") for e in history(session, ticket_id) if e.kind == "note"]
-        )
+        notes = [e.data.get("text", "") for e in history(session, ticket_id) if e.kind == "note"]
+        _index(session, ticket_id, after, notes, indexed=notes[:-1])
     return after, d, changes
 
 
@@ -235,14 +234,22 @@ def _since(session: Session, ticket_id: int, version: int) -> list[ChangeSince]:
     return [ChangeSince(e.seq, e.who, e.entered_at, e.kind, tuple(e.changes)) for e in events]
 
 
-def _index(session: Session, ticket_id: int, t: Ticket, notes: list[str]) -> None:
-    _put_tokens(session.connection(), ticket_id, search_tokens(" ".join([t.title, t.description, *notes])))
+def _index(session: Session, ticket_id: int, t: Ticket, notes: list[str], indexed: list[str] | None = None) -> None:
+    """The ticket's tokens made of its title, description and `notes`; `indexed`: the notes it was indexed
+    with until now (None: not indexed yet)."""
+    was = None if indexed is None else search_tokens(" ".join([t.title, t.description, *indexed]))
+    _put_tokens(session.connection(), ticket_id, search_tokens(" ".join([t.title, t.description, *notes])), was)
 
 
-def _put_tokens(conn, ticket_id: int, tokens: str) -> None:
-    # SQLite: the FTS5 table of v3, keyed by rowid; PostgreSQL: v6's tsvector table, keyed by ticket_id.
+def _put_tokens(conn, ticket_id: int, tokens: str, was: str | None = None) -> None:
+    # SQLite: the FTS5 table of v10, keyed by rowid; it keeps no copy of the tokens (contentless), so a
+    # ticket's old tokens (`was`) are given to take them out. PostgreSQL: v6's tsvector table, by ticket_id.
     if conn.dialect.name == "sqlite":
-        conn.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket_id})
+        if was is not None:
+            conn.execute(
+                text("INSERT INTO ticket_search (ticket_search, rowid, tokens) VALUES ('delete', :id, :tokens)"),
+                {"id": ticket_id, "tokens": was},
+            )
         conn.execute(
             text("INSERT INTO ticket_search (rowid, tokens) VALUES (:id, :tokens)"), {"id": ticket_id, "tokens": tokens}
         )
@@ -263,7 +270,10 @@ def rebuild_search(conn) -> int:
     ):
         notes.setdefault(tid, []).append(str((data or {}).get("text", "")))
     rows = conn.execute(select(_TICKET.c.id, _TICKET.c.title, _TICKET.c.description)).fetchall()
-    conn.execute(text("DELETE FROM ticket_search"))
+    if conn.dialect.name == "sqlite":  # contentless (v10): emptied by its own command
+        conn.execute(text("INSERT INTO ticket_search (ticket_search) VALUES ('delete-all')"))
+    else:
+        conn.execute(text("DELETE FROM ticket_search"))
     for tid, title, description in rows:
         _put_tokens(conn, tid, search_tokens(" ".join([title, description, *notes.get(tid, [])])))
     return len(rows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 
 def step(conn: Connection) -> None:
@@ -12,7 +12,8 @@ def step(conn: Connection) -> None:
     from ...coverage import pinyin_key
 
     for table in ("module", "service"):
-        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN pinyin TEXT")
+        if "pinyin" not in {c["name"] for c in inspect(conn).get_columns(table)}:  # a store set back by hand
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN pinyin TEXT")
         rows = conn.execute(text(f"SELECT id, name FROM {table}")).all()
         keys: dict[str, str] = {}
         for row_id, name in rows:
