@@ -47,6 +47,12 @@ def say(*parts: str | tuple[str, str], stderr: bool = False) -> None:
     console(stderr).print(line)
 
 
+def say_lines(lines: list[str], indent: str = "") -> None:
+    """`say` of many unstyled lines at once, the same bytes (each value through text.visible): Rich
+    costs ~0.2 ms a line, which is seconds for an import's 50,000 changes."""
+    sys.stdout.write("".join(f"{indent}{visible(line)}\n" for line in lines))
+
+
 def say_block(*parts: str | tuple[str, str], body: str) -> None:
     """`say`'s line ending with a value that may span lines (a note, a description): its first line there,
     each further one indented to where it began, so no line of it can pass for a record of its own."""
