@@ -161,8 +161,8 @@ def _contract_with(table: str, count: int) -> dict:
     rows = []
     for i in range(count):
         row = dict(first)
-        if table == "modules":
-            row["no"] = i + 1
+        if table == "modules":  # the fewest bytes a row can have: 50,001 of them must fit in 2 MiB
+            row = {"no": i + 1, "name": "m", "selected": True}
         elif "name" in row and table != "services":
             row["name"] = f"{first['name']}{i}"
         rows.append(row)
@@ -181,7 +181,9 @@ def test_a_contract_table_over_its_row_limit_is_refused(cli, store, tmp_path, ta
     before = store_checksum(store)
     limit = MAX_ROWS[table]
     path = tmp_path / "many.json"
-    path.write_text(json.dumps(_contract_with(table, limit + 1), ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(_contract_with(table, limit + 1), ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
     refused(cli("import", "contract", str(path)), f"{path}: {table}: 最多 {limit:,} 行，这里有 {limit + 1:,} 行")
     assert store_checksum(store) == before
 
@@ -198,9 +200,9 @@ def test_a_contract_of_100000_modules_is_refused_and_2000_are_taken(cli, store, 
     data = _contract_with("modules", 1)
     data["modules"] = [{}] * 100_000
     small.write_text(json.dumps(data), encoding="utf-8")
-    refused(cli("import", "contract", str(small)), "modules: 最多 2,000 行，这里有 100,000 行")
+    refused(cli("import", "contract", str(small)), f"modules: 最多 {MAX_ROWS['modules']:,} 行，这里有 100,000 行")
     assert store_checksum(store) == before
-    data["modules"] = [{"no": i, "name": f"模块{i}", "selected": True} for i in range(1, MAX_ROWS["modules"] + 1)]
+    data["modules"] = [{"no": i, "name": f"模块{i}", "selected": True} for i in range(1, 2001)]
     small.write_text(json.dumps(data), encoding="utf-8")
     ran = cli("import", "contract", str(small))
     assert ran.exit_code == 0 and "2000 个模块" in ran.stdout, ran.stderr
@@ -212,7 +214,9 @@ def test_a_module_list_over_its_row_limit_is_refused(cli, store, tmp_path):
     path = tmp_path / "modules.csv"
     rows = "".join(f"{i},模块{i},是\n" for i in range(1, limit + 2))
     path.write_text("no,name,selected\n" + rows, encoding="utf-8")
-    refused(cli("import", "modules", str(path), "--contract", "leishan"), f"{path}:{limit + 2}: 模块表最多 2,000 行")
+    refused(
+        cli("import", "modules", str(path), "--contract", "leishan"), f"{path}:{limit + 2}: 模块表最多 {limit:,} 行"
+    )
     assert store_checksum(store) == before
     # blank lines are skipped, not counted
     path.write_text("no,name,selected\n" + "\n" * (3 * limit) + "1,门诊挂号,是\n", encoding="utf-8")

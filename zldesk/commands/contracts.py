@@ -1,4 +1,5 @@
-"""`zldesk import|export contract|modules`, `zldesk contracts`, `zldesk covered`."""
+"""`zldesk import contract`, `zldesk export contract|modules`, `zldesk contracts`, `zldesk covered`
+(`import modules` is in commands/modules.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ Json = Annotated[bool, typer.Option("--json", help="输出 JSON。")]
 OutFile = Annotated[Optional[Path], typer.Option("-o", "--output", help="写到文件（默认标准输出）。")]
 
 
-def _report(changes: list[str], code: str, dry_run: bool) -> None:
+SCREEN = 20  # a change list longer than this is summarised (import modules; --verbose lists it all)
+
+
+def _report(changes: list[str], code: str, dry_run: bool, summarise: bool | None = None) -> None:
+    """The import's changes, one line each; `summarise` (import modules): past SCREEN lines only the first
+    SCREEN and how many of each kind, or (False, --verbose) every line, written at once."""
     if dry_run:
         output.say(
             ("试运行，未写入。", "bold"),
@@ -26,8 +32,21 @@ def _report(changes: list[str], code: str, dry_run: bool) -> None:
         )
     else:
         output.say(("已导入 ", "green"), code, f"：{len(changes)} 处变化" if changes else "：内容与库中一致，未改动")
-    for line in changes:
+    if summarise is None or len(changes) <= SCREEN:
+        for line in changes:
+            output.say("  ", line)
+        return
+    if not summarise:
+        output.say_lines(("  ", line) for line in changes)
+        return
+    for line in changes[:SCREEN]:
         output.say("  ", line)
+    from collections import Counter
+
+    kinds = {"+": "新增", "-": "删除", "~": "修改"}
+    counts = Counter(c[:1] for c in changes)
+    each = "，".join(f"{name} {counts[m]:,}" for m, name in kinds.items() if counts[m])
+    output.say("  ", (f"… 另有 {len(changes) - SCREEN:,} 处变更", "bold"), f"（全部：{each}；--verbose 列出全部）")
 
 
 def _warnings(problems, source: str) -> None:
@@ -198,44 +217,6 @@ def _read_contract_text(file: Path, raw: bytes, fmt: str, code: str | None, dry_
     for x in [] if dry_run else result.leftovers:  # the dry run's report already lists them
         output.warn(f"{file}:{x.line}: {x.part}: 未归入任何字段（{x.why}）：{x.text[:60]}")
     return contract
-
-
-@import_app.command("modules")
-def import_modules(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV，表头 no,name,selected,sites,remark；UTF-8 或 GB18030。")],
-    contract: Annotated[str, typer.Option("--contract", help="合同代号。")],
-    dry_run: DryRun = False,
-) -> None:
-    """用 CSV 替换一个合同的模块表，一个事务完成。"""
-    from ..contract import diff_modules, read_bytes
-    from ..importers.modules_csv import read_modules_csv
-    from ..store import reading, writing
-    from ..store.contracts import get_contract, replace_modules, resolve_code
-
-    raw = read_bytes(file)
-    modules, warnings = read_modules_csv(raw, str(file))
-    _warnings(warnings, str(file))
-    engine = ctx.obj.engine()
-    if dry_run:
-        from dataclasses import replace
-
-        with reading(engine) as session:
-            code = resolve_code(session, contract)
-            current = get_contract(session, code)
-            changes = diff_modules(current.modules, modules)
-            new = replace(current, modules=tuple(modules))
-            plans = _plans(session, code, None, _policy(new), ({}, {}), False)
-        _report(changes, code, dry_run=True)
-        _report_plans(plans, current.zone, False, dry_run=True)
-        return
-    with writing(engine) as session:
-        code = resolve_code(session, contract)
-        changes = replace_modules(session, code, modules, source=str(file), who=output.who(), raw=raw)
-        plans = _move_open(session, code, ({}, {}), False)
-        zone = get_contract(session, code).zone
-    _report(changes, code, dry_run=False)
-    _report_plans(plans, zone, False, dry_run=False)
 
 
 @export_app.command("contract")

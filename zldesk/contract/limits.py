@@ -24,7 +24,7 @@ MAX_ROWS = {
     "windows": 20,
     "severities": 10,
     "services": 300,
-    "modules": 2000,
+    "modules": 50_000,
     "contacts": 100,
     "engineers": 500,
     "rotations": 200,
