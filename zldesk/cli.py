@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from . import __version__
 from .commands import contracts as contract_commands
 from .commands import duty as _duty  # noqa: F401 - registers roster now, gaps, notice and hours
+from .commands import register as _register  # noqa: F401 - registers import tickets
 from .commands import search as _search  # noqa: F401 - registers ticket search
 from .commands.audit import audit_app
 from .commands.migrate import migrate as migrate_command

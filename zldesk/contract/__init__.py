@@ -13,7 +13,17 @@ from .files import (
     read_contract_file,
     toml_locator,
 )
-from .limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_PDF_BYTES, MAX_PDF_PAGES, MAX_ROWS, parse_bounded, size_text
+from .limits import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_PDF_BYTES,
+    MAX_PDF_PAGES,
+    MAX_REGISTER_BYTES,
+    MAX_REGISTER_ROWS,
+    MAX_ROWS,
+    parse_bounded,
+    size_text,
+)
 from .model import (
     CODE_RE,
     DAY_NAMES,
@@ -49,6 +59,8 @@ __all__ = [
     "MAX_NUMBER",
     "MAX_PDF_BYTES",
     "MAX_PDF_PAGES",
+    "MAX_REGISTER_BYTES",
+    "MAX_REGISTER_ROWS",
     "MAX_ROWS",
     "MAX_TARGET",
     "UNIT_NAMES",
