@@ -171,7 +171,7 @@ class _Import:
         if row.note:  # written down last: at the row's latest time
             actions.append(("note", max([at, *(when for _, when, _ in actions)]), {"text": row.note}))
         for kind, when, extra in actions:
-            action = checked(Action(kind, when, extra))
+            action = checked(Action(kind, when, extra)) if extra else Action(kind, when)  # as typed, if typed
             t, changes = apply(t, action, self.now, zone)
             events.append(Event(kind, when, action.data, self.who, "", changes))
         notes = (row.note,) if row.note else ()

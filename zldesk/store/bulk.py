@@ -16,11 +16,11 @@ from ..sla import Policy
 from ..text import search_tokens
 from ..tickets import Ticket, ticket_deadline
 from .audit import append_many
+from .db import driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
 from .tickets import event_values, index_new, ticket_values
 
 _TICKET, _EVENT = TicketRow.__table__, TicketEvent.__table__
-_INSERT_TICKETS = insert(_TICKET)
 _EXISTING = select(_TICKET.c.id, _TICKET.c.received_at, _TICKET.c.title, _TICKET.c.caller).where(
     _TICKET.c.contract_id == bindparam("b_contract"),
     _TICKET.c.received_at >= bindparam("b_low"),
@@ -50,6 +50,27 @@ class NewTicket:
     ticket: Ticket
     events: tuple[Event, ...]
     notes: tuple[str, ...] = ()
+
+
+def insert_rows(conn, table, rows: list[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts of the same columns) into `table`. Each value goes through its column's own type
+    (`bind_processor`, what a Core insert applies: UTC times, JSON text); on SQLite straight to the driver's
+    executemany, a fifth of the cost of SQLAlchemy's per-row parameter handling; elsewhere a Core insert."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = [c for c in table.columns if c.name in rows[0]]
+    names = [c.name for c in columns]
+    procs = [c.type.bind_processor(conn.dialect) for c in columns]
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    values = [
+        tuple([v if p is None or v is None else p(v) for p, v in zip(procs, map(row.__getitem__, names))])
+        for row in rows
+    ]
+    with driver_errors(conn):
+        conn.connection.dbapi_connection.executemany(sql, values)
 
 
 def contract_id(session: Session, code: str) -> int:
@@ -84,8 +105,8 @@ def insert_tickets(session: Session, tickets: list[NewTicket], now: datetime) ->
             events.append(event_values(tid, seq, e.kind, e.who, now, e.at, e.data, e.reason, e.changes))
         t = n.ticket
         entries.append((tid, search_tokens(" ".join([t.title, t.description, *n.notes]))))
-    conn.execute(_INSERT_TICKETS, rows)
-    append_many(conn, _EVENT, events)
+    insert_rows(conn, _TICKET, rows)
+    append_many(conn, _EVENT, events, write=insert_rows)
     index_new(conn, entries)
     return list(ids)
 
