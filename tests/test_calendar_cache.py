@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -24,13 +25,19 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+def cache_name() -> str:
+    from zldesk.calendar.cache import install
+
+    return f"calendar-{install()}.json"
+
+
 def all_days(calendar: ChinaCalendar) -> list:
     return [(y, calendar.official_source(y), calendar.special_days(y)) for y in YEARS]
 
 
 def test_cached_days_equal_computed_days(cache_dir, monkeypatch):
     first = all_days(ChinaCalendar())  # computes and writes the cache
-    assert (cache_dir / "calendar.json").is_file()
+    assert (cache_dir / cache_name()).is_file()
     from_cache = ChinaCalendar()
     cached = all_days(from_cache)
     monkeypatch.setenv("ZLDESK_CACHE", "off")
@@ -55,7 +62,7 @@ def test_a_warm_cache_spares_the_holidays_import(cache_dir):
 
 def test_a_damaged_cache_is_ignored_and_rewritten(cache_dir):
     ChinaCalendar().day(date(2026, 1, 1))
-    path = cache_dir / "calendar.json"
+    path = cache_dir / cache_name()
     path.write_text('{"stamp": "x", "years": {"2026": {"days": [["bad"]]}}', encoding="utf-8")
     assert ChinaCalendar().day(date(2026, 10, 1)).kind == "holiday"
     path.write_text("not json at all", encoding="utf-8")
@@ -66,7 +73,7 @@ def test_a_damaged_cache_is_ignored_and_rewritten(cache_dir):
 def test_a_cache_from_other_inputs_is_not_trusted(cache_dir, tmp_path):
     """A forged entry under another stamp (another package version, other override files) is not read."""
     ChinaCalendar().day(date(2026, 1, 1))
-    path = cache_dir / "calendar.json"
+    path = cache_dir / cache_name()
     data = json.loads(path.read_text(encoding="utf-8"))
     data["years"]["2026"]["days"] = [["2026-03-03", "holiday", "伪造", "x"]]
     data["stamp"] += "|other"
@@ -87,4 +94,24 @@ def test_off_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("ZLDESK_CACHE", "off")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     ChinaCalendar().day(date(2026, 1, 1))
-    assert not any(tmp_path.rglob("calendar.json"))
+    assert not any(tmp_path.rglob("calendar*.json"))
+
+
+def test_two_installs_keep_a_cache_each(cache_dir):
+    """Two installs on one machine (another zldesk or another `holidays`) stamp their days differently: each
+    keeps its own file, so neither rewrites the other's on every run (issue 15: +0.4 s a command)."""
+    ChinaCalendar().day(date(2026, 1, 1))
+    ours = cache_dir / cache_name()
+    mine = ours.read_bytes()
+    elsewhere = cache_dir.parent / "elsewhere"
+    root = Path(__file__).resolve().parent.parent
+    for part in ("zldesk", "data"):
+        shutil.copytree(root / part, elsewhere / part)
+    code = "from datetime import date\nfrom zldesk.calendar import ChinaCalendar\nChinaCalendar().day(date(2026, 1, 1))"
+    env = {**os.environ, "ZLDESK_CACHE": str(cache_dir), "PYTHONPATH": str(elsewhere)}
+    for _ in range(2):
+        ran = subprocess.run([sys.executable, "-c", code], env=env, cwd=elsewhere, capture_output=True, text=True)
+        assert ran.returncode == 0, ran.stderr
+    files = sorted(p.name for p in cache_dir.glob("calendar-*.json"))
+    assert len(files) == 2 and ours.name in files
+    assert ours.read_bytes() == mine  # the other install wrote its own file, never ours

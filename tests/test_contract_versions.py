@@ -72,9 +72,11 @@ def test_a_store_from_before_versions_keeps_its_tickets_deadlines(cli, db_path):
 
 def _back_to_v6(db) -> None:
     """The store as v6 left it: no version table, no terms on tickets, v3's board index (and no roster digest,
-    v8's)."""
+    v8's, nor the names' pinyin, v9's)."""
     conn = sqlite3.connect(db)
     conn.executescript("""
+        ALTER TABLE module DROP COLUMN pinyin;
+        ALTER TABLE service DROP COLUMN pinyin;
         ALTER TABLE roster_event DROP COLUMN roster_digest;
         DROP INDEX ix_ticket_board;
         ALTER TABLE ticket DROP COLUMN terms_id;

@@ -148,7 +148,10 @@ def test_a_store_named_like_the_calendar_cache_is_left_alone(tmp_path, monkeypat
 
     cache = tmp_path / "cache"
     cache.mkdir()
-    store = cache / "calendar.json"
+    from zldesk.calendar.cache import cache_file
+
+    monkeypatch.setenv("ZLDESK_CACHE", str(cache))
+    store = cache_file()
     open_store(f"sqlite:///{store}").dispose()
     before = store.read_bytes()
     monkeypatch.setenv("ZLDESK_CACHE", str(cache))

@@ -125,11 +125,11 @@ def test_the_cache_directory_from_the_config_file(tmp_path, monkeypatch):
     monkeypatch.delenv("ZLDESK_CACHE")
     write_config(tmp_path / "config.toml", monkeypatch, f'cache = "{tmp_path}/cal"\n')
     assert ChinaCalendar().day(date(2026, 10, 1)).kind == "holiday"
-    assert (tmp_path / "cal" / "calendar.json").is_file()
+    assert [p.parent for p in tmp_path.rglob("calendar-*.json")] == [tmp_path / "cal"]
     write_config(tmp_path / "off.toml", monkeypatch, 'cache = "off"\n')
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     ChinaCalendar().day(date(2026, 1, 1))
-    assert not any(tmp_path.joinpath("xdg").rglob("calendar.json"))
+    assert not any(tmp_path.joinpath("xdg").rglob("calendar*.json"))
 
 
 def test_logging_from_the_config_file(tmp_path, monkeypatch):

@@ -1,12 +1,15 @@
 """What the contract covers: a module by number, hanzi or pinyin; a service or one of its exclusions.
 
 Pure: a Contract in, ranked matches out. Pinyin comes from pypinyin, with every reading of a polyphonic
-character accepted; importing it costs 0.2 s warm and over a second from a cold disk, so the console
-calls `warm` in a thread at start and the first `mzsf` typed answers at once.
+character accepted; importing it costs 0.2 s warm and over a second from a cold disk, so each module and
+service name's readings are computed once, when its contract or module table is imported, and stored
+(`pinyin_key`, the `pinyin` columns of schema 9); a lookup given them (`use_keys`) imports no pypinyin.
+The console also calls `warm` in a thread at start, for any name stored without its key.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -113,9 +116,32 @@ def _service_matches(s: Service, folded: str, letters: str | None) -> list[Match
 _CACHED = 4096
 
 
+_STORED: dict[str, str] = {}  # name -> its pinyin_key as the store keeps it (use_keys)
+
+
+def use_keys(keys: dict[str, str]) -> None:
+    """The stored pinyin keys of names (store/rows.py's pinyin_keys): `syllables` reads these, not pypinyin."""
+    _STORED.update(keys)
+
+
+def pinyin_key(name: str) -> str:
+    """`syllables(name)` as text to store beside the name (each syllable's readings, sorted)."""
+    return json.dumps([sorted(s) for s in _readings(name)], ensure_ascii=False, separators=(",", ":"))
+
+
 @lru_cache(maxsize=_CACHED)
 def syllables(name: str) -> tuple[frozenset[str], ...]:
     """Each hanzi's possible readings; runs of latin letters or digits count as one syllable each."""
+    stored = _STORED.get(name)
+    if stored is not None:
+        try:
+            return tuple(frozenset(s) for s in json.loads(stored))
+        except (ValueError, TypeError):
+            pass  # damaged: read again from pypinyin
+    return _readings(name)
+
+
+def _readings(name: str) -> tuple[frozenset[str], ...]:
     from pypinyin import Style, pinyin
 
     out: list[frozenset[str]] = []

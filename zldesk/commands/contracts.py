@@ -292,11 +292,10 @@ def export_modules(
 def contracts(ctx: typer.Context, json: Json = False) -> None:
     """库中的合同。"""
     from ..contract import zone_named
-    from ..store import reading
-    from ..store.contracts import list_contracts
+    from ..store.rows import contract_summaries
 
-    with reading(ctx.obj.engine()) as session:
-        rows = list_contracts(session)
+    with ctx.obj.read() as conn:
+        rows = contract_summaries(conn)
     if json:
         output.print_json(
             [
@@ -339,13 +338,15 @@ def covered(
     """合同覆盖吗？查模块、服务和不含条款。
 
     退出码：0 覆盖，1 找到但未选或明确不含，3 合同中没有。"""
-    from ..coverage import lookup
-    from ..store import reading
-    from ..store.contracts import get_contract, list_contracts, resolve_code
+    from ..coverage import lookup, use_keys
+    from ..store.rows import contract_heads, pinyin_keys, read_contracts, resolve_code
 
-    with reading(ctx.obj.engine()) as session:
-        codes = [resolve_code(session, contract)] if contract else [r.code for r in list_contracts(session)]
-        found = [(c, lookup(c, query)) for c in (get_contract(session, code) for code in codes)]
+    with ctx.obj.read() as conn:
+        ids = {code: cid for cid, code, _, _ in contract_heads(conn)}  # by code
+        wanted = [ids[resolve_code(conn, contract)]] if contract else list(ids.values())
+        contracts = read_contracts(conn, wanted)
+        use_keys(pinyin_keys(conn, wanted))  # the names' stored pinyin: no pypinyin to import
+    found = [(contracts[cid], lookup(contracts[cid], query)) for cid in wanted]
     if json:
         output.print_json([m.to_json(c) for c, matches in found for m in matches])
     else:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import ZlDeskError
-from ..tickets import FIELD_NAMES
 
 if TYPE_CHECKING:
     from ..store.audit import Break, Finding
@@ -42,7 +41,7 @@ DEADLINE_NAMES = {
     "warnings": "提示",
     "board_due": "看板的排序与倒数",
 }
-TICKET_FIELD_NAMES = FIELD_NAMES | {
+_TICKET_ROW_NAMES = {  # beside tickets.FIELD_NAMES (imported when a finding is described)
     "contract": "合同",
     "received_at": "来电时间",
     "module_no": "模块编号",
@@ -171,7 +170,9 @@ def describe(f: Finding, version: int) -> str:
     words = TABLE_NAMES.get(table, table)
     match kind:
         case "ticket_differs":
-            return f"工单 #{name}：{_names(f.fields, TICKET_FIELD_NAMES)}与它的历史对不上（工单行被改过，没有对应的历史记录）"
+            from ..tickets import FIELD_NAMES
+
+            return f"工单 #{name}：{_names(f.fields, FIELD_NAMES | _TICKET_ROW_NAMES)}与它的历史对不上（工单行被改过，没有对应的历史记录）"
         case "deadline_differs" if isinstance(f.found, str):
             return f"工单 #{name}：按它的条款算不出时限（{f.found}）"
         case "deadline_differs":

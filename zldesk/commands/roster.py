@@ -25,12 +25,13 @@ To = Annotated[Optional[str], typer.Option("--to", help="截止日期（含）�
 
 
 def _load(ctx: typer.Context, code: str | None):
-    from ..store import reading
-    from ..store.contracts import resolve_code
-    from ..store.roster import load_roster
+    """The contract and its whole roster (as store/roster.py's load_roster reads them)."""
+    from ..store.rows import contract_id, read_contracts, read_roster, resolve_code
 
-    with reading(ctx.obj.engine()) as session:
-        return load_roster(session, resolve_code(session, code))
+    with ctx.obj.read() as conn:
+        cid = contract_id(conn, resolve_code(conn, code))
+        contract = read_contracts(conn, [cid])[cid]
+        return contract, read_roster(conn, contract, cid)
 
 
 def _when(text: str | None, zone, what: str, *, end: bool = False) -> datetime | None:

@@ -40,11 +40,11 @@ def deadline(
     """到期时间，以及它是怎么算出来的。"""
     from ..explain import UNSAID, explain, sentence
     from ..sla import Policy
-    from ..store import reading
-    from ..store.contracts import get_contract, resolve_code
+    from ..store.rows import contract_id, read_contracts, resolve_code
 
-    with reading(ctx.obj.engine()) as session:
-        c = get_contract(session, resolve_code(session, contract))
+    with ctx.obj.read() as conn:
+        cid = contract_id(conn, resolve_code(conn, contract))
+        c = read_contracts(conn, [cid])[cid]
     policy = Policy(c)
     when = parse_instant(opened, policy.zone, "--opened")
     pauses = tuple(parse_pause(p, policy.zone) for p in pause or ())

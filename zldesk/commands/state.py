@@ -18,7 +18,7 @@ class State:
 
     @property
     def url(self) -> str:
-        from ..store.db import resolve_url
+        from ..store.files import resolve_url  # not store.db's: that imports SQLAlchemy
 
         return resolve_url(self.db)
 
@@ -29,6 +29,13 @@ class State:
             announce_new_store(self.url)
             self._engine = open_store(self.url, on_backup=say_upgrade_backup)
         return self._engine
+
+    def read(self):
+        """One read transaction on the store's driver connection (store/rows.py reads through it): sqlite3
+        alone for a current SQLite store, else the store opened (created, upgraded) as `engine` opens it."""
+        from ..store.quick import driver_reading
+
+        return driver_reading(self.url, self.engine)
 
     def engine_if_exists(self):
         """The store if it is already there; None for a SQLite file not yet created (a dry run makes none)."""

@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 import typer
 
 from ..text import day_time, parse_instant
-from ..tickets import change_lines, default_channel, detail_rows, event_line, kind_name, permission_text, ticket_json
 from . import output, state
 
 ticket_app = typer.Typer(
@@ -63,7 +62,7 @@ def new(
     from ..store import writing
     from ..store.contracts import resolve_code
     from ..store.tickets import open_ticket, policy_for
-    from ..tickets import channel_code
+    from ..tickets import channel_code, default_channel, ticket_json
 
     with writing(ctx.obj.engine()) as session:
         code = resolve_code(session, contract)
@@ -115,7 +114,7 @@ def _change(
 ) -> None:
     from ..store import writing
     from ..store.tickets import act, load_ticket
-    from ..tickets import STATE_NAMES, Action, parse_times
+    from ..tickets import STATE_NAMES, Action, change_lines, parse_times, ticket_json
 
     with writing(ctx.obj.engine()) as session:
         _, policy, _ = load_ticket(session, tid)
@@ -304,7 +303,7 @@ def list_(
     from ..store import reading
     from ..store.contracts import resolve_code
     from ..store.tickets import contract_names, list_tickets, load_ticket
-    from ..tickets import STATE_NAMES
+    from ..tickets import STATE_NAMES, ticket_json
 
     now = _now()
     out = []
@@ -335,14 +334,13 @@ def list_(
 @ticket_app.command("show")
 def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
     """工单的全部字段、时限及其推算、历史。"""
-    from ..store import reading
-    from ..store.tickets import history, load_ticket
-    from ..tickets import STATE_NAMES
+    from ..store.ticket_rows import load_ticket, ticket_events
+    from ..tickets import STATE_NAMES, detail_rows, event_line, kind_name, permission_text, ticket_json
 
     now = _now()
-    with reading(ctx.obj.engine()) as session:
-        t, policy, d = load_ticket(session, tid)
-        events = history(session, tid)
+    with ctx.obj.read() as conn:  # store.tickets' load_ticket and history read through these too
+        t, policy, d = load_ticket(conn, tid)
+        events = ticket_events(conn, tid)
     data = ticket_json(policy, t, d, tid, now, events)
     if json:
         output.print_json(data)

@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlmodel import Session, delete, func, insert, select
 
 from ..contract import Contract, Module, contract_to_dict, diff_contracts, diff_modules
-from ..errors import AmbiguousContract, NoContracts, UnknownContract
+from ..coverage import pinyin_key
+from ..errors import UnknownContract
+from . import rows
 from .db import driver_connection, driver_errors
 from .models import ContactRow, ContractRow, ContractVersion, ImportLog, ModuleRow, ServiceRow, SeverityRow, WindowRow
-from .rows import read_contracts
+from .rows import ContractSummary, contract_summaries, read_contracts
 from .schema import terms_json
 
 _CHILDREN = (WindowRow, SeverityRow, ServiceRow, ModuleRow, ContactRow)
-
-
-@dataclass(frozen=True)
-class ContractSummary:
-    code: str
-    customer: str
-    product: str
-    timezone: str
-    modules: int
-    selected: int
-    updated_at: datetime
 
 
 def count_contracts(session: Session) -> int:
@@ -34,36 +25,16 @@ def count_contracts(session: Session) -> int:
 
 
 def list_contracts(session: Session) -> list[ContractSummary]:
-    rows = session.exec(select(ContractRow).order_by(ContractRow.code)).all()
-    out = []
-    for row in rows:
-        modules = session.exec(select(ModuleRow).where(ModuleRow.contract_id == row.id)).all()
-        out.append(
-            ContractSummary(
-                row.code,
-                row.customer,
-                row.product,
-                row.timezone,
-                len(modules),
-                sum(m.selected for m in modules),
-                row.updated_at,
-            )
-        )
-    return out
+    session.flush()  # read by the driver: what this transaction added must be there
+    with driver_errors(session):
+        return contract_summaries(driver_connection(session))
 
 
 def resolve_code(session: Session, code: str | None) -> str:
-    """The contract the user meant: the one named, or the only one in the store."""
-    codes = list(session.exec(select(ContractRow.code).order_by(ContractRow.code)).all())
-    if code is not None:
-        if code not in codes:
-            raise UnknownContract(code, codes)
-        return code
-    if len(codes) == 1:
-        return codes[0]
-    if not codes:
-        raise NoContracts()
-    raise AmbiguousContract(codes)
+    """The contract the user meant: the one named, or the only one in the store (rows.resolve_code)."""
+    session.flush()  # read by the driver: what this transaction added must be there
+    with driver_errors(session):
+        return rows.resolve_code(driver_connection(session), code)
 
 
 def _row(session: Session, code: str) -> ContractRow:
@@ -145,6 +116,7 @@ def save_contract(session: Session, contract: Contract, *, source: str, who: str
                 frequency=s.frequency,
                 exclusions=list(s.exclusions),
                 note=s.note,
+                pinyin=pinyin_key(s.name),
             )
             for i, s in enumerate(contract.services)
         ]
@@ -201,6 +173,7 @@ def _module_rows(contract_id: int, modules: tuple[Module, ...]) -> list[ModuleRo
             selected=m.selected,
             sites=m.sites,
             remark=m.remark,
+            pinyin=pinyin_key(m.name),
         )
         for i, m in enumerate(modules)
     ]

@@ -16,20 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
-from .. import settings
 from ..errors import InvalidStoreUrl, StoreError
+from .files import resolve_url  # noqa: F401 - where callers have always found it
 
 BUSY_TIMEOUT_MS = 15_000
 _READ = "zldesk_read_only"
-
-
-def resolve_url(db: str | None = None) -> str:
-    """`--db`, else the db setting ($ZLDESK_DB, the config file, the platform data directory).
-    A value with `://` is a URL."""
-    value = db or settings.current().db
-    if "://" in value:
-        return value
-    return "sqlite:///" + str(Path(value).expanduser().absolute())
 
 
 def make_engine(url: str) -> Engine:

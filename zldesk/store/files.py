@@ -126,6 +126,15 @@ _MAGIC = (b"SQLite format 3\x00", b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83", b"\x
 _SHM = (3007000).to_bytes(4, sys.byteorder)
 
 
+def resolve_url(db: str | None = None) -> str:
+    """`--db`, else the db setting ($ZLDESK_DB, the config file, the platform data directory).
+    A value with `://` is a URL."""
+    value = db or settings.current().db
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
 def store_path(url: str) -> Path | None:
     """The file behind a SQLite URL (`sqlite:///PATH`, any driver, any options); None for other databases."""
     scheme, sep, rest = url.partition(":///")

@@ -79,6 +79,7 @@ class ServiceRow(SQLModel, table=True):
     frequency: str | None = None
     exclusions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     note: str = ""
+    pinyin: str | None = None  # coverage.pinyin_key(name), so a lookup imports no pypinyin (schema 9)
 
 
 class ModuleRow(SQLModel, table=True):
@@ -92,6 +93,7 @@ class ModuleRow(SQLModel, table=True):
     selected: bool
     sites: int | None = None
     remark: str = ""
+    pinyin: str | None = None  # coverage.pinyin_key(name), so a lookup imports no pypinyin (schema 9)
 
 
 class ContactRow(SQLModel, table=True):

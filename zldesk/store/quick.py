@@ -10,12 +10,13 @@ upgrades or refuses it with the proper message.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 BUSY_TIMEOUT_S = 15
-LATEST = 8  # store/schema.py's LATEST; a test keeps the two equal
+LATEST = 9  # store/schema.py's LATEST; a test keeps the two equal
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -66,3 +67,34 @@ def reading(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.execute("COMMIT")
+
+
+@contextmanager
+def driver_reading(url: str, open_engine: Callable[[], Any]) -> Iterator[Any]:
+    """One read transaction on the store's own driver connection, for the read-only commands (rows.py reads
+    through it). A current SQLite store (`ready`) is read with sqlite3 alone, so no SQLAlchemy is imported;
+    any other (new, old, foreign, PostgreSQL) is opened by `open_engine()` (open_store: created, upgraded
+    or refused with its message) and read through the engine's driver connection. Driver errors are
+    StoreErrors either way."""
+    path = ready(url)
+    if path is None:
+        from .db import driver_connection, driver_errors
+        from .db import reading as session_reading
+
+        with session_reading(open_engine()) as session, driver_errors(session):
+            yield driver_connection(session)
+        return
+    from .files import prepare
+
+    prepare(path)  # the team's umask, so a -wal or -shm this reader creates gets the store's group mode
+    try:
+        conn = connect(path)
+        try:
+            with reading(conn):
+                yield conn
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        from ..errors import StoreError
+
+        raise StoreError.from_driver(str(e).splitlines()[0] if str(e) else type(e).__name__) from None

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..contract import (
     Contact,
@@ -24,9 +25,11 @@ from ..contract import (
     Window,
     contract_from_dict,
 )
-from ..errors import TermsDamaged
-from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
-from ..sla import Policy
+from ..errors import AmbiguousContract, NoContracts, TermsDamaged, UnknownContract
+
+if TYPE_CHECKING:  # imported where used: `contracts` and `covered` need neither the roster nor the engine
+    from ..roster import Roster
+    from ..sla import Policy
 
 BOARD_COLUMNS = (
     "id, contract_id, terms_id, severity, state, board_due, due_ts, provisional, "
@@ -85,6 +88,67 @@ def contract_heads(conn) -> list[tuple[int, str, str, str]]:
             conn, "SELECT id, code, customer, updated_at FROM contract ORDER BY code"
         )
     ]
+
+
+def resolve_code(conn, code: str | None) -> str:
+    """The contract the user meant: the one named, or the only one in the store."""
+    codes = [c for (c,) in _all(conn, "SELECT code FROM contract ORDER BY code")]
+    if code is not None:
+        if code not in codes:
+            raise UnknownContract(code, codes)
+        return code
+    if len(codes) == 1:
+        return codes[0]
+    if not codes:
+        raise NoContracts()
+    raise AmbiguousContract(codes)
+
+
+def contract_id(conn, code: str) -> int:
+    """The row id of the contract with this code (UnknownContract, naming the known codes, if none)."""
+    rows = _all(conn, f"SELECT id FROM contract WHERE code = {placeholder(conn)}", (code,))
+    if not rows:
+        resolve_code(conn, code)  # raises with the list of known codes
+        raise UnknownContract(code)  # gone meanwhile
+    return rows[0][0]
+
+
+@dataclass(frozen=True)
+class ContractSummary:
+    code: str
+    customer: str
+    product: str
+    timezone: str
+    modules: int
+    selected: int
+    updated_at: datetime
+
+
+def contract_summaries(conn) -> list[ContractSummary]:
+    """Every contract by code, with how many module rows it has and how many of them are selected."""
+    sql = (
+        "SELECT c.code, c.customer, c.product, c.timezone, count(m.id), "
+        "coalesce(sum(CASE WHEN m.selected THEN 1 ELSE 0 END), 0), c.updated_at "
+        "FROM contract c LEFT JOIN module m ON m.contract_id = c.id "
+        "GROUP BY c.id, c.code, c.customer, c.product, c.timezone, c.updated_at ORDER BY c.code"
+    )
+    return [
+        ContractSummary(code, customer, product, zone, int(n), int(chosen), _utc(updated))
+        for code, customer, product, zone, n, chosen, updated in _all(conn, sql)
+    ]
+
+
+def pinyin_keys(conn, contract_ids: list[int]) -> dict[str, str]:
+    """Module and service name -> its pinyin key as stored at import (coverage.pinyin_key), for these
+    contracts; names stored without one (NULL) are left out."""
+    if not contract_ids:
+        return {}
+    marks = ", ".join([placeholder(conn)] * len(contract_ids))
+    out: dict[str, str] = {}
+    for table in ("module", "service"):
+        sql = f"SELECT name, pinyin FROM {table} WHERE contract_id IN ({marks}) AND pinyin IS NOT NULL"
+        out.update(_all(conn, sql, tuple(contract_ids)))
+    return out
 
 
 def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
@@ -153,6 +217,8 @@ def _utc(value: Any) -> datetime:
 def read_roster(conn, contract: Contract, contract_id: int) -> Roster:
     """The contract's roster: its duty lines, every engineer, its rotations, fixed shifts and overrides
     (times in the contract's zone)."""
+    from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
+
     ph, zone = placeholder(conn), contract.zone
     engineers = tuple(
         Engineer(name, phone, tuple(_json(skills)), bool(active))
@@ -224,6 +290,8 @@ _POLICIES: dict[str, Policy] = {}
 
 def policies(conn, terms_ids) -> dict[int, Policy]:
     """The deadline rules of these contract versions, keyed by version id."""
+    from ..sla import Policy
+
     wanted = sorted({t for t in terms_ids if t is not None})
     if not wanted:
         return {}

@@ -9,14 +9,13 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlmodel import Session, insert, select, update
 
-from ..errors import OutOfRange, UnknownContract, UnknownTicket
+from ..errors import UnknownContract, UnknownTicket
 from ..sla import Deadline, Policy
 from ..text import search_query, search_tokens, tsquery_text, tsvector_text
 from ..tickets import (
     TIME_FIELDS,
     Action,
     ChangeSince,
-    Grant,
     StaleTicket,
     Ticket,
     apply,
@@ -26,11 +25,13 @@ from ..tickets import (
     create,
     ticket_deadline,
 )
+from . import ticket_rows
 from .audit import append
 from .db import driver_connection, driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
 from .rows import BOARD_COLUMNS, ListRow, board_rows, contract_heads
 from .terms import current_terms, policies_of, policy_for, ticket_policy
+from .ticket_rows import Event, _dt, ticket_events, to_ticket
 
 __all__ = ["ListRow", "StaleTicket", "policy_for", "ticket_deadline"]  # re-exported: callers import them from here
 
@@ -55,50 +56,9 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def to_ticket(row: TicketRow, code: str) -> Ticket:
-    return Ticket(
-        contract=code,
-        severity=row.severity,
-        title=row.title,
-        received_at=row.received_at,
-        description=row.description,
-        module_no=row.module_no,
-        module_name=row.module_name,
-        in_scope=row.in_scope,
-        caller=row.caller,
-        phone=row.phone,
-        dept=row.dept,
-        channel=row.channel,
-        assignee=row.assignee,
-        state=row.state,
-        acknowledged_at=row.acknowledged_at,
-        arrived_at=row.arrived_at,
-        resolved_at=row.resolved_at,
-        closed_at=row.closed_at,
-        state_before_pause=row.state_before_pause,
-        pauses=tuple((_dt(a), _dt(b), r) for a, b, r in row.pauses),
-        levels=tuple((_dt(at), level) for at, level in row.levels),
-        negotiated_due=row.negotiated_due,
-        negotiated_with=row.negotiated_with,
-        remote=tuple(_grant(g) for g in row.remote),
-        terms=row.terms_id,
-        version=row.version,
-    )
-
-
 def _board_due(policy: Policy, t: Ticket, d: Deadline) -> float | None:
     """The board's sort key and countdown (tickets.clock_key) while the ticket is open; None after."""
     return clock_key(policy, t, d) if t.is_open else None
-
-
-def _grant(g: list) -> Grant:
-    # Permissions stored before channel, scope and engineer were recorded have three fields.
-    who, at, until, *rest = g
-    return Grant(who, _dt(at), _dt(until), *(rest + ["", "", ""])[:3])
 
 
 def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, Any]:
@@ -337,20 +297,16 @@ def get_ticket(session: Session, ticket_id: int):
 
 
 def load_ticket(session: Session, ticket_id: int) -> tuple[Ticket, Policy, Deadline | None]:
-    """The ticket, the terms it was opened under, and its deadline under them: what every surface shows (None
-    for a time past the years the engine computes, stored by an older zldesk or by hand: see tickets.clock)."""
-    row, code = _load(session, ticket_id)
-    t, policy = to_ticket(row, code), ticket_policy(session, row)
-    try:
-        return t, policy, ticket_deadline(policy, t)
-    except OutOfRange:
-        return t, policy, None
+    """The ticket, its terms and its deadline (ticket_rows.load_ticket, as `ticket show` reads it)."""
+    session.flush()  # read by the driver: pending writes first
+    with driver_errors(session):
+        return ticket_rows.load_ticket(driver_connection(session), ticket_id)
 
 
-def history(session: Session, ticket_id: int) -> list[TicketEvent]:
-    return list(
-        session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.seq)).all()
-    )
+def history(session: Session, ticket_id: int) -> list[Event]:
+    session.flush()  # read by the driver (ticket_rows): pending writes first
+    with driver_errors(session):
+        return ticket_events(driver_connection(session), ticket_id)
 
 
 def list_tickets(session: Session, *, open_only: bool = True, contract: str | None = None) -> list[ListRow]:

@@ -1,0 +1,27 @@
+"""The read-only commands' benchmark stays runnable: a small store, each command and its floor, a ratio each."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_commands_benchmark_runs_quick():
+    """Each of the five lookups is run (and must exit as expected, with output), then printed with its
+    floor and ratio. Nothing here times anything: the figures are the benchmark's to report."""
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "commands_bench.py"
+    run = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    names = ("covered mzsf", "ticket show 1", "roster now", "sla deadline", "contracts")
+    rows = {}
+    for line in run.stdout.splitlines():
+        for name in names:
+            m = re.fullmatch(r"\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x\s+([\d.]+)\s+(met|OVER)", line[len(name) :])
+            if line.startswith(name) and m:
+                rows[name] = [float(x) for x in m.groups()[:4]]
+    assert set(rows) == set(names), run.stdout
+    for wall, floor, ratio, mib in rows.values():
+        assert wall > 0 and floor > 0 and mib > 0
+        assert abs(ratio - wall / floor) <= 0.1 * ratio + 0.1  # the ratio printed is of the two figures printed

@@ -1,0 +1,101 @@
+"""Issue 15, goal 1: the read-only lookups import only what they use. A current SQLite store is read with
+sqlite3 alone (no SQLAlchemy), `covered` matches pinyin from the keys stored at import (no pypinyin), a
+warm calendar cache spares `holidays`; an older store is still upgraded first, through open_store."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("sqlalchemy", "sqlmodel", "pypinyin", "holidays", "pydantic", "textual")
+
+# Runs the CLI as `zldesk` does, then says on stderr which of HEAVY it imported.
+PROBE = (
+    "import atexit, sys\n"
+    f"atexit.register(lambda: print('IMPORTED', [m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr))\n"
+    "sys.argv[0] = 'zldesk'\n"
+    "from zldesk.cli import main\n"
+    "main()\n"
+)
+
+LOOKUPS = [
+    ["covered", "mzsf"],
+    ["covered", "menzhen", "--json"],
+    ["contracts"],
+    ["contracts", "--json"],
+    ["ticket", "show", "1"],
+    ["ticket", "show", "1", "--json"],
+    ["roster", "now", "--at", "2026-10-09T10:00"],
+    ["sla", "deadline", "--severity", "2", "--opened", "2026-09-30T17:30"],
+]
+
+
+def run(store: Path, env: dict, *args: str, probe: bool = False) -> subprocess.CompletedProcess:
+    head = [sys.executable, "-c", PROBE] if probe else [sys.executable, "-m", "zldesk"]
+    return subprocess.run([*head, "--db", str(store), *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def lookups(tmp_path):
+    env = {**os.environ, "ZLDESK_CACHE": str(tmp_path / "cache"), "ZLDESK_CONFIG": str(tmp_path / "none.toml")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    store = tmp_path / "store.db"
+    for step in (
+        ["roster", "import", str(ROOT / "data" / "roster" / "demo.toml")],
+        ["ticket", "new", "--severity", "2", "--title", "门诊收费打不出发票", "--module", "mzsf"],
+    ):
+        assert run(store, env, *step).returncode == 0
+    return store, env
+
+
+def imported(ran: subprocess.CompletedProcess) -> list[str]:
+    line = next(x for x in ran.stderr.splitlines() if x.startswith("IMPORTED "))
+    return ast.literal_eval(line.removeprefix("IMPORTED "))
+
+
+def test_the_lookups_import_no_orm_no_pypinyin_and_with_a_warm_cache_no_holidays(lookups):
+    store, env = lookups
+    for args in LOOKUPS:
+        first = run(store, env, *args, probe=True)  # warms the calendar cache
+        again = run(store, env, *args, probe=True)
+        assert first.returncode == again.returncode == 0, (args, again.stderr)
+        assert again.stdout == first.stdout and again.stdout.strip()
+        assert imported(again) == [], (args, imported(again))
+
+
+def test_a_store_at_schema_8_is_upgraded_by_a_lookup_and_its_names_get_their_pinyin(lookups):
+    from zldesk.coverage import pinyin_key
+
+    store, env = lookups
+    conn = sqlite3.connect(store)
+    with conn:  # as an older zldesk left it: no pinyin column, version 8
+        for table in ("module", "service"):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN pinyin")
+        conn.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    conn.close()
+    ran = run(store, env, "covered", "mzsf", "--json")
+    assert ran.returncode == 0 and "从第 8 版升级到第 9 版" in ran.stderr, ran.stderr
+    assert [m["name"] for m in json.loads(ran.stdout)] == ["门急诊收费系统"]
+    conn = sqlite3.connect(store)
+    rows = conn.execute("SELECT name, pinyin FROM module UNION ALL SELECT name, pinyin FROM service").fetchall()
+    version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    conn.close()
+    assert version == ("9",) and rows and all(key == pinyin_key(name) for name, key in rows)
+    assert imported(run(store, env, "covered", "mzsf", probe=True)) == []  # and from now on, the quick way
+
+
+def test_the_stored_key_is_what_pypinyin_says():
+    from zldesk.coverage import _readings, pinyin_key, syllables, use_keys
+
+    name = "门诊中西药房管理系统ABC2"
+    assert [frozenset(s) for s in json.loads(pinyin_key(name))] == list(_readings(name))
+    use_keys({"虚构的名字": '[["x"],["y"]]'})
+    assert syllables("虚构的名字") == (frozenset({"x"}), frozenset({"y"}))  # read from the key, not pypinyin
