@@ -40,14 +40,29 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+_SCALARS = frozenset((str, int, bool, type(None)))
+_AS_IS = frozenset((str, int, bool))  # their own canonical form
+
+
 def _plain(value: Any) -> bool:
     """Whether json.loads(json.dumps(value)) == value, unchanged in type too: dicts with text keys, lists,
     text, integers, booleans, None (floats are not: their round trip may differ in the last digit's text)."""
     if isinstance(value, dict):
-        return all(type(k) is str and _plain(v) for k, v in value.items())
+        for k, v in value.items():
+            if type(k) is not str or (type(v) not in _SCALARS and not _plain(v)):
+                return False
+        return True
     if type(value) is list:
-        return all(_plain(v) for v in value)
-    return value is None or type(value) in (str, int, bool)
+        for v in value:
+            if type(v) not in _SCALARS and not _plain(v):
+                return False
+        return True
+    return type(value) in _SCALARS
+
+
+# json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str) is this encoder's
+# encode (dumps builds the same one each call): made once.
+_BODY = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def row_digest(table: str, row_values: Mapping[str, Any], prev: str) -> str:
@@ -56,8 +71,42 @@ def row_digest(table: str, row_values: Mapping[str, Any], prev: str) -> str:
 
     Never change this: every stored hash was made with it, by the writers and by migration v5."""
     content = {k: _canonical(v) for k, v in row_values.items() if k not in HASH_COLUMNS and v is not None}
-    body = json.dumps([table, content], sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
+    return _digest(table, content, prev)
+
+
+def _digest(table: str, content: dict[str, Any], prev: str) -> str:
+    return hashlib.sha256(f"{prev}\n{_BODY([table, content])}".encode()).hexdigest()
+
+
+class _Canonical:
+    """`_canonical` for many rows (append_many): an instant's text made once however many rows hold it (an
+    import's rows share their entry time; equal instants have one text, whatever their zone; keyed with the
+    fold too, as a repeated wall-clock hour's two instants compare equal in one zone), text and integers as
+    they are."""
+
+    def __init__(self) -> None:
+        self.instants: dict[tuple[datetime, int], str] = {}
+
+    def __call__(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str or kind is int:
+            return value
+        if kind is datetime:
+            key = (value, value.fold)
+            text_ = self.instants.get(key)
+            if text_ is None:
+                text_ = self.instants[key] = _canonical(value)
+            return text_
+        return _canonical(value)
+
+    def digest(self, table: str, row_values: Mapping[str, Any], prev: str) -> str:
+        """row_digest(table, row_values, prev), the same bytes hashed."""
+        content = {
+            k: v if type(v) in _AS_IS else self(v)
+            for k, v in row_values.items()
+            if v is not None and k not in HASH_COLUMNS
+        }
+        return _digest(table, content, prev)
 
 
 # The roster's tables, whose content each roster change records (roster_event.roster_digest, schema v8).
@@ -189,10 +238,10 @@ def append_many(conn: Connection, table: Table, rows: list[dict[str, Any]], writ
             .scalars()
             .all()
         )
-    prev, out = first_prev, []
+    prev, out, canonical = first_prev, [], _Canonical()
     for new_id, values in zip(ids, rows):
         values = {**values, "id": new_id, "prev_hash": prev}
-        values["row_hash"] = prev = row_digest(table.name, values, prev)
+        values["row_hash"] = prev = canonical.digest(table.name, values, prev)
         out.append(values)
     if write is None:
         conn.execute(insert_row, out)
