@@ -33,7 +33,7 @@ class _Import:
     """One register read into one session: tickets made row by row, written a batch at a time (when `write`)."""
 
     def __init__(self, session, source: str, contract: str | None, who: str, now: datetime, write: bool) -> None:
-        from ..store.bulk import last_id
+        from ..store.bulk import for_import, last_id
         from ..store.contracts import resolve_code
 
         self.session, self.source, self.who, self.now, self.write = session, source, who, now, write
@@ -48,6 +48,8 @@ class _Import:
         self.lines: list[int] = []  # the line of each ticket written, in id order
         self.ids: list[int] = []
         self.before = last_id(session)
+        if write:
+            for_import(session)
         self.count: Counter = Counter()
 
     def run(self, raw: bytes) -> None:
