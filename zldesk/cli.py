@@ -11,6 +11,7 @@ from . import __version__
 from .commands import contracts as contract_commands
 from .commands import duty as _duty  # noqa: F401 - registers roster now, gaps, notice and hours
 from .commands import modules as _modules  # noqa: F401 - registers import modules
+from .commands import register as _register  # noqa: F401 - registers import tickets
 from .commands import search as _search  # noqa: F401 - registers ticket search
 from .commands.audit import audit_app
 from .commands.migrate import migrate as migrate_command

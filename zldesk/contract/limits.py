@@ -18,6 +18,9 @@ from ..settings import read_at_most
 MAX_FILE_BYTES = 2 * 1024 * 1024  # TOML, JSON, contract text, CSV: the real contract is 18 KB
 MAX_PDF_BYTES = 32 * 1024 * 1024  # a signed PDF may carry scanned seals
 MAX_PDF_PAGES = 500
+# The ticket register (import tickets): ten years of a county hospital's calls are ~100,000 rows, ~30 MB.
+MAX_REGISTER_BYTES = 512 * 1024 * 1024
+MAX_REGISTER_ROWS = 2_000_000
 MAX_DEPTH = 8  # our formats need 4: contract → severities → a severity → its target
 # Rows per table: far above any contract or roster, far below what holds the write lock for long.
 MAX_ROWS = {

@@ -104,6 +104,36 @@ def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, An
     )
 
 
+def ticket_values(contract_id: int, policy: Policy, t: Ticket, d: Deadline, now: datetime) -> dict[str, Any]:
+    """A new ticket's row (every column but id): `ticket new` and `import tickets` both make it here."""
+    return dict(contract_id=contract_id, created_at=now, updated_at=now, **_row_values(t, d, _board_due(policy, t, d)))
+
+
+def event_values(
+    ticket_id: int,
+    seq: int,
+    kind: str,
+    who: str,
+    now: datetime,
+    at: datetime,
+    data: dict[str, Any],
+    reason: str = "",
+    changes: dict[str, list] | None = None,
+) -> dict[str, Any]:
+    """A history row (every column but id and the hashes, which audit.append adds): every writer's one shape."""
+    return dict(
+        ticket_id=ticket_id,
+        seq=seq,
+        kind=kind,
+        who=who,
+        entered_at=now,
+        effective_at=at,
+        data=encode(data),
+        reason=reason,
+        changes=changes or {},
+    )
+
+
 def encode(data: dict[str, Any]) -> dict[str, Any]:
     return {k: _iso(v) if isinstance(v, datetime) else v for k, v in data.items()}
 
@@ -131,30 +161,8 @@ def open_ticket(
     contract_id = session.connection().execute(_CONTRACT_ID, {"b_code": code}).scalar_one()
     # Core statements on the connection, not the ORM: a change is two plain INSERTs or an UPDATE and an INSERT.
     conn = session.connection()
-    tid = conn.execute(
-        _INSERT_TICKET,
-        dict(
-            contract_id=contract_id,
-            created_at=now,
-            updated_at=now,
-            **_row_values(t, d, _board_due(policy, t, d)),
-        ),
-    ).inserted_primary_key[0]
-    append(
-        conn,
-        _EVENT,
-        dict(
-            ticket_id=tid,
-            seq=1,
-            kind="create",
-            who=who,
-            entered_at=now,
-            effective_at=at,
-            data=encode(data),
-            reason="",
-            changes={},
-        ),
-    )
+    tid = conn.execute(_INSERT_TICKET, ticket_values(contract_id, policy, t, d, now)).inserted_primary_key[0]
+    append(conn, _EVENT, event_values(tid, 1, "create", who, now, at, data))
     _index(session, tid, t, [])
     return tid, t, d
 
@@ -206,17 +214,7 @@ def act(
     append(
         conn,
         _EVENT,
-        dict(
-            ticket_id=ticket_id,
-            seq=after.version,
-            kind=action.kind,
-            who=who,
-            entered_at=now,
-            effective_at=action.at,
-            data=encode(action.data),
-            reason=action.reason,
-            changes=changes,
-        ),
+        event_values(ticket_id, after.version, action.kind, who, now, action.at, action.data, action.reason, changes),
     )
     if action.kind == "note":
         notes = [e.data.get("text", "") for e in history(session, ticket_id) if e.kind == "note"]
@@ -259,6 +257,19 @@ def _put_tokens(conn, ticket_id: int, tokens: str, was: str | None = None) -> No
             text("INSERT INTO ticket_search (ticket_id, tokens) VALUES (:id, CAST(:doc AS tsvector))"),
             {"id": ticket_id, "doc": tsvector_text(tokens)},
         )
+
+
+def index_new(conn, entries: list[tuple[int, str]]) -> None:
+    """The search entries of tickets not indexed yet, (id, search_tokens text) each, in one executemany
+    (`import tickets`): the same rows `_put_tokens` writes for a new ticket."""
+    if not entries:
+        return
+    if conn.dialect.name == "sqlite":
+        rows = [{"id": tid, "tokens": tokens} for tid, tokens in entries]
+        conn.execute(text("INSERT INTO ticket_search (rowid, tokens) VALUES (:id, :tokens)"), rows)
+    else:
+        rows = [{"id": tid, "doc": tsvector_text(tokens)} for tid, tokens in entries]
+        conn.execute(text("INSERT INTO ticket_search (ticket_id, tokens) VALUES (:id, CAST(:doc AS tsvector))"), rows)
 
 
 def rebuild_search(conn) -> int:

@@ -6,7 +6,6 @@ The store keeps every action as an event and the state as a cache of them; repla
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -28,15 +27,23 @@ from .model import (
 )
 
 
+def replace(t: Ticket, **changes: Any) -> Ticket:
+    """dataclasses.replace for a Ticket (no __post_init__ to run), at a tenth of its cost: a copy of its
+    fields with `changes` over them (an import replays millions of actions)."""
+    new = object.__new__(Ticket)
+    fields = new.__dict__  # a frozen dataclass forbids setattr, not filling a new instance's dict
+    fields.update(t.__dict__)
+    fields.update(changes)
+    return new
+
+
 def _changes(before: Ticket, after: Ticket) -> dict[str, list]:
-    out = {}
-    for name in before.__dataclass_fields__:
-        if name == "version":
-            continue
-        a, b = getattr(before, name), getattr(after, name)
-        if a != b:
-            out[name] = [_plain(a), _plain(b)]
-    return out
+    b, a = before.__dict__, after.__dict__  # the same object: unchanged, without comparing (most fields)
+    return {
+        name: [_plain(old), _plain(a[name])]
+        for name, old in b.items()
+        if old is not a[name] and name != "version" and old != a[name]
+    }
 
 
 def _plain(value: Any) -> Any:

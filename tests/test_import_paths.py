@@ -1,0 +1,77 @@
+"""The import's cheaper paths give what the general ones give: the chain digest of many rows (instants made
+once, text kept as is) is row_digest's, the stored forms are the columns' own bind processors' output, and a
+ticket replayed by lifecycle's replace is the one dataclasses.replace makes."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.dialects import sqlite
+
+from zldesk.store.audit import _Canonical, row_digest
+from zldesk.store.bulk import _stored_form
+from zldesk.store.models import TicketEvent, TicketRow
+from zldesk.tickets import Action, apply, create
+from zldesk.tickets.lifecycle import replace
+
+NEW_YORK = ZoneInfo("America/New_York")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# 2025-11-02 01:30 happens twice in New York: fold 0 (EDT) and fold 1 (EST), one hour apart, equal as values
+FIRST = datetime(2025, 11, 2, 1, 30, tzinfo=NEW_YORK)
+SECOND = FIRST.replace(fold=1)
+INSTANTS = [
+    FIRST,
+    SECOND,
+    FIRST.astimezone(UTC),
+    SECOND.astimezone(SHANGHAI),
+    datetime(2025, 6, 1, 8, 30, 5, 123, tzinfo=timezone(timedelta(hours=8))),
+    datetime(999, 1, 1, tzinfo=UTC),
+]
+
+
+def test_many_rows_digest_is_row_digest_for_every_value_kind():
+    assert FIRST == SECOND and FIRST.timestamp() != SECOND.timestamp()  # the case a memo keyed by value misses
+    canonical = _Canonical()  # one for all rows, as append_many uses it: its memo must not mix instants up
+    samples = [{"id": i, "at": at, "entered_at": INSTANTS[0], "who": "王工"} for i, at in enumerate(INSTANTS)]
+    samples += [
+        {"id": 10, "data": {"a": [1, None, "x", True]}, "t": (1, 2), "ok": False, "none": None},
+        {"id": 11, "data": {1: "int key"}, "f": 1.5, "changes": {"state": ["new", "acknowledged"]}},
+        {"id": 12, "data": {"nested": {"k": [[1.25, "二"]]}}, "prev_hash": "x", "row_hash": "y"},
+    ]
+    for values in samples + samples[::-1]:
+        assert canonical.digest("ticket_event", values, "p") == row_digest("ticket_event", values, "p"), values
+
+
+def test_stored_forms_are_the_columns_bind_processors():
+    dialect = sqlite.dialect()
+    values = {
+        "DateTime": INSTANTS[:-1] + INSTANTS[:-1],  # again: the memo's answers
+        "JSON": [[], {}, [[1, "二"]], {"a": None}, [], {}],
+    }
+    for table in (TicketRow.__table__, TicketEvent.__table__):
+        for column in table.columns:
+            fast, proc = _stored_form(column, dialect), column.type.bind_processor(dialect)
+            assert (fast is None) == (proc is None), column.name
+            kind = "DateTime" if "DateTime" in type(column.type).__name__ else type(column.type).__name__
+            for value in values.get(kind, []):
+                assert fast(value) == proc(value), (column.name, value)
+
+
+def test_replace_and_changes_are_dataclasses_ones():
+    at = datetime(2025, 3, 1, 8, 30, tzinfo=SHANGHAI)
+    now = at + timedelta(days=2)
+    t = create({"contract": "leishan", "severity": 2, "title": "收费处无法收费"}, at, now, SHANGHAI)
+    assert replace(t, state="acknowledged", version=2) == dataclasses.replace(t, state="acknowledged", version=2)
+    after, changes = apply(t, Action("ack", at + timedelta(minutes=5)), now, SHANGHAI)
+    assert after == dataclasses.replace(t, state="acknowledged", acknowledged_at=at + timedelta(minutes=5), version=2)
+    assert changes == {
+        "state": ["new", "acknowledged"],
+        "acknowledged_at": [None, (at + timedelta(minutes=5)).isoformat()],
+    }
+    after, changes = apply(after, Action("assign", at + timedelta(minutes=6), {"engineer": "张工"}), now, SHANGHAI)
+    assert changes == {"assignee": ["", "张工"]} and after.version == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        after.state = "new"  # still frozen
