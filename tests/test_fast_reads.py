@@ -21,6 +21,8 @@ HEAVY = ("sqlalchemy", "sqlmodel", "pypinyin", "holidays", "pydantic", "textual"
 PROBE = (
     "import atexit, sys\n"
     f"atexit.register(lambda: print('IMPORTED', [m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr))\n"
+    "atexit.register(lambda: print('COMMANDS', sorted(m for m in sys.modules if m.startswith('zldesk.commands.')),"
+    " file=sys.stderr))\n"
     "sys.argv[0] = 'zldesk'\n"
     "from zldesk.cli import main\n"
     "main()\n"
@@ -56,9 +58,25 @@ def lookups(tmp_path):
     return store, env
 
 
-def imported(ran: subprocess.CompletedProcess) -> list[str]:
-    line = next(x for x in ran.stderr.splitlines() if x.startswith("IMPORTED "))
-    return ast.literal_eval(line.removeprefix("IMPORTED "))
+def imported(ran: subprocess.CompletedProcess, what: str = "IMPORTED") -> list[str]:
+    line = next(x for x in ran.stderr.splitlines() if x.startswith(what + " "))
+    return ast.literal_eval(line.removeprefix(what + " "))
+
+
+def test_a_lookup_imports_and_builds_its_own_command_alone(lookups):
+    """The root group builds a subcommand when it is looked up: `covered` loads the contract commands'
+    module, not the ticket, roster, audit or backup commands (nor Typer's building of all of them)."""
+    store, env = lookups
+    helpers = ["zldesk.commands.output", "zldesk.commands.state"]
+    expected = {
+        ("covered", "mzsf"): ["zldesk.commands.contracts", *helpers],
+        ("ticket", "show", "1"): [*helpers, "zldesk.commands.search", "zldesk.commands.tickets"],
+        ("sla", "deadline", "--severity", "2", "--opened", "2026-09-30T17:30"): [*helpers, "zldesk.commands.sla"],
+    }
+    for args, modules in expected.items():
+        ran = run(store, env, *args, probe=True)
+        assert ran.returncode == 0, ran.stderr
+        assert imported(ran, "COMMANDS") == sorted(modules)
 
 
 def test_the_lookups_import_no_orm_no_pypinyin_and_with_a_warm_cache_no_holidays(lookups):
