@@ -26,6 +26,20 @@ def test_help_imports_nothing_heavy():
     assert "HEAVY []" in out
 
 
+def test_the_root_group_has_every_command_of_the_table_in_its_order():
+    """The root's subcommands are built on lookup (cli.COMMANDS): all are there, in the table's order, each
+    the group or command the app's settings make, with its own subcommands."""
+    import typer
+
+    from zldesk.cli import COMMANDS, app
+
+    root = typer.main.get_command(app)
+    assert list(root.commands) == list(COMMANDS)
+    assert list(root.commands["roster"].commands)[-4:] == ["now", "gaps", "notice", "hours"]  # from duty.py
+    assert "search" in root.commands["ticket"].commands  # from search.py
+    assert root.commands["covered"].name == "covered" and root.commands["import"].name == "import"
+
+
 def test_sla_and_store_do_not_import_textual():
     code = (
         "import sys, zldesk.store, zldesk.store.contracts, zldesk.contract, zldesk.coverage\n"

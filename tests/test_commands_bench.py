@@ -18,10 +18,12 @@ def test_commands_benchmark_runs_quick():
     rows = {}
     for line in run.stdout.splitlines():
         for name in names:
-            m = re.fullmatch(r"\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x\s+([\d.]+)\s+(met|OVER)", line[len(name) :])
+            figures = r"\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x\s+([\d.]+)\s+(?:met|OVER)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x"
+            m = re.fullmatch(figures, line[len(name) :])
             if line.startswith(name) and m:
-                rows[name] = [float(x) for x in m.groups()[:4]]
+                rows[name] = [float(x) for x in m.groups()]
     assert set(rows) == set(names), run.stdout
-    for wall, floor, ratio, mib in rows.values():
-        assert wall > 0 and floor > 0 and mib > 0
+    for wall, floor, ratio, mib, cpu, floor_cpu, cpu_ratio in rows.values():
+        assert wall > 0 and floor > 0 and mib > 0 and cpu > 0 and floor_cpu > 0
         assert abs(ratio - wall / floor) <= 0.1 * ratio + 0.1  # the ratio printed is of the two figures printed
+        assert abs(cpu_ratio - cpu / floor_cpu) <= 0.1 * cpu_ratio + 0.1

@@ -23,6 +23,8 @@ HEAVY = ("sqlalchemy", "sqlmodel", "pypinyin", "holidays", "pydantic", "textual"
 PROBE = (
     "import atexit, sys\n"
     f"atexit.register(lambda: print('IMPORTED', [m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr))\n"
+    "atexit.register(lambda: print('COMMANDS', sorted(m for m in sys.modules if m.startswith('zldesk.commands.')),"
+    " file=sys.stderr))\n"
     "sys.argv[0] = 'zldesk'\n"
     "from zldesk.cli import main\n"
     "main()\n"
@@ -58,9 +60,25 @@ def lookups(tmp_path):
     return store, env
 
 
-def imported(ran: subprocess.CompletedProcess) -> list[str]:
-    line = next(x for x in ran.stderr.splitlines() if x.startswith("IMPORTED "))
-    return ast.literal_eval(line.removeprefix("IMPORTED "))
+def imported(ran: subprocess.CompletedProcess, what: str = "IMPORTED") -> list[str]:
+    line = next(x for x in ran.stderr.splitlines() if x.startswith(what + " "))
+    return ast.literal_eval(line.removeprefix(what + " "))
+
+
+def test_a_lookup_imports_and_builds_its_own_command_alone(lookups):
+    """The root group builds a subcommand when it is looked up: `covered` loads the contract commands'
+    module, not the ticket, roster, audit or backup commands (nor Typer's building of all of them)."""
+    store, env = lookups
+    helpers = ["zldesk.commands.output", "zldesk.commands.state"]
+    expected = {
+        ("covered", "mzsf"): ["zldesk.commands.contracts", *helpers],
+        ("ticket", "show", "1"): [*helpers, "zldesk.commands.search", "zldesk.commands.tickets"],
+        ("sla", "deadline", "--severity", "2", "--opened", "2026-09-30T17:30"): [*helpers, "zldesk.commands.sla"],
+    }
+    for args, modules in expected.items():
+        ran = run(store, env, *args, probe=True)
+        assert ran.returncode == 0, ran.stderr
+        assert imported(ran, "COMMANDS") == sorted(modules)
 
 
 def test_the_lookups_import_no_orm_no_pypinyin_and_with_a_warm_cache_no_holidays(lookups):
@@ -101,3 +119,62 @@ def test_the_stored_key_is_what_pypinyin_says():
     assert [frozenset(s) for s in json.loads(pinyin_key(name))] == list(_readings(name))
     use_keys({"虚构的名字": '[["x"],["y"]]'})
     assert syllables("虚构的名字") == (frozenset({"x"}), frozenset({"y"}))  # read from the key, not pypinyin
+
+
+def _names(count: int) -> list[str]:
+    """Module names as an import file may hold them: the bundled ones numbered, and random runs of words
+    (polyphonic hanzi 重 行 长 调 会 乐 among them) with latin letters, digits and punctuation."""
+    import random
+    import tomllib
+
+    doc = tomllib.loads((ROOT / "data" / "contracts" / "leishan.toml").read_text(encoding="utf-8"))
+    bundled = sorted({m["name"] for m in doc["modules"]} | {s["name"] for s in doc["services"]})
+    words = (
+        "门诊 住院 重症 收费 行政 长期 医嘱 调剂 会计 乐山 银行 药房 检验 影像 接口 管理 系统 工作站 电子病历".split()
+    )
+    tails = ["", "V2", "（新）", " 3.0", "-HIS", "2", "〇"]
+    rnd = random.Random(15)
+    names = [f"{bundled[i % len(bundled)]}{i // len(bundled)}" for i in range(count // 2)]
+    names += ["".join(rnd.choices(words, k=rnd.randint(1, 5))) + rnd.choice(tails) for _ in range(count - len(names))]
+    return names
+
+
+def test_the_key_put_together_from_words_is_pypinyin_on_the_whole_name():
+    """pinyin_key reads each word once and puts the name together: for each name the same text as
+    pypinyin.pinyin on the whole name, read as `syllables` reads it (the key stored since schema 9)."""
+    import re
+
+    from pypinyin import Style, pinyin
+
+    from zldesk.coverage import _readings, pinyin_key
+
+    def whole(name: str) -> list[list[str]]:
+        out = []
+        for readings in pinyin(name, style=Style.NORMAL, heteronym=True, errors="default"):
+            if len(readings) == 1 and not re.fullmatch(r"[a-z]+", readings[0]):
+                out.extend([tok.lower()] for tok in re.findall(r"[A-Za-z]+|\d+", readings[0]))
+            else:
+                out.append(sorted({r.lower() for r in readings}))
+        return out
+
+    for name in [*_names(4000), "", "（）", "ABC", "门诊中西药房管理系统ABC2", "重庆长寿区人民医院行政楼"]:
+        expected = json.dumps(whole(name), ensure_ascii=False, separators=(",", ":"))
+        assert pinyin_key(name) == expected, name
+        assert [sorted(s) for s in _readings(name)] == whole(name), name
+
+
+def test_an_import_of_many_names_reads_each_word_once(monkeypatch):
+    """50,000 names of an import cost pypinyin one reading per distinct word, not one per name."""
+    import pypinyin
+
+    from zldesk import coverage
+
+    calls = []
+    real = pypinyin.pinyin
+    monkeypatch.setattr(pypinyin, "pinyin", lambda text, **kw: calls.append(text) or real(text, **kw))
+    coverage._word.cache_clear()
+    coverage._cut.cache_clear()
+    names = _names(3000)
+    keys = [coverage.pinyin_key(name) for name in names]
+    assert len(set(keys)) > 2000  # different names, different keys
+    assert len(calls) == len(set(calls)) < len(names) / 4

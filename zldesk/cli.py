@@ -2,28 +2,100 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Annotated, Optional
 
 import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .commands import contracts as contract_commands
-from .commands import duty as _duty  # noqa: F401 - registers roster now, gaps, notice and hours
-from .commands import modules as _modules  # noqa: F401 - registers import modules
-from .commands import register as _register  # noqa: F401 - registers import tickets
-from .commands import search as _search  # noqa: F401 - registers ticket search
-from .commands.audit import audit_app
-from .commands.migrate import migrate as migrate_command
-from .commands.roster import roster_app
-from .commands.sla import sla_app
 from .commands.state import State
-from .commands.tickets import ticket_app
 from .errors import ZlDeskError
+
+# The commands under the root, in the order `zldesk --help` lists them: where each lives ("module:name",
+# a Typer sub-app or a command function) and the modules that add more commands to it when imported. A
+# command's module is imported, and its click command built, only when it is run or listed (`--help`):
+# `zldesk covered mzsf` loads and builds `covered` alone, not the ticket, roster and audit groups.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "contracts": ("commands.contracts:contracts",),
+    "covered": ("commands.contracts:covered",),
+    "backup": ("commands.backup:backup",),
+    "restore": ("commands.backup:restore",),
+    "migrate": ("commands.migrate:migrate",),
+    "paths": ("cli:paths",),
+    "import": ("commands.contracts:import_app", "commands.modules", "commands.register"),  # modules, tickets
+    "export": ("commands.contracts:export_app",),
+    "sla": ("commands.sla:sla_app",),
+    "ticket": ("commands.tickets:ticket_app", "commands.search"),  # search adds `ticket search`
+    "roster": ("commands.roster:roster_app", "commands.duty"),  # duty adds now, gaps, notice, hours
+    "audit": ("commands.audit:audit_app",),
+}
+
+
+class _Commands(MutableMapping):
+    """The root group's subcommands by name (click's `Group.commands`), each built on first lookup. Any
+    registered on the app itself (`app.command`) come after those of COMMANDS."""
+
+    def __init__(self, built: dict, app: typer.Typer) -> None:
+        self.built, self.app = built, app
+        self.names = list(COMMANDS) + [n for n in built if n not in COMMANDS]
+
+    def __getitem__(self, name: str):
+        if name not in self.built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self.built[name] = _build(name, self.app)
+        return self.built[name]
+
+    def __setitem__(self, name: str, command) -> None:
+        self.built[name] = command
+        if name not in self.names:
+            self.names.append(name)
+
+    def __delitem__(self, name: str) -> None:
+        self.names.remove(name)
+        self.built.pop(name, None)
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def _build(name: str, app: typer.Typer):
+    """The click command of COMMANDS[name], as `app.add_typer(sub, name=name)` or `app.command(name)(f)`
+    would have made it with the app's settings."""
+    from importlib import import_module
+
+    import typer.main as tm
+    from typer.models import CommandInfo, TyperInfo
+
+    where, *more = COMMANDS[name]
+    module, attribute = where.split(":")
+    target = getattr(import_module(f"{__package__}.{module}"), attribute)
+    for extra in more:
+        import_module(f"{__package__}.{extra}")
+    if isinstance(target, typer.Typer):
+        return tm.get_group_from_info(
+            TyperInfo(target, name=name),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode,
+            suggest_commands=app.suggest_commands,
+        )
+    info = CommandInfo(name=name, callback=target)
+    return tm.get_command_from_info(
+        info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+    )
 
 
 class _Group(TyperGroup):
-    """Turns a ZlDeskError from any command into a short message on stderr and a non-zero exit."""
+    """Turns a ZlDeskError from any command into a short message on stderr and a non-zero exit; builds its
+    subcommands as they are looked up (_Commands)."""
+
+    def __init__(self, *args, commands=None, **kwargs) -> None:
+        super().__init__(*args, commands=commands, **kwargs)
+        self.commands = _Commands(dict(self.commands), app)
 
     def invoke(self, ctx):
         try:
@@ -44,19 +116,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-app.add_typer(contract_commands.import_app, name="import")
-app.add_typer(contract_commands.export_app, name="export")
-app.command("contracts")(contract_commands.contracts)
-app.command("covered")(contract_commands.covered)
-app.add_typer(sla_app, name="sla")
-app.add_typer(ticket_app, name="ticket")
-app.add_typer(roster_app, name="roster")
-from .commands import backup as backup_commands  # noqa: E402 - kept beside its two lines: others edit the imports
-
-app.command("backup")(backup_commands.backup)
-app.command("restore")(backup_commands.restore)
-app.command("migrate")(migrate_command)
-app.add_typer(audit_app, name="audit")
 
 
 def _version(value: bool) -> None:
@@ -97,7 +156,6 @@ def root(
             run_console(ctx.obj.url, on_backup=say_upgrade_backup)
 
 
-@app.command("paths")
 def paths(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False) -> None:
     """数据库、内置数据和配置文件在哪里，每项设置的值从哪里来。"""
     from .commands.output import print_json, say
