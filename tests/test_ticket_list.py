@@ -9,6 +9,7 @@ import io
 import json
 import math
 import sys
+from collections import OrderedDict, UserList
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +42,9 @@ ODD = [
     {"s": "雷山\u202e\x9b\x1b\n\"'\\", 3: "int key", None: "none key", 2.5: "float key", True: "bool key"},
     {"when": datetime(2026, 12, 1, tzinfo=UTC), "delta": timedelta(seconds=3), "tuple": (1, (2, 3), ())},
     {"deep": {"deeper": {"deepest": [1, {"k": ["v", None, 2.0]}]}}},
+    # what the writer splits the C encoder's output at, inside text; a dict and a list not of the plain types
+    {"sep": "a,\x00b", ",\x00": [",\x00", "null"], "od": OrderedDict(x=[1], y=OrderedDict()), "set": {1}},
+    [[["x"]], UserList([1, 2]), ()],
     "text alone",
     17,
     None,
