@@ -93,15 +93,15 @@ def say_lines(lines: Iterable[tuple], empty: str = "") -> None:
 
     out = console()
     plain = out.color_system is None and not out.is_terminal
-    said = False
+    write, said = sys.stdout.write, False
     for parts in lines:
         said = True
-        texts = [(part, "") if isinstance(part, str) else part for part in parts]
-        if plain:
-            sys.stdout.write("".join(visible(text) for text, _ in texts) + "\n")
+        if plain:  # `visible` of the whole line is that of each part: it escapes character by character
+            write(visible("".join([part if part.__class__ is str else part[0] for part in parts])) + "\n")
             continue
         line = Text()
-        for text, style in texts:
+        for part in parts:
+            text, style = (part, "") if isinstance(part, str) else part
             line.append(visible(text), style=style)
         out.print(line)
     if not said and empty:
