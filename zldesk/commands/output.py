@@ -7,6 +7,8 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from itertools import compress
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +61,14 @@ def _indented(value: Any, margin: str, out: list[str]) -> None:
         out.append(_compact(value))  # a leaf, or [] / {}: compact JSON is the indented JSON
         return
     is_dict = isinstance(value, dict)
-    items = value.values() if is_dict else value
+    items = list(value.values()) if is_dict else value
     inner = margin + "  "
-    holes = [(i, item) for i, item in enumerate(items) if isinstance(item, _NESTED) and item]
+    kinds = set(map(type, items))
+    if kinds <= _PLAIN:  # the lists and dicts among them found by their type's name, without a loop of Python
+        places = compress(range(len(items)), map(_CONTAINERS.__contains__, map(type, items)))
+        holes = [(i, items[i]) for i in places if items[i]]
+    else:  # a subclass of one: json writes it as a list or dict too
+        holes = [(i, item) for i, item in enumerate(items) if isinstance(item, _NESTED) and item]
     if holes:
         flat = dict(value) if is_dict else list(value)
         keys = list(value) if is_dict else range(len(value))
@@ -81,9 +88,18 @@ def _indented(value: Any, margin: str, out: list[str]) -> None:
 
 _ITEMS = ",\x00"
 _NESTED = (dict, list, tuple)
-# The C encoder (an encoder without indent is C): what json.dumps(..., indent=2) writes for a leaf, and for
-# a list or dict all of leaves the same bytes but for the line breaks and indents after each `,\x00`.
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(_ITEMS, ": "), default=str).encode
+_CONTAINERS = frozenset(_NESTED)
+_PLAIN = frozenset({str, int, float, bool, type(None), *_NESTED})
+# The C encoder (json's encoder is C only without indent): what json.dumps(..., indent=2) writes for a leaf,
+# and for a list or dict of leaves the same bytes but for the line break and indent after each `,\x00`.
+if c_make_encoder is not None:
+    _encoder = c_make_encoder(None, str, encode_basestring, None, ": ", _ITEMS, False, False, True)
+
+    def _compact(value: Any) -> str:
+        return "".join(_encoder(value, 0))
+
+else:  # pragma: no cover - an interpreter without the json module's C speedups
+    _compact = json.JSONEncoder(ensure_ascii=False, separators=(_ITEMS, ": "), default=str).encode
 
 
 def say_lines(lines: Iterable[tuple], empty: str = "") -> None:

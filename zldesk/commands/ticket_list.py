@@ -58,7 +58,9 @@ def tickets_json(
 ) -> Iterator[dict]:
     """Each ticket as `ticket show --json` gives it (without its history), and its customer."""
     for row, t, policy, d, _ in listed(conn, codes, open_only=open_only, contract_id=contract_id):
-        yield ticket_json(policy, t, d, row.id, now) | {"customer": customers[row.contract_id]}
+        item = ticket_json(policy, t, d, row.id, now)  # a dict of its own: the customer added last, in place
+        item["customer"] = customers[row.contract_id]
+        yield item
 
 
 def ticket_lines(

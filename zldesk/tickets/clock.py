@@ -182,8 +182,30 @@ def ticket_deadlines(held: list[tuple]) -> list:
             if mark is None:
                 mark = marks[key] = policy.provisional(s, t.received_at, due)
             agreed = t.negotiated_due.astimezone(zone) if t.negotiated_due else None
-            out[i] = Deadline(level, window, start, target, due, agreed, *mark, ())
+            out[i] = _deadline(level, window, start, target, due, agreed, *mark)
     return out
+
+
+def _deadline(level, window, start, target, due, agreed, provisional, warnings) -> Deadline:
+    """Deadline(level, window, start, target, due, agreed, provisional, warnings, ()) without the frozen
+    dataclass's __init__, which sets each field through object.__setattr__: the same object, in a third of
+    the time (a test holds the two equal)."""
+    d = _NEW(Deadline)
+    d.__dict__.update(
+        level=level,
+        window=window,
+        clock_start=start,
+        target_seconds=target,
+        computed_due=due,
+        negotiated_due=agreed,
+        provisional=provisional,
+        warnings=warnings,
+        pauses=(),
+    )
+    return d
+
+
+_NEW = object.__new__
 
 
 def _plain(t: Ticket) -> bool:
