@@ -165,3 +165,17 @@ def test_the_text_says_the_clock_and_due_the_json_says_for_every_kind_of_ticket(
     assert len(lines) == 7  # the resolved one is not open
     # 1-3 from their key, twice; paused, resumed, re-levelled, negotiated (and the resolved one, once) not
     assert keyed.count(True) == 2 * 3 and keyed.count(False) == 2 * 4 + 1
+
+
+def test_clocks_and_deadlines_made_without_init_are_the_dataclasses():
+    """clock._clock and clock._deadline set the fields themselves: the same objects as the constructors'."""
+    from zldesk.sla import Deadline
+    from zldesk.tickets import clock
+
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    made = clock._clock("waiting", 60.0, 0.5, at, at, at + timedelta(hours=1), "arrived", True, True)
+    expected = clock.Clock("waiting", 60.0, 0.5, at, at, at + timedelta(hours=1), "arrived", True, True)
+    assert made == expected and vars(made) == vars(expected) and hash(made) == hash(expected)
+    made = clock._deadline(2, "onsite", at, 3600, at, None, True, ("w",))
+    expected = Deadline(2, "onsite", at, 3600, at, None, True, ("w",), ())
+    assert made == expected and vars(made) == vars(expected) and hash(made) == hash(expected)
