@@ -12,8 +12,14 @@ tickets in the same order; a disagreement is printed and the exit code is 1. Tar
 20,000 open tickets of 100,000 and at 200,000 of 1,000,000, and memory flat in the number of tickets.
 
 The floor: one `SELECT` of the columns a listed ticket is made of, in the board's order (soonest due
-first), over the driver's cursor; --json dumps one object per row as `ticket list --json` does (a JSON
-list, `indent=2`, Chinese as is), the text floor writes one line of its columns per row. With `--db` the
+first), over the driver's cursor, and each row written as the command writes it, with nothing computed
+that the row does not hold. --json: one object per row with the keys of `ticket list --json` in its
+order (the clock's ten inside), each its column's value as stored (times as SQLite's UTC text, the time
+left the due minus now), dumped as a script would, `json.dumps(indent=2, ensure_ascii=False)` per row
+into one JSON list: the json module's indenting encoder, which is Python (zldesk writes the same bytes
+through the C encoder, commands/output.py; a floor doing that too is about a third faster). Text: the
+line of `ticket list`, its customer and state by name, the due in local time (+08:00) and the time left
+as h:mm:ss from the stored due (zldesk counts business time and years and zones, the floor does not). With `--db` the
 store given is read (never written); without, a small store is built first (benchmarks/tickets_bench.py,
 `--quick`: 300 tickets, 60 open) in a temporary folder.
 """
@@ -39,21 +45,44 @@ COLUMNS = (
 )
 
 FLOOR = r"""
-import json, sqlite3, sys
+import json, sqlite3, sys, time
+from datetime import datetime, timedelta, timezone
 columns = sys.argv[3].split(", ")
 conn = sqlite3.connect(sys.argv[1])
+contracts = {cid: (code, customer) for cid, code, customer in conn.execute("SELECT id, code, customer FROM contract")}
+states = {"new": "新建", "acknowledged": "已受理", "on_site": "已到场", "resolved": "已解决", "closed": "已关闭",
+          "pending": "挂起"}
 cursor = conn.execute(f"SELECT {sys.argv[3]} FROM ticket WHERE board_due IS NOT NULL ORDER BY board_due, id")
-write = sys.stdout.write
-if sys.argv[2] == "json":
+write, now, zone = sys.stdout.write, time.time(), timezone(timedelta(hours=8))
+if sys.argv[2] == "json":  # the keys of `ticket list --json`, in its order, each its column's value as stored
     first = True
-    for row in cursor:
-        item = json.dumps(dict(zip(columns, row)), ensure_ascii=False, indent=2).replace("\n", "\n  ")
-        write(("[\n  " if first else ",\n  ") + item)
+    for r in cursor:
+        code, customer = contracts[r[1]]
+        left = (r[5] if r[6] is None else r[6]) - now
+        clock = {"state": r[4], "seconds": left, "text": r[11], "breached": left < 0, "due": r[20],
+                 "resumes": None, "stopped_by": None, "negotiated": r[8] is not None, "provisional": r[7],
+                 "problem": None}
+        item = {"id": r[0], "contract": code, "version": r[12], "state": r[4], "severity": r[3], "title": r[11],
+                "description": r[13], "module_no": r[14], "module": r[10], "in_scope": r[15], "caller": r[16],
+                "phone": r[17], "dept": r[18], "channel": r[19], "assignee": r[9], "received_at": r[20],
+                "acknowledged_at": r[21], "arrived_at": r[22], "resolved_at": r[23], "closed_at": r[24],
+                "negotiated_due": r[8], "negotiated_with": r[28], "pauses": r[26], "due": r[20],
+                "computed_due": r[20], "window": r[27], "provisional": r[7], "warnings": [], "remaining_seconds":
+                left, "clock": clock, "breaches": [], "remote_permission": r[29], "customer": customer}
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        write(("[\n  " if first else ",\n  ") + text)
         first = False
     write("[]\n" if first else "\n]\n")
-else:
-    for row in cursor:
-        write(f"#{row[0]:<5} {row[1]}  {row[3]}级  {row[4]}  {row[10] or '-'}  {row[11]}  {row[9]}  到期 {row[6]}  {row[5]}\n")
+else:  # the line of `ticket list`: its customer, level, state by name, due in local time and time left
+    year = datetime.fromtimestamp(now, zone).year
+    for r in cursor:
+        left = int((r[5] if r[6] is None else r[6]) - now)
+        clock = f"超时 {-left // 3600}:{-left % 3600 // 60:02d}:{-left % 60:02d}" if left < 0 else f"{left // 3600}:{left % 3600 // 60:02d}:{left % 60:02d}"
+        due = "-" if r[6] is None else datetime.fromtimestamp(r[6], zone)
+        if due != "-":
+            due = f"{due:%m-%d %H:%M}" if due.year == year else f"{due.year:04d}-{due:%m-%d %H:%M}"
+        write(f"#{r[0]:<5}{contracts[r[1]][1]}  {r[3]}级  {states[r[4]]}  {r[10] or '-'}  {r[11]}  "
+              f"{r[9] or '未指派'}  到期 {due}  {clock}\n")
 """
 
 # Runs argv with stdout to a file, in a child of its own: its wall time and the peak RSS of argv alone.

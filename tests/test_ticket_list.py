@@ -9,6 +9,7 @@ import io
 import json
 import math
 import sys
+from collections import OrderedDict, UserList
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +42,9 @@ ODD = [
     {"s": "雷山\u202e\x9b\x1b\n\"'\\", 3: "int key", None: "none key", 2.5: "float key", True: "bool key"},
     {"when": datetime(2026, 12, 1, tzinfo=UTC), "delta": timedelta(seconds=3), "tuple": (1, (2, 3), ())},
     {"deep": {"deeper": {"deepest": [1, {"k": ["v", None, 2.0]}]}}},
+    # what the writer splits the C encoder's output at, inside text; a dict and a list not of the plain types
+    {"sep": "a,\x00b", ",\x00": [",\x00", "null"], "od": OrderedDict(x=[1], y=OrderedDict()), "set": {1}},
+    [[["x"]], UserList([1, 2]), ()],
     "text alone",
     17,
     None,
@@ -161,3 +165,17 @@ def test_the_text_says_the_clock_and_due_the_json_says_for_every_kind_of_ticket(
     assert len(lines) == 7  # the resolved one is not open
     # 1-3 from their key, twice; paused, resumed, re-levelled, negotiated (and the resolved one, once) not
     assert keyed.count(True) == 2 * 3 and keyed.count(False) == 2 * 4 + 1
+
+
+def test_clocks_and_deadlines_made_without_init_are_the_dataclasses():
+    """clock._clock and clock._deadline set the fields themselves: the same objects as the constructors'."""
+    from zldesk.sla import Deadline
+    from zldesk.tickets import clock
+
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    made = clock._clock("waiting", 60.0, 0.5, at, at, at + timedelta(hours=1), "arrived", True, True)
+    expected = clock.Clock("waiting", 60.0, 0.5, at, at, at + timedelta(hours=1), "arrived", True, True)
+    assert made == expected and vars(made) == vars(expected) and hash(made) == hash(expected)
+    made = clock._deadline(2, "onsite", at, 3600, at, None, True, ("w",))
+    expected = Deadline(2, "onsite", at, 3600, at, None, True, ("w",), ())
+    assert made == expected and vars(made) == vars(expected) and hash(made) == hash(expected)

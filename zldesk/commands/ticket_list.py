@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
-from ..text import day_time
 from ..tickets import STATE_NAMES, board_clock, ticket_clock, ticket_deadlines, ticket_json
 from . import output
 
@@ -59,7 +58,9 @@ def tickets_json(
 ) -> Iterator[dict]:
     """Each ticket as `ticket show --json` gives it (without its history), and its customer."""
     for row, t, policy, d, _ in listed(conn, codes, open_only=open_only, contract_id=contract_id):
-        yield ticket_json(policy, t, d, row.id, now) | {"customer": customers[row.contract_id]}
+        item = ticket_json(policy, t, d, row.id, now)  # a dict of its own: the customer added last, in place
+        item["customer"] = customers[row.contract_id]
+        yield item
 
 
 def ticket_lines(
@@ -68,13 +69,21 @@ def ticket_lines(
     """Each ticket's line as `say` takes it: what `ticket_json` says, its clock the same tickets.clock
     answer, without the rest of the JSON made for nothing."""
     at = now.timestamp()
+    years: dict = {}  # an offset -> now's year there
     for row, t, policy, d, stop in listed(conn, codes, open_only=open_only, contract_id=contract_id, keyed=True):
         clock = ticket_clock(policy, t, d, now) if t is not None else board_clock(policy, row, at, stop)
         zone = policy.out_zone
         due = "-"
         if clock.due is not None:  # as the JSON's due read back: in the contract's zone, at its offset then
             local = clock.due.astimezone(zone)
-            due = day_time(local, timezone(local.utcoffset()), now) + ("临" if clock.provisional else "")
+            offset = local.utcoffset()
+            year = years.get(offset)
+            if year is None:
+                year = years[offset] = now.astimezone(timezone(offset)).year
+            # text.day_time(local, timezone(offset), now), each value's year and now's read at its offset
+            due = f"{local:%m-%d %H:%M}" if local.year == year else f"{local.year:04d}-{local:%m-%d %H:%M}"
+            if clock.provisional:
+                due += "临"
         style = "bold red" if clock.breached else "bold yellow" if clock.problem else "bold"  # as _clock_line
         yield (
             (f"#{row.id:<5}", "bold"),
