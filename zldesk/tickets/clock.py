@@ -187,10 +187,8 @@ def ticket_deadlines(held: list[tuple]) -> list:
 
 
 def _deadline(level, window, start, target, due, agreed, provisional, warnings) -> Deadline:
-    """Deadline(level, window, start, target, due, agreed, provisional, warnings, ()) without the frozen
-    dataclass's __init__, which sets each field through object.__setattr__: the same object, in a third of
-    the time (a test holds the two equal)."""
-    d = _NEW(Deadline)
+    """Deadline(..., pauses=()) without the frozen __init__ (a third of the time; a test holds them equal)."""
+    d = object.__new__(Deadline)
     d.__dict__.update(
         level=level,
         window=window,
@@ -203,9 +201,6 @@ def _deadline(level, window, start, target, due, agreed, provisional, warnings) 
         pauses=(),
     )
     return d
-
-
-_NEW = object.__new__
 
 
 def _plain(t: Ticket) -> bool:
@@ -293,9 +288,8 @@ def clock_at(
 
 
 def _clock(state, seconds, share, due, at, resumes, stopped_by, negotiated, provisional) -> Clock:
-    """Clock(...) of these, without the frozen dataclass's __init__ (each field through object.__setattr__):
-    the same object, in a third of the time; a list makes one a ticket (a test holds the two equal)."""
-    c = _NEW(Clock)
+    """Clock(...) without the frozen __init__: a list makes one a ticket (a test holds the two equal)."""
+    c = object.__new__(Clock)
     c.__dict__.update(
         state=state,
         seconds=seconds,
