@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import OutOfRange
 from ..text import check_computable
-from ..tickets import Grant, Ticket
+from ..tickets import Grant, Ticket, filled
 from .rows import BOARD_COLUMNS, ListRow, _board_sql, _json, _utc
 
 # What a whole ticket needs beyond its board row, in this order.
@@ -147,9 +147,6 @@ def to_ticket(row, code: str) -> Ticket:
     )
 
 
-_NEW = object.__new__
-
-
 def ticket_of(
     contract, severity, title, received_at, description, module_no, module_name, in_scope, caller, phone, dept,
     channel, assignee, state, acknowledged_at, arrived_at, resolved_at, closed_at, state_before_pause, pauses,
@@ -158,36 +155,37 @@ def ticket_of(
     """The Ticket of a stored row's values (times aware; pauses, levels and permissions as stored: lists of
     ISO text). Made without the frozen dataclass's __init__, which sets its 26 fields one by one through
     object.__setattr__ (a third of reading a ticket); the same fields, the same object."""
-    t = _NEW(Ticket)
-    t.__dict__.update(
-        contract=contract,
-        severity=severity,
-        title=title,
-        received_at=received_at,
-        description=description,
-        module_no=module_no,
-        module_name=module_name,
-        in_scope=in_scope,
-        caller=caller,
-        phone=phone,
-        dept=dept,
-        channel=channel,
-        assignee=assignee,
-        state=state,
-        acknowledged_at=acknowledged_at,
-        arrived_at=arrived_at,
-        resolved_at=resolved_at,
-        closed_at=closed_at,
-        state_before_pause=state_before_pause,
-        pauses=tuple((_dt(a), _dt(b), r) for a, b, r in pauses) if pauses else (),
-        levels=tuple((_dt(at), level) for at, level in levels),
-        negotiated_due=negotiated_due,
-        negotiated_with=negotiated_with,
-        remote=tuple(_grant(g) for g in remote) if remote else (),
-        terms=terms,
-        version=version,
+    return filled(
+        Ticket,
+        dict(
+            contract=contract,
+            severity=severity,
+            title=title,
+            received_at=received_at,
+            description=description,
+            module_no=module_no,
+            module_name=module_name,
+            in_scope=in_scope,
+            caller=caller,
+            phone=phone,
+            dept=dept,
+            channel=channel,
+            assignee=assignee,
+            state=state,
+            acknowledged_at=acknowledged_at,
+            arrived_at=arrived_at,
+            resolved_at=resolved_at,
+            closed_at=closed_at,
+            state_before_pause=state_before_pause,
+            pauses=tuple((_dt(a), _dt(b), r) for a, b, r in pauses) if pauses else (),
+            levels=tuple((_dt(at), level) for at, level in levels),
+            negotiated_due=negotiated_due,
+            negotiated_with=negotiated_with,
+            remote=tuple(_grant(g) for g in remote) if remote else (),
+            terms=terms,
+            version=version,
+        ),
     )
-    return t
 
 
 def _time(value: Any) -> datetime | None:

@@ -36,6 +36,7 @@ from .model import (
     Ticket,
     TicketError,
     channel_code,
+    filled,
     parse_times,
 )
 from .stale import ChangeSince, StaleTicket
@@ -94,6 +95,7 @@ __all__ = [
     "clock_at",
     "clock_key",
     "create",
+    "filled",
     "default_channel",
     "detail_rows",
     "event_line",

@@ -17,7 +17,7 @@ from datetime import datetime, tzinfo
 from ..errors import OutOfRange
 from ..sla import Deadline, Pause, SeverityChange
 from ..text import COMPUTED_YEARS, check_computable, day_time
-from .model import PENDING, Ticket
+from .model import PENDING, Ticket, filled
 
 # Sorts after every epoch second (~2e9): a frozen clock's key is FROZEN + what was left, so the board lists
 # running clocks first, soonest breach first, then the frozen ones, least left first.
@@ -187,20 +187,21 @@ def ticket_deadlines(held: list[tuple]) -> list:
 
 
 def _deadline(level, window, start, target, due, agreed, provisional, warnings) -> Deadline:
-    """Deadline(..., pauses=()) without the frozen __init__ (a third of the time; a test holds them equal)."""
-    d = object.__new__(Deadline)
-    d.__dict__.update(
-        level=level,
-        window=window,
-        clock_start=start,
-        target_seconds=target,
-        computed_due=due,
-        negotiated_due=agreed,
-        provisional=provisional,
-        warnings=warnings,
-        pauses=(),
+    """Deadline(..., pauses=()), filled (a list makes one a ticket)."""
+    return filled(
+        Deadline,
+        dict(
+            level=level,
+            window=window,
+            clock_start=start,
+            target_seconds=target,
+            computed_due=due,
+            negotiated_due=agreed,
+            provisional=provisional,
+            warnings=warnings,
+            pauses=(),
+        ),
     )
-    return d
 
 
 def _plain(t: Ticket) -> bool:
@@ -288,21 +289,22 @@ def clock_at(
 
 
 def _clock(state, seconds, share, due, at, resumes, stopped_by, negotiated, provisional) -> Clock:
-    """Clock(...) without the frozen __init__: a list makes one a ticket (a test holds the two equal)."""
-    c = object.__new__(Clock)
-    c.__dict__.update(
-        state=state,
-        seconds=seconds,
-        share=share,
-        due=due,
-        at=at,
-        resumes=resumes,
-        stopped_by=stopped_by,
-        negotiated=negotiated,
-        provisional=provisional,
-        problem="",
+    """Clock(...), filled (a list makes one a ticket)."""
+    return filled(
+        Clock,
+        dict(
+            state=state,
+            seconds=seconds,
+            share=share,
+            due=due,
+            at=at,
+            resumes=resumes,
+            stopped_by=stopped_by,
+            negotiated=negotiated,
+            provisional=provisional,
+            problem="",
+        ),
     )
-    return c
 
 
 _last_at: tuple = (None, None, None)

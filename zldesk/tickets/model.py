@@ -93,6 +93,15 @@ class TicketError(ZlDeskError):
     exit_code = 2
 
 
+def filled(cls: type, fields: dict[str, Any]) -> Any:
+    """An instance of the frozen dataclass `cls` holding `fields` (every field, no __post_init__), made without
+    its __init__, which sets each field through object.__setattr__: a third of the cost where a list or an
+    import makes hundreds of thousands (tests hold each use equal to `cls(**fields)`)."""
+    made = object.__new__(cls)
+    made.__dict__.update(fields)
+    return made
+
+
 @dataclass(frozen=True)
 class Action:
     kind: (
@@ -195,3 +204,16 @@ def channel_code(text: str) -> str:
     if key in _CHANNEL_ALIASES or text.strip() in _CHANNEL_ALIASES:
         return _CHANNEL_ALIASES.get(key) or _CHANNEL_ALIASES[text.strip()]
     raise TicketError("不认识的渠道", f"{text!r}；可用：{'、'.join(f'{k}（{v}）' for k, v in CHANNELS.items())}")
+
+
+# cached_property values live in the instance's __dict__: a copy with changed fields computes its own
+CACHED = tuple(name for name, value in vars(Ticket).items() if isinstance(value, cached_property))
+
+
+def replace(t: Ticket, **changes: Any) -> Ticket:
+    """dataclasses.replace for a Ticket (no __post_init__ to run), at a tenth of its cost: its fields with
+    `changes` over them, never a value cached from the old fields (an import replays millions of actions)."""
+    fields = {**t.__dict__, **changes}
+    for name in CACHED:
+        fields.pop(name, None)
+    return filled(Ticket, fields)
