@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 import zldesk
@@ -269,18 +270,34 @@ def build(store: Path) -> None:
         must("ticket", "note", "13", "备注\x1b[2J\u2028另起一行", "--at", "2026-09-29 12:00", "--as", "值班\u200b")
 
 
-def normalise(text: str, store: Path) -> str:
-    """Only what legitimately varies between runs: the temporary directory's path."""
-    return text.replace(str(store), "<TMP>")
-
-
 HEX = re.compile(r"\b[0-9a-f]{64}\b")
+SCHEMA = re.compile(r'("schema_version": |结构  第 |"version": )\d+')
+
+
+def normalise(text: str, store: Path, name: str = "") -> str:
+    """Only what legitimately varies between runs and checkouts: the temporary directory, the checkout and
+    the home directory; in the audit commands' output also each SHA-256 digest and the schema's number
+    (a new schema version rewrites the chain's bytes, not what the command says of them)."""
+    text = text.replace(str(store), "<TMP>").replace(str(ROOT), "<ROOT>").replace(str(Path.home()), "<HOME>")
+    if name.startswith("audit"):
+        text = SCHEMA.sub(r"\1<N>", digests(text))
+    return text
 
 
 def digests(text: str) -> str:
     """Each distinct SHA-256 as <sha256:N>, N in order of first appearance (the audit commands only)."""
     seen: dict[str, int] = {}
     return HEX.sub(lambda m: f"<sha256:{seen.setdefault(m.group(), len(seen) + 1)}>", text)
+
+
+def scene(factory) -> Path:
+    """The scene built once in a new temporary folder of pytest's tmp_path_factory, at the frozen clock."""
+    store = factory.mktemp("golden")
+    with pytest.MonkeyPatch.context() as mp:
+        environment(mp, store)
+        freeze(mp)
+        build(store)
+    return store
 
 
 def check(name: str, stdout: str, stderr: str) -> None:

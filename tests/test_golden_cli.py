@@ -11,9 +11,7 @@ legitimately) and the schema's version number (a migration adds one).
 
 from __future__ import annotations
 
-import re
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -120,24 +118,10 @@ READS: dict[str, tuple[tuple[str, ...], int]] = {
 READS |= {f"ticket-show-{n}": (("ticket", "show", str(n)), 0) for n in range(1, 14)}
 READS |= {f"ticket-show-{n}.json": (("ticket", "show", str(n), "--json"), 0) for n in range(1, 14)}
 
-SCHEMA = re.compile(r'("schema_version": |结构  第 |"version": )\d+')
-
-
-def normalised(name: str, text: str, store) -> str:
-    text = g.normalise(text, store).replace(str(g.ROOT), "<ROOT>").replace(str(Path.home()), "<HOME>")
-    if name.startswith("audit"):
-        text = SCHEMA.sub(r"\1<N>", g.digests(text))
-    return text
-
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
-    store = tmp_path_factory.mktemp("golden")
-    with pytest.MonkeyPatch.context() as mp:
-        g.environment(mp, store)
-        g.freeze(mp)
-        g.build(store)
-    return store
+    return g.scene(tmp_path_factory)
 
 
 @pytest.fixture
@@ -152,7 +136,7 @@ def test_read_command_output_is_unchanged(at_now, name):
     args, code = READS[name]
     ran = g.invoke(*args)
     assert ran.exit_code == code, (ran.stdout, ran.stderr)
-    g.check(name, normalised(name, ran.stdout, at_now), normalised(name, ran.stderr, at_now))
+    g.check(name, g.normalise(ran.stdout, at_now, name), g.normalise(ran.stderr, at_now, name))
 
 
 def test_the_scene_is_what_the_goldens_were_made_from(at_now):

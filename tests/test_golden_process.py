@@ -3,7 +3,7 @@
 
 A process has no way to fix the clock, so only the commands whose output does not depend on it run here:
 those that take --at, and those that read what was stored (the store is made in-process at fixed times,
-tests/golden_scene.py). Same normalisation as tests/test_golden_cli.py.
+tests/golden_scene.py). Same normalisation (golden_scene.normalise).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from . import golden_scene as g
-from .test_golden_cli import READS, normalised
+from .test_golden_cli import READS
 
 IN_A_PROCESS = [
     "contracts",
@@ -43,12 +43,7 @@ IN_A_PROCESS = [
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
-    store = tmp_path_factory.mktemp("golden")
-    with pytest.MonkeyPatch.context() as mp:
-        g.environment(mp, store)
-        g.freeze(mp)
-        g.build(store)
-    return store
+    return g.scene(tmp_path_factory)
 
 
 def test_every_process_case_is_a_golden_one():
@@ -67,4 +62,4 @@ def test_a_process_prints_the_golden_bytes(scene, name):
     stdout, stderr = ran.stdout.decode("utf-8"), ran.stderr.decode("utf-8")
     if g.UPDATE:
         return  # the CliRunner test writes the files; a process must agree with them as they are
-    g.check(name, normalised(name, stdout, scene), normalised(name, stderr, scene))
+    g.check(name, g.normalise(stdout, scene, name), g.normalise(stderr, scene, name))
