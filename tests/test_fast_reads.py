@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +26,10 @@ PROBE = (
     f"atexit.register(lambda: print('IMPORTED', [m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr))\n"
     "atexit.register(lambda: print('COMMANDS', sorted(m for m in sys.modules if m.startswith('zldesk.commands.')),"
     " file=sys.stderr))\n"
+    "import typer.main as tm\n"
+    "built, make = [], tm.get_command_from_info\n"
+    "tm.get_command_from_info = lambda info, **kw: built.append(make(info, **kw).name) or make(info, **kw)\n"
+    "atexit.register(lambda: print('BUILT', built, file=sys.stderr))\n"
     "sys.argv[0] = 'zldesk'\n"
     "from zldesk.cli import main\n"
     "main()\n"
@@ -79,6 +84,23 @@ def test_a_lookup_imports_and_builds_its_own_command_alone(lookups):
         ran = run(store, env, *args, probe=True)
         assert ran.returncode == 0, ran.stderr
         assert imported(ran, "COMMANDS") == sorted(modules)
+        assert imported(ran, "BUILT") == [args[1] if args[0] in ("ticket", "roster", "sla") else args[0]]
+
+
+def test_a_group_builds_the_command_run_and_lists_them_all(lookups):
+    """`ticket show` and `roster now` build only that command of their group; its --help, a typo's
+    suggestion and the group's commands in their order are what Typer's building of them all gives."""
+    store, env = lookups
+    for args in (["ticket", "show", "1"], ["roster", "now", "--at", "2026-10-09T10:00"]):
+        ran = run(store, env, *args, probe=True)
+        assert ran.returncode == 0, ran.stderr
+        assert imported(ran, "BUILT") == [args[1]]
+    listed = run(store, env, "ticket", "--help").stdout
+    names = [line.split()[1] for line in listed.splitlines() if re.match(r"│ [a-z][a-z-]+ ", line)]
+    assert names == "new ack arrive resolve close reopen pause resume assign severity negotiate note remote".split() + [
+        "remote-session", "list", "show", "search"]  # fmt: skip
+    typo = run(store, env, "ticket", "shw", "1")
+    assert typo.returncode == 2 and "Did you mean 'show'?" in typo.stderr
 
 
 def test_the_lookups_import_no_orm_no_pypinyin_and_with_a_warm_cache_no_holidays(lookups):

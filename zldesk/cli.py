@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from functools import partial
 from typing import Annotated, Optional
 
 import typer
@@ -33,18 +34,18 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 
 
 class _Commands(MutableMapping):
-    """The root group's subcommands by name (click's `Group.commands`), each built on first lookup. Any
-    registered on the app itself (`app.command`) come after those of COMMANDS."""
+    """A group's subcommands by name (click's `Group.commands`), each built on first lookup by its maker
+    (a function of no arguments); any set on the group itself come after them, in the order set."""
 
-    def __init__(self, built: dict, app: typer.Typer) -> None:
-        self.built, self.app = built, app
-        self.names = list(COMMANDS) + [n for n in built if n not in COMMANDS]
+    def __init__(self, built: dict, makers: dict) -> None:
+        self.built, self.makers = built, makers
+        self.names = list(makers) + [n for n in built if n not in makers]
 
     def __getitem__(self, name: str):
         if name not in self.built:
-            if name not in COMMANDS:
+            if name not in self.makers:
                 raise KeyError(name)
-            self.built[name] = _build(name, self.app)
+            self.built[name] = self.makers[name]()
         return self.built[name]
 
     def __setitem__(self, name: str, command) -> None:
@@ -65,7 +66,8 @@ class _Commands(MutableMapping):
 
 def _build(name: str, app: typer.Typer):
     """The click command of COMMANDS[name], as `app.add_typer(sub, name=name)` or `app.command(name)(f)`
-    would have made it with the app's settings."""
+    would have made it with the app's settings; a group's own commands are built as they are looked up
+    (`ticket show` builds `show`, not the seventeen others)."""
     from importlib import import_module
 
     import typer.main as tm
@@ -76,17 +78,20 @@ def _build(name: str, app: typer.Typer):
     target = getattr(import_module(f"{__package__}.{module}"), attribute)
     for extra in more:
         import_module(f"{__package__}.{extra}")
-    if isinstance(target, typer.Typer):
-        return tm.get_group_from_info(
-            TyperInfo(target, name=name),
-            pretty_exceptions_short=app.pretty_exceptions_short,
-            rich_markup_mode=app.rich_markup_mode,
-            suggest_commands=app.suggest_commands,
-        )
-    info = CommandInfo(name=name, callback=target)
-    return tm.get_command_from_info(
-        info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
-    )
+    settings = {"pretty_exceptions_short": app.pretty_exceptions_short, "rich_markup_mode": app.rich_markup_mode}
+    if not isinstance(target, typer.Typer):
+        return tm.get_command_from_info(CommandInfo(name=name, callback=target), **settings)
+    registered, target.registered_commands = target.registered_commands, []
+    try:
+        group = tm.get_group_from_info(TyperInfo(target, name=name), suggest_commands=app.suggest_commands, **settings)
+    finally:
+        target.registered_commands = registered
+    makers = {
+        info.name or tm.get_command_name(info.callback.__name__): partial(tm.get_command_from_info, info, **settings)
+        for info in registered
+    }
+    group.commands = _Commands(group.commands, makers)
+    return group
 
 
 class _Group(TyperGroup):
@@ -95,7 +100,7 @@ class _Group(TyperGroup):
 
     def __init__(self, *args, commands=None, **kwargs) -> None:
         super().__init__(*args, commands=commands, **kwargs)
-        self.commands = _Commands(dict(self.commands), app)
+        self.commands = _Commands(dict(self.commands), {name: partial(_build, name, app) for name in COMMANDS})
 
     def invoke(self, ctx):
         try:
