@@ -62,10 +62,13 @@ def _keyed(raw: tuple) -> bool:
     far time among them, is computed from the ticket itself."""
     board_due, pauses, levels = raw[_AT["board_due"]], raw[_AT["pauses"]], raw[_AT["levels"]]
     received, negotiated = raw[_AT["received_at"]], raw[_AT["negotiated_due"]]
-    if board_due is None or negotiated is not None or pauses not in ("[]", []) or len(_list(levels)) > 1:
+    if board_due is None or negotiated is not None or pauses not in ("[]", []):
         return False
-    try:
-        check_computable(_utc(received))
+    # re-levelled: as SQLite keeps it, a JSON list of [time, level] pairs, with a `[` more for each
+    if levels.count("[") > 2 if type(levels) is str else len(_list(levels)) > 1:
+        return False
+    try:  # SQLite keeps it as microseconds since 1970 (types.UtcMicros): no datetime made to check it
+        check_computable(received / 1_000_000 if type(received) is int else _utc(received))
     except OutOfRange:
         return False
     return True

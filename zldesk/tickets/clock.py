@@ -16,7 +16,8 @@ from datetime import datetime, tzinfo
 
 from ..errors import OutOfRange
 from ..sla import Deadline, Pause, SeverityChange
-from ..text import COMPUTED_YEARS, check_computable, day_time
+from ..text import check_computable, day_time
+from .far import beyond_years, instant
 from .model import PENDING, Ticket, filled
 
 # Sorts after every epoch second (~2e9): a frozen clock's key is FROZEN + what was left, so the board lists
@@ -269,7 +270,7 @@ def clock_at(
     (epoch seconds). A running clock whose window is closed now is `waiting`: it shows when counting resumes."""
     target = policy.target_seconds(severity)
     zone = policy.out_zone
-    due = None if due_ts is None else _instant(due_ts, zone)
+    due = None if due_ts is None else instant(due_ts, zone)
     at = _read_at(now, zone)
     if key >= FROZEN / 2 and math.isfinite(key):
         left = key - FROZEN
@@ -278,8 +279,8 @@ def clock_at(
         return _clock(STOPPED, left, left / target, due, at, None, stopped_by, negotiated, provisional)
     window = policy.severity(severity).target.window
     try:  # a deadline beyond the years the engine computes: refused at once, shown as such
-        left = policy.business_between(window, now, key)
-        opens = policy.open_from(window, now)
+        timeline, then, opens = _now_on(policy, window, now)
+        left = timeline.business_at(key) - then  # policy.business_between(window, now, key)
     except OutOfRange as e:
         return out_of_range(due, at, e.message, negotiated)
     if opens > now and left > 0:
@@ -308,6 +309,20 @@ def _clock(state, seconds, share, due, at, resumes, stopped_by, negotiated, prov
 
 
 _last_at: tuple = (None, None, None)
+_at_now: dict = {}  # (policy id, window) -> (policy, timeline, business seconds at now, next opening), for now
+
+
+def _now_on(policy, window: str, now: float) -> tuple:
+    """`window`'s timeline, its business seconds at `now` and when it next opens: each kept while every
+    clock of a list is read at one instant."""
+    if _at_now.get("now") != now:
+        _at_now.clear()
+        _at_now["now"] = now
+    held = _at_now.get((id(policy), window))
+    if held is None or held[0] is not policy:
+        timeline = policy.timelines[window]
+        held = _at_now[id(policy), window] = (policy, timeline, timeline.business_at(now), timeline.open_from(now))
+    return held[1:]
 
 
 def _read_at(now: float, zone: tzinfo) -> datetime:
@@ -342,7 +357,7 @@ def ticket_clock(policy, t: Ticket, d, now: datetime) -> Clock:
     the stored key."""
     zone, agreed = policy.out_zone, t.negotiated_due is not None
     if d is None:  # load_ticket: the engine refused the ticket's times
-        return out_of_range(_instant(t.negotiated_due, zone), now.astimezone(zone), beyond_years(t, zone, now), agreed)
+        return out_of_range(instant(t.negotiated_due, zone), now.astimezone(zone), beyond_years(t, zone, now), agreed)
     stop = t.sla_stop
     by = None if stop is None else ("arrived" if t.arrived_at is not None and t.arrived_at == stop else "resolved")
     try:
@@ -365,36 +380,3 @@ def ticket_clock(policy, t: Ticket, d, now: datetime) -> Clock:
 def out_of_range(due: datetime | None, at: datetime, problem: str, negotiated: bool = False) -> Clock:
     """The Clock of a ticket whose times the engine will not compute: no count, its deadline if one holds."""
     return Clock(OUT_OF_RANGE, None, None, due, at, negotiated=negotiated, problem=problem)
-
-
-def beyond_years(t: Ticket, zone: tzinfo, now: datetime) -> str:
-    """Which of the ticket's times lie outside the years the engine computes, in words (协商时限 9999-12-31
-    23:59): why its clock says 超出范围; when none does, the deadline itself lands past them."""
-    times = [
-        ("来电时间", t.received_at),
-        ("到场时间", t.arrived_at),
-        ("解决时间", t.resolved_at),
-        ("协商时限", t.negotiated_due),
-        *(("改级别", at) for at, _ in t.levels[1:]),
-        *(("挂起", at) for pause in t.pauses for at in pause[:2]),
-    ]
-    bad = []
-    for name, at in times:
-        try:
-            check_computable(at)
-        except OutOfRange:
-            bad.append(f"{name} {day_time(at, zone, now)}")
-    years = f"{COMPUTED_YEARS[0]}–{COMPUTED_YEARS[1]}"
-    if not bad:
-        return f"到期时间超出可计算的年份（{years}）"
-    return f"时间超出可计算的年份（{years}）：{'、'.join(dict.fromkeys(bad))}"
-
-
-def _instant(value: float | datetime | None, zone: tzinfo) -> datetime | None:
-    """`value` (epoch seconds or a datetime) in `zone`; None where no datetime there holds it (year 10000)."""
-    try:
-        if isinstance(value, datetime):
-            return value.astimezone(zone)
-        return None if value is None else datetime.fromtimestamp(value, zone)
-    except (OverflowError, ValueError, OSError):
-        return None
