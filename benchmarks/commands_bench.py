@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from dataclasses import astuple
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import add_scale, copy_store, record, run, scaled  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO, TARGET_MIB = 15.0, 60.0
@@ -78,17 +80,6 @@ def build(db: Path, env: dict[str, str]) -> None:
         subprocess.run(zldesk(db, *step), env=env, check=True, capture_output=True)
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
-    """(wall seconds, CPU seconds (user + system), peak RSS in MiB, exit code) of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, usage.ru_maxrss / 1024, proc.returncode  # ru_maxrss is in KiB on Linux
-
-
 def measure(db: Path, env: dict[str, str], runs: int) -> list[dict]:
     floor_argv = [sys.executable, "-c", "pass"]
     out = []
@@ -99,13 +90,13 @@ def measure(db: Path, env: dict[str, str], runs: int) -> list[dict]:
             raise SystemExit(f"{name}: exit {first.returncode}, expected {code}\n{first.stdout}{first.stderr}")
         walls, cpus, floors, floor_cpus, peaks = [], [], [], [], []
         for _ in range(runs):
-            wall, cpu, peak, rc = run_once(argv, env)
+            wall, cpu, peak, rc = astuple(run(argv, env))
             if rc != code:
                 raise SystemExit(f"{name}: exit {rc}, expected {code}")
             walls.append(wall)
             cpus.append(cpu)
             peaks.append(peak)
-            floor_wall, floor_cpu, _, _ = run_once(floor_argv, env)
+            floor_wall, floor_cpu, _, _ = astuple(run(floor_argv, env))
             floors.append(floor_wall)
             floor_cpus.append(floor_cpu)
         wall, floor = statistics.median(walls), statistics.median(floors)
@@ -130,6 +121,14 @@ def report(results: list[dict], runs: int) -> None:
             f"{r['mib']:>10.1f}  {'met' if ok else 'OVER':<8}"
             f"{r['cpu'] * 1000:>8.1f}{r['floor_cpu'] * 1000:>8.1f}{r['cpu_ratio']:>7.1f}x"
         )
+        record(
+            f"`zldesk {r['name']}`, CPU (wall {r['wall'] * 1000:.0f} ms)",
+            f"{r['cpu'] * 1000:.0f} ms, {r['mib']:.0f} MiB",
+            f"{r['floor_cpu'] * 1000:.0f} ms `python -c pass`",
+            f"{r['cpu_ratio']:.1f}x (wall {r['ratio']:.1f}x)",
+            f"<= {TARGET_RATIO:g}x, {TARGET_MIB:g} MiB",
+            ok,
+        )
 
 
 def main() -> None:
@@ -137,15 +136,15 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="a store to copy and run on (default: one built here)")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="2 runs each (the smoke test)")
+    add_scale(parser)
     opts = parser.parse_args()
-    runs = 2 if opts.quick else opts.runs
+    runs = 2 if opts.quick else scaled(opts.runs, opts.scale, 2)
     with tempfile.TemporaryDirectory(prefix="zldesk-commands-bench-") as tmp:
         home = Path(tmp)
         env = environment(home)
         db = home / "bench.db"
         if opts.db:
-            shutil.copy2(opts.db, db)
-            os.chmod(db, 0o600)
+            copy_store(opts.db, db)
         else:
             build(db, env)
         report(measure(db, env, runs), runs)

@@ -1,11 +1,12 @@
 """`zldesk ticket list` as a whole process, against its floor: the same SELECT in raw sqlite3, its rows
 written out as JSON or as plain lines, in one Python process.
 
-    python benchmarks/list_bench.py [--db PATH] [--runs 3] [--quick]
+    python benchmarks/list_bench.py [--db PATH] [--runs 3] [--scale 1] [--quick]
 
-Four commands are timed as processes, stdout to a file: `ticket list --open --json`, `ticket list --open`
-and their floors. Each runs in a fresh child of its own, so its peak RSS is its own (resource.getrusage
-RUSAGE_CHILDREN ru_maxrss of that child's child); the median wall time of `--runs` each, interleaved so a
+On each store (by default benchmarks/bigstore.py's cached ones: 20,000 open of 100,000 tickets and 200,000
+open of 1,000,000; `--db`: that one store) four commands are timed as processes, stdout to a file: `ticket
+list --open --json`, `ticket list --open` and their floors. Each runs as a child of its own, its peak RSS
+its own (os.wait4); the median wall time of `--runs` each, interleaved so a
 busy moment of the machine weighs on both alike; beside the ratio of wall times, that of the CPU times
 (user + system), which a machine busy with other work disturbs less. Both sides must list the same
 tickets in the same order; a disagreement is printed and the exit code is 1. Target (issue 15, goal 2): each within 2x its floor, at
@@ -19,9 +20,9 @@ left the due minus now), dumped as a script would, `json.dumps(indent=2, ensure_
 into one JSON list: the json module's indenting encoder, which is Python (zldesk writes the same bytes
 through the C encoder, commands/output.py; a floor doing that too is about a third faster). Text: the
 line of `ticket list`, its customer and state by name, the due in local time (+08:00) and the time left
-as h:mm:ss from the stored due (zldesk counts business time and years and zones, the floor does not). With `--db` the
-store given is read (never written); without, a small store is built first (benchmarks/tickets_bench.py,
-`--quick`: 300 tickets, 60 open) in a temporary folder.
+as h:mm:ss from the stored due (zldesk counts business time and years and zones, the floor does not). Every
+store is only read. `--quick`: a store of 300 tickets (60 open) built in a temporary folder, one run each.
+Memory is flat when the peak at the biggest store is within 20 % (+5 MiB) of the peak at the smallest.
 """
 
 from __future__ import annotations
@@ -31,13 +32,19 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bigstore  # noqa: E402
+from measure import Run, add_scale, record, run, scaled  # noqa: E402
+
 TARGET = 2.0
+SIZES = ((100_000, 20_000), (1_000_000, 200_000))  # (tickets, open), issue 15 goal 2
 COLUMNS = (
     "id, contract_id, terms_id, severity, state, board_due, due_ts, provisional, negotiated_due, assignee, "
     "module_name, title, version, description, module_no, in_scope, caller, phone, dept, channel, received_at, "
@@ -85,27 +92,12 @@ else:  # the line of `ticket list`: its customer, level, state by name, due in l
               f"{r[9] or '未指派'}  到期 {due}  {clock}\n")
 """
 
-# Runs argv with stdout to a file, in a child of its own: its wall time and the peak RSS of argv alone.
-RUN = r"""
-import resource, subprocess, sys, time
-start = time.perf_counter()
-with open(sys.argv[1], "w") as out:
-    code = subprocess.run(sys.argv[2:], stdout=out).returncode
-took = time.perf_counter() - start
-used = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(took, used.ru_maxrss, code, used.ru_utime + used.ru_stime)
-"""
 
-
-def timed(argv: list[str], out: Path, env: dict) -> tuple[float, int, float]:
-    """(wall seconds, peak RSS in KiB, CPU seconds) of one run of argv."""
-    run = subprocess.run(
-        [sys.executable, "-c", RUN, str(out), *argv], capture_output=True, text=True, env=env, check=True
-    )
-    took, rss_kib, code, cpu = run.stdout.split()
-    if code != "0":
-        raise SystemExit(f"{' '.join(argv)} exited {code}:\n{run.stderr[-2000:]}")
-    return float(took), int(rss_kib), float(cpu)
+def timed(argv: list[str], out: Path, env: dict) -> Run:
+    done = run(argv, env, stdout=out)
+    if done.code != 0:
+        raise SystemExit(f"{' '.join(argv[:6])} exited {done.code}")
+    return done
 
 
 def ids_json(path: Path) -> list[int]:
@@ -116,68 +108,85 @@ def ids_text(path: Path) -> list[int]:
     return [int(m.group(1)) for m in re.finditer(r"^#(\d+)", path.read_text(encoding="utf-8"), re.M)]
 
 
-def small_store(folder: Path) -> Path:
-    path = folder / "list_bench.db"
-    here = Path(__file__).resolve().parent
+def measure_store(path: Path, runs: int, scratch: Path) -> tuple[bool, float]:
+    """Both kinds on one store, printed and recorded; (all agreed, the highest peak of zldesk in MiB)."""
+    # The command's own process as a user starts it: once first, so a store made by an older zldesk is
+    # upgraded before anything is timed (the cached stores are current), and bytecode is warm.
+    env = {**os.environ, "ZLDESK_DB": str(path)}
     subprocess.run(
-        [sys.executable, str(here / "tickets_bench.py"), "--tickets", "300", "--open", "60", "--runs", "1"]
-        + ["--db", str(path)],
-        check=True,
-        capture_output=True,
+        [sys.executable, "-m", "zldesk", "ticket", "list", "--open"], env=env, check=True, capture_output=True
     )
-    return path
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    total, n_open = conn.execute("SELECT count(*), count(board_due) FROM ticket").fetchone()
+    conn.close()
+    print(f"store {path} ({path.stat().st_size / 2**20:.0f} MiB): {total:,} tickets, {n_open:,} open", flush=True)
+    agreed, peak = True, 0.0
+    for kind in ("json", "text"):
+        ours_argv = [sys.executable, "-m", "zldesk", "ticket", "list", "--open"] + (
+            ["--json"] if kind == "json" else []
+        )
+        floor_argv = [sys.executable, "-c", FLOOR, str(path), kind, COLUMNS]
+        ours_out, floor_out = scratch / f"ours.{kind}", scratch / f"floor.{kind}"
+        ours, floor = [], []
+        for _ in range(runs):  # interleaved, so a busy moment of the machine weighs on both alike
+            ours.append(timed(ours_argv, ours_out, env))
+            floor.append(timed(floor_argv, floor_out, env))
+        read = ids_json if kind == "json" else ids_text
+        agree = read(ours_out) == read(floor_out)
+        agreed &= agree
+        mine, base = statistics.median(r.wall for r in ours), statistics.median(r.wall for r in floor)
+        ratio = mine / base
+        cpu = statistics.median(r.cpu for r in ours) / statistics.median(r.cpu for r in floor)
+        mib, floor_mib = max(r.peak_mib for r in ours), max(r.peak_mib for r in floor)
+        peak = max(peak, mib)
+        name = "ticket list --open --json" if kind == "json" else "ticket list --open"
+        print(
+            f"{name:<26} zldesk {mine:6.2f} s {mib:6.0f} MiB   floor {base:6.2f} s {floor_mib:6.0f} MiB   "
+            f"ratio {ratio:.2f}x (target <= {TARGET:.1f}x; CPU time {cpu:.2f}x)  "
+            f"{len(read(ours_out)):,} tickets, same order: {'yes' if agree else 'NO'}",
+            flush=True,
+        )
+        record(
+            f"`{name}`, {n_open:,} open of {total:,}" + ("" if agree else ", lists DIFFER"),
+            f"{mine:.2f} s, {mib:.0f} MiB",
+            f"{base:.2f} s (sqlite3 + {'JSON' if kind == 'json' else 'lines'})",
+            f"{ratio:.2f}x (CPU {cpu:.2f}x)",
+            f"<= {TARGET:.1f}x",
+            ratio <= TARGET and agree,
+        )
+    return agreed, peak
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, help="the store to list (read only); default: a small one built here")
+    parser.add_argument("--db", type=Path, help="one store to list (read only); default: the cached big stores")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a small store built here, one run each")
+    add_scale(parser)
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="zldesk_list_bench_"))
     try:
-        path = args.db.expanduser().absolute() if args.db and not args.quick else small_store(scratch)
+        if args.quick:
+            paths = [bigstore.build(scratch / "list_bench.db", tickets=300, open=60)]
+        elif args.db:
+            paths = [args.db.expanduser().absolute()]
+        else:
+            paths = [bigstore.cached(scaled(t, args.scale, 10), scaled(o, args.scale, 2)) for t, o in SIZES]
         runs = 1 if args.quick else args.runs
-        # The command's own process as a user starts it; its store is opened read-only in effect (a list
-        # writes nothing), and upgraded once before anything is timed if an older zldesk made it.
-        env = {**os.environ, "ZLDESK_DB": str(path)}
-        subprocess.run(
-            [sys.executable, "-m", "zldesk", "ticket", "list", "--open"], env=env, check=True, capture_output=True
-        )
-        import sqlite3
-
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        total, n_open = conn.execute("SELECT count(*), count(board_due) FROM ticket").fetchone()
-        conn.close()
-        print(
-            f"python {sys.version.split()[0]}, store {path} ({path.stat().st_size / 2**20:.0f} MiB): "
-            f"{total:,} tickets, {n_open:,} open"
-        )
-        failed = False
-        for kind in ("json", "text"):
-            ours_argv = [sys.executable, "-m", "zldesk", "ticket", "list", "--open"] + (
-                ["--json"] if kind == "json" else []
-            )
-            floor_argv = [sys.executable, "-c", FLOOR, str(path), kind, COLUMNS]
-            ours_out, floor_out = scratch / f"ours.{kind}", scratch / f"floor.{kind}"
-            ours, floor = [], []
-            for _ in range(runs):
-                ours.append(timed(ours_argv, ours_out, env))
-                floor.append(timed(floor_argv, floor_out, env))
-            read = ids_json if kind == "json" else ids_text
-            agree = read(ours_out) == read(floor_out)
-            failed |= not agree
-            mine, base = statistics.median(t for t, _, _ in ours), statistics.median(t for t, _, _ in floor)
-            ratio = mine / base
-            cpu = statistics.median(c for _, _, c in ours) / statistics.median(c for _, _, c in floor)
-            name = "ticket list --open --json" if kind == "json" else "ticket list --open"
+        print(f"python {sys.version.split()[0]}, median of {runs} runs each")
+        agreed, peaks = True, []
+        for path in paths:
+            ok, peak = measure_store(path, runs, scratch)
+            agreed &= ok
+            peaks.append(peak)
+        if len(peaks) > 1:
+            flat = max(peaks) <= min(peaks) * 1.2 + 5
             print(
-                f"{name:<26} zldesk {mine:6.2f} s {max(r for _, r, _ in ours) / 1024:6.0f} MiB   "
-                f"floor {base:6.2f} s {max(r for _, r, _ in floor) / 1024:6.0f} MiB   "
-                f"ratio {ratio:.2f}x (target <= {TARGET:.1f}x; CPU time {cpu:.2f}x)  "
-                f"{len(read(ours_out)):,} tickets, same order: {'yes' if agree else 'NO'}"
+                f"peak memory at each size: {' -> '.join(f'{p:.0f} MiB' for p in peaks)}: flat {'yes' if flat else 'NO'}"
             )
-        return 1 if failed else 0
+            record("`ticket list` peak memory, smallest -> biggest store", " -> ".join(f"{p:.0f} MiB" for p in peaks),
+                   target="flat (within 20 % + 5 MiB)", met=flat)  # fmt: skip
+        return 0 if agreed else 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

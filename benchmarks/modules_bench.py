@@ -24,7 +24,6 @@ import io
 import json
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -32,6 +31,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import add_scale, copy_store, record, run, scaled  # noqa: E402
 
 TARGET = 20.0
 WORDS = "门诊 住院 药房 药库 收费 挂号 医保 电子病历 护士站 检验 影像 手麻 体检 院感 财务 物资 报表 接口 叫号 查询"
@@ -62,15 +64,11 @@ def run_import(store: Path, path: Path, *options: str) -> tuple[float, int, str]
     env = dict(os.environ, ZLDESK_CACHE="off", ZLDESK_CONFIG=str(store.parent / "none.toml"), LOGNAME="bench")
     env["ZLDESK_LOG_FILE"] = str(store.parent / "zldesk.log")
     command = [sys.executable, "-m", "zldesk", "--db", str(store), "import", "modules", str(path), *options]
-    with open(store.parent / "out.txt", "wb") as out, open(store.parent / "err.txt", "wb") as err:
-        start = time.perf_counter()
-        child = subprocess.Popen([*command, "--contract", "leishan"], stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        sys.exit(f"import failed ({child.returncode}): {(store.parent / 'err.txt').read_text()}")
-    return seconds, usage.ru_maxrss, (store.parent / "out.txt").read_text(encoding="utf-8")
+    done = run([*command, "--contract", "leishan"], env, stdout=store.parent / "out.txt")
+    if done.code != 0:
+        again = subprocess.run([*command, "--contract", "leishan"], env=env, capture_output=True, text=True)
+        sys.exit(f"import failed ({done.code}): {again.stderr[-2000:]}")
+    return done.wall, done.peak_mib * 1024, (store.parent / "out.txt").read_text(encoding="utf-8")
 
 
 def main() -> int:
@@ -78,7 +76,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    add_scale(parser)
     args = parser.parse_args()
+    args.rows = scaled(args.rows, args.scale, 100)
     with tempfile.TemporaryDirectory(prefix="zldesk-modules-bench-") as tmp:
         tmp = Path(tmp)
         path = tmp / "modules.csv"
@@ -91,15 +91,13 @@ def main() -> int:
         for i in range(args.runs):
             floors.append(floor(path)[0])
             store = tmp / f"run{i}.db"
-            shutil.copyfile(pristine, store)
-            store.chmod(0o600)
+            copy_store(pristine, store)  # through SQLite, mode 0600: zldesk refuses a store others can read
             seconds, peak, _ = run_import(store, path)
             imports.append(seconds)
             peaks.append(peak)
         _, read_rows = floor(path)
         store = tmp / "json.db"
-        shutil.copyfile(pristine, store)
-        store.chmod(0o600)  # the store's own mode: zldesk refuses a store others can read
+        copy_store(pristine, store)  # through SQLite, mode 0600: zldesk refuses a store others can read
         _, _, out = run_import(store, path, "--json")
         reported = json.loads(out)
         conn = sqlite3.connect(store)
@@ -115,6 +113,14 @@ def main() -> int:
     print(f"ratio    {ratio:8.1f}x  (target {TARGET:.0f}x: {'met' if ratio <= TARGET else 'NOT met'})")
     print(f"agree    csv.reader {read_rows:,} rows, store {stored:,} modules, --json {reported['count']:,} changes: "
           f"{'yes' if agree else 'NO'}")  # fmt: skip
+    record(
+        f"`import modules` of {args.rows:,} rows" + ("" if agree else ", modules DIFFER"),
+        f"{t_import:.2f} s, {max(peaks) / 1024:,.0f} MiB",
+        f"{t_floor:.3f} s `csv.reader`",
+        f"{ratio:.1f}x",
+        f"<= {TARGET:.0f}x",
+        ratio <= TARGET and agree,
+    )
     return 0 if agree else 1
 
 

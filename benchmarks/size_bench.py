@@ -1,13 +1,15 @@
 """Bytes per ticket: what a store takes on disk, table by table and index by index (SQLite's dbstat).
 
-    python benchmarks/size_bench.py [--db PATH] [--tickets 2000] [--open 400] [--seed 7]
+    python benchmarks/size_bench.py [--db PATH] [--tickets 100000] [--open 20000] [--seed 7] [--scale 1]
 
-With `--db` a store older than this zldesk (schema v8, say the 100,000-ticket store of tickets_bench.py) is
-copied to a temporary file, never touched itself: the copy is measured, upgraded by `open_store` (migration
-v10, then VACUUM; timed), and measured again. A store already at this schema is only measured. Without
-`--db` a small store is built through the store layer (tickets_bench.build) and turned back into the v8
-form it would have had (hex hashes, ASCII-escaped JSON, the search index with its own copy of the tokens),
-which is then measured, upgraded and measured the same way.
+With `--db` a store older than this zldesk (schema v8, say) is copied to a temporary file, never touched
+itself: the copy is measured, upgraded by `open_store` (migration v10, then VACUUM; timed), and measured
+again. A store already at this schema is only measured. Without `--db` a copy of benchmarks/bigstore.py's
+cached store (built through `zldesk import tickets`) is turned back into the v8 form it would have had (hex
+hashes, ASCII-escaped JSON, UTC text times, the search index with its own copy of the tokens), which is
+then measured, upgraded and measured the same way. 100,000 tickets by default: at 1,000,000 (`--tickets
+1000000 --open 200000`) the conversion alone takes ~5 minutes (28 s per 100,000, measured), the upgrade
+about as long, and each of the two content reads ~3 minutes.
 
 The floor is the store before the upgrade, measured in the same run; the target (issue 15, goal 6) is half
 of it: ratio <= 0.50. Both sides must agree: the same tickets and history, read back value for value (JSON
@@ -18,6 +20,7 @@ chain heads it had before; a disagreement is printed and the exit code is 1.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -28,7 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tickets_bench import build  # noqa: E402
+import bigstore  # noqa: E402
+from measure import add_scale, copy_store, record, scaled  # noqa: E402
 
 from zldesk.store import open_store, reading  # noqa: E402
 from zldesk.store.audit import verify  # noqa: E402
@@ -38,16 +42,6 @@ from zldesk.text import search_query, search_tokens  # noqa: E402
 
 TARGET = 0.5
 TERMS = ("收费", "乱码", "系统", "打印")
-
-
-def copy_store_file(source: Path, target: Path) -> None:
-    """Through SQLite (a store in WAL mode may have its last writes beside the file), readable by us only."""
-    target.touch(mode=0o600)
-    src, dst = sqlite3.connect(f"file:{source}?mode=ro", uri=True), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close(), dst.close()
 
 
 def breakdown(path: Path) -> tuple[int, int, dict[str, int]]:
@@ -92,8 +86,8 @@ def _legacy_time(value):
 
 
 def content(path: Path) -> dict:
-    """What the store says, decoded: every ticket and event row (JSON as values, hashes as hex), the chain
-    heads, and the tickets each search term finds."""
+    """What the store says, decoded: a digest of every ticket and event row (JSON as values, hashes as hex;
+    a digest, so memory stays flat at any size), the chain heads, and the tickets each search term finds."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         out = {}
@@ -101,7 +95,15 @@ def content(path: Path) -> dict:
             info = [(c[1], c[2]) for c in conn.execute(f"PRAGMA table_info({table})") if c[1] != "prev_hash"]
             names = ", ".join(f'"{name}"' for name, _ in info)
             rows = conn.execute(f"SELECT {names} FROM {table} ORDER BY 1")
-            out[table] = [tuple(_value(kind, v) for (_, kind), v in zip(info, r)) for r in rows]
+            decoded = (tuple(_value(kind, v) for (_, kind), v in zip(info, r)) for r in rows)
+            if table == "chain_head":
+                out[table] = list(decoded)
+                continue
+            digest, n = hashlib.sha256(), 0
+            for row in decoded:
+                digest.update(repr(row).encode())
+                n += 1
+            out[table] = (n, digest.hexdigest())
         for term in TERMS:
             q = "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid DESC"
             out[f"search {term}"] = [r[0] for r in conn.execute(q, (search_query(term),))]
@@ -202,19 +204,22 @@ def report(sides: list[tuple[str, int, int, dict[str, int]]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, help="a store to measure (copied first if it is older than this zldesk)")
-    parser.add_argument("--tickets", type=int, default=2_000, help="without --db: the store built")
-    parser.add_argument("--open", type=int, default=400)
+    parser.add_argument("--tickets", type=int, default=100_000, help="without --db: the cached store's size")
+    parser.add_argument("--open", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=7)
+    add_scale(parser)
     args = parser.parse_args()
+    built = None
+    if args.db is None:
+        built = bigstore.cached(scaled(args.tickets, args.scale, 10), scaled(args.open, args.scale, 2), args.seed)
     work = Path(tempfile.mkdtemp(prefix="zldesk-size-", dir=args.db.parent if args.db else None))
     try:
-        if args.db is None:
-            built = work / "built.db"
-            secs = build(f"sqlite:///{built}", args.tickets, args.open, 500, args.seed)
-            print(f"built {args.tickets:,} tickets through the store layer in {secs:.1f} s")
+        if built is not None:
             source = work / "v8.db"
-            copy_store_file(built, source)
+            copy_store(built, source)
+            t0 = time.perf_counter()
             as_v8(source)
+            print(f"{built.name} copied and turned into the v8 form in {time.perf_counter() - t0:.1f} s", flush=True)
         else:
             source = args.db
             if version(source) >= LATEST:
@@ -223,7 +228,7 @@ def main() -> int:
                 report([(f"v{version(source)}", total, tickets, sizes)])
                 return 0
         copy = work / "upgraded.db"
-        copy_store_file(source, copy)
+        copy_store(source, copy)
         found = version(copy)
         before = breakdown(copy)
         said, copies = content(copy), prev_hashes_redundant(copy)
@@ -235,7 +240,7 @@ def main() -> int:
         engine.dispose()
         after = breakdown(copy)
         sides = [(f"before (v{found})", *before), (f"after (v{LATEST})", *after)]
-        if args.db is None:
+        if built is not None:
             sides.append((f"written at v{LATEST}", *breakdown(built)))
         report(sides)
         ratio = after[0] / before[0]
@@ -245,6 +250,14 @@ def main() -> int:
             f"ratio {ratio:.2f} (target <= {TARGET:.2f}: {'met' if ratio <= TARGET else 'NOT met'})"
         )
         agree = content(copy) == said
+        record(
+            f"bytes per ticket, {before[1]:,} tickets" + ("" if agree else ", contents DIFFER"),
+            f"{after[0] / after[1]:,.0f} B (v{LATEST})",
+            f"{before[0] / before[1]:,.0f} B (the same store in v{found} form)",
+            f"{ratio:.2f}",
+            f"<= {TARGET:.2f}",
+            ratio <= TARGET and agree,
+        )
         heads = {r[0]: r[2] for r in said["chain_head"]}
         intact = all(c.broken is None and heads.get(c.table, "") == c.head for c in chains)
         print(f"same tickets, history and search results: {'yes' if agree else 'NO'}")

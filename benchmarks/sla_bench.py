@@ -18,10 +18,14 @@ import statistics
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
-from zldesk.contract import read_contract_file
-from zldesk.data import data_dir
-from zldesk.sla import Policy
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import add_scale, record, scaled  # noqa: E402
+
+from zldesk.contract import read_contract_file  # noqa: E402
+from zldesk.data import data_dir  # noqa: E402
+from zldesk.sla import Policy  # noqa: E402
 
 
 def openings(n: int, seed: int) -> list[datetime]:
@@ -72,7 +76,9 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--peer", type=int, default=3_000)
     parser.add_argument("--seed", type=int, default=7)
+    add_scale(parser)
     args = parser.parse_args()
+    args.tickets, args.peer = scaled(args.tickets, args.scale, 100), scaled(args.peer, args.scale, 30)
 
     contract = read_contract_file(data_dir() / "contracts" / "leishan.toml")
     print(f"python {sys.version.split()[0]}, {args.tickets:,} tickets per severity, peer on {args.peer:,}")
@@ -102,6 +108,14 @@ def main() -> int:
         print(
             f"{level:>5} {severity.target.window:>8} {warm:>12,.0f} {cold:>11,.0f} {peer_rate:>9,.0f} {ratio:>6.1f}x"
             f"  {agreed}/{len(sample)} with the peer, {internal}/{len(tickets)} with the plain path"
+        )
+        record(
+            f"deadlines, level {level} ({severity.target.window})" + ("" if good else ", answers DIFFER"),
+            f"{warm:,.0f}/s",
+            f"{peer_rate:,.0f}/s businesstimedelta",
+            f"{ratio:.1f}x",
+            ">= 1,000,000/s, >= 15x",
+            good and warm >= 1_000_000 and ratio >= 15,
         )
         for a, b, t in [(a, b, t) for a, b, t in zip(ours, theirs, sample) if a != b][:3]:
             print(f"      disagree: opened {t.isoformat()}  zldesk {a.isoformat()}  peer {b.isoformat()}")
