@@ -255,3 +255,31 @@ async def test_closing_waits_for_a_read_in_progress(store, monkeypatch):
     assert order == ["read done", "closed"]
     with pytest.raises(StoreError, match="已关闭"), app.reading():
         pass
+
+
+async def test_an_answer_or_a_tick_while_the_app_closes_is_dropped(store):
+    """Textual stops the app, then uninstalls its screens, then runs what is still queued: a board read's
+    answer, the change watch's or a tick arriving then must not look for the board (it raised `No screen
+    called 'board' installed`, seen under load at the end of Pilot tests)."""
+    url, _ = store
+    app = make_app(url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        shown = []
+        board = app.get_screen("board")
+        real = board.show_rows
+        board.show_rows = lambda *a: shown.append(a) or real(*a)
+        app._running = False  # the steps of App._shutdown, in its order, done here at a chosen moment
+        app._installed_screens.pop("board")
+        try:
+            app.load_board()  # its answer comes back while closing
+            app.check_store()
+            await _settle(pilot)
+            app.tick()
+            assert shown == []
+        finally:
+            app._running = True
+            app._installed_screens["board"] = board
+        app.load_board()  # running again: answers are shown
+        await _settle(pilot)
+        assert len(shown) == 1

@@ -151,7 +151,7 @@ class ZlDeskApp(App, inherit_bindings=False):
             self.install_screen(screen, screen.SCREEN_KEY)
         self._update_subtitle()
         self.load_board(first=True)  # the first tick opens the watch; its first look counts as a change
-        self.call_after_refresh(lambda: self.get_screen("board").update_now(*self.status()))
+        self.call_after_refresh(lambda: self.is_running and self.get_screen("board").update_now(*self.status()))
         self.set_interval(1.0, self.tick)
 
     def on_unmount(self) -> None:
@@ -201,6 +201,8 @@ class ZlDeskApp(App, inherit_bindings=False):
         """Once a second: countdowns move; another process's change is picked up within the second."""
         from .widgets.ticket_board import TicketBoard
 
+        if not self.is_running:  # closing: the screens are uninstalled before the last timer call
+            return
         board = self.get_screen("board")
         if not board.query(TicketBoard):  # composing at start, or torn down while the app closes
             return

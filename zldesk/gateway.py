@@ -97,12 +97,14 @@ class Gateway:
         return owner.run_worker(work, thread=True, group=group, exclusive=False)
 
     def _deliver(self, worker, owner, group, what, read, then, said, refused, result, error) -> None:
-        alive = owner is self.app or owner.is_attached
+        # Closing: Textual uninstalls the screens before the last queued answers run; none is shown then.
+        closing = not self.app.is_running
+        alive = not closing and (owner is self.app or owner.is_attached)
         again = self._reading.pop((owner, group), None) if read else None
         try:
             self._take(worker, alive, group, what, read, then, said, refused, result, error)
         finally:
-            if again is not None and (alive or owner is self.app):
+            if again is not None and not closing and (alive or owner is self.app):
                 self.read(*again[:2], group=again[2], what=again[3], node=again[4])
 
     def _take(self, worker, alive, group, what, read, then, said, refused, result, error) -> None:
