@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -211,7 +212,12 @@ def test_migrate_sqlite_to_postgres_verified(pg_url, tmp_path, monkeypatch):
     ok("ticket", "resolve", "3")
     ok("roster", "import", str(DEMO_ROSTER))
 
-    def listed() -> dict:  # the remaining time moves while the test runs: compare what was stored
+    import zldesk.commands.tickets as ticket_commands
+
+    at = datetime.now(UTC)  # both lists read at one instant: a clock in its window ticks between two reads
+    monkeypatch.setattr(ticket_commands, "_now", lambda: at)
+
+    def listed() -> dict:
         return {
             t["id"]: {k: v for k, v in t.items() if k not in ("remaining_seconds", "breaches")}
             for t in json.loads(ok("ticket", "list", "--json"))
