@@ -9,7 +9,7 @@ Pure: no database, no terminal. The store keeps each number's `key` and `local` 
   leading 0, `+86` or `0086`: key `08558231234`, local part `8231234` (its 7 or 8 digits);
 - a local number (7 or 8 digits, no area code) only has a local part: it matches every full number whose
   local part it is, and such a match is weaker (the same number in another county is a different phone);
-- anything else (a short service number, a foreign number) is matched by its digits alone.
+- anything else of 3 digits or more (a service number, a foreign number) is matched by its digits alone.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-_EXTENSION = re.compile(r"(转|分机|ext\.?|x|#).*$", re.IGNORECASE)
+_EXTENSION = re.compile(r"(转|分机|ext\.?|#)\s*\d*\s*$", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s\-‐‑–—.()（）/]+")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LOCAL = re.compile(r"[2-9]\d{6,7}")
@@ -63,11 +63,11 @@ def parse(text: str) -> Phone | None:
     local = number[area:]
     if trunk and _MOBILE.fullmatch(number):  # a mobile dialled from another city's switchboard: 0138...
         return Phone(MOBILE, number, None)
-    if number[:1] not in ("", "0") and 7 <= len(local) <= 8 and local[:1] not in ("0", "1"):
+    if (number[:2] == "10" or number[:1] in "23456789") and 7 <= len(local) <= 8 and local[:1] not in ("0", "1"):
         return Phone(LANDLINE, "0" + number, local)
     if not trunk and national == digits and _LOCAL.fullmatch(digits):
         return Phone(LOCAL, None, digits)
-    return Phone(OTHER, digits, None) if digits else None
+    return Phone(OTHER, digits, None) if len(digits) >= 3 else None  # 110, 120, 95566...
 
 
 def key(text: str) -> str | None:

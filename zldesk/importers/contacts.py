@@ -63,26 +63,31 @@ class _People:
         self.problems: list[Problem] = []
         self.people: dict[tuple[str, str], list] = {}  # (name, dept) -> [role, phones, line, keys]
 
-    def add(self, cells: dict[str, str], line: int | None, where: dict[str, str]) -> None:
+    def add(self, cells: dict[str, str], line: int | None, where: dict[str, str], locate=None) -> None:
+        """`where`: each field's name in the problems; `locate` (TOML) finds a field's own line."""
         before = len(self.problems)
+
+        def at(field: str) -> int | None:  # a field's own line where the file says it, else the row's
+            return (locate and locate(where[field])) or line
+
         for field in ("name", "dept", "role"):
             value = cells.get(field, "")
             problem = control_problem(value)
             if problem is None and len(value) > MAX_FIELD:
                 problem = f"太长：{len(value):,} 个字符，最多 {MAX_FIELD}"
             if problem:
-                self.problems.append(Problem(where[field], problem, line))
+                self.problems.append(Problem(where[field], problem, at(field)))
         if not cells.get("name"):
-            self.problems.append(Problem(where["name"], "姓名为空", line))
+            self.problems.append(Problem(where["name"], "姓名为空", at("name")))
         numbers = cells.get("numbers", ())
         if not numbers:
-            self.problems.append(Problem(where["phone"], "没有电话号码", line))
+            self.problems.append(Problem(where["phone"], "没有电话号码", at("phone")))
         for number in numbers:
             problem = control_problem(number)
             if problem is None and phones.parse(number) is None:
                 problem = f"{number!r} 不是电话号码（只能有数字、空格、- . ( ) 和开头的 +，可带“转分机”）"
             if problem:
-                self.problems.append(Problem(where["phone"], problem, line))
+                self.problems.append(Problem(where["phone"], problem, at("phone")))
         if len(self.problems) > before:
             return
         name, dept, role = cells["name"], cells.get("dept", ""), cells.get("role", "")
@@ -94,7 +99,7 @@ class _People:
             person = self.people[(name, dept)] = [role, [], line, {}]
         elif role and person[0] and role != person[0]:
             self.problems.append(
-                Problem(where["role"], f"与第 {person[2]} 行同名同科室，但角色不同（{person[0]!r}）", line)
+                Problem(where["role"], f"与第 {person[2]} 行同名同科室，但角色不同（{person[0]!r}）", at("role"))
             )
             return
         person[0] = person[0] or role
@@ -103,12 +108,12 @@ class _People:
             same = p.key or p.local
             if same in person[3]:
                 said = f"第 {person[3][same]} 行" if person[3][same] != line else "这一行"
-                self.problems.append(Problem(where["phone"], f"号码 {number} 与{said}的重复", line))
+                self.problems.append(Problem(where["phone"], f"号码 {number} 与{said}的重复", at("phone")))
                 continue
             person[3][same] = line
             person[1].append(number)
         if len(person[1]) > MAX_PHONES:
-            self.problems.append(Problem(where["phone"], f"一人最多 {MAX_PHONES} 个号码", line))
+            self.problems.append(Problem(where["phone"], f"一人最多 {MAX_PHONES} 个号码", at("phone")))
 
     def result(self) -> tuple[Person, ...]:
         if not self.problems and not self.people:
@@ -214,7 +219,7 @@ def _rows(rows, source: str, locate, top: str = "contacts") -> tuple[Person, ...
             continue
         cells = {field: row.get(field, "").strip() for field in ("name", "dept", "role")}
         cells["numbers"] = [n.strip() for n in numbers if n.strip()]
-        people.add(cells, locate(path), where)
+        people.add(cells, locate(path), where, locate)
     return people.result()
 
 
