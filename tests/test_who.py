@@ -153,7 +153,7 @@ def test_the_text_is_chinese_in_columns_and_user_text_is_never_markup(known, cli
     ran = cli("who", "0855-8231234")
     lines = ran.stdout.splitlines()
     assert lines[0] == "来电 0855-8231234（座机 08558231234）：3 条"
-    assert lines[1].split() == ["雷山县人民医院", "王芳", "信息科·科长", "联系人名单", "0855-8231234转12"]
+    assert lines[1].split() == ["雷山县人民医院", "王芳", "信息科/科长", "联系人名单", "0855-8231234转12"]
     assert lines[2].split() == [
         "雷山县人民医院",
         "王芳",
@@ -287,3 +287,14 @@ def test_the_migration_backfills_on_postgres(pg_url):
     assert ran.exit_code == 0 and [k["source"] for k in json.loads(ran.stdout)] == ["ticket"]
     with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         assert conn.execute("SELECT phone_key, phone_local FROM ticket").fetchall() == [("08558231234", "8231234")]
+
+
+def test_audit_verify_names_a_ticket_whose_phone_keys_were_changed(known, cli):
+    assert cli("audit", "verify").exit_code == 0
+    conn = sqlite3.connect(known)
+    with conn:  # a ticket hidden from `who` by hand
+        conn.execute("UPDATE ticket SET phone_key = '13600000000' WHERE id = 1")
+    conn.close()
+    ran = cli("audit", "verify", "--json")
+    assert ran.exit_code == 1
+    assert "phone_key" in ran.stdout and '"1"' in ran.stdout

@@ -81,7 +81,7 @@ def _say(typed: str, p, found: list) -> None:
     columns = [
         [k.customer for k in found],
         [k.name or "（未留名）" for k in found],
-        ["·".join(x for x in (k.dept, k.role) if x) for k in found],
+        ["/".join(x for x in (k.dept, k.role) if x) for k in found],
     ]
     widths = [width(values) for values in columns]
     lines, weak_said = [], False
