@@ -298,3 +298,18 @@ def test_audit_verify_names_a_ticket_whose_phone_keys_were_changed(known, cli):
     ran = cli("audit", "verify", "--json")
     assert ran.exit_code == 1
     assert "phone_key" in ran.stdout and '"1"' in ran.stdout
+
+
+def test_tickets_imported_from_a_register_are_found_by_their_phone(cli, tmp_path):
+    register = tmp_path / "登记表.csv"
+    register.write_text(
+        "合同,级别,标题,来电时间,来电人,电话,科室\n"
+        "leishan,3,打印机不出纸,2026-10-01 09:00,孙丽,0855 823 1234,收费处\n"
+        "leishan,3,发票打不出,2026-10-05 10:00,孙丽,+86 855-8231234,收费处\n",
+        encoding="gb18030",
+    )
+    ran = cli("import", "tickets", str(register))
+    assert ran.exit_code == 0, ran
+    found = who(cli, "08558231234")
+    assert [(k["source"], k["name"], k["dept"], k["tickets"]) for k in found] == [("ticket", "孙丽", "收费处", 2)]
+    assert found[0]["last_ticket"] == {"id": 2, "received_at": "2026-10-05T10:00:00+08:00"}

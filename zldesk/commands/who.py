@@ -4,6 +4,7 @@ alone for a current store) and imports no SQLAlchemy."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -39,7 +40,8 @@ def who(
         raise typer.Exit(1)
 
 
-def _when(k) -> str:
+def _when(k) -> datetime:
+    """The last call's time in its contract's zone."""
     from ..contract import zone_named
 
     return k.last_ticket[1].astimezone(zone_named(k.timezone, k.contract))
