@@ -70,6 +70,12 @@ def parse(text: str) -> Phone | None:
     return Phone(OTHER, digits, None) if len(digits) >= 3 else None  # 110, 120, 95566...
 
 
+def keys(text: str) -> tuple[str | None, str | None]:
+    """(key, local) of the first number: the store's phone_key and phone_local, from one parse."""
+    p = parse(first(text))
+    return (None, None) if p is None else (p.key, p.local)
+
+
 def key(text: str) -> str | None:
     """The first number's whole-number key (store column phone_key)."""
     p = parse(first(text))

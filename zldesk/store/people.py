@@ -36,11 +36,12 @@ def replace_people(
             dept=p.dept,
             role=p.role,
             phone=number,
-            phone_key=phones.key(number),
-            phone_local=phones.local(number),
+            phone_key=keys[0],
+            phone_local=keys[1],
         )
         for i, p in enumerate(new)
         for j, number in enumerate(p.phones)
+        for keys in [phones.keys(number)]
     ]
     if rows:
         conn.execute(insert(PersonRow.__table__), rows)

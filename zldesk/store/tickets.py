@@ -109,7 +109,7 @@ def ticket_values(contract_id: int, policy: Policy, t: Ticket, d: Deadline, now:
     """A new ticket's row (every column but id): `ticket new` and `import tickets` both make it here, with
     the phone's matching keys (`zldesk who`; a ticket's phone is set when it is made, never changed)."""
     row = dict(contract_id=contract_id, created_at=now, updated_at=now, **_row_values(t, d, _board_due(policy, t, d)))
-    row["phone_key"], row["phone_local"] = (phones.key(t.phone), phones.local(t.phone)) if t.phone else (None, None)
+    row["phone_key"], row["phone_local"] = phones.keys(t.phone) if t.phone else (None, None)
     return row
 
 
