@@ -44,6 +44,8 @@ LOOKUPS = [
     ["ticket", "show", "1", "--json"],
     ["roster", "now", "--at", "2026-10-09T10:00"],
     ["sla", "deadline", "--severity", "2", "--opened", "2026-09-30T17:30"],
+    ["who", "0855-8231234"],
+    ["who", "+86 855 823 1234", "--json"],
 ]
 
 
@@ -59,7 +61,18 @@ def lookups(tmp_path):
     store = tmp_path / "store.db"
     for step in (
         ["roster", "import", str(ROOT / "data" / "roster" / "demo.toml")],
-        ["ticket", "new", "--severity", "2", "--title", "门诊收费打不出发票", "--module", "mzsf"],
+        [
+            "ticket",
+            "new",
+            "--severity",
+            "2",
+            "--title",
+            "门诊收费打不出发票",
+            "--module",
+            "mzsf",
+            "--phone",
+            "0855-8231234",
+        ],
     ):
         assert run(store, env, *step).returncode == 0
     return store, env

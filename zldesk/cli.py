@@ -24,8 +24,10 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "restore": ("commands.backup:restore",),
     "migrate": ("commands.migrate:migrate",),
     "paths": ("cli:paths",),
-    "import": ("commands.contracts:import_app", "commands.modules", "commands.register"),  # modules, tickets
-    "export": ("commands.contracts:export_app",),
+    # import: + modules, tickets, contacts; export: + contacts
+    "import": ("commands.contracts:import_app", "commands.modules", "commands.register", "commands.people"),
+    "export": ("commands.contracts:export_app", "commands.people"),
+    "who": ("commands.who:who",),
     "sla": ("commands.sla:sla_app",),
     "ticket": ("commands.tickets:ticket_app", "commands.search"),  # search adds `ticket search`
     "roster": ("commands.roster:roster_app", "commands.duty"),  # duty adds now, gaps, notice, hours

@@ -1,7 +1,7 @@
 """What an import file may be, refused before memory is spent on more: its size (checked with fstat and
 read no further than the limit, so /dev/zero or an endless pipe stops there too), how deep it nests
 (the TOML and JSON parsers recurse), and how many rows each table has (checked before a row is built).
-The same limits for contracts, module lists and rosters, in every format; README says them."""
+The same limits for contracts, module lists, rosters and contact lists, in every format; README says them."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ MAX_ROWS = {
     "services": 300,
     "modules": 50_000,
     "contacts": 100,
+    "people": 10_000,  # import contacts: a county hospital has a few hundred staff with phones
     "engineers": 500,
     "rotations": 200,
     "shifts": 5_000,

@@ -108,6 +108,23 @@ class ContactRow(SQLModel, table=True):
     note: str = ""
 
 
+class PersonRow(SQLModel, table=True):
+    """One number of one of the hospital's people (`import contacts`, schema v11): a person with three
+    numbers is three rows of the same `position`."""
+
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = _contract_fk()
+    position: int
+    seq: int
+    name: str
+    dept: str
+    role: str
+    phone: str
+    phone_key: str | None = Field(default=None, index=True)
+    phone_local: str | None = Field(default=None, index=True)
+
+
 class ImportLog(SQLModel, table=True):
     """Every import that changed a contract: who, when, from which file (and its hash), what changed."""
 
@@ -178,6 +195,9 @@ class TicketRow(SQLModel, table=True):
     board_due: float | None = None
     created_at: datetime = Field(sa_column=Column(UtcMicros(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UtcMicros(), nullable=False))
+    # The phone's matching keys (phones.parse), indexed with received_at for `zldesk who` (schema v11).
+    phone_key: str | None = None
+    phone_local: str | None = None
 
 
 class TicketEvent(SQLModel, table=True):

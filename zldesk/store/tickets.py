@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlmodel import Session, insert, select, update
 
+from .. import phones
 from ..errors import UnknownContract, UnknownTicket
 from ..sla import Deadline, Policy
 from ..text import search_query, search_tokens, tsquery_text, tsvector_text
@@ -105,8 +106,11 @@ def _row_values(t: Ticket, d: Deadline, board_due: float | None) -> dict[str, An
 
 
 def ticket_values(contract_id: int, policy: Policy, t: Ticket, d: Deadline, now: datetime) -> dict[str, Any]:
-    """A new ticket's row (every column but id): `ticket new` and `import tickets` both make it here."""
-    return dict(contract_id=contract_id, created_at=now, updated_at=now, **_row_values(t, d, _board_due(policy, t, d)))
+    """A new ticket's row (every column but id): `ticket new` and `import tickets` both make it here, with
+    the phone's matching keys (`zldesk who`; a ticket's phone is set when it is made, never changed)."""
+    row = dict(contract_id=contract_id, created_at=now, updated_at=now, **_row_values(t, d, _board_due(policy, t, d)))
+    row["phone_key"], row["phone_local"] = phones.keys(t.phone) if t.phone else (None, None)
+    return row
 
 
 def event_values(
