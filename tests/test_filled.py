@@ -1,7 +1,8 @@
 """Frozen dataclasses made without their __init__ (`tickets.filled`) and a Ticket copied with changes
 (`tickets.model.replace`): the same objects the dataclass would make, and no value cached from before."""
 
-from dataclasses import fields, replace as dataclass_replace
+from dataclasses import fields
+from dataclasses import replace as dataclass_replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
