@@ -35,13 +35,18 @@ def _siblings(path: Path) -> list[str]:
     return sorted(p.name for p in path.parent.iterdir() if p.name != path.name)
 
 
-def _everything(cli) -> dict:
-    """What a user sees of every ticket: the list and each one shown, as JSON."""
-    listed = json.loads(cli("ticket", "list", "--json").stdout)
-    return {
-        "list": listed,
-        "show": {t["id"]: json.loads(cli("ticket", "show", str(t["id"]), "--json").stdout) for t in listed},
-    }
+def _everything(cli, at: datetime) -> dict:
+    """What a user sees of every ticket at `at`: the list and each one shown, as JSON. Read at one given
+    instant: a running clock (inside its window) ticks between two reads."""
+    import zldesk.commands.tickets as ticket_commands
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ticket_commands, "_now", lambda: at)
+        listed = json.loads(cli("ticket", "list", "--json").stdout)
+        return {
+            "list": listed,
+            "show": {t["id"]: json.loads(cli("ticket", "show", str(t["id"]), "--json").stdout) for t in listed},
+        }
 
 
 def test_backup_is_owner_only_whole_and_never_overwrites(cli, db_path, tmp_path):
@@ -85,7 +90,8 @@ def test_restore_reproduces_every_ticket(cli, db_path, tmp_path, monkeypatch):
     cli("ticket", "assign", "1", "王芳")
     cli("ticket", "note", "2", "已远程查看")
     assert cli("roster", "import", str(ROSTER)).exit_code == 0
-    before, content = _everything(cli), store_checksum(db_path)
+    at = datetime.now(UTC)
+    before, content = _everything(cli, at), store_checksum(db_path)
     backup = tmp_path / "before-changes.db"
     assert cli("backup", str(backup)).exit_code == 0
 
@@ -101,12 +107,12 @@ def test_restore_reproduces_every_ticket(cli, db_path, tmp_path, monkeypatch):
     )
     assert cli("import", "contract", str(variant)).exit_code == 0
     changed = store_checksum(db_path)
-    assert changed != content and _everything(cli) != before
+    assert changed != content and _everything(cli, at) != before
 
     gc.collect()  # the engines this process's CLI runs left: closed before their file is replaced
     ran = cli("restore", str(backup), "--yes")
     assert ran.exit_code == 0, ran.stderr
-    assert _everything(cli) == before
+    assert _everything(cli, at) == before
     assert store_checksum(db_path) == content
     (kept,) = db_path.parent.glob("zldesk.db.before-restore-*")
     assert store_checksum(kept) == changed and _mode(kept) == 0o600
