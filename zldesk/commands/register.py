@@ -6,6 +6,7 @@ store/bulk.py in batches; any bad row and nothing is written."""
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -260,10 +261,27 @@ def import_tickets(
         session_of = reading(engine)
     else:
         session_of = writing(ctx.obj.engine())
-    with session_of as session:
+    with session_of as session, _no_collector():
         job = _Import(session, str(file), contract, who_, now, write=not dry_run)
         job.run(raw)
     _report(job, str(file), dry_run, json)
+
+
+@contextmanager
+def _no_collector():
+    """Python's cyclic collector off while the rows are read and written: a row's objects form no cycles
+    (they are freed as their last reference goes, batch by batch), but each collection walks every object
+    still alive, and a register makes millions - a fifth of an import's time, for nothing freed (the peak
+    memory measured the same either way)."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _report(job: _Import, source: str, dry_run: bool, json: bool) -> None:

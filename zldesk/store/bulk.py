@@ -15,11 +15,11 @@ from sqlmodel import Session
 from ..sla import Policy
 from ..text import search_tokens
 from ..tickets import Ticket, ticket_deadline
-from .audit import append_many
+from .audit import _canonical, _Canonical, append_many, chain_many
 from .db import driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
-from .tickets import event_values, index_new, ticket_values
-from .types import UtcDateTime
+from .tickets import encode, event_values, index_new, ticket_values
+from .types import UtcDateTime, compact_json, to_micros
 
 _TICKET, _EVENT = TicketRow.__table__, TicketEvent.__table__
 _EXISTING = select(_TICKET.c.id, _TICKET.c.received_at, _TICKET.c.title, _TICKET.c.caller).where(
@@ -138,18 +138,68 @@ def insert_tickets(session: Session, tickets: list[NewTicket], now: datetime) ->
         return []
     conn = session.connection()
     ids = _new_ids(conn, len(tickets))
+    sqlite = conn.dialect.name == "sqlite"
     rows, events, entries = [], [], []
     for tid, n in zip(ids, tickets):
         d = ticket_deadline(n.policy, n.ticket)
         rows.append({"id": tid, **ticket_values(n.contract_id, n.policy, n.ticket, d, now)})
-        for seq, e in enumerate(n.events, 1):
-            events.append(event_values(tid, seq, e.kind, e.who, now, e.at, e.data, e.reason, e.changes))
+        if not sqlite:
+            for seq, e in enumerate(n.events, 1):
+                events.append(event_values(tid, seq, e.kind, e.who, now, e.at, e.data, e.reason, e.changes))
         t = n.ticket
         entries.append((tid, search_tokens(" ".join([t.title, t.description, *n.notes]))))
     insert_rows(conn, _TICKET, rows)
-    append_many(conn, _EVENT, events, write=insert_rows)
+    if sqlite:
+        _sqlite_events(conn, ids, tickets, now)
+    else:
+        append_many(conn, _EVENT, events, write=insert_rows)
     index_new(conn, entries)
     return list(ids)
+
+
+_EVENT_COLUMNS = ("id", "ticket_id", "seq", "kind", "who", "entered_at", "effective_at", "data", "reason", "changes")
+_INSERT_EVENT = (
+    f"INSERT INTO ticket_event ({', '.join(_EVENT_COLUMNS)}, row_hash) VALUES ({', '.join('?' * 11)})"
+)
+
+
+def _sqlite_events(conn, ids, tickets: list[NewTicket], now: datetime) -> None:
+    """The tickets' history rows on SQLite: what `event_values` + `append_many` + `insert_rows` write (the
+    same values, the same digests: the ticket's data through `encode`, each value canonical for the digest
+    and in its column's stored form for the row: UtcMicros' integer, compact_json's text, Sha256's bytes),
+    made as tuples in one pass, hashed by `chain_many`, inserted in one executemany."""
+    canonical, entered, entered_us = _Canonical(), _canonical(now), to_micros(now)
+    contents, stored = [], []
+    for tid, n in zip(ids, tickets):
+        for seq, e in enumerate(n.events, 1):
+            data, changes = encode(e.data), e.changes or {}
+            data_c, changes_c = canonical(data), canonical(changes)
+            contents.append(
+                {
+                    "changes": changes_c,
+                    "data": data_c,
+                    "effective_at": canonical(e.at),
+                    "entered_at": entered,
+                    "kind": e.kind,
+                    "reason": e.reason,
+                    "seq": seq,
+                    "ticket_id": tid,
+                    "who": e.who,
+                }
+            )
+            stored.append([tid, seq, e.kind, e.who, entered_us, to_micros(e.at), _json(data), e.reason, _json(changes)])
+    hashes = chain_many(conn, _EVENT, contents)
+    values = [(c["id"], *row, bytes.fromhex(h)) for c, row, h in zip(contents, stored, hashes)]
+    _exec_events(conn, values)
+
+
+def _exec_events(conn, values):
+    with driver_errors(conn):
+        conn.connection.dbapi_connection.executemany(_INSERT_EVENT, values)
+
+
+def _json(value) -> str:
+    return "{}" if not value and type(value) is dict else compact_json(value)
 
 
 def last_id(session: Session) -> int:
