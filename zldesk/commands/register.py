@@ -9,7 +9,9 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any, Optional
 
 import typer
@@ -87,9 +89,7 @@ class _Import:
         self._flush()
 
     def _row(self, head, line: int, cells: list) -> None:
-        from ..errors import Problem, ZlDeskError
-        from ..importers import register
-
+        Problem, ZlDeskError, register = _lib().Problem, _lib().ZlDeskError, _lib().register
         named, problems = register.cells_of(head, line, cells)
         if problems:
             self.problems += problems
@@ -145,9 +145,8 @@ class _Import:
         return self.terms[code]
 
     def _ticket(self, row, terms: _Terms, head):
-        from ..store.bulk import Event, NewTicket
-        from ..tickets import Action, apply, channel_code, checked, checked_fields, create, default_channel
-
+        lib = _lib()
+        Event, NewTicket, Action, apply, checked = lib.Event, lib.NewTicket, lib.Action, lib.apply, lib.checked
         policy, at = terms.policy, row.times["received_at"]
         _column(policy.severity, head.labels["severity"], row.severity)
         data = {
@@ -161,11 +160,11 @@ class _Import:
         if row.module:
             m = _column(self._module, head.labels.get("module", "module"), policy.contract, row.module)
             data |= {"module_no": m.no, "module_name": m.name, "in_scope": m.selected}
-        channel = _column(channel_code, head.labels.get("channel", ""), row.channel) if row.channel else None
-        data["channel"] = channel or default_channel(policy, at)
-        data = {**checked_fields(data), "contract": terms.code, "terms": terms.terms}
+        channel = _column(lib.channel_code, head.labels.get("channel", ""), row.channel) if row.channel else None
+        data["channel"] = channel or lib.default_channel(policy, at)
+        data = {**lib.checked_fields(data), "contract": terms.code, "terms": terms.terms}
         zone = policy.out_zone
-        t = create(data, at, self.now, zone)
+        t = lib.create(data, at, self.now, zone)
         events = [Event("create", at, data, self.who)]
         actions = [(kind, row.times[name], {}) for name, kind in _EVENTS if row.times[name] is not None]
         if row.assignee:  # when it was assigned the register does not say: at the acknowledgement, else the call
@@ -224,6 +223,31 @@ class _Import:
                     self.problems.append(
                         Problem("", f"已在库中：工单 #{tid}（合同、来电时间、标题、来电人相同；重复导入？）", line)
                     )
+
+
+@cache
+def _lib() -> SimpleNamespace:
+    """What each row needs, imported once (a `from` import of a package in the row's code costs a few
+    microseconds a row; not at this module's import: `import contract` builds this command group too)."""
+    from ..errors import Problem, ZlDeskError
+    from ..importers import register
+    from ..store.bulk import Event, NewTicket
+    from ..tickets import Action, apply, channel_code, checked, checked_fields, create, default_channel
+
+    return SimpleNamespace(
+        Problem=Problem,
+        ZlDeskError=ZlDeskError,
+        register=register,
+        Event=Event,
+        NewTicket=NewTicket,
+        Action=Action,
+        apply=apply,
+        channel_code=channel_code,
+        checked=checked,
+        checked_fields=checked_fields,
+        create=create,
+        default_channel=default_channel,
+    )
 
 
 def _column(fn, label: str, *args):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from ..errors import InvalidInput, OutOfRange, Problem, ZlDeskError
 from ..text import control_problem, decode_table_text, parse_instant
@@ -51,8 +52,7 @@ class Header:
     line: int
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):  # a tuple: made for every row of a register, a frozen dataclass costs more
     line: int
     contract: str
     severity: int
