@@ -42,6 +42,8 @@ MULTILINE = ("note", "description")
 _ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
 _LEVEL = re.compile(r"(\d{1,2})\s*级?")
 _DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?)?(.*)")
+# 2025-03-01 08:30:05 (ASCII digits, every field two): what _DAY would rewrite it to is the text itself
+_ISO_SECOND = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 FUTURE_TOLERANCE = timedelta(minutes=1)  # as tickets.FUTURE_TOLERANCE: a host clock a little behind
 
 
@@ -195,7 +197,7 @@ def _instant(value, zone: tzinfo, label: str, say, name: str) -> datetime | None
     typed = _text(value).strip()
     if not typed:
         return None
-    m = _DAY.fullmatch(typed)
+    m = None if _ISO_SECOND.fullmatch(typed) else _DAY.fullmatch(typed)  # ISO already: _DAY's form is itself
     if m:  # 2025/3/1 8:30 as registers write it: the ISO form of it
         y, mo, d, h, mi, s, rest = m.groups()
         typed = f"{y}-{int(mo):02d}-{int(d):02d}" + (f" {int(h):02d}:{mi}" + (f":{s}" if s else "") if h else "")

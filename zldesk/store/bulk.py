@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from ..sla import Policy
 from ..text import search_tokens
-from ..tickets import Ticket, ticket_deadline
+from ..tickets import Ticket, ticket_deadline, ticket_deadlines
 from .audit import _Canonical, _canonical, append_many, chain_many
 from .db import driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
@@ -138,8 +138,12 @@ def insert_tickets(session: Session, tickets: list[NewTicket], now: datetime) ->
     ids = _new_ids(conn, len(tickets))
     sqlite = conn.dialect.name == "sqlite"
     rows, events, entries = [], [], []
-    for tid, n in zip(ids, tickets):
-        d = ticket_deadline(n.policy, n.ticket)
+    # the batch's deadlines at once (one binary search a plain ticket); one the engine refuses (None) is
+    # computed again alone, to raise what ticket_deadline raises
+    deadlines = ticket_deadlines([(n.policy, n.ticket) for n in tickets])
+    for tid, n, d in zip(ids, tickets, deadlines):
+        if d is None:
+            d = ticket_deadline(n.policy, n.ticket)
         rows.append({"id": tid, **ticket_values(n.contract_id, n.policy, n.ticket, d, now)})
         if not sqlite:
             for seq, e in enumerate(n.events, 1):
