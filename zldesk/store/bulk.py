@@ -136,8 +136,7 @@ def insert_tickets(session: Session, tickets: list[NewTicket], now: datetime) ->
         return []
     conn = session.connection()
     ids = _new_ids(conn, len(tickets))
-    sqlite = conn.dialect.name == "sqlite"
-    rows, events, entries = [], [], []
+    rows, entries = [], []
     # the batch's deadlines at once (one binary search a plain ticket); one the engine refuses (None) is
     # computed again alone, to raise what ticket_deadline raises
     deadlines = ticket_deadlines([(n.policy, n.ticket) for n in tickets])
@@ -145,18 +144,22 @@ def insert_tickets(session: Session, tickets: list[NewTicket], now: datetime) ->
         if d is None:
             d = ticket_deadline(n.policy, n.ticket)
         rows.append({"id": tid, **ticket_values(n.contract_id, n.policy, n.ticket, d, now)})
-        if not sqlite:
-            for seq, e in enumerate(n.events, 1):
-                events.append(event_values(tid, seq, e.kind, e.who, now, e.at, e.data, e.reason, e.changes))
         t = n.ticket
         entries.append((tid, search_tokens(" ".join([t.title, t.description, *n.notes]))))
     insert_rows(conn, _TICKET, rows)
-    if sqlite:
-        _sqlite_events(conn, ids, tickets, now)
-    else:
-        append_many(conn, _EVENT, events, write=insert_rows)
+    (_sqlite_events if conn.dialect.name == "sqlite" else _events)(conn, ids, tickets, now)
     index_new(conn, entries)
     return list(ids)
+
+
+def _events(conn, ids, tickets: list[NewTicket], now: datetime) -> None:
+    """The tickets' history rows as every writer makes them: `event_values`, chained by `append_many`."""
+    events = [
+        event_values(tid, seq, e.kind, e.who, now, e.at, e.data, e.reason, e.changes)
+        for tid, n in zip(ids, tickets)
+        for seq, e in enumerate(n.events, 1)
+    ]
+    append_many(conn, _EVENT, events, write=insert_rows)
 
 
 _EVENT_COLUMNS = ("id", "ticket_id", "seq", "kind", "who", "entered_at", "effective_at", "data", "reason", "changes")
@@ -164,10 +167,10 @@ _INSERT_EVENT = f"INSERT INTO ticket_event ({', '.join(_EVENT_COLUMNS)}, row_has
 
 
 def _sqlite_events(conn, ids, tickets: list[NewTicket], now: datetime) -> None:
-    """The tickets' history rows on SQLite: what `event_values` + `append_many` + `insert_rows` write (the
-    same values, the same digests: the ticket's data through `encode`, each value canonical for the digest
-    and in its column's stored form for the row: UtcMicros' integer, compact_json's text, Sha256's bytes),
-    made as tuples in one pass, hashed by `chain_many`, inserted in one executemany."""
+    """The tickets' history rows on SQLite: what `_events` writes (the same values, the same digests: the
+    ticket's data through `encode`, each value canonical for the digest and in its column's stored form for
+    the row: UtcMicros' integer, compact_json's text, Sha256's bytes; a test holds the rows equal), made as
+    tuples in one pass, hashed by `chain_many`, inserted in one executemany."""
     canonical, entered, entered_us = _Canonical(), _canonical(now), to_micros(now)
     contents, stored = [], []
     for tid, n in zip(ids, tickets):
@@ -190,10 +193,6 @@ def _sqlite_events(conn, ids, tickets: list[NewTicket], now: datetime) -> None:
             stored.append([tid, seq, e.kind, e.who, entered_us, to_micros(e.at), _json(data), e.reason, _json(changes)])
     hashes = chain_many(conn, _EVENT, contents)
     values = [(c["id"], *row, bytes.fromhex(h)) for c, row, h in zip(contents, stored, hashes)]
-    _exec_events(conn, values)
-
-
-def _exec_events(conn, values):
     with driver_errors(conn):
         conn.connection.dbapi_connection.executemany(_INSERT_EVENT, values)
 
