@@ -119,3 +119,30 @@ def test_sqlite_history_rows_are_the_general_paths(tmp_path, monkeypatch: pytest
         )
         conn.close()
     assert len(dumps[0][0]) == 16 and dumps[0] == dumps[1]
+
+
+def test_json_encoders_made_once_write_what_json_dumps_writes():
+    """types.json_encoder (the C encoder made once: compact_json's and the chain digest's) gives the text
+    json.dumps gives, for every kind of value a JSON column or a digest body holds."""
+    import json
+
+    from zldesk.store.types import json_encoder
+
+    values = [
+        {"title": '收费处\u2028无法"收费"\\', "n": 1, "f": 1.25, "big": 10**20, "ok": True, "none": None},
+        [1, (2, "二"), {"b": {"z": 1, "a": [None, False]}}, "", -0.0, 1e-7],
+        {1: "int key", 2.5: "float key", False: "bool key"},
+        "text alone",
+        {"surrogate": "\ud800"},
+        {"when": datetime(2025, 3, 1, 8, 30, tzinfo=SHANGHAI)},  # not JSON: `default` says it
+    ]
+    for ensure_ascii in (True, False):
+        for sort_keys in (False, True):
+            encode = json_encoder(ensure_ascii=ensure_ascii, sort_keys=sort_keys, default=str)
+            for value in values:
+                if sort_keys and isinstance(value, dict) and len({type(k) for k in value}) > 1:
+                    continue  # mixed key types cannot be sorted: json.dumps refuses too
+                expected = json.dumps(
+                    value, ensure_ascii=ensure_ascii, sort_keys=sort_keys, default=str, separators=(",", ":")
+                )
+                assert encode(value) == expected, (ensure_ascii, sort_keys, value)

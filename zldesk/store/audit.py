@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, text, updat
 
 from ..errors import ChainHeadMissing, ChainHeadMoved
 from .db import driver_errors
+from .types import json_encoder
 
 GENESIS = ""  # what a chain's first row hashes after (no row before it)
 HASH_COLUMNS = ("prev_hash", "row_hash")
@@ -63,8 +64,8 @@ def _plain(value: Any) -> bool:
 
 
 # json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str) is this encoder's
-# encode (dumps builds the same one each call): made once.
-_BODY = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
+# encode (dumps builds the same one each call): made once, the C encoder itself (types.json_encoder).
+_BODY = json_encoder(ensure_ascii=False, sort_keys=True, default=str)
 
 
 def row_digest(table: str, row_values: Mapping[str, Any], prev: str) -> str:
