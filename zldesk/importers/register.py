@@ -148,12 +148,18 @@ def parse(head: Header, line: int, cells: dict[str, object], code: str, zone: tz
     texts = {}
     for name in COLUMNS:
         value = cells.get(name)
-        if isinstance(value, (datetime, date)) and name in TIMES:
-            continue
-        texts[name] = _text(value).strip()
-        problem = control_problem(texts[name], lines=name in MULTILINE)
-        if problem:
-            say(name, problem)
+        if type(value) is str:  # a CSV's every cell
+            texts[name] = value.strip()
+        elif not (isinstance(value, (datetime, date)) and name in TIMES):
+            texts[name] = _text(value).strip()
+    # the row's text checked at once (a character at fault is one, so joining by a space hides none and
+    # makes none); only a row with one is checked cell by cell, to name the cell
+    one_line = " ".join(t for name, t in texts.items() if name not in MULTILINE)
+    if control_problem(one_line) or control_problem(" ".join(texts.get(name, "") for name in MULTILINE), lines=True):
+        for name, text in texts.items():
+            problem = control_problem(text, lines=name in MULTILINE)
+            if problem:
+                say(name, problem)
     level = _LEVEL.fullmatch(texts["severity"])
     if not level:
         say("severity", f"应为级别数字（如 2 或 2级），实际是 {texts['severity']!r}")

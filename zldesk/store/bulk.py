@@ -14,7 +14,7 @@ from sqlmodel import Session
 from ..sla import Policy
 from ..text import search_tokens
 from ..tickets import Ticket, ticket_deadline, ticket_deadlines
-from .audit import _Canonical, _canonical, append_many, chain_many
+from .audit import _canonical, append_many, chain_many
 from .db import driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
 from .tickets import encode, event_values, index_new, ticket_values
@@ -171,17 +171,16 @@ def _sqlite_events(conn, ids, tickets: list[NewTicket], now: datetime) -> None:
     ticket's data through `encode`, each value canonical for the digest and in its column's stored form for
     the row: UtcMicros' integer, compact_json's text, Sha256's bytes; a test holds the rows equal), made as
     tuples in one pass, hashed by `chain_many`, inserted in one executemany."""
-    canonical, entered, entered_us = _Canonical(), _canonical(now), to_micros(now)
+    entered, entered_us = _canonical(now), to_micros(now)
     contents, stored = [], []
     for tid, n in zip(ids, tickets):
         for seq, e in enumerate(n.events, 1):
-            data, changes = encode(e.data), e.changes or {}
-            data_c, changes_c = canonical(data), canonical(changes)
+            data, changes = encode(e.data) if e.data else {}, e.changes or {}
             contents.append(
                 {
-                    "changes": changes_c,
-                    "data": data_c,
-                    "effective_at": canonical(e.at),
+                    "changes": _canonical(changes) if changes else changes,
+                    "data": _canonical(data) if data else data,
+                    "effective_at": _canonical(e.at),  # each its own instant: no memo
                     "entered_at": entered,
                     "kind": e.kind,
                     "reason": e.reason,
