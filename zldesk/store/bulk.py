@@ -78,20 +78,19 @@ def insert_rows(conn, table, rows: list[dict[str, Any]]) -> None:
 
 def _stored_form(column, dialect):
     """The column's bind processor (what a Core insert applies), the same values given for an import's
-    commonest ones at less cost: an instant's UTC text made once however many rows hold it (every row's
-    entry time is the import's), an empty JSON list or object as its text."""
+    commonest ones at less cost: an instant given again as the very object of the row before made once
+    (every row's entry time is the import's one `now`: no memo of every instant, whose keys cost more to
+    hash than the value to make), an empty JSON list or object as its text."""
     proc = column.type.bind_processor(dialect)
     if proc is None:
         return None
     if isinstance(column.type, UtcDateTime):
-        seen: dict[tuple[datetime, int], Any] = {}
+        last: list = [None, None]  # the last instant (the object itself) and its stored form
 
         def instant(value: datetime):
-            key = (value, value.fold)  # with the fold: a repeated hour's two instants compare equal in one zone
-            out = seen.get(key)
-            if out is None:
-                out = seen[key] = proc(value)
-            return out
+            if value is not last[0]:
+                last[0], last[1] = value, proc(value)
+            return last[1]
 
         return instant
     if isinstance(column.type, JSON):
