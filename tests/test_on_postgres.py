@@ -1,5 +1,5 @@
-"""The ticket, roster and ticket-import CLI tests again, on PostgreSQL: every test of tests/test_tickets.py,
-tests/test_roster_cli.py and tests/test_import_tickets.py that drives only the CLI (not the SQLite file itself) runs here with ZLDESK_DB
+"""The ticket and roster CLI tests again, on PostgreSQL: every test of tests/test_tickets.py and
+tests/test_roster_cli.py that drives only the CLI (not the SQLite file itself) runs here with ZLDESK_DB
 pointing at a fresh PostgreSQL database of its own (tests/pgserver.py)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from . import test_import_tickets, test_roster_cli, test_tickets
+from . import test_roster_cli, test_tickets
 
 SQLITE_ONLY = {"db_path", "walk_engine", "tmp_path_factory"}  # tests that read the SQLite file directly
 
@@ -27,7 +27,6 @@ def _borrow(module) -> None:
 
 _borrow(test_tickets)
 _borrow(test_roster_cli)
-_borrow(test_import_tickets)  # bulk history, chain and search on PostgreSQL's own path
 
 
 @pytest.fixture
