@@ -92,6 +92,8 @@ def main() -> int:
     args = parser.parse_args()
     tickets, n_open = scaled(args.tickets, args.scale, 10), scaled(args.open, args.scale, 2)
     big = (scaled(args.big_tickets, args.scale, 10), scaled(args.big_open, args.scale, 2)) if args.big_tickets else None
+    # as commands_bench: an installed zldesk has its bytecode; without it each child compiles zldesk again
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     scratch = Path(tempfile.mkdtemp(prefix="zldesk_import_bench_"))
     if args.quick:
         tickets, n_open, big = 2_000, 400, None

@@ -5,6 +5,7 @@ whole file by file, line and column and leaves the store as it was."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -267,3 +268,14 @@ def test_chain_digest_fast_path_gives_the_same_text():
     ]
     for values in samples:
         assert row_digest("ticket_event", values, "p") == reference("ticket_event", values, "p")
+
+
+@pytest.mark.parametrize(
+    "test",
+    [test_csv_becomes_tickets_with_history_search_and_chain, test_imported_ticket_shows_as_one_made_by_the_commands],
+)
+def test_on_postgresql(test, cli, tmp_path, pg_url):
+    """The same imports on PostgreSQL (ZLDESK_DB set by pg_url, after db_path): the general history path
+    (append_many, a Core insert, tsvector entries), audit verify and the typed-vs-imported comparison."""
+    assert os.environ["ZLDESK_DB"].startswith("postgresql+psycopg://")
+    test(cli, tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from operator import add
 
 from .errors import InvalidInput, OutOfRange, Problem, Refused
 
@@ -237,7 +238,7 @@ def search_tokens(text: str) -> str:
     out: list[str] = []
     for run in _runs(text):
         if _is_cjk(run):
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+            out += map(add, run, run[1:])  # each character and the next: the run's bigrams
             out.append(run[-1])
         else:
             out.append(run)

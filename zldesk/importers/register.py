@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from ..errors import InvalidInput, OutOfRange, Problem, ZlDeskError
 from ..text import control_problem, decode_table_text, parse_instant
@@ -41,6 +42,8 @@ MULTILINE = ("note", "description")
 _ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
 _LEVEL = re.compile(r"(\d{1,2})\s*级?")
 _DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?)?(.*)")
+# 2025-03-01 08:30:05 (ASCII digits, every field two): what _DAY would rewrite it to is the text itself
+_ISO_SECOND = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 FUTURE_TOLERANCE = timedelta(minutes=1)  # as tickets.FUTURE_TOLERANCE: a host clock a little behind
 
 
@@ -51,8 +54,7 @@ class Header:
     line: int
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):  # a tuple: made for every row of a register, a frozen dataclass costs more
     line: int
     contract: str
     severity: int
@@ -146,12 +148,18 @@ def parse(head: Header, line: int, cells: dict[str, object], code: str, zone: tz
     texts = {}
     for name in COLUMNS:
         value = cells.get(name)
-        if isinstance(value, (datetime, date)) and name in TIMES:
-            continue
-        texts[name] = _text(value).strip()
-        problem = control_problem(texts[name], lines=name in MULTILINE)
-        if problem:
-            say(name, problem)
+        if type(value) is str:  # a CSV's every cell
+            texts[name] = value.strip()
+        elif not (isinstance(value, (datetime, date)) and name in TIMES):
+            texts[name] = _text(value).strip()
+    # the row's text checked at once (a character at fault is one, so joining by a space hides none and
+    # makes none); only a row with one is checked cell by cell, to name the cell
+    one_line = " ".join(t for name, t in texts.items() if name not in MULTILINE)
+    if control_problem(one_line) or control_problem(" ".join(texts.get(name, "") for name in MULTILINE), lines=True):
+        for name, text in texts.items():
+            problem = control_problem(text, lines=name in MULTILINE)
+            if problem:
+                say(name, problem)
     level = _LEVEL.fullmatch(texts["severity"])
     if not level:
         say("severity", f"应为级别数字（如 2 或 2级），实际是 {texts['severity']!r}")
@@ -195,7 +203,7 @@ def _instant(value, zone: tzinfo, label: str, say, name: str) -> datetime | None
     typed = _text(value).strip()
     if not typed:
         return None
-    m = _DAY.fullmatch(typed)
+    m = None if _ISO_SECOND.fullmatch(typed) else _DAY.fullmatch(typed)  # ISO already: _DAY's form is itself
     if m:  # 2025/3/1 8:30 as registers write it: the ISO form of it
         y, mo, d, h, mi, s, rest = m.groups()
         typed = f"{y}-{int(mo):02d}-{int(d):02d}" + (f" {int(h):02d}:{mi}" + (f":{s}" if s else "") if h else "")

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, text, updat
 
 from ..errors import ChainHeadMissing, ChainHeadMoved
 from .db import driver_errors
+from .types import json_encoder
 
 GENESIS = ""  # what a chain's first row hashes after (no row before it)
 HASH_COLUMNS = ("prev_hash", "row_hash")
@@ -63,8 +64,8 @@ def _plain(value: Any) -> bool:
 
 
 # json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str) is this encoder's
-# encode (dumps builds the same one each call): made once.
-_BODY = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
+# encode (dumps builds the same one each call): made once, the C encoder itself (types.json_encoder).
+_BODY = json_encoder(ensure_ascii=False, sort_keys=True, default=str)
 
 
 def row_digest(table: str, row_values: Mapping[str, Any], prev: str) -> str:
@@ -105,14 +106,17 @@ class _Canonical:
             return text_
         return _canonical(value)
 
-    def digest(self, table: str, row_values: Mapping[str, Any], prev: str) -> str:
-        """row_digest(table, row_values, prev), the same bytes hashed."""
-        content = {
+    def content(self, row_values: Mapping[str, Any]) -> dict[str, Any]:
+        """The row as its digest sees it: no NULLs, no hash columns, every value canonical."""
+        return {
             k: v if type(v) in _AS_IS else self(v)
             for k, v in row_values.items()
             if v is not None and k not in HASH_COLUMNS
         }
-        return _link(prev, _BODY([table, content]))
+
+    def digest(self, table: str, row_values: Mapping[str, Any], prev: str) -> str:
+        """row_digest(table, row_values, prev), the same bytes hashed."""
+        return _link(prev, _BODY([table, self.content(row_values)]))
 
 
 # The roster's tables, whose content each roster change records (roster_event.roster_digest, schema v8).
@@ -174,91 +178,99 @@ def lock_head(conn: Connection, table: Table) -> None:
         conn.execute(_statements(table)[0])
 
 
+def _read_head(conn: Connection, table: Table, n: int) -> tuple[int, str, range | list[int]]:
+    """The chain's head (its last row's id and hash) and the ids of its next `n` rows, read while the head is
+    held (the ids are in the digests, so they are chosen before the INSERT): on SQLite by the write lock
+    (BEGIN IMMEDIATE), in one statement on the driver; on PostgreSQL by the head row's lock (FOR UPDATE),
+    the ids from the table's sequence. ChainHeadMissing if the head row is gone."""
+    if conn.dialect.name == "sqlite":
+        with driver_errors(conn):
+            head = conn.connection.dbapi_connection.execute(_SQLITE_HEAD.format(table=table.name), (table.name,))
+            head = head.fetchone()
+        if head is None:
+            raise ChainHeadMissing(table.name)
+        return head[0], head[1], range(head[2], head[2] + n)
+    head = conn.execute(_statements(table)[0]).first()
+    if head is None:
+        raise ChainHeadMissing(table.name)
+    ids = (
+        conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": n},
+        )
+        .scalars()
+        .all()
+    )
+    return head[0], head[1], ids
+
+
+def _move_head(conn: Connection, table: Table, last_id: int, prev: str, new_id: int, digest: str) -> None:
+    """The head moved from (last_id, prev), as read, to the new last row; ChainHeadMoved if it is not there
+    any more (only where the head row could not be locked: refuse rather than fork the chain)."""
+    if conn.dialect.name == "sqlite":
+        with driver_errors(conn):
+            moved = conn.connection.dbapi_connection.execute(
+                _SQLITE_MOVE, (new_id, digest, table.name, last_id, prev)
+            ).rowcount
+    else:
+        moved = conn.execute(
+            _statements(table)[1], {"b_last": last_id, "b_hash": prev, "n_last": new_id, "n_hash": digest}
+        ).rowcount
+    if moved != 1:
+        raise ChainHeadMoved(table.name)
+
+
 def append(conn: Connection, table: Table, values: dict[str, Any]) -> int:
     """Insert `values` (every column but id and the hashes) as the next row of the table's chain, in the
     caller's write transaction. Returns the new row's id.
 
-    Writers are serialized on the chain's head: on SQLite by the write lock (BEGIN IMMEDIATE), on PostgreSQL
-    by the head row's lock (SELECT ... FOR UPDATE, then the UPDATE), held until the caller commits."""
-    read_head, move_head, insert_row, content = _statements(table)
+    Writers are serialized on the chain's head (`_read_head`), held until the caller commits."""
+    _, _, insert_row, content = _statements(table)
     if not content <= values.keys():  # a default filled in by the database would not be in the digest
         raise ValueError(f"{table.name}: no value for {sorted(content - values.keys())}")
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        with driver_errors(conn):
-            cur = conn.connection.dbapi_connection.cursor()
-            head = cur.execute(_SQLITE_HEAD.format(table=table.name), (table.name,)).fetchone()
-    else:
-        head = conn.execute(read_head).first()
-    if head is None:
-        raise ChainHeadMissing(table.name)
-    last_id, prev = head[0], head[1]
-    # The id is in the digest, so it is chosen before the INSERT, while the head is held.
-    if sqlite:
-        new_id = head[2]
-    else:
-        new_id = conn.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"), {"t": table.name}).scalar_one()
-    values = {**values, "id": new_id}
+    last_id, prev, ids = _read_head(conn, table, 1)
+    values = {**values, "id": ids[0]}
     values["row_hash"] = digest = row_digest(table.name, values, prev)
     conn.execute(insert_row, values)
-    if sqlite:
-        with driver_errors(conn):
-            moved = cur.execute(_SQLITE_MOVE, (new_id, digest, table.name, last_id, prev)).rowcount
-    else:
-        moved = conn.execute(
-            move_head, {"b_last": last_id, "b_hash": prev, "n_last": new_id, "n_hash": digest}
-        ).rowcount
-    if moved != 1:  # only where the head row could not be locked: refuse rather than fork the chain
-        raise ChainHeadMoved(table.name)
-    return new_id
+    _move_head(conn, table, last_id, prev, ids[0], digest)
+    return ids[0]
+
+
+def chain_many(conn: Connection, table: Table, contents: list[dict[str, Any]]) -> list[str]:
+    """Make `contents` the next rows of the table's chain: each gets its id (set in it, in order) and its
+    hash (returned, in order), the head is moved once to the last. Each content is a row as its digest sees
+    it: every column but id and the hashes, NULLs left out, each value already what `_canonical` gives (an
+    instant its UTC text, a JSON value plain) - then `_link` of `_body` of it is `row_digest`'s, one C
+    encoding a row. The caller inserts the rows, with these ids and hashes, in the same transaction."""
+    if not contents:
+        return []
+    last_id, first_prev, ids = _read_head(conn, table, len(contents))
+    prev, out, name = first_prev, [], table.name
+    for new_id, content in zip(ids, contents):
+        content["id"] = new_id
+        prev = _link(prev, _BODY([name, content]))
+        out.append(prev)
+    _move_head(conn, table, last_id, first_prev, ids[-1], prev)
+    return out
 
 
 def append_many(conn: Connection, table: Table, rows: list[dict[str, Any]], write=None) -> int:
-    """`append` for many rows at once (`import tickets`): the head read once, each row's id and hash made as
-    `append` makes them (the same `row_digest` of the same values), the rows inserted in one executemany,
-    the head moved once to the last; `write(conn, table, rows)` inserts them (default: a Core executemany).
-    Returns the first new id (the rest follow it, in order)."""
-    read_head, move_head, insert_row, content = _statements(table)
+    """`append` for many rows at once: each row's id and hash made as `append` makes them (the same digest
+    of the same values, by `chain_many`), the head moved once to the last; `write(conn, table, rows)` inserts
+    them (default: a Core executemany). Returns the first new id (the rest follow it, in order)."""
+    _, _, insert_row, content = _statements(table)
     if not rows:
         return 0
     if not content <= rows[0].keys():
         raise ValueError(f"{table.name}: no value for {sorted(content - rows[0].keys())}")
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        with driver_errors(conn):
-            head = conn.connection.dbapi_connection.execute(_SQLITE_HEAD.format(table=table.name), (table.name,))
-            head = head.fetchone()
-    else:
-        head = conn.execute(read_head).first()
-    if head is None:
-        raise ChainHeadMissing(table.name)
-    last_id, first_prev = head[0], head[1]
-    if sqlite:
-        ids = range(head[2], head[2] + len(rows))
-    else:
-        ids = (
-            conn.execute(
-                text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                {"t": table.name, "n": len(rows)},
-            )
-            .scalars()
-            .all()
-        )
-    prev, out, canonical = first_prev, [], _Canonical()
-    for new_id, values in zip(ids, rows):
-        values = {**values, "id": new_id}
-        values["row_hash"] = prev = canonical.digest(table.name, values, prev)
-        out.append(values)
+    contents = list(map(_Canonical().content, rows))
+    hashes = chain_many(conn, table, contents)
+    out = [{**r, "id": c["id"], "row_hash": h} for r, c, h in zip(rows, contents, hashes)]
     if write is None:
         conn.execute(insert_row, out)
     else:
         write(conn, table, out)
-    moved = conn.execute(
-        move_head, {"b_last": last_id, "b_hash": first_prev, "n_last": out[-1]["id"], "n_hash": prev}
-    ).rowcount
-    if moved != 1:
-        raise ChainHeadMoved(table.name)
-    return ids[0]
+    return out[0]["id"]
 
 
 # ---- verifying -----------------------------------------------------------------------------------------

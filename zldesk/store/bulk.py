@@ -5,21 +5,20 @@ audit.append_many, index_new), written with one executemany per table in the cal
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, bindparam, insert, select, text
 from sqlmodel import Session
 
 from ..sla import Policy
 from ..text import search_tokens
-from ..tickets import Ticket, ticket_deadline
-from .audit import append_many
+from ..tickets import Ticket, ticket_deadline, ticket_deadlines
+from .audit import _canonical, append_many, chain_many
 from .db import driver_errors
 from .models import ContractRow, TicketEvent, TicketRow
-from .tickets import event_values, index_new, ticket_values
-from .types import UtcDateTime
+from .tickets import encode, event_values, index_new, ticket_values
+from .types import UtcDateTime, compact_json, to_micros
 
 _TICKET, _EVENT = TicketRow.__table__, TicketEvent.__table__
 _EXISTING = select(_TICKET.c.id, _TICKET.c.received_at, _TICKET.c.title, _TICKET.c.caller).where(
@@ -30,9 +29,9 @@ _EXISTING = select(_TICKET.c.id, _TICKET.c.received_at, _TICKET.c.title, _TICKET
 )
 
 
-@dataclass(frozen=True)
-class Event:
-    """One history row of an imported ticket, as `act` would have written it."""
+class Event(NamedTuple):
+    """One history row of an imported ticket, as `act` would have written it (a named tuple: an import
+    makes millions, a frozen dataclass's __init__ costs five times a tuple's)."""
 
     kind: str
     at: datetime
@@ -42,8 +41,7 @@ class Event:
     changes: dict[str, list] | None = None
 
 
-@dataclass(frozen=True)
-class NewTicket:
+class NewTicket(NamedTuple):
     """A ticket in its final state (its history replayed by tickets.lifecycle), its history, its notes."""
 
     contract_id: int
@@ -80,20 +78,19 @@ def insert_rows(conn, table, rows: list[dict[str, Any]]) -> None:
 
 def _stored_form(column, dialect):
     """The column's bind processor (what a Core insert applies), the same values given for an import's
-    commonest ones at less cost: an instant's UTC text made once however many rows hold it (every row's
-    entry time is the import's), an empty JSON list or object as its text."""
+    commonest ones at less cost: an instant given again as the very object of the row before made once
+    (every row's entry time is the import's one `now`: no memo of every instant, whose keys cost more to
+    hash than the value to make), an empty JSON list or object as its text."""
     proc = column.type.bind_processor(dialect)
     if proc is None:
         return None
     if isinstance(column.type, UtcDateTime):
-        seen: dict[tuple[datetime, int], Any] = {}
+        last: list = [None, None]  # the last instant (the object itself) and its stored form
 
         def instant(value: datetime):
-            key = (value, value.fold)  # with the fold: a repeated hour's two instants compare equal in one zone
-            out = seen.get(key)
-            if out is None:
-                out = seen[key] = proc(value)
-            return out
+            if value is not last[0]:
+                last[0], last[1] = value, proc(value)
+            return last[1]
 
         return instant
     if isinstance(column.type, JSON):
@@ -138,18 +135,68 @@ def insert_tickets(session: Session, tickets: list[NewTicket], now: datetime) ->
         return []
     conn = session.connection()
     ids = _new_ids(conn, len(tickets))
-    rows, events, entries = [], [], []
-    for tid, n in zip(ids, tickets):
-        d = ticket_deadline(n.policy, n.ticket)
+    rows, entries = [], []
+    # the batch's deadlines at once (one binary search a plain ticket); one the engine refuses (None) is
+    # computed again alone, to raise what ticket_deadline raises
+    deadlines = ticket_deadlines([(n.policy, n.ticket) for n in tickets])
+    for tid, n, d in zip(ids, tickets, deadlines):
+        if d is None:
+            d = ticket_deadline(n.policy, n.ticket)
         rows.append({"id": tid, **ticket_values(n.contract_id, n.policy, n.ticket, d, now)})
-        for seq, e in enumerate(n.events, 1):
-            events.append(event_values(tid, seq, e.kind, e.who, now, e.at, e.data, e.reason, e.changes))
         t = n.ticket
         entries.append((tid, search_tokens(" ".join([t.title, t.description, *n.notes]))))
     insert_rows(conn, _TICKET, rows)
-    append_many(conn, _EVENT, events, write=insert_rows)
+    (_sqlite_events if conn.dialect.name == "sqlite" else _events)(conn, ids, tickets, now)
     index_new(conn, entries)
     return list(ids)
+
+
+def _events(conn, ids, tickets: list[NewTicket], now: datetime) -> None:
+    """The tickets' history rows as every writer makes them: `event_values`, chained by `append_many`."""
+    events = [
+        event_values(tid, seq, e.kind, e.who, now, e.at, e.data, e.reason, e.changes)
+        for tid, n in zip(ids, tickets)
+        for seq, e in enumerate(n.events, 1)
+    ]
+    append_many(conn, _EVENT, events, write=insert_rows)
+
+
+_EVENT_COLUMNS = ("id", "ticket_id", "seq", "kind", "who", "entered_at", "effective_at", "data", "reason", "changes")
+_INSERT_EVENT = f"INSERT INTO ticket_event ({', '.join(_EVENT_COLUMNS)}, row_hash) VALUES ({', '.join('?' * 11)})"
+
+
+def _sqlite_events(conn, ids, tickets: list[NewTicket], now: datetime) -> None:
+    """The tickets' history rows on SQLite: what `_events` writes (the same values, the same digests: the
+    ticket's data through `encode`, each value canonical for the digest and in its column's stored form for
+    the row: UtcMicros' integer, compact_json's text, Sha256's bytes; a test holds the rows equal), made as
+    tuples in one pass, hashed by `chain_many`, inserted in one executemany."""
+    entered, entered_us = _canonical(now), to_micros(now)
+    contents, stored = [], []
+    for tid, n in zip(ids, tickets):
+        for seq, e in enumerate(n.events, 1):
+            data, changes = encode(e.data) if e.data else {}, e.changes or {}
+            contents.append(
+                {
+                    "changes": _canonical(changes) if changes else changes,
+                    "data": _canonical(data) if data else data,
+                    "effective_at": _canonical(e.at),  # each its own instant: no memo
+                    "entered_at": entered,
+                    "kind": e.kind,
+                    "reason": e.reason,
+                    "seq": seq,
+                    "ticket_id": tid,
+                    "who": e.who,
+                }
+            )
+            stored.append([tid, seq, e.kind, e.who, entered_us, to_micros(e.at), _json(data), e.reason, _json(changes)])
+    hashes = chain_many(conn, _EVENT, contents)
+    values = [(c["id"], *row, bytes.fromhex(h)) for c, row, h in zip(contents, stored, hashes)]
+    with driver_errors(conn):
+        conn.connection.dbapi_connection.executemany(_INSERT_EVENT, values)
+
+
+def _json(value) -> str:
+    return "{}" if not value and type(value) is dict else compact_json(value)
 
 
 def last_id(session: Session) -> int:
