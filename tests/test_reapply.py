@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -90,8 +91,13 @@ def test_reapply_moves_them_with_a_history_row(cli, tmp_path, tickets):
     # A later change is computed under the new terms too; the board key agrees with `ticket show`.
     assert cli("ticket", "note", "1", "已到现场排查").exit_code == 0
     assert show(cli, 1)["due"] == "2026-11-24T13:00:00+08:00"
-    listed = {t["id"]: t for t in json.loads(cli("ticket", "list", "--open", "--json").stdout)}
-    assert listed[1]["clock"] == show(cli, 1)["clock"]
+    import zldesk.commands.tickets as ticket_commands
+
+    at = datetime.now(UTC)  # both read at one instant: a running clock ticks between two reads
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ticket_commands, "_now", lambda: at)
+        listed = {t["id"]: t for t in json.loads(cli("ticket", "list", "--open", "--json").stdout)}
+        assert listed[1]["clock"] == show(cli, 1)["clock"]
     # Nothing to move twice.
     again = cli("import", "contract", str(contract_with_level_2_in(tmp_path, 4)), "--reapply-open")
     assert again.exit_code == 0 and "改用新条款的未结工单" not in again.stdout

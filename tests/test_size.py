@@ -10,6 +10,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,10 +29,17 @@ def _bench():
     return module
 
 
+AT = datetime.now(UTC)  # every read of a test at this one instant: a running clock ticks between two reads
+
+
 def _outputs(cli, tickets: int) -> dict:
-    """Everything a user reads of the tickets and the chains."""
-    out = {f"show {t}": json.loads(ok(cli("ticket", "show", str(t), "--json"))) for t in range(1, tickets + 1)}
-    out["list"] = json.loads(ok(cli("ticket", "list", "--json")))
+    """Everything a user reads of the tickets and the chains, at AT."""
+    import zldesk.commands.tickets as ticket_commands
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ticket_commands, "_now", lambda: AT)
+        out = {f"show {t}": json.loads(ok(cli("ticket", "show", str(t), "--json"))) for t in range(1, tickets + 1)}
+        out["list"] = json.loads(ok(cli("ticket", "list", "--json")))
     out["search"] = [ok(cli("ticket", "search", term)) for term in ("打印", "结算", "重装", "驱动重装")]
     chains = verified(cli)
     out["chains"] = {t: (c["rows"], c["last_id"], c["head"]) for t, c in chains.items()}

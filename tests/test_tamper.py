@@ -348,7 +348,8 @@ def test_rows_without_history_and_history_without_rows_are_named(sqlite_filled):
         "INSERT INTO ticket SELECT 9, contract_id, version, state, severity, title, description, module_no, "
         "module_name, in_scope, caller, phone, dept, channel, assignee, received_at, acknowledged_at, arrived_at, "
         "resolved_at, closed_at, state_before_pause, pauses, levels, negotiated_due, negotiated_with, remote, "
-        "computed_due, due_ts, clock_start, provisional, warnings, board_due, created_at, updated_at, terms_id "
+        "computed_due, due_ts, clock_start, provisional, warnings, board_due, created_at, updated_at, terms_id, "
+        "phone_key, phone_local "
         "FROM ticket WHERE id = 2",
         "DELETE FROM ticket WHERE id = 2",
     )

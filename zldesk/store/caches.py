@@ -104,8 +104,10 @@ def _one_ticket(row, code, history, policy, ids, versions) -> list[Finding]:
         differ = tuple(f for f in TICKET_FIELDS if getattr(stored, f) != getattr(replayed, f))
     except _BAD_DATA:  # a JSON column no longer a list of what it holds
         differ = tuple(f for f in ("pauses", "levels", "remote") if not isinstance(row._mapping[f], list)) or ("?",)
-    if (row.phone_key, row.phone_local) != phones.keys(row.phone):
-        differ += ("phone_key",)  # what `who` finds it by: the phone's keys (schema v11)
+    # what `who` finds it by (schema v11): the keys of the phone its history says, so a phone changed in
+    # the row alone is named once, as the phone
+    if (row.phone_key, row.phone_local) != phones.keys(replayed.phone):
+        differ += ("phone_key",)
     out = [Finding("ticket_differs", "ticket", tid, differ)] if differ else []
     terms = _terms_due(replayed, history, ids.get(replayed.contract), versions)
     if row.terms_id != terms:
