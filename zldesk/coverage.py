@@ -155,16 +155,28 @@ def _words(name: str) -> list[str]:
     the name's readings are its words' readings put together: an import of 50,000 names reads a repeated
     run, or word, once."""
     from pypinyin.constants import RE_HANS
-    from pypinyin.seg.simpleseg import simple_seg
 
-    runs = [name] if RE_HANS.match(name) else simple_seg(name)  # all hanzi: one run (RE_HANS is ^[...]+$)
+    runs = [name] if RE_HANS.match(name) else _runs().findall(name)  # all hanzi: one run (RE_HANS is ^[...]+$)
     return [word for run in runs for word in _cut(run)]
+
+
+@lru_cache(maxsize=1)
+def _runs() -> re.Pattern:
+    """simple_seg's cut (runs of hanzi, runs of anything else) as one regular expression: its loop reads a
+    name character by character in Python. Made from pypinyin's own class of hanzi (RE_HANS: ^(?:[...])+$)."""
+    from pypinyin.constants import RE_HANS
+
+    hanzi = RE_HANS.pattern.removeprefix("^(?:[").removesuffix("])+$")
+    return re.compile(f"[{hanzi}]+|[^{hanzi}]+")
 
 
 @lru_cache(maxsize=1 << 16)
 def _cut(run: str) -> tuple[str, ...]:
+    from pypinyin.constants import RE_HANS
     from pypinyin.core import Pinyin
 
+    if not RE_HANS.match(run):  # no hanzi (simple_seg's runs are all hanzi or none): pypinyin keeps it whole
+        return (run,)
     return tuple(Pinyin().seg(run))
 
 
@@ -172,7 +184,14 @@ def _cut(run: str) -> tuple[str, ...]:
 def _word(word: str) -> tuple[tuple[frozenset[str], ...], str]:
     """A word's readings (pypinyin.pinyin, heteronyms, no tones), and their part of a pinyin_key."""
     from pypinyin import Style, pinyin
+    from pypinyin.constants import RE_HANS
 
+    if not RE_HANS.match(word):
+        # No hanzi (模块 12, HIS): pypinyin gives it back whole, one reading, and its syllables are its runs of
+        # letters or digits; said here, not asked (a list of 50,000 numbered names has 50,000 such words).
+        # Letters and digits need no JSON escape.
+        tokens = [word] if re.fullmatch(r"[a-z]+", word) else [t.lower() for t in re.findall(r"[A-Za-z]+|\d+", word)]
+        return tuple(frozenset([t]) for t in tokens), ",".join(f'["{t}"]' for t in tokens)
     out: list[frozenset[str]] = []
     for readings in pinyin(word, style=Style.NORMAL, heteronym=True, errors="default"):
         if len(readings) == 1 and not re.fullmatch(r"[a-z]+", readings[0]):
