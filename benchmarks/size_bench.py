@@ -137,13 +137,23 @@ def _legacy_json(text):
 
 def as_v8(path: Path) -> None:
     """Turn the store at `path` (this zldesk's) into the form schema v8 wrote: hashes as hex text, JSON
-    ASCII-escaped with spaces, the history's and the tickets' times as UTC text, the search index with its content (v3's)."""
+    ASCII-escaped with spaces, the history's and the tickets' times as UTC text, the search index with its
+    content (v3's), no phone keys nor people (v11's)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.create_function("legacy_json", 1, _legacy_json, deterministic=True)
         conn.create_function("legacy_hex", 1, _hex, deterministic=True)
         conn.create_function("legacy_time", 1, _legacy_time, deterministic=True)
         conn.execute("BEGIN")
+        # v11's phone keys and people were not there at v8: the upgrade adds them back (a feature v8 lacked)
+        for sql in (
+            "DROP INDEX ix_ticket_phone_key",
+            "DROP INDEX ix_ticket_phone_local",
+            "ALTER TABLE ticket DROP COLUMN phone_key",
+            "ALTER TABLE ticket DROP COLUMN phone_local",
+            "DROP TABLE person",
+        ):
+            conn.execute(sql)
         for table in ("ticket_event", "roster_event"):
             conn.execute(f"DROP TRIGGER {table}_no_update")
             conn.execute(f"UPDATE {table} SET row_hash = legacy_hex(row_hash)")
