@@ -92,7 +92,9 @@ def content(path: Path) -> dict:
     try:
         out = {}
         for table in ("ticket", "ticket_event", "roster_event", "chain_head"):
-            info = [(c[1], c[2]) for c in conn.execute(f"PRAGMA table_info({table})") if c[1] != "prev_hash"]
+            # v8's prev_hash went in v10; v11's phone keys were not there before (audit verify checks them)
+            skip = ("prev_hash", "phone_key", "phone_local")
+            info = [(c[1], c[2]) for c in conn.execute(f"PRAGMA table_info({table})") if c[1] not in skip]
             names = ", ".join(f'"{name}"' for name, _ in info)
             rows = conn.execute(f"SELECT {names} FROM {table} ORDER BY 1")
             decoded = (tuple(_value(kind, v) for (_, kind), v in zip(info, r)) for r in rows)
