@@ -112,7 +112,7 @@ def test_a_group_builds_the_command_run_and_lists_them_all(lookups):
     listed = run(store, env, "ticket", "--help").stdout
     names = [line.split()[1] for line in listed.splitlines() if re.match(r"│ [a-z][a-z-]+ ", line)]
     assert names == "new ack arrive resolve close reopen pause resume assign severity negotiate note remote".split() + [
-        "remote-session", "list", "show", "search"]  # fmt: skip
+        "remote-session", "list", "show", "search", "similar"]  # fmt: skip
     typo = run(store, env, "ticket", "shw", "1")
     assert typo.returncode == 2 and "Did you mean 'show'?" in typo.stderr
 
