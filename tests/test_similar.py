@@ -103,3 +103,22 @@ def test_a_missing_ticket_exits_as_ticket_show_does(cli):
     shown, similar_ = cli("ticket", "show", "999"), cli("ticket", "similar", "999")
     assert similar_.exit_code == shown.exit_code != 0
     assert similar_.stderr == shown.stderr and "没有这张工单" in similar_.stderr
+
+
+def test_on_sqlite_and_postgresql_alike(any_store):
+    from typer.testing import CliRunner
+
+    from zldesk.cli import app
+
+    def cli(*args: str):
+        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        return type("Ran", (), {"exit_code": result.exit_code, "stdout": result.stdout, "stderr": result.stderr})
+
+    target = new(cli, "门诊收费处无法打印发票", "2")
+    past = new(cli, "门诊收费处打印机卡纸", "1", at="2026-11-20T09:00")
+    same = new(cli, "病房打印发票", "2", at="2026-11-20T09:00")
+    ok(cli, "ticket", "note", str(past), "换了色带", "--at", "2026-11-20T10:00")
+    ok(cli, "ticket", "resolve", str(past), "--at", "2026-11-20T12:00")
+    found = similar(cli, target)
+    assert [f["id"] for f in found] == [same, past]
+    assert found[1]["resolution"] == {"note": "换了色带", "at": "2026-11-20T10:00:00+08:00"}
