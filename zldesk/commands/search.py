@@ -61,7 +61,7 @@ def similar(ctx: typer.Context, tid: Annotated[int, typer.Argument(help="工单�
     with ctx.obj.read() as conn:
         row, _ = stored_ticket(conn, tid)
         zone = policies(conn, [row.terms_id])[row.terms_id].zone
-        found, _title = similar_store(conn, tid)
+        found, title = similar_store(conn, tid)
     if json:
         output.print_json(
             [
@@ -83,6 +83,8 @@ def similar(ctx: typer.Context, tid: Annotated[int, typer.Argument(help="工单�
         return
     if not found:
         output.say(f"#{tid} 没有相似的工单。")
+        return
+    output.say((f"#{tid} ", "bold"), title, "  的相似工单（同模块在前，再按字词）：")
     for s in found:
         output.say(
             (f"#{s.id} ", "bold"),
