@@ -308,30 +308,34 @@ def _clock(state, seconds, share, due, at, resumes, stopped_by, negotiated, prov
     )
 
 
-_last_at: tuple = (None, None, None)
-_at_now: dict = {}  # (policy id, window) -> (policy, timeline, business seconds at now, next opening), for now
+# What a list reads of one instant, kept while every clock of it is read at that instant (cleared for another):
+# "now" -> the instant; zone -> now there; (policy id, window) -> (policy, timeline, business seconds, next opening).
+_at_now: dict = {}
 
 
-def _now_on(policy, window: str, now: float) -> tuple:
-    """`window`'s timeline, its business seconds at `now` and when it next opens: each kept while every
-    clock of a list is read at one instant."""
+def _kept(now: float) -> dict:
     if _at_now.get("now") != now:
         _at_now.clear()
         _at_now["now"] = now
-    held = _at_now.get((id(policy), window))
+    return _at_now
+
+
+def _now_on(policy, window: str, now: float) -> tuple:
+    """`window`'s timeline, its business seconds at `now` and when it next opens."""
+    kept = _kept(now)
+    held = kept.get((id(policy), window))
     if held is None or held[0] is not policy:
         timeline = policy.timelines[window]
-        held = _at_now[id(policy), window] = (policy, timeline, timeline.business_at(now), timeline.open_from(now))
+        held = kept[id(policy), window] = (policy, timeline, timeline.business_at(now), timeline.open_from(now))
     return held[1:]
 
 
 def _read_at(now: float, zone: tzinfo) -> datetime:
-    """datetime.fromtimestamp(now, zone), the last one kept: a list reads every clock at one instant."""
-    global _last_at
-    seen, where, at = _last_at
-    if seen != now or where is not zone:
-        at = datetime.fromtimestamp(now, zone)
-        _last_at = (now, zone, at)
+    """datetime.fromtimestamp(now, zone)."""
+    kept = _kept(now)
+    at = kept.get(zone)
+    if at is None:
+        at = kept[zone] = datetime.fromtimestamp(now, zone)
     return at
 
 
