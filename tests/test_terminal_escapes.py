@@ -355,7 +355,8 @@ def test_roster_screen(console):
 
 def test_new_ticket_form(console):
     console.visit("n", "新工单 ·", "选好级别后")
-    console.focus_with("Tab")  # from 问题 to 模块
+    console.focus_with("Tab")  # from 电话 to 问题
+    console.focus_with("Tab")  # to 模块
     console.type("zzmod")
     console.wait_for("第 1 行")
     console.assert_clean(shown(MODULE, 12))

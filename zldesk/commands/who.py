@@ -11,7 +11,6 @@ import typer
 
 from . import output
 
-SOURCES = {"contacts": "联系人名单", "contract": "合同联系方式", "ticket": "来电记录"}
 KINDS = {"mobile": "手机", "landline": "座机", "local": "本地号码，无区号", "other": "号码"}
 WIDEST = 24  # cells of one column (a hospital's name, a person, a department) before it is cut
 
@@ -68,6 +67,7 @@ def _json(k) -> dict:
 def _say(typed: str, p, found: list) -> None:
     from rich.cells import cell_len
 
+    from ..store.callers import SOURCES
     from ..text import fit
 
     shown = p.key or p.local

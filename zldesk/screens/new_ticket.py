@@ -19,6 +19,7 @@ from ..errors import ZlDeskError
 from ..text import day_time, fit, visible
 from ..tickets import CHANNELS, channel_code, create, default_channel, ticket_clock, ticket_deadline
 from ..widgets.triage_box import TriageBox
+from .new_ticket_hints import FormHints, PhoneInput
 
 # The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4; each
 # with the few words the proposal is said in.
@@ -39,7 +40,7 @@ def propose_level(whole: bool, windows: bool, request: bool) -> tuple[int, str] 
 _CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}")  # a time of day alone, as said on the phone
 
 
-class NewTicketScreen(Screen):
+class NewTicketScreen(FormHints, Screen):
     SCREEN_KEY = "new"
     BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
@@ -53,12 +54,17 @@ class NewTicketScreen(Screen):
     NewTicketScreen #preview { text-style: bold; }
     NewTicketScreen TriageBox, NewTicketScreen TriageBox:focus { height: 1; border: none; padding: 0; }
     NewTicketScreen TriageBox:focus { background: $boost; }
+    NewTicketScreen #phone, NewTicketScreen #hospital { width: 22; }
+    NewTicketScreen #who-hint, NewTicketScreen #hospital-hint { width: 1fr; }
+    NewTicketScreen #similar { padding: 0 1; height: auto; }
     """
 
     def __init__(self, contract, policy) -> None:
         super().__init__()
         self.contract, self.policy = contract, policy
         self.opened, self._opened_text = None, ""  # when the form opened, as its call-time box first says it
+        self._first_hospital = contract.code
+        self._hints_init()
 
     def _row(self, key: str, label: str, placeholder: str = "", select: bool = False) -> ComposeResult:
         with Horizontal():
@@ -69,8 +75,18 @@ class NewTicketScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text(f"新工单 · {visible(self.contract.customer)}（{self.contract.code}）", style="bold"))
+            yield Static(self._heading(), id="heading")
+            # The phone first: the caller ID is on the phone's screen before anyone has said a word.
+            with Horizontal():
+                yield Static(Text("电话"), classes="label")
+                yield PhoneInput(placeholder="来电号码", id="phone", select_on_focus=False)
+                yield Static(id="who-hint")
+            with Horizontal(id="hospital-row"):
+                yield Static(Text("医院"), classes="label")
+                yield Input(self.contract.code, placeholder="合同代码或医院名", id="hospital", select_on_focus=True)
+                yield Static(Text(visible(self.contract.customer), style="bold"), id="hospital-hint")
             yield from self._row("title", "问题", "一句话说明（必填）")
+            yield Static(id="similar")
             yield from self._row("module", "模块", "编号、汉字或拼音，如 mzsf")
             yield Static(id="module-hint")
             for key, question, _, _ in TRIAGE:
@@ -79,7 +95,6 @@ class NewTicketScreen(Screen):
             yield Static(id="level")
             yield Static(id="levels")
             yield from self._row("caller", "来电人")
-            yield from self._row("phone", "电话")
             yield from self._row("dept", "科室")
             yield from self._row(
                 "channel",
@@ -91,7 +106,10 @@ class NewTicketScreen(Screen):
             yield Static(id="preview")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def _heading(self) -> Text:
+        return Text(f"新工单 · {visible(self.contract.customer)}（{visible(self.contract.code)}）", style="bold")
+
+    def _show_levels(self) -> None:
         # One line a level, in the contract's own words, cut to the screen: the whole text is on `c`.
         levels = Text()
         for s in sorted(self.contract.severities, key=lambda s: s.level):
@@ -99,20 +117,50 @@ class NewTicketScreen(Screen):
             levels.append(head, style="bold")
             levels.append(fit(s.description, max(10, self.size.width - 4 - len(head) * 2)).rstrip() + "\n")
         self.query_one("#levels", Static).update(levels)
+
+    def on_mount(self) -> None:
+        self._show_levels()
+        # One hospital: nothing to choose, and no field to tab through.
+        self.query_one("#hospital-row").display = len(self.app.contracts) > 1
+        self.query_one("#similar").display = False
         self.opened = self.app.clock()  # the call time unless another is typed (entered is still now)
         self.query_one("#at", Input).value = self._opened_text = (
             f"{self.opened.astimezone(self.policy.out_zone):%Y-%m-%d %H:%M}"
         )
         # At once: Widget.focus would set it only after the keys already queued, and a tab among them
         # would move on from nothing, then be undone by that late focus.
-        self.set_focus(self.query_one("#title", Input))
+        self.set_focus(self.query_one("#phone", Input))
         self._preview()
+
+    def _switch_contract(self, contract) -> None:
+        """Another hospital (chosen, or known by the number): its modules, levels, deadlines and tickets."""
+        from ..sla import Policy
+
+        self.contract, self.policy = contract, Policy(contract)
+        self.query_one("#heading", Static).update(self._heading())
+        self._show_levels()
+        self._module_hint(self.query_one("#module", Input).value)
+        self._title_changed()
+        self._preview()
+
+    def _module_name(self) -> str:
+        try:
+            return resolve_module(self.contract, self.query_one("#module", Input).value).name
+        except ZlDeskError:
+            return ""
 
     # ---- live feedback -----------------------------------------------------------------------------
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "module":
             self._module_hint(event.value)
+            self._title_changed()
+        elif event.input.id == "title":
+            self._title_changed()
+        elif event.input.id == "phone":
+            self._phone_changed(event.value)
+        elif event.input.id == "hospital":
+            self._hospital_changed(event.value)
         self._preview()
 
     def on_checkbox_changed(self, event: TriageBox.Changed) -> None:
@@ -249,14 +297,21 @@ class NewTicketScreen(Screen):
 
     def _typed(self) -> bool:
         boxes = any(box.value for box in self.query(TriageBox))
-        fields = any(i.value.strip() for i in self.query(Input) if i.id != "at")
-        return boxes or fields or self.query_one("#at", Input).value != self._opened_text
+        fields = any(i.value.strip() for i in self.query(Input) if i.id not in ("at", "hospital"))
+        moved = self.query_one("#hospital", Input).value != self._first_hospital
+        return boxes or fields or moved or self.query_one("#at", Input).value != self._opened_text
 
     def action_save(self) -> None:
         title = self.query_one("#title", Input).value.strip()
         level = self._level()
         if not title or level is None:
             self.notify("问题和级别必须填", severity="error")
+            return
+        if (
+            self.query_one("#hospital-row").display
+            and len(self._hospitals(self.query_one("#hospital", Input).value)) != 1
+        ):
+            self.notify("医院没有认准：填合同代码或医院名", severity="error")
             return
         module = None
         if self.query_one("#module", Input).value.strip():

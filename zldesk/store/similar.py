@@ -48,10 +48,22 @@ def similar(conn, ticket_id: int, limit: int = LIMIT) -> tuple[list[Similar], st
     """(the tickets most like `ticket_id`, best first, never itself; its title). UnknownTicket if none."""
     row, _ = stored_ticket(conn, ticket_id)
     notes = _notes(ticket_events(conn, ticket_id))
-    grams = bigrams(" ".join([row.title, row.description, *notes]))
+    text = " ".join([row.title, row.description, *notes])
+    return _ranked(conn, bigrams(text), row.contract_id, row.module_name or "", ticket_id, limit), row.title
+
+
+def like_text(conn, code: str, text: str, module: str = "", limit: int = 3) -> list[Similar]:
+    """The contract's tickets most like `text` (a title being typed in the new-ticket form), best first."""
+    grams = bigrams(text)
+    ids = _all(conn, f"SELECT id FROM contract WHERE code = {placeholder(conn)}", (code,)) if grams else []
+    return _ranked(conn, grams, ids[0][0], module, None, limit) if ids else []
+
+
+def _ranked(conn, grams: list[str], contract_id: int, module: str, exclude: int | None, limit: int) -> list[Similar]:
+    """One OR query of the bigrams on the search index: the same module first, then by relevance."""
     if not grams:
-        return [], row.title
-    ph, module = placeholder(conn), row.module_name or ""
+        return []
+    ph = placeholder(conn)
     columns = "t.id, t.received_at, t.state, t.module_name, t.title, t.resolved_at"
     if ph == "?":
         match = " OR ".join(f'"{g}"' for g in grams)
@@ -69,7 +81,7 @@ def similar(conn, ticket_id: int, limit: int = LIMIT) -> tuple[list[Similar], st
             "AND t.id <> %s ORDER BY (t.module_name = %s AND t.module_name <> '') DESC, score DESC, "
             "t.received_at DESC, t.id DESC LIMIT %s"
         )
-    params = (match, row.contract_id, ticket_id, module, limit)
+    params = (match, contract_id, -1 if exclude is None else exclude, module, limit)
     found = _all(conn, sql, (match, *params) if ph != "?" else params)
     resolutions = _resolutions(conn, {r[0]: _utc(r[5]) for r in found if r[5] is not None})
     return [
@@ -84,7 +96,7 @@ def similar(conn, ticket_id: int, limit: int = LIMIT) -> tuple[list[Similar], st
             resolutions.get(tid),
         )
         for tid, received, state, name, title, _resolved, score in found
-    ], row.title
+    ]
 
 
 def _resolutions(conn, resolved: dict[int, datetime]) -> dict[int, tuple[str, datetime]]:
