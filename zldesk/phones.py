@@ -26,6 +26,8 @@ _LOCAL = re.compile(r"[2-9]\d{6,7}")
 _LIST = re.compile(r"[;；,，、]")
 
 MOBILE, LANDLINE, LOCAL, OTHER = "mobile", "landline", "local", "other"
+# Where a number was found (store.callers.Known.source), in words: `zldesk who` and the new-ticket form say the same.
+SOURCES = {"contacts": "联系人名单", "contract": "合同联系方式", "ticket": "来电记录"}
 
 
 class Phone(NamedTuple):

@@ -67,7 +67,7 @@ def _json(k) -> dict:
 def _say(typed: str, p, found: list) -> None:
     from rich.cells import cell_len
 
-    from ..store.callers import SOURCES
+    from ..phones import SOURCES
     from ..text import fit
 
     shown = p.key or p.local

@@ -74,7 +74,7 @@ class FormHints:
         self.app.gateway.read(fetch, self._caller_known, group="who", what="查询来电号码失败", node=self)
 
     def _caller_known(self, result) -> None:
-        from ..store.callers import SOURCES
+        from ..phones import SOURCES
 
         typed, found = result
         if typed != self.query_one("#phone", Input).value:

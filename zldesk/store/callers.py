@@ -15,9 +15,6 @@ from .rows import _all, _utc, placeholder
 # A contract contact of these kinds is no telephone (a QQ group's number would read as a Beijing landline).
 NOT_PHONES = ("qq", "qq_group", "wechat", "email", "website", "forum", "ftp", "url")
 
-# Where a match came from, in words: `zldesk who` and the new-ticket form say the same.
-SOURCES = {"contacts": "联系人名单", "contract": "合同联系方式", "ticket": "来电记录"}
-
 
 @dataclass(frozen=True)
 class Known:
