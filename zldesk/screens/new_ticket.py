@@ -69,7 +69,7 @@ class NewTicketScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text(f"新工单 · {visible(self.contract.customer)}（{self.contract.code}）", style="bold"))
+            yield Static(id="head")
             yield from self._row("title", "问题", "一句话说明（必填）")
             yield from self._row("module", "模块", "编号、汉字或拼音，如 mzsf")
             yield Static(id="module-hint")
@@ -167,7 +167,27 @@ class NewTicketScreen(Screen):
             return None, Text(f"分诊建议 {level} 级（{why}），但合同没有 {level} 级：请填级别", style="bold red")
         return level, Text(f"建议 {level} 级（{why}）：不填级别就按它登记", style="bold")
 
+    def _head(self, called) -> None:
+        """The form's first line: whose ticket, and (issue 16) whether the call falls in the contract's
+        period, read at the call time as typed: `合同期外（服务期 …）` in red, `服务期未填写`; nothing in force."""
+        from rich.cells import cell_len
+
+        from ..contract import period_at
+
+        answer = period_at(self.contract, called)
+        head = f"新工单 · {visible(self.contract.customer)}"
+        line = Text(f"{head}（{self.contract.code}）", style="bold")
+        if answer.note:  # the warning is kept whole; the code, then a long hospital name give way
+            room = max(10, self.size.width - 4 - cell_len(answer.note))
+            line = Text(line.plain if cell_len(line.plain) <= room else fit(head, room).rstrip(), style="bold")
+            line.append(f"  {answer.note}", style="bold red" if answer.in_period is False else "yellow")
+        self.query_one("#head", Static).update(line)
+
     def _preview(self) -> None:
+        try:
+            self._head(self._call_time())
+        except ZlDeskError:  # a call time typed halfway: the period as the form opened
+            self._head(self.opened or self.app.clock())
         level, words = self._choice()
         self.query_one("#level", Static).update(words)
         preview = self.query_one("#preview", Static)
@@ -287,6 +307,9 @@ class NewTicketScreen(Screen):
             self.notify(e.message, title=e.title, severity="error", markup=False)
             return
         data.setdefault("channel", default_channel(self.policy, at))
+        from ..contract import period_at
+
+        outside = "（合同期外）" if period_at(self.contract, at).in_period is False else ""
 
         def change(session):
             from ..store.tickets import open_ticket
@@ -299,7 +322,7 @@ class NewTicketScreen(Screen):
             self._saved,
             node=self,
             what="工单没有登记",
-            said=lambda r: f"已登记 #{r[0]}" + ("" if r[1] else "（不在合同范围）"),
+            said=lambda r: f"已登记 #{r[0]}" + ("" if r[1] else "（不在合同范围）") + outside,
         )
 
     def _saved(self, _) -> None:
