@@ -162,6 +162,8 @@ def test_covered_outside_the_period_says_so_with_the_dates(cli, tmp_path, frozen
     assert inside.stdout.splitlines()[0] == "雷山县人民医院（leishan）：查「mzsf」"
     (match,) = json.loads(cli("covered", "mzsf", "--at", "2026-11-24 23:59", "--json").stdout)
     assert (match["in_period"], match["period_note"], match["days_to_expiry"]) == (True, "", 0)
+    bad = cli("covered", "mzsf", "--at", "昨晚")
+    assert bad.exit_code == 2 and "--at" in bad.stderr
 
 
 def test_contracts_show_days_to_expiry(cli, tmp_path, frozen):
@@ -269,3 +271,23 @@ async def test_the_lookup_screen_says_outside_the_period(cli, tmp_path):
         period = app.screen.query_one("#period", Static)
         await _until(pilot, lambda: period.has_class("shown"), "the period line")
         assert _text(period).strip() == "合同期外（服务期 2026-01-01 至 2026-12-07）"
+
+
+async def test_a_call_saved_from_the_form_outside_the_period_is_logged(cli, tmp_path):
+    """Saving is not refused: the ticket is written, and the toast says （合同期外）."""
+    from .conftest import say_who
+
+    imported(cli, tmp_path, "2026-01-01", "2026-12-07")
+    app = make_app(resolve_url(), clock=lambda: sh(2026, 12, 8, 0, 30))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("n")
+        await _until(pilot, lambda: type(app.screen).__name__ == "NewTicketScreen", "the form")
+        app.screen.query_one("#title", Input).value = "收费处无法收费"
+        app.screen.query_one("#severity", Input).value = "2"
+        await pilot.press("f2")
+        await say_who(pilot)
+        await _until(pilot, lambda: type(app.screen).__name__ == "BoardScreen", "saved")
+        await _until(pilot, lambda: any("合同期外" in n.message for n in app._notifications), "the toast")
+    (ticket,) = json.loads(cli("ticket", "list", "--json").stdout)
+    assert ticket["title"] == "收费处无法收费"
