@@ -56,7 +56,7 @@ async def test_a_known_number_fills_hospital_caller_and_department(cli, tmp_path
         assert screen.focused.id == "phone" and screen.contract.code != "danzhai"
         await _burst(pilot, *"+86 855 333 1234")  # as the caller ID shows it: +86, no trunk 0, spaces
         await until(pilot, lambda: "丹寨县人民医院 · 李主任" in _text(screen, "#who-hint"), what="the caller known")
-        assert screen.contract.code == "danzhai" and "丹寨县人民医院" in _text(screen, "#heading")
+        assert screen.contract.code == "danzhai" and "丹寨县人民医院" in _text(screen, "#head")
         values = _values(screen)
         assert (values["hospital"], values["caller"], values["dept"]) == ("danzhai", "李主任", "信息科")
         assert "联系人名单" in _text(screen, "#who-hint")

@@ -74,7 +74,10 @@ def test_markup_in_ticket_text_is_literal(snap_compare, night_app):
 
 def test_new_ticket_form(snap_compare, night_app):
     """The new-ticket form after typing a problem and `mzsf` as the module and ticking the second triage
-    question, after an unknown number in 电话 (the first field; the line beside it says 未登记的号码): the module line says 覆盖 第 2 行 门急诊收费系统; the questions are drawn [ ] [x] [ ], readable
+    question, after an unknown number in 电话 (the first field; the line beside it says 未登记的号码): the
+    first line names the hospital and says 服务期未填写 in yellow (the bundled contract gives no period, so the
+    form cannot say the call is in it: issue 16); the module line says 覆盖 第 2 行 门急诊收费系统; the
+    questions are drawn [ ] [x] [ ], readable
     without colour; the level field is empty (its placeholder says 留空按上面的分诊建议) and the line under it
     says 建议 2 级（所有窗口部门不能做基本业务）; the four levels are listed one line each in the contract's
     words, and the preview says the level-2 deadline at 02:30 is 11-25 14:00 with 09:00起 5:00:00 left, as

@@ -272,11 +272,14 @@ def export_modules(
 
 def contracts(ctx: typer.Context, json: Json = False) -> None:
     """库中的合同。"""
-    from ..contract import zone_named
+    from ..contract import period_answer, period_json, zone_named
     from ..store.rows import contract_summaries
+    from .state import now
 
     with ctx.obj.read() as conn:
         rows = contract_summaries(conn)
+    at = now()
+    periods = {r.code: period_answer(r.period, zone_named(r.timezone, r.code), at) for r in rows}
     if json:
         output.print_json(
             [
@@ -287,7 +290,9 @@ def contracts(ctx: typer.Context, json: Json = False) -> None:
                     "modules": r.modules,
                     "selected": r.selected,
                     "updated_at": r.updated_at.astimezone(zone_named(r.timezone, r.code)).isoformat(),
+                    "period": None if r.period is None else {"start": str(r.period.start), "end": str(r.period.end)},
                 }
+                | period_json(periods[r.code])
                 for r in rows
             ]
         )
@@ -305,7 +310,16 @@ def contracts(ctx: typer.Context, json: Json = False) -> None:
             r.product,
             f"  模块 {r.selected}/{r.modules} 选用",
             f"  更新于 {updated:%Y-%m-%d %H:%M}",
+            _expiry(periods[r.code]),
         )
+
+
+def _expiry(p) -> tuple[str, str]:
+    """`contracts`' last column: days to expiry (red once ended or not yet started, yellow within 30 days)."""
+    if p.days_to_expiry is None:
+        return f"  {p.expiry}", "yellow"
+    style = "bold red" if not p.in_period else "bold yellow" if p.ends_soon else ""
+    return f"  {p.start} 至 {p.end} {p.expiry}", style
 
 
 def covered(
@@ -314,11 +328,14 @@ def covered(
         str, typer.Argument(help="模块编号、名称的任意部分、拼音全拼或首字母（mzsf），或服务/不含条款里的词。")
     ],
     contract: Annotated[Optional[str], typer.Option("--contract", help="只查这个合同（默认查全部）。")] = None,
+    at: Annotated[
+        Optional[str], typer.Option("--at", help="按这个时刻核对服务期，ISO；默认现在。不带时区按合同所在时区。")
+    ] = None,
     json: Json = False,
 ) -> None:
-    """合同覆盖吗？查模块、服务和不含条款。
+    """合同覆盖吗？查模块、服务和不含条款，并说出此刻是否在服务期内（合同期外时写出服务期）。
 
-    退出码：0 覆盖，1 找到但未选或明确不含，3 合同中没有。"""
+    退出码：0 覆盖，1 找到但未选或明确不含，3 合同中没有。合同期外不改变退出码。"""
     from ..coverage import lookup, use_keys
     from ..store.rows import contract_heads, pinyin_keys, read_contracts, resolve_code
 
@@ -328,10 +345,13 @@ def covered(
         contracts = read_contracts(conn, wanted)
         use_keys(pinyin_keys(conn, wanted))  # the names' stored pinyin: no pypinyin to import
     found = [(contracts[cid], lookup(contracts[cid], query)) for cid in wanted]
+    periods = {c.code: _period(c, at) for c, _ in found}
     if json:
-        output.print_json([m.to_json(c) for c, matches in found for m in matches])
+        from ..contract import period_json
+
+        output.print_json([m.to_json(c) | period_json(periods[c.code]) for c, matches in found for m in matches])
     else:
-        _say_covered(query, found)
+        _say_covered(query, found, periods)
     raise typer.Exit(_answer([m for _, matches in found for m in matches]))
 
 
@@ -343,10 +363,21 @@ def _answer(matches: list) -> int:
     return 1 if any(m.kind == "exclusion" for m in matches) or not any(m.covered for m in matches) else 0
 
 
-def _say_covered(query: str, found: list) -> None:
+def _period(contract, at: str | None):
+    """The contract's period at `--at` (in its zone) or now: contract/period.py's one answer."""
+    from ..contract import period_at
+    from ..text import parse_instant
+    from .state import now
+
+    return period_at(contract, parse_instant(at, contract.zone, "--at") if at else now())
+
+
+def _say_covered(query: str, found: list, periods: dict) -> None:
     styles = {"覆盖": "bold green", "未选": "bold red", "不含": "bold red"}
     for c, matches in found:
-        output.say((f"{c.customer}（{c.code}）", "bold"), f"：查「{query}」")
+        note = periods[c.code].note  # nothing in force; 合同期外（服务期 …） or 服务期未填写 otherwise
+        head = ((f"  {note}", "bold red" if periods[c.code].in_period is False else "yellow"),) if note else ()
+        output.say((f"{c.customer}（{c.code}）", "bold"), f"：查「{query}」", *head)
         if not matches:
             output.say(("  合同中没有", "bold yellow"), "：既不在软件系统明细表，也不在服务内容细则中")
         for m in matches:

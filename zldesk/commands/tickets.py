@@ -81,7 +81,10 @@ def new(
             data |= {"module_no": m.no, "module_name": m.name, "in_scope": m.selected}
         data["channel"] = channel_code(channel) if channel else default_channel(policy, when)
         tid, t, d = open_ticket(session, code, data, when, output.who(who), now=_now())
-    shown = ticket_json(policy, t, d, tid, _now())
+    from ..contract import period_at, period_json
+
+    period = period_at(policy.contract, when)  # the call's instant: was the contract in force then
+    shown = ticket_json(policy, t, d, tid, _now()) | period_json(period)
     if json:
         output.print_json(shown)
     else:
@@ -98,6 +101,8 @@ def new(
         output.warn(f"第 {t.module_no} 行 {t.module_name} 不在合同范围（未选）：工单已登记并标记 不在合同范围")
     for w in d.warnings:
         output.warn(w)
+    if period.note:  # logged all the same: the engineer decides what an out-of-contract call costs
+        output.warn(period.ticket_line(policy.contract.customer, when))
 
 
 def _change(

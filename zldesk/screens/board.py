@@ -22,6 +22,8 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
     AUTO_FOCUS = "TicketBoard"  # not the first focusable: keys typed at start-up went to the hidden filter box
     DEFAULT_CSS = """
     BoardScreen #now { height: 1; background: $boost; padding: 0 1; }
+    BoardScreen #expiry { display: none; height: 1; background: $warning; color: $text; padding: 0 1; }
+    BoardScreen #expiry.shown { display: block; }
     BoardScreen #alarm { display: none; height: auto; background: $error; color: $text; padding: 0 1; }
     BoardScreen #alarm.shown { display: block; }
     BoardScreen #columns { height: 1; text-style: bold; color: $text-muted; }
@@ -40,9 +42,12 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         self.names: dict = {}
         self.filter_text = ""
         self._now_line: str | None = None
+        self._expiry_line: str | None = None
+        self._expiry_key: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="now")
+        yield Static(id="expiry")
         yield Static(id="alarm")
         yield Input(placeholder="筛选：标题、模块、医院、指派人或单号（esc 取消）", id="filter")
         yield Static(id="columns")
@@ -93,6 +98,34 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         if line != self._now_line:
             self._now_line = line
             self.query_one("#now", Static).update(Text(line))
+        self._expiry(now)
+
+    def _expiry(self, now: datetime) -> None:
+        """Under the top line, on the warning colour, while a contract in the store ends within 30 days or
+        has ended (issue 16): `雷山县人民医院 合同 12 天后到期（最后一天 …）`, the soonest first. A contract
+        without a period is not warned of here (`contracts` and the lookups say 服务期未填写)."""
+        from ..contract import period_at
+
+        # once a minute, or when a contract's period or name changes (an import)
+        key = (f"{now:%Y-%m-%d %H:%M%z}", [(c.customer, c.timezone, c.period) for c in self.app.contracts])
+        if key == self._expiry_key:
+            return
+        self._expiry_key = key
+        soon = []
+        for c in self.app.contracts:
+            answer = period_at(c, now)
+            if answer.ends_soon:
+                soon.append((answer.days_to_expiry, c.code, answer.warning(visible(c.customer))))
+        soon.sort()
+        line = ""
+        if soon:
+            line = soon[0][2] + (f"；另 {len(soon) - 1} 个合同见 zldesk contracts" if len(soon) > 1 else "")
+            line = fit(line, max(self.size.width - 2, 20)).rstrip()
+        if line != self._expiry_line:
+            self._expiry_line = line
+            box = self.query_one("#expiry", Static)
+            box.update(Text(line, style="bold"))
+            box.set_class(bool(line), "shown")
 
     def alarm(self, text: str) -> None:
         """A line under the top one that stays: something the engineer must act on (the store was replaced)."""

@@ -35,6 +35,8 @@ class CoverageScreen(ListKeys, TypeAhead, Screen):
     # The table takes the room left, not its own height: taller, it pushed the query box off the screen.
     DEFAULT_CSS = """
     CoverageScreen #matches { height: 1fr; }
+    CoverageScreen #period { display: none; height: 1; padding: 0 1; }
+    CoverageScreen #period.shown { display: block; }
     """
 
     def __init__(self) -> None:
@@ -44,6 +46,7 @@ class CoverageScreen(ListKeys, TypeAhead, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder="查询：编号、汉字或拼音（如 21、收费、mzsf、微信支付）", id="filter")
+        yield Static(id="period")
         yield DataTable(id="matches", cursor_type="row", zebra_stripes=True)
         yield Static(id="clause")
         yield Footer()
@@ -73,6 +76,7 @@ class CoverageScreen(ListKeys, TypeAhead, Screen):
         # `/` was the key to the query before `m` opened in it: typed first from habit, it is not the query's.
         query = query.lstrip("/")
         contract = self.app.contract
+        self._period(contract)
         table = self.query_one(DataTable)
         table.clear()
         self.matches = [] if contract is None else (lookup(contract, query) if query.strip() else all_rows(contract))
@@ -91,6 +95,18 @@ class CoverageScreen(ListKeys, TypeAhead, Screen):
             )
         else:
             self._show_clause(0)
+
+    def _period(self, contract) -> None:
+        """Above the rows, when the answer is not simply yes (issue 16): `合同期外（服务期 …）` in red, or
+        `服务期未填写`; nothing while the contract is in force. Read now, in the contract's zone."""
+        from ..contract import period_at
+
+        answer = period_at(contract, self.app.clock()) if contract is not None else None
+        line = self.query_one("#period", Static)
+        line.set_class(bool(answer and answer.note), "shown")
+        if answer and answer.note:
+            style = "bold red" if answer.in_period is False else "yellow"
+            line.update(Text(answer.note, style=style))
 
     def _show_clause(self, index: int) -> None:
         if 0 <= index < len(self.matches):

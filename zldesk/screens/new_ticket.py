@@ -75,7 +75,7 @@ class NewTicketScreen(FormHints, Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(self._heading(), id="heading")
+            yield Static(id="head")
             # The phone first: the caller ID is on the phone's screen before anyone has said a word.
             with Horizontal():
                 yield Static(Text("电话"), classes="label")
@@ -106,9 +106,6 @@ class NewTicketScreen(FormHints, Screen):
             yield Static(id="preview")
         yield Footer()
 
-    def _heading(self) -> Text:
-        return Text(f"新工单 · {visible(self.contract.customer)}（{visible(self.contract.code)}）", style="bold")
-
     def _show_levels(self) -> None:
         # One line a level, in the contract's own words, cut to the screen: the whole text is on `c`.
         levels = Text()
@@ -137,7 +134,6 @@ class NewTicketScreen(FormHints, Screen):
         from ..sla import Policy
 
         self.contract, self.policy = contract, Policy(contract)
-        self.query_one("#heading", Static).update(self._heading())
         self._show_levels()
         self._module_hint(self.query_one("#module", Input).value)
         self._title_changed()
@@ -215,7 +211,27 @@ class NewTicketScreen(FormHints, Screen):
             return None, Text(f"分诊建议 {level} 级（{why}），但合同没有 {level} 级：请填级别", style="bold red")
         return level, Text(f"建议 {level} 级（{why}）：不填级别就按它登记", style="bold")
 
+    def _head(self, called) -> None:
+        """The form's first line: whose ticket, and (issue 16) whether the call falls in the contract's
+        period, read at the call time as typed: `合同期外（服务期 …）` in red, `服务期未填写`; nothing in force."""
+        from rich.cells import cell_len
+
+        from ..contract import period_at
+
+        answer = period_at(self.contract, called)
+        head = f"新工单 · {visible(self.contract.customer)}"
+        line = Text(f"{head}（{self.contract.code}）", style="bold")
+        if answer.note:  # the warning is kept whole; the code, then a long hospital name give way
+            room = max(10, self.size.width - 4 - cell_len(answer.note))
+            line = Text(line.plain if cell_len(line.plain) <= room else fit(head, room).rstrip(), style="bold")
+            line.append(f"  {answer.note}", style="bold red" if answer.in_period is False else "yellow")
+        self.query_one("#head", Static).update(line)
+
     def _preview(self) -> None:
+        try:
+            self._head(self._call_time())
+        except ZlDeskError:  # a call time typed halfway: the period as the form opened
+            self._head(self.opened or self.app.clock())
         level, words = self._choice()
         self.query_one("#level", Static).update(words)
         preview = self.query_one("#preview", Static)
@@ -342,6 +358,9 @@ class NewTicketScreen(FormHints, Screen):
             self.notify(e.message, title=e.title, severity="error", markup=False)
             return
         data.setdefault("channel", default_channel(self.policy, at))
+        from ..contract import period_at
+
+        outside = "（合同期外）" if period_at(self.contract, at).in_period is False else ""
 
         def change(session):
             from ..store.tickets import open_ticket
@@ -354,7 +373,7 @@ class NewTicketScreen(FormHints, Screen):
             self._saved,
             node=self,
             what="工单没有登记",
-            said=lambda r: f"已登记 #{r[0]}" + ("" if r[1] else "（不在合同范围）"),
+            said=lambda r: f"已登记 #{r[0]}" + ("" if r[1] else "（不在合同范围）") + outside,
         )
 
     def _saved(self, _) -> None:

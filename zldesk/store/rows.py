@@ -122,20 +122,24 @@ class ContractSummary:
     modules: int
     selected: int
     updated_at: datetime
+    period: Period | None = None
 
 
 def contract_summaries(conn) -> list[ContractSummary]:
     """Every contract by code, with how many module rows it has and how many of them are selected."""
     sql = (
         "SELECT c.code, c.customer, c.product, c.timezone, count(m.id), "
-        "coalesce(sum(CASE WHEN m.selected THEN 1 ELSE 0 END), 0), c.updated_at "
+        "coalesce(sum(CASE WHEN m.selected THEN 1 ELSE 0 END), 0), c.updated_at, c.period_start, c.period_end "
         "FROM contract c LEFT JOIN module m ON m.contract_id = c.id "
-        "GROUP BY c.id, c.code, c.customer, c.product, c.timezone, c.updated_at ORDER BY c.code"
+        "GROUP BY c.id, c.code, c.customer, c.product, c.timezone, c.updated_at, c.period_start, c.period_end "
+        "ORDER BY c.code"
     )
-    return [
-        ContractSummary(code, customer, product, zone, int(n), int(chosen), _utc(updated))
-        for code, customer, product, zone, n, chosen, updated in _all(conn, sql)
-    ]
+    out = []
+    for code, customer, product, zone, n, chosen, updated, p_start, p_end in _all(conn, sql):
+        start, end = _date(p_start), _date(p_end)
+        period = Period(start, end) if start and end else None
+        out.append(ContractSummary(code, customer, product, zone, int(n), int(chosen), _utc(updated), period))
+    return out
 
 
 def pinyin_keys(conn, contract_ids: list[int]) -> dict[str, str]:
