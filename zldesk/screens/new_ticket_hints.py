@@ -91,8 +91,9 @@ class FormHints:
         words = f"{best.customer} · {best.name}"
         words += f"（{best.dept}）" if best.dept else ""
         words += f" {SOURCES[best.source]}"
-        if best.last_ticket is not None:
-            words += f" 上次 #{best.last_ticket[0]}"
+        calls = [k.last_ticket for k in found if (k.contract, k.name) == (best.contract, best.name) and k.last_ticket]
+        if calls:  # the person's list entry first, their last call from the tickets
+            words += f" 上次 #{max(calls, key=lambda c: c[1])[0]}"
         others = len({(k.contract, k.name) for k in found}) - 1
         words += f"；另 {others} 条" if others > 0 else ""
         style = "yellow" if best.weak else "green"
@@ -156,11 +157,11 @@ class FormHints:
             return  # typed on, or another hospital: its own answer follows
         box = self.query_one("#similar", Static)
         box.display = bool(found)
-        lines = Text()
         width = max(20, self.size.width - 4)
+        lines = []
         for s in found:
             state = STATE_WORDS.get(s.state, "未解决")
             head = f"相似 #{s.id} {s.received_at.astimezone(self.policy.out_zone):%m-%d} {state} "
             how = f"{s.title}：{s.resolution[0]}" if s.resolution else s.title
-            lines.append(fit(visible(head + how), width).rstrip() + "\n", style="dim")
-        box.update(lines)
+            lines.append(fit(visible(head + how), width).rstrip())
+        box.update(Text("\n".join(lines), style="dim"))
