@@ -165,6 +165,31 @@ def add_override(session: Session, code: str, override: Override, *, who: str, n
     return row.id
 
 
+def acknowledge_handover(
+    session: Session, code: str, line: str, label: str, handoff, engineer: str, *, now: datetime | None = None
+) -> None:
+    """The incoming engineer takes the line over at `handoff` (roster.handover.Handoff): one roster_event row
+    of kind `handover`, append-only, in the roster's hash chain like every roster change."""
+    from .handover import KIND, ack_source
+
+    contract = get_contract(session, code)
+    zone = contract.zone
+    before = f"{handoff.outgoing} → " if handoff.outgoing else "（无人）→ "
+    summary = (
+        f"{label} {handoff.at.astimezone(zone):%Y-%m-%d %H:%M} 交接确认：{before}{handoff.incoming}，{engineer} 接班"
+    )
+    _log(
+        session,
+        _row(session, code).id,
+        now or datetime.now(UTC),
+        engineer,
+        KIND,
+        ack_source(line, handoff.at),
+        b"",
+        [summary],
+    )
+
+
 def roster_history(session: Session, code: str) -> list[RosterEvent]:
     cid = _row(session, code).id
     return list(session.exec(select(RosterEvent).where(RosterEvent.contract_id == cid).order_by(RosterEvent.id)))
