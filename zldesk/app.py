@@ -292,8 +292,7 @@ class ZlDeskApp(App, inherit_bindings=False):
 
     def _read_board(self, limit: int | None = None) -> tuple:
         from .roster import OnDuty
-        from .store.handover import read_acks
-        from .store.rows import board_rows, contract_heads, latest_terms, open_count, policies, read_roster
+        from .store.rows import board_rows, contract_heads, latest_terms, open_count, policies, read_acks, read_roster
 
         with self.reading() as conn:
             heads = contract_heads(conn)
@@ -304,9 +303,7 @@ class ZlDeskApp(App, inherit_bindings=False):
             # each ticket's own terms, and each contract's current ones (its roster's duty lines)
             rules = policies(conn, {r.terms_id for r in rows} | set(current.values()))
             contracts = {cid: rules[current[cid]].contract for cid, *_ in heads}
-            rosters = [
-                (contracts[cid], read_roster(conn, contracts[cid], cid), read_acks(conn, cid)) for cid, *_ in heads
-            ]
+            rosters = [(c := contracts[cid], read_roster(conn, c, cid), read_acks(conn, cid)) for cid, *_ in heads]
         now = self.clock()
         duty = {contract.code: OnDuty.build(roster, contract, now, acks) for contract, roster, acks in rosters}
         names = {cid: (code, customer) for cid, code, customer, _ in heads}

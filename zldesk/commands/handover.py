@@ -27,25 +27,6 @@ def _now() -> datetime:
     return state.now()  # the commands' one clock (tests move it)
 
 
-def _line(contract, roster, text: str | None) -> tuple[str, str]:
-    """(name, label) of the line asked for; refused, with the lines there are, when unknown or not said."""
-    from ..errors import Refused
-    from ..roster import line_name
-    from ..text import visible
-
-    lines = roster.lines
-    there = "、".join(f"{x.name}（{x.label}）" for x in lines) or "无"
-    if text is None:
-        if len(lines) == 1:
-            return lines[0].name, lines[0].label
-        raise Refused("要用 --line 指定值班线", f"合同 {contract.code} 有 {len(lines)} 条值班线：{there}")
-    name = line_name(contract, text)
-    found = next((x for x in lines if x.name == name), None)
-    if found is None:
-        raise Refused("没有这条值班线", f"--line {visible(text)}；合同 {contract.code} 的值班线：{there}")
-    return found.name, found.label
-
-
 @handover_app.callback()
 def sheet(
     ctx: typer.Context,
@@ -59,6 +40,7 @@ def sheet(
     if ctx.invoked_subcommand is not None:
         return
     from ..errors import Refused
+    from ..store.handover import resolve_line
     from ..store.handover import sheet as make_sheet
     from ..store.rows import contract_id, read_contracts, read_roster, resolve_code
     from ..text import parse_instant
@@ -67,7 +49,7 @@ def sheet(
         cid = contract_id(conn, resolve_code(conn, contract))
         contract_obj = read_contracts(conn, [cid])[cid]
         roster = read_roster(conn, contract_obj, cid)
-        name, label = _line(contract_obj, roster, line)
+        name, label = resolve_line(contract_obj, roster, line)
         zone = contract_obj.zone
         moment = (parse_instant(at, zone, "--at") if at else _now()).astimezone(zone)
         found = make_sheet(conn, cid, contract_obj, roster, name, moment)
@@ -87,42 +69,16 @@ def ack(
     contract: Contract = None,
 ) -> None:
     """确认接班：这条线最近一次交接由接班人确认，记入值班表历史（roster log），只增不改。"""
-    from ..errors import Refused
-    from ..roster import handover
     from ..store import writing
     from ..store.contracts import resolve_code
-    from ..store.db import driver_connection, driver_errors
-    from ..store.handover import line_segments, read_acks
-    from ..store.roster import acknowledge_handover, load_roster
-    from ..store.rows import contract_id
+    from ..store.handover import resolve_line
+    from ..store.roster import load_roster, take_over
     from ..text import day_time, visible
 
     now = _now()
     with writing(ctx.obj.engine()) as session:
         code = resolve_code(session, contract)
         contract_obj, roster = load_roster(session, code)
-        name, label = _line(contract_obj, roster, line)
-        zone = contract_obj.zone
-        with driver_errors(session):
-            acks = read_acks(driver_connection(session), contract_id(driver_connection(session), code))
-        found = handover.handoffs(line_segments(contract_obj, roster, now), name)
-        h = handover.current(found, now)
-        upcoming = next((x for x in found if x.at > now), None)
-        then = (
-            f"；下一次交接 {day_time(upcoming.at, zone, now)}（{visible(upcoming.incoming)} 接班）" if upcoming else ""
-        )
-        if h is None:
-            raise Refused("没有可确认的交接", f"{label} 现在不在任何人的一班里{then}")
-        done = handover.acknowledged(h, acks)
-        if done is not None:
-            raise Refused(
-                "这次交接已确认",
-                f"{label} {day_time(h.at, zone, now)} 的交接已由 {visible(done.who)} 于 "
-                f"{day_time(done.at, zone, now)} 确认{then}",
-            )
-        engineer = output.who(who) if who else h.incoming
-        known = [e.name for e in roster.engineers if e.active]
-        if engineer not in known:
-            raise Refused("没有这个工程师", f"--as {visible(engineer)}；值班表里的工程师：{'、'.join(known) or '无'}")
-        acknowledge_handover(session, code, name, label, h, engineer, now=now)
-    output.say(("已确认接班 ", "green"), f"{label} {day_time(h.at, zone, now)}：{visible(engineer)}")
+        name, label = resolve_line(contract_obj, roster, line)
+        h, engineer = take_over(session, code, name, output.who(who) if who else None, now=now)
+    output.say(("已确认接班 ", "green"), f"{label} {day_time(h.at, contract_obj.zone, now)}：{visible(engineer)}")

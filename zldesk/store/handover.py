@@ -16,7 +16,7 @@ from ..calendar import ChinaCalendar
 from ..roster import Roster, compute, gaps, handover
 from ..roster.handover import Ack, Handoff
 from ..text import fit, visible
-from .rows import _all, _utc, placeholder
+from .rows import read_acks
 
 BEFORE, AHEAD = timedelta(days=8), timedelta(days=32)  # segments read around `at`: a weekly shift each side
 SPAN = timedelta(hours=24)  # a sheet covers its shift up to this long after the handoff
@@ -95,22 +95,23 @@ def _when(t: datetime, zone, ref: datetime, day: bool = False) -> str:
     return f"{local:%m-%d %H:%M}" if local.year == there.year else f"{local:%Y-%m-%d %H:%M}"
 
 
-def read_acks(conn, contract_id: int) -> list[Ack]:
-    """The contract's acknowledged handoffs, oldest first."""
-    ph = placeholder(conn)
-    rows = _all(
-        conn,
-        f"SELECT source, who, at FROM roster_event WHERE contract_id = {ph} AND kind = {ph} ORDER BY id",
-        (contract_id, KIND),
-    )
-    out = []
-    for source, who, at in rows:
-        line, _, when = source.partition(" ")
-        try:
-            out.append(Ack(line, datetime.fromisoformat(when), who, _utc(at)))
-        except ValueError:  # not written by acknowledge_handover: no handoff of ours
-            continue
-    return out
+def resolve_line(contract, roster, text: str | None) -> tuple[str, str]:
+    """(name, label) of the line asked for; refused, with the lines there are, when unknown or not said."""
+    from ..errors import Refused
+    from ..roster import line_name
+    from ..text import visible
+
+    lines = roster.lines
+    there = "、".join(f"{x.name}（{x.label}）" for x in lines) or "无"
+    if text is None:
+        if len(lines) == 1:
+            return lines[0].name, lines[0].label
+        raise Refused("要用 --line 指定值班线", f"合同 {contract.code} 有 {len(lines)} 条值班线：{there}")
+    name = line_name(contract, text)
+    found = next((x for x in lines if x.name == name), None)
+    if found is None:
+        raise Refused("没有这条值班线", f"--line {visible(text)}；合同 {contract.code} 的值班线：{there}")
+    return found.name, found.label
 
 
 def ack_source(line: str, handoff: datetime) -> str:
