@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from rich.cells import cell_len
 
 import zldesk.commands.handover as handover_cmd
 
@@ -164,3 +165,74 @@ def test_ack_refused_writes_nothing(desk, db_path, monkeypatch, args, says):
     ran = cli("handover", "ack", *args)
     assert ran.exit_code != 0 and says in ran.stderr, ran.stderr
     assert store_checksum(db_path) == before
+
+
+# ---- the console: the header's 交接未确认, `h` the sheet, `a` the acknowledgement (Pilot, 80x24, frozen clock)
+
+
+def _header(app) -> str:
+    from textual.widgets import Static
+
+    app.tick()
+    return str(app.get_screen("board").query_one("#now", Static).render())
+
+
+async def _ready(pilot) -> None:
+    await pilot.pause()
+    while pilot.app.workers:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def _console(db_path, at: str):
+    from zldesk.app import make_app
+
+    moment = datetime.fromisoformat(at).replace(tzinfo=ZONE)
+    return make_app(f"sqlite:///{db_path}", clock=lambda: moment)
+
+
+FLAG = "现场 交接未确认（王芳 09:00 接班）"
+
+
+@pytest.mark.parametrize("at, shown", [("2026-12-02T09:14", False), ("2026-12-02T09:16", True)])
+async def test_header_flags_a_handoff_unacknowledged_for_15_minutes(desk, db_path, at, shown):
+    app = _console(db_path, at)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        header = _header(app)
+        assert (FLAG in header) is shown, header
+        assert cell_len(header) <= 78  # the flag comes first: what it cuts is the end of the duty names
+
+
+async def test_header_flag_goes_once_acknowledged(desk, db_path, monkeypatch):
+    cli, _ = desk
+    _at(monkeypatch, "2026-12-02T09:10")
+    assert cli("handover", "ack", "--line", "onsite").exit_code == 0
+    app = _console(db_path, "2026-12-02T09:16")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        assert "交接未确认" not in _header(app)
+
+
+async def test_h_shows_the_sheet_and_a_acknowledges(desk, db_path):
+    from textual.widgets import Static
+
+    from .conftest import say_who, until
+
+    cli, ids = desk
+    app = _console(db_path, "2026-12-02T09:16")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        await pilot.press("h")
+        await until(pilot, lambda: app.screen.SCREEN_KEY == "handover" and app.screen.sheet is not None)
+        text = str(app.screen.query_one("#handover-text", Static).render())
+        assert "交接未确认" in text and f"11:30 到期 #{ids['urgent']}" in text and "\x1b" not in text
+        await pilot.press("a")
+        await say_who(pilot, "王芳")
+        # acknowledged: the sheet read again is the next handoff's (the backup line's at 18:00)
+        await until(pilot, lambda: (app.screen.sheet.line, app.screen.sheet.handoff.at.hour) == ("backup", 18))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen.SCREEN_KEY == "board")
+        await until(pilot, lambda: "交接未确认" not in _header(app), what="the flag gone after the ack")
+    log = ok_json(cli, "roster", "log")
+    assert [e["kind"] for e in log] == ["import", "handover"] and log[-1]["who"] == "王芳"

@@ -40,7 +40,7 @@ def sheet(
     if ctx.invoked_subcommand is not None:
         return
     from ..errors import Refused
-    from ..store.handover import resolve_line
+    from ..roster.handover import resolve_line
     from ..store.handover import sheet as make_sheet
     from ..store.rows import contract_id, read_contracts, read_roster, resolve_code
     from ..text import parse_instant
@@ -49,7 +49,7 @@ def sheet(
         cid = contract_id(conn, resolve_code(conn, contract))
         contract_obj = read_contracts(conn, [cid])[cid]
         roster = read_roster(conn, contract_obj, cid)
-        name, label = resolve_line(contract_obj, roster, line)
+        name, label = resolve_line(contract_obj, roster.lines, line)
         zone = contract_obj.zone
         moment = (parse_instant(at, zone, "--at") if at else _now()).astimezone(zone)
         found = make_sheet(conn, cid, contract_obj, roster, name, moment)
@@ -69,9 +69,9 @@ def ack(
     contract: Contract = None,
 ) -> None:
     """确认接班：这条线最近一次交接由接班人确认，记入值班表历史（roster log），只增不改。"""
+    from ..roster.handover import resolve_line
     from ..store import writing
     from ..store.contracts import resolve_code
-    from ..store.handover import resolve_line
     from ..store.roster import load_roster, take_over
     from ..text import day_time, visible
 
@@ -79,6 +79,6 @@ def ack(
     with writing(ctx.obj.engine()) as session:
         code = resolve_code(session, contract)
         contract_obj, roster = load_roster(session, code)
-        name, label = resolve_line(contract_obj, roster, line)
+        name, label = resolve_line(contract_obj, roster.lines, line)
         h, engineer = take_over(session, code, name, output.who(who) if who else None, now=now)
     output.say(("已确认接班 ", "green"), f"{label} {day_time(h.at, contract_obj.zone, now)}：{visible(engineer)}")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, delete, select
 
 from ..contract import Contract
-from ..errors import InvalidInput, OverrideRefused, Refused
+from ..errors import InvalidInput, OverrideRefused
 from ..roster import Engineer, Override, Roster, Shift, check, typed_override
 from ..roster.changes import added_shifts_line, engineer_line, override_line, rotations_line, shifts_line
 from .audit import append, lock_head, roster_digest
@@ -165,60 +165,26 @@ def add_override(session: Session, code: str, override: Override, *, who: str, n
     return row.id
 
 
-def acknowledge_handover(
-    session: Session, code: str, line: str, label: str, handoff, engineer: str, *, now: datetime | None = None
-) -> None:
-    """The incoming engineer takes the line over at `handoff` (roster.handover.Handoff): one roster_event row
-    of kind `handover`, append-only, in the roster's hash chain like every roster change."""
-    from .handover import KIND, ack_source
-
-    contract = get_contract(session, code)
-    zone = contract.zone
-    before = f"{handoff.outgoing} → " if handoff.outgoing else "（无人）→ "
-    summary = (
-        f"{label} {handoff.at.astimezone(zone):%Y-%m-%d %H:%M} 交接确认：{before}{handoff.incoming}，{engineer} 接班"
-    )
-    _log(
-        session,
-        _row(session, code).id,
-        now or datetime.now(UTC),
-        engineer,
-        KIND,
-        ack_source(line, handoff.at),
-        b"",
-        [summary],
-    )
-
-
 def take_over(session: Session, code: str, line: str, engineer: str | None, *, now: datetime):
     """The incoming engineer (`engineer`, default the one the roster puts on) acknowledges the line's current
-    handoff, in the caller's transaction: refused when the line is in nobody's shift, when that handoff was
-    acknowledged already, or when the engineer is not one of the roster's. Returns (handoff, engineer)."""
+    handoff: one roster_event row of kind `handover`, append-only, in the roster's hash chain like every
+    roster change, in the caller's transaction. Refused (roster.handover) when the line is in nobody's shift,
+    when that handoff was acknowledged already, or when the engineer is not one of the roster's. Returns
+    (handoff, engineer)."""
     from ..roster import handover
-    from ..text import day_time, visible
     from .db import driver_connection, driver_errors
-    from .handover import line_segments
+    from .handover import KIND, ack_source, line_segments
     from .rows import read_acks
 
     contract, roster = load_roster(session, code)
-    zone, label = contract.zone, next((x.label for x in roster.lines if x.name == line), line)
+    cid, zone = _row(session, code).id, contract.zone
+    label = next((x.label for x in roster.lines if x.name == line), line)
     with driver_errors(session):
-        acks = read_acks(driver_connection(session), _row(session, code).id)
-    found = handover.handoffs(line_segments(contract, roster, now), line)
-    h = handover.current(found, now)
-    upcoming = next((x for x in found if x.at > now), None)
-    then = f"；下一次交接 {day_time(upcoming.at, zone, now)}（{visible(upcoming.incoming)} 接班）" if upcoming else ""
-    if h is None:
-        raise Refused("没有可确认的交接", f"{label} 现在不在任何人的一班里{then}")
-    done = handover.acknowledged(h, acks)
-    if done is not None:
-        when, by = day_time(h.at, zone, now), day_time(done.at, zone, now)
-        raise Refused("这次交接已确认", f"{label} {when} 的交接已由 {visible(done.who)} 于 {by} 确认{then}")
+        acks = read_acks(driver_connection(session), cid)
+    h = handover.to_take_over(handover.handoffs(line_segments(contract, roster, now), line), now, acks, label, zone)
     engineer = engineer or h.incoming
-    known = [e.name for e in roster.engineers if e.active]
-    if engineer not in known:
-        raise Refused("没有这个工程师", f"{visible(engineer)}；值班表里的工程师：{'、'.join(known) or '无'}")
-    acknowledge_handover(session, code, line, label, h, engineer, now=now)
+    handover.check_engineer(engineer, roster.engineers)
+    _log(session, cid, now, engineer, KIND, ack_source(line, h.at), b"", [handover.ack_line(label, h, engineer, zone)])
     return h, engineer
 
 
