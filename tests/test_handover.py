@@ -191,7 +191,7 @@ def _console(db_path, at: str):
     return make_app(f"sqlite:///{db_path}", clock=lambda: moment)
 
 
-FLAG = "现场 交接未确认（王芳 09:00 接班）"
+FLAG = "现场交接未确认：王芳 09:00"
 
 
 @pytest.mark.parametrize("at, shown", [("2026-12-02T09:14", False), ("2026-12-02T09:16", True)])

@@ -49,19 +49,19 @@ class OnDuty:
         return on_duty(self.segments, moment, self.roster.lines)
 
     def flag(self, now: datetime) -> str:
-        """The header's first words while a line changed hands 15 minutes ago or more (within the day the
-        segments reach back) and nobody acknowledged it: 备勤 交接未确认（李强 02:00 接班）; "" otherwise."""
+        """The header's first words while a line changed hands 15 minutes ago or more (and under 12 hours,
+        within the day the segments reach back) and nobody acknowledged it: 备勤交接未确认：李强 02:00, short
+        enough to fit at 80 columns after the date and the day's words; "" otherwise."""
         from .handover import handoffs, unacknowledged
 
-        found = [
-            h for line in self.roster.lines if (h := unacknowledged(handoffs(self.segments, line.name), now, self.acks))
-        ]
+        lines = self.roster.lines
+        found = [h for x in lines if (h := unacknowledged(handoffs(self.segments, x.name), now, self.acks))]
         if not found:
             return ""
-        h, zone = found[0], self.contract.zone
-        label = SHORT.get(h.line) or next((x.label for x in self.roster.lines if x.name == h.line), h.line)
-        more = f" 等 {len(found)} 条线" if len(found) > 1 else ""
-        return f"{label} 交接未确认（{visible(h.incoming)} {h.at.astimezone(zone):%H:%M} 接班）{more}  "
+        h = found[0]
+        label = SHORT.get(h.line) or next((x.label for x in lines if x.name == h.line), h.line)
+        more = f"（另 {len(found) - 1} 条线）" if len(found) > 1 else ""
+        return f"{label}交接未确认：{visible(h.incoming)} {h.at.astimezone(self.contract.zone):%H:%M}{more}  "
 
     def phone(self, name: str | None) -> str:
         engineer = self.roster.engineer(name) if name else None
