@@ -236,3 +236,19 @@ async def test_h_shows_the_sheet_and_a_acknowledges(desk, db_path):
         await until(pilot, lambda: "交接未确认" not in _header(app), what="the flag gone after the ack")
     log = ok_json(cli, "roster", "log")
     assert [e["kind"] for e in log] == ["import", "handover"] and log[-1]["who"] == "王芳"
+
+
+async def test_a_before_the_handoff_writes_nothing(desk, db_path):
+    from .conftest import until
+
+    cli, _ = desk
+    before = store_checksum(db_path)
+    app = _console(db_path, "2026-12-02T08:50")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        await pilot.press("h")
+        await until(pilot, lambda: app.screen.SCREEN_KEY == "handover" and app.screen.sheet is not None)
+        assert (app.screen.sheet.line, app.screen.sheet.handoff.at.hour) == ("onsite", 9)
+        await pilot.press("a")
+        await until(pilot, lambda: any("还没到交接时间（09:00）" in n.message for n in app._notifications))
+    assert store_checksum(db_path) == before

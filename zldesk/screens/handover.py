@@ -73,9 +73,7 @@ class HandoverScreen(ListKeys, Screen):
             return
         now = self.app.clock()
         if s.ack is not None or s.handoff.at > now:
-            words = (
-                "这次交接已确认" if s.ack else f"还没到交接时间（{s.handoff.at.astimezone(s.handoff.at.tzinfo):%H:%M}）"
-            )
+            words = "这次交接已确认" if s.ack else f"还没到交接时间（{s.handoff.at:%H:%M}）"
             self.app.notify(words, severity="warning")
             return
         code, line = s.contract, s.line
