@@ -20,6 +20,7 @@ SCREENS = {
     "contract": "合同条款",
     "roster": "值班表",
     "recent": "最近解决",
+    "handover": "交接单",
     "prompt": "小表单",
     "confirm": "到场、解决的确认",
     "help": "帮助",
@@ -31,7 +32,15 @@ MODAL = (
     "confirm",
     "help",
 )  # Textual runs no app binding over a modal screen: APP actions are not offered there
-LISTS = ("board", "ticket", "coverage", "contract", "roster", "recent")  # screens with j k g G: a list or a long page
+LISTS = (
+    "board",
+    "ticket",
+    "coverage",
+    "contract",
+    "roster",
+    "recent",
+    "handover",
+)  # screens with j k g G: a list or a long page
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("board.open", "enter", "open", "打开工单", ("board",)),
     Action("board.recent", "R", "recent", "最近解决、关闭的工单", ("board",)),
     Action("board.engineer", "u", "app.choose_engineer", "换操作人", ("board",)),
+    Action("board.handover", "h", "handover", "交接单", ("board",)),
     Action("ticket.ack", "a", "do('ack')", "受理", ("ticket",), footer=True),
     Action("ticket.arrive", "v", "do('arrive')", "到场", ("ticket",), footer=True),
     Action("ticket.resolve", "r", "do('resolve')", "解决", ("ticket",), footer=True),
@@ -105,6 +115,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("roster.override", "e", "override", "登记调班", ("roster",), footer=True),
     Action("recent.open", "enter", "open", "打开工单", ("recent",)),
     Action("recent.back", "escape,q", "app.back", "返回看板", ("recent",), footer=True, palette=False),
+    Action("handover.ack", "a", "ack", "确认接班（接班人）", ("handover",), footer=True),
+    Action("handover.back", "escape,q", "app.back", "返回看板", ("handover",), footer=True, palette=False),
     Action("prompt.cancel", "escape", "cancel", "取消", ("prompt",), palette=False),
     # Only y confirms: enter (which opens a ticket and ends every form) pressed once too often must not.
     Action("confirm.yes", "y", "yes", "确认", ("confirm",), palette=False),

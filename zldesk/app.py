@@ -278,7 +278,7 @@ class ZlDeskApp(App, inherit_bindings=False):
         duty = self.duty.get(contract.code)
         duty_text = f"操作人 {visible(self.engineer)}  " if self.engineer else ""
         if duty is not None:
-            duty_text += duty.status(now)
+            duty_text = duty.flag(now) + duty_text + duty.status(now)  # an unacknowledged handover first
             if duty.stale(now):  # the computed days run out: a quiet night with no change still moves on
                 self.load_board()
         return local, " ".join(parts), duty_text
@@ -292,7 +292,7 @@ class ZlDeskApp(App, inherit_bindings=False):
 
     def _read_board(self, limit: int | None = None) -> tuple:
         from .roster import OnDuty
-        from .store.rows import board_rows, contract_heads, latest_terms, open_count, policies, read_roster
+        from .store.rows import board_rows, contract_heads, latest_terms, open_count, policies, read_acks, read_roster
 
         with self.reading() as conn:
             heads = contract_heads(conn)
@@ -303,9 +303,9 @@ class ZlDeskApp(App, inherit_bindings=False):
             # each ticket's own terms, and each contract's current ones (its roster's duty lines)
             rules = policies(conn, {r.terms_id for r in rows} | set(current.values()))
             contracts = {cid: rules[current[cid]].contract for cid, *_ in heads}
-            rosters = [(contracts[cid], read_roster(conn, contracts[cid], cid)) for cid, *_ in heads]
+            rosters = [(c := contracts[cid], read_roster(conn, c, cid), read_acks(conn, cid)) for cid, *_ in heads]
         now = self.clock()
-        duty = {contract.code: OnDuty.build(roster, contract, now) for contract, roster in rosters}
+        duty = {contract.code: OnDuty.build(roster, contract, now, acks) for contract, roster, acks in rosters}
         names = {cid: (code, customer) for cid, code, customer, _ in heads}
         return rows, rules, names, duty, sorted(contracts.values(), key=lambda c: c.code), total, partial
 

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "sla": ("commands.sla:sla_app",),
     "ticket": ("commands.tickets:ticket_app", "commands.search"),  # search adds `ticket search`
     "roster": ("commands.roster:roster_app", "commands.duty"),  # duty adds now, gaps, notice, hours
+    "handover": ("commands.handover:handover_app",),
     "audit": ("commands.audit:audit_app",),
 }
 

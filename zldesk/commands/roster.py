@@ -259,7 +259,7 @@ def override(
     output.say(("已登记调班 ", "green"), f"#{new_id}：{engineer} {_fmt(a, zone)} 至 {_fmt(b, zone)}")
 
 
-_KINDS = {"import": "导入", "override": "调班", "shifts": "导入班次"}
+_KINDS = {"import": "导入", "override": "调班", "shifts": "导入班次", "handover": "交接确认"}
 _FILE_KINDS = ("import", "shifts")  # the kinds whose source is the file read
 
 

@@ -27,18 +27,19 @@ class OnDuty:
     start: datetime
     end: datetime
     problem: str = ""  # the roster in the store does not compute (say, an engineer deactivated since)
+    acks: tuple = ()  # the contract's acknowledged handoffs (handover.Ack), for `flag`
 
     @classmethod
-    def build(cls, roster: Roster, contract: Contract, now: datetime) -> OnDuty:
-        start, end = now - BEFORE, now + AHEAD
+    def build(cls, roster: Roster, contract: Contract, now: datetime, acks=()) -> OnDuty:
+        start, end, acks = now - BEFORE, now + AHEAD, tuple(acks)
         if roster.empty:
-            return cls(contract, roster, [], start, end)
+            return cls(contract, roster, [], start, end, acks=acks)
         try:
             segments = compute(roster, contract, ChinaCalendar.shared(), start, end)
         except ZlDeskError as e:  # the board must still come up; the header says what is wrong
             first = e.problems[0].message if getattr(e, "problems", None) else e.message
-            return cls(contract, roster, [], start, end, f"值班表有误：{first}")
-        return cls(contract, roster, segments, start, end)
+            return cls(contract, roster, [], start, end, f"值班表有误：{first}", acks)
+        return cls(contract, roster, segments, start, end, acks=acks)
 
     def stale(self, now: datetime) -> bool:
         """Computed long enough ago that the days ahead are running short."""
@@ -46,6 +47,21 @@ class OnDuty:
 
     def at(self, moment: datetime) -> list[LineNow]:
         return on_duty(self.segments, moment, self.roster.lines)
+
+    def flag(self, now: datetime) -> str:
+        """The header's first words while a line changed hands 15 minutes ago or more (and under 12 hours,
+        within the day the segments reach back) and nobody acknowledged it: 备勤交接未确认：李强 02:00, short
+        enough to fit at 80 columns after the date and the day's words; "" otherwise."""
+        from .handover import handoffs, unacknowledged
+
+        lines = self.roster.lines
+        found = [h for x in lines if (h := unacknowledged(handoffs(self.segments, x.name), now, self.acks))]
+        if not found:
+            return ""
+        h = found[0]
+        label = SHORT.get(h.line) or next((x.label for x in lines if x.name == h.line), h.line)
+        more = f"（另 {len(found) - 1} 条线）" if len(found) > 1 else ""
+        return f"{label}交接未确认：{visible(h.incoming)} {h.at.astimezone(self.contract.zone):%H:%M}{more}  "
 
     def phone(self, name: str | None) -> str:
         engineer = self.roster.engineer(name) if name else None

@@ -148,6 +148,12 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
 
         self.app.push_screen(RecentScreen())
 
+    def action_handover(self) -> None:
+        """h: the handover sheet of the line changing hands (screens/handover.py)."""
+        from .handover import HandoverScreen
+
+        self.app.push_screen(HandoverScreen())
+
     # ---- filter ------------------------------------------------------------------------------------
 
     def action_filter(self) -> None:

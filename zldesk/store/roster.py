@@ -165,6 +165,29 @@ def add_override(session: Session, code: str, override: Override, *, who: str, n
     return row.id
 
 
+def take_over(session: Session, code: str, line: str, engineer: str | None, *, now: datetime):
+    """The incoming engineer (`engineer`, default the one the roster puts on) acknowledges the line's current
+    handoff: one roster_event row of kind `handover`, append-only, in the roster's hash chain like every
+    roster change, in the caller's transaction. Refused (roster.handover) when the line is in nobody's shift,
+    when that handoff was acknowledged already, or when the engineer is not one of the roster's. Returns
+    (handoff, engineer)."""
+    from ..roster import handover
+    from .db import driver_connection, driver_errors
+    from .handover import KIND, ack_source, line_segments
+    from .rows import read_acks
+
+    contract, roster = load_roster(session, code)
+    cid, zone = _row(session, code).id, contract.zone
+    label = next((x.label for x in roster.lines if x.name == line), line)
+    with driver_errors(session):
+        acks = read_acks(driver_connection(session), cid)
+    h = handover.to_take_over(handover.handoffs(line_segments(contract, roster, now), line), now, acks, label, zone)
+    engineer = engineer or h.incoming
+    handover.check_engineer(engineer, roster.engineers)
+    _log(session, cid, now, engineer, KIND, ack_source(line, h.at), b"", [handover.ack_line(label, h, engineer, zone)])
+    return h, engineer
+
+
 def roster_history(session: Session, code: str) -> list[RosterEvent]:
     cid = _row(session, code).id
     return list(session.exec(select(RosterEvent).where(RosterEvent.contract_id == cid).order_by(RosterEvent.id)))
