@@ -102,6 +102,16 @@ def test_sheet_of_the_0900_handoff(desk):
     assert all(line and len(line) < 60 for line in text.splitlines())
 
 
+def test_a_deadline_before_the_handoff_is_said_to_fall_before_it(desk):
+    """The backup line changes hands at 18:00: the 11:30 and 13:00 deadlines fall in the outgoing shift, and
+    the sheet says so (交接前到期) rather than listing them as the incoming engineer's."""
+    cli, ids = desk
+    sheet = ok_json(cli, "handover", "--line", "backup", "--at", "2026-12-02T08:50")
+    assert sheet["handoff"] == "2026-12-02T18:00:00+08:00"
+    assert f"11:30 交接前到期 #{ids['urgent']} 1级 住院结算失败" in sheet["text"]
+    assert f"13:00 交接前到期 #{ids['waiting']} 2级" in sheet["text"]
+
+
 def test_control_characters_never_reach_the_sheet(desk):
     cli, ids = desk
     for args in (("--at", "2026-12-02T08:50"), ("--at", "2026-12-02T08:50", "--json")):

@@ -110,8 +110,9 @@ class Item:
 
     def text(self, zone, ref: datetime, read: datetime) -> str:
         head = f"#{self.ticket} {self.severity}级 {fit(self.title, TITLE_CELLS).rstrip()}"
-        if self.kind == "due":
-            return f"{when(self.at, zone, ref)} {'已超时 ' if self.late else ''}到期 {head}"
+        if self.kind == "due":  # `ref` is the handoff: one due before it comes to the incoming engineer late
+            said = "已超时 " if self.late else "交接前" if self.at < ref else ""
+            return f"{when(self.at, zone, ref)} {said}到期 {head}"
         if self.kind == "remote":
             by = f"（授权：{visible(self.what)}）" if self.what else ""
             return f"{when(self.at, zone, ref)} {head} 远程许可到期{by}"
