@@ -15,6 +15,7 @@ from .clock import (
     ticket_deadline,
     ticket_deadlines,
 )
+from .leave import LATE_STYLE, departure, late, leave_json, leave_line, leave_text
 from .lifecycle import apply, create, replay
 from .model import (
     ACKNOWLEDGED,
@@ -55,6 +56,12 @@ from .view import (
 )
 
 __all__ = [
+    "LATE_STYLE",
+    "departure",
+    "late",
+    "leave_json",
+    "leave_line",
+    "leave_text",
     "ACKNOWLEDGED",
     "Plan",
     "check_maps",
