@@ -376,6 +376,8 @@ def test_dry_run_shows_each_section_and_writes_nothing(cli, db_path, before, tmp
         "服务窗口：5 个",
         "问题分级：4 级",
         "联系方式：12 个",
+        "现场：未写明",
+        "合同文本未写明现场地址和路程，site 留空",
         "未归入任何字段的文字：1 处",
         "试运行，未写入",
     ):

@@ -15,7 +15,7 @@ from .clock import (
     ticket_deadline,
     ticket_deadlines,
 )
-from .leave import LATE_STYLE, departure, late, leave_json, leave_line, leave_text
+from .leave import LATE_STYLE, departure, late, leave_json, leave_text
 from .lifecycle import apply, create, replay
 from .model import (
     ACKNOWLEDGED,
@@ -51,6 +51,7 @@ from .view import (
     event_line,
     hotline_open,
     kind_name,
+    leave_row,
     permission_text,
     ticket_json,
 )
@@ -60,7 +61,7 @@ __all__ = [
     "departure",
     "late",
     "leave_json",
-    "leave_line",
+    "leave_row",
     "leave_text",
     "ACKNOWLEDGED",
     "Plan",

@@ -44,15 +44,6 @@ def leave_text(d: Departure, zone: tzinfo, now: datetime) -> str:
     return f"出发 {leave:%m-%d}" if leave.year == today.year else f"出发 {leave:%Y-%m-%d}"
 
 
-def leave_line(d: Departure, zone: tzinfo, now: datetime) -> str:
-    """The ticket screen's and `ticket show`'s line: the day when it is not today, the explanation, 已过."""
-    leave = d.leave_by.astimezone(zone)
-    day = "" if leave.date() == now.astimezone(zone).date() else f"{leave:%m-%d} "
-    text = d.explain(zone).replace("出发 ", f"出发 {day}", 1)
-    return text + ("（已过，尚未到场）" if now > d.leave_by else "")
-
-
 @lru_cache(maxsize=1 << 16)  # a board's rows: one per (site, deadline); the site and the deadline decide it
 def _leave(site, due: datetime, zone: tzinfo) -> Departure:
     return leave_by(site, due, zone)
-

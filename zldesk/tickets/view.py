@@ -80,10 +80,10 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
         from ..explain import Step, explain, sentence
 
         steps = [*(explain(policy, d) if d else ()), *(Step("warning", p) for p in problems)]
+        out["sentence"] = sentence(steps)  # the deadline's; the departure has its own line (leave_row)
         if leave is not None:
             steps.append(Step("leave", leave.explain(zone), start=leave.leave_by.astimezone(zone)))
         out["explain"] = [s.to_json() for s in steps]
-        out["sentence"] = sentence(steps)
         out["history"] = [
             {
                 "seq": e.seq,
@@ -98,6 +98,19 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
             for e in events
         ]
     return out
+
+
+def leave_row(data: dict, now: datetime) -> tuple[str, bool] | None:
+    """The departure line of a full `ticket_json` (with its explanation), as `ticket show` and the ticket
+    screen both say it, and whether it has passed with no arrival recorded (then red): None without one."""
+    if not data.get("leave_by"):
+        return None
+    leave = datetime.fromisoformat(data["leave_by"])
+    line = next(s["text"] for s in data["explain"] if s["kind"] == "leave")
+    if leave.date() != now.astimezone(leave.tzinfo).date():
+        line = line.replace("出发 ", f"出发 {day_time(leave, leave.tzinfo, now, hour=False)} ", 1)
+    late = now > leave
+    return line + ("（已过，尚未到场）" if late else ""), late
 
 
 def _remote_json(t, now: datetime, zone) -> dict | None:
