@@ -80,10 +80,11 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
         from ..explain import Step, explain, sentence
 
         steps = [*(explain(policy, d) if d else ()), *(Step("warning", p) for p in problems)]
-        out["sentence"] = sentence(steps)  # the deadline's; the departure has its own line (leave_row)
+        said = sentence(steps)  # the deadline's; the departure has its own line (leave_row)
         if leave is not None:
             steps.append(Step("leave", leave.explain(zone), start=leave.leave_by.astimezone(zone)))
         out["explain"] = [s.to_json() for s in steps]
+        out["sentence"] = said
         out["history"] = [
             {
                 "seq": e.seq,
