@@ -294,3 +294,70 @@ def test_the_site_and_the_upgrade_on_postgres(pg_url, tmp_path, monkeypatch):
         assert conn.execute("SELECT site_travel_minutes_night FROM contract").fetchall() == [(180,)]
     ok("ticket", "new", "--severity", "1", "--title", "又瘫了", "--at", "2026-11-25T13:15")
     assert json.loads(ok("ticket", "show", "2", "--json"))["leave_by"] == "2026-11-25T13:45:00+08:00"
+
+
+# ---- the console: the board and the ticket screen, 80x24 -------------------------------------------------
+
+
+async def _board(app, pilot):
+    from zldesk.widgets.ticket_board import TicketBoard
+
+    board = app.screen.query_one(TicketBoard)
+    for _ in range(200):
+        if board.rows:
+            return board
+        await pilot.pause(0.05)
+    raise AssertionError("the board never filled")
+
+
+def _due_segment(board, y: int):
+    strip = board.render_line(y)
+    return next(seg for seg in strip if "出发" in seg.text)
+
+
+@pytest.mark.parametrize(("now", "red"), [("2026-11-25T13:30", False), ("2026-11-25T13:41", True)])
+async def test_the_board_and_the_ticket_screen_say_when_to_leave(cli, sited, db_path, monkeypatch, now, red):
+    from zldesk.app import make_app
+    from zldesk.screens.ticket import TicketScreen
+
+    monkeypatch.setattr(ticket_commands, "_now", lambda: at("2026-11-25T13:20"))
+    assert cli("ticket", "new", "--severity", "1", "--title", "全院瘫痪", "--at", "2026-11-25T13:10").exit_code == 0
+    assert cli("ticket", "new", "--severity", "4", "--title", "报表改版", "--at", "2026-11-25T13:10").exit_code == 0
+    app = make_app(f"sqlite:///{db_path}", clock=lambda: at(now))
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = await _board(app, pilot)
+        one = next(i for i, r in enumerate(board.rows) if r.id == 1)
+        four = next(i for i, r in enumerate(board.rows) if r.id == 2)
+        cells, _ = board.line_cells(one, at(now).timestamp())
+        assert cells["due"] == "出发 13:40"
+        assert board.line_cells(four, at(now).timestamp())[0]["due"] != "出发 13:40"  # working days: the due
+        seg = _due_segment(board, one)
+        assert (seg.style.color is not None and seg.style.color.name == "red") is red, seg.style
+        assert len(board.ticking_regions()) == 3  # the 到期 column ticks too: 出发 turns red on time
+        board.cursor = one
+        await pilot.press("enter")
+        for _ in range(200):
+            if isinstance(app.screen, TicketScreen) and app.screen.version is not None:
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, TicketScreen)
+        from rich.console import Console
+
+        console = Console(width=80, record=True, color_system="standard", force_terminal=True)
+        console.print(app.screen.query_one("#ticket").content)
+        text, styled = console.export_text(clear=False), console.export_text(styles=True)
+        assert "出发 13:40：到达时限 16:10 减路程 150 分钟（日间）" in text
+        assert ("已过，尚未到场" in text) is red
+        assert ("\x1b[1;31m出发 13:40" in styled) is red and ("\x1b[1m出发 13:40" in styled) is not red
+
+
+async def test_a_board_without_sites_draws_as_before(cli, db_path, monkeypatch):
+    from zldesk.app import make_app
+
+    monkeypatch.setattr(ticket_commands, "_now", lambda: at("2026-11-25T13:20"))
+    assert cli("ticket", "new", "--severity", "1", "--title", "全院瘫痪", "--at", "2026-11-25T13:10").exit_code == 0
+    app = make_app(f"sqlite:///{db_path}", clock=lambda: at("2026-11-25T13:30"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = await _board(app, pilot)
+        assert board.line_cells(0, at("2026-11-25T13:30").timestamp())[0]["due"] == "11-25 16:10"
+        assert len(board.ticking_regions()) == 2 and not board.sites
