@@ -16,8 +16,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import zldesk.commands.tickets as ticket_commands
-from zldesk.contract import Site, contract_from_dict, contract_to_dict, dumps_json, dumps_toml, parse_contract_text
-from zldesk.contract import read_contract_file
+from zldesk.contract import (
+    Site,
+    contract_from_dict,
+    contract_to_dict,
+    dumps_json,
+    dumps_toml,
+    parse_contract_text,
+    read_contract_file,
+)
 from zldesk.travel import is_night, leave_by, promises_arrival
 
 from .conftest import LEISHAN
@@ -134,7 +141,9 @@ def test_a_site_reads_and_round_trips_through_toml_and_json():
         "travel_minutes_night": 180,
     }
     day_only = parse_contract_text(leishan_with_site().replace("travel_minutes_night = 180\n", ""), "toml", "z")
-    assert day_only.site == Site("贵州省黔东南州雷山县丹江镇", 150) and "travel_minutes_night" not in dumps_toml(day_only)
+    assert day_only.site == Site("贵州省黔东南州雷山县丹江镇", 150) and "travel_minutes_night" not in dumps_toml(
+        day_only
+    )
 
 
 def test_a_contract_without_a_site_exports_as_before():
@@ -361,3 +370,22 @@ async def test_a_board_without_sites_draws_as_before(cli, db_path, monkeypatch):
         board = await _board(app, pilot)
         assert board.line_cells(0, at("2026-11-25T13:30").timestamp())[0]["due"] == "11-25 16:10"
         assert len(board.ticking_regions()) == 2 and not board.sites
+
+
+@pytest.mark.parametrize(
+    ("now", "shown"),
+    [
+        ("2026-12-02T10:00", "出发 13:40"),
+        ("2026-12-01T22:00", "出发 明13:40"),
+        ("2026-12-03T08:00", "出发 昨13:40"),
+        ("2026-11-28T08:00", "出发 12-02"),
+        ("2027-01-09T08:00", "出发 2026-12"),
+    ],
+)
+def test_the_boards_departure_fits_its_13_cells(now, shown):
+    from rich.cells import cell_len
+
+    from zldesk.tickets import leave_text
+
+    d = leave_by(Site("x", 150), at("2026-12-02T16:10"), SH)
+    assert leave_text(d, SH, at(now)) == shown and cell_len(shown) <= 13

@@ -15,7 +15,7 @@ from .clock import (
     ticket_deadline,
     ticket_deadlines,
 )
-from .leave import LATE_STYLE, departure, late, leave_json, leave_text
+from .leave import LATE_STYLE, departure, leave_json, leave_text
 from .lifecycle import apply, create, replay
 from .model import (
     ACKNOWLEDGED,
@@ -59,7 +59,6 @@ from .view import (
 __all__ = [
     "LATE_STYLE",
     "departure",
-    "late",
     "leave_json",
     "leave_row",
     "leave_text",

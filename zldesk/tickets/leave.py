@@ -24,24 +24,20 @@ def departure(policy, severity: int, clock: Clock) -> Departure | None:
     return _leave(site, clock.due, policy.out_zone)
 
 
-def late(d: Departure | None, clock: Clock) -> bool:
-    """Passed at the clock's instant, with no arrival recorded (a departure exists only then)."""
-    return d is not None and clock.at > d.leave_by
-
-
 def leave_json(d: Departure | None, zone: tzinfo) -> str | None:
     return None if d is None else d.leave_by.astimezone(zone).isoformat()
 
 
 def leave_text(d: Departure, zone: tzinfo, now: datetime) -> str:
-    """The board's few cells: 出发 13:40 today, 出发 明08:10 / 出发 昨20:40 a day off, else 出发 12-05."""
+    """The board's 13 cells: 出发 13:40 today, 出发 明08:10 / 出发 昨20:40 a day off, else the day (出发 12-05),
+    and another year's month (出发 2025-12: a year off, the ticket screen says the rest)."""
     leave, today = d.leave_by.astimezone(zone), now.astimezone(zone).date()
     days = (leave.date() - today).days
     if days == 0:
         return f"出发 {leave:%H:%M}"
     if days in (1, -1):
         return f"出发 {'明' if days == 1 else '昨'}{leave:%H:%M}"
-    return f"出发 {leave:%m-%d}" if leave.year == today.year else f"出发 {leave:%Y-%m-%d}"
+    return f"出发 {leave:%m-%d}" if leave.year == today.year else f"出发 {leave:%Y-%m}"
 
 
 @lru_cache(maxsize=1 << 16)  # a board's rows: one per (site, deadline); the site and the deadline decide it

@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..text import fit
-from ..tickets import LATE_STYLE, Clock, departure, late, leave_text
+from ..tickets import LATE_STYLE, Clock, departure, leave_text
 from ..tickets import board_clock as row_clock
 from .board_columns import COLUMNS, TICKING, cells, header_line, layout, module_label, module_labels
 
@@ -50,6 +50,7 @@ class TicketBoard(ScrollView, can_focus=True):
         self._static: dict[tuple, list[Segment]] = {}
         self._layouts: dict[tuple, list] = {}  # (width, hospitals) -> board_columns.layout
         self._labels: dict[tuple, dict[str, str]] = {}  # (terms id, width) -> module name -> label
+        self._leaves: dict[tuple, tuple | None] = {}  # (row id, due, state, day) -> (出发 text, leave_by)
 
     def set_rows(self, rows: list, policies: dict, names: dict) -> None:
         """New rows from the store; the cursor stays on the same ticket if it is still there."""
@@ -60,6 +61,7 @@ class TicketBoard(ScrollView, can_focus=True):
         self.sites = any(p.contract.site is not None for p in policies.values())
         self._static.clear()
         self._labels.clear()
+        self._leaves.clear()
         index = next((i for i, r in enumerate(rows) if r.id == current), None)
         self.virtual_size = Size(self.size.width, len(rows))
         self.cursor = min(index if index is not None else self.cursor, max(0, len(rows) - 1))
@@ -130,14 +132,21 @@ class TicketBoard(ScrollView, can_focus=True):
         return texts, clock.style
 
     def _leave(self, row, clock: Clock) -> tuple[str, str] | None:
-        """(出发 13:40, its style) when the row's engineer must set out for the site (tickets.departure)."""
+        """(出发 13:40, its style) when the row's engineer must set out for the site (tickets.departure),
+        kept per row, deadline and day: a tick compares one instant."""
         if not self.sites:
             return None
-        policy = self.policies[row.terms_id]
-        d = departure(policy, row.severity, clock)
-        if d is None:
+        key = (row.id, clock.due, clock.state, clock.at.date())
+        held = self._leaves.get(key, self)
+        if held is self:
+            if len(self._leaves) > 4 * len(self.rows) + 64:
+                self._leaves.clear()
+            policy = self.policies[row.terms_id]
+            d = departure(policy, row.severity, clock)
+            held = self._leaves[key] = None if d is None else (leave_text(d, policy.out_zone, clock.at), d.leave_by)
+        if held is None:
             return None
-        return leave_text(d, policy.out_zone, clock.at), LATE_STYLE if late(d, clock) else ""
+        return held[0], LATE_STYLE if clock.at > held[1] else ""
 
     def ticking_regions(self) -> tuple[Region, ...]:
         """Where the marks and the countdowns are drawn: a tick repaints only these two strips (and the 到期
