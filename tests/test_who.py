@@ -212,7 +212,7 @@ def test_an_older_store_gets_its_tickets_phone_keys_when_upgraded(known, cli):
     keys = conn.execute("SELECT phone, phone_key, phone_local FROM ticket ORDER BY id").fetchall()
     version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     conn.close()
-    assert version == (str(LATEST),) == ("11",)
+    assert version == (str(LATEST),) and LATEST >= 11
     assert keys == [(p, phones.key(p), phones.local(p)) for p, *_ in keys] and keys[3][1] == "13900001111"
 
 
