@@ -389,3 +389,34 @@ def test_the_boards_departure_fits_its_13_cells(now, shown):
 
     d = leave_by(Site("x", 150), at("2026-12-02T16:10"), SH)
     assert leave_text(d, SH, at(now)) == shown and cell_len(shown) <= 13
+
+
+@pytest.fixture
+def sited_board(cli, sited, db_path, monkeypatch):
+    monkeypatch.setattr(ticket_commands, "_now", lambda: at("2026-11-25T13:35"))
+    for level, title, when in (
+        ("1", "全院系统瘫痪", "2026-11-25T13:10"),
+        ("2", "收费处不能结算", "2026-11-25T11:00"),
+        ("3", "报表数字不对", "2026-11-25T10:00"),
+        ("1", "住院处停了", "2026-11-25T12:00"),
+    ):
+        assert cli("ticket", "new", "--severity", level, "--title", title, "--at", when).exit_code == 0
+    assert cli("ticket", "arrive", "4", "--at", "2026-11-25T12:30").exit_code == 0
+    from zldesk.app import make_app
+
+    return make_app(f"sqlite:///{db_path}", clock=lambda: at("2026-11-25T13:35"))
+
+
+def test_board_with_a_site(snap_compare, sited_board):
+    """The board at 13:35 of a hospital whose contract gives a site (150 minutes by day): the level-2 ticket
+    (due 16:00, first: soonest breach) says 出发 13:30 in its 到期 cell in red (the cursor's row is drawn
+    reversed: a red cell), as 13:30 has passed and no one has arrived; the
+    level-1 ticket (due 16:10) says 出发 13:40, not red; the level-3 ticket (working days) shows its due
+    date as before; the level-1 ticket an engineer reached (到场, cyan) shows its due date. Everything fits
+    80 columns; the columns line up."""
+
+    async def loaded(pilot):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(sited_board, terminal_size=(80, 24), run_before=loaded)
