@@ -416,7 +416,10 @@ def test_board_with_a_site(snap_compare, sited_board):
     80 columns; the columns line up."""
 
     async def loaded(pilot):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        for _ in range(200):  # the rows and the status line (未结 4) come from workers
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            if "未结 4" in str(pilot.app.screen.query_one("#now").content):
+                break
 
     assert snap_compare(sited_board, terminal_size=(80, 24), run_before=loaded)
