@@ -362,6 +362,8 @@ def test_code_option_names_the_contract(cli, db_path, before, tmp_path):
     source = write(tmp_path, "扫描稿.txt", (TEXTS / "duyun.txt").read_text(encoding="utf-8"))
     ran = cli("import", "contract", str(source), "--code", "duyun-2025")
     assert ran.exit_code == 0, ran
+    assert "site: 合同文本未写明现场地址和路程，site 留空" in ran.stderr  # the text gives none: said, left empty
+    assert json.loads(cli("export", "contract", "duyun-2025", "--format", "json").stdout).get("site") is None
     assert exported(cli, "duyun-2025") == replace(read_contract_file(TEXTS / "duyun.toml"), code="duyun-2025")
 
 
