@@ -362,6 +362,8 @@ def test_code_option_names_the_contract(cli, db_path, before, tmp_path):
     source = write(tmp_path, "扫描稿.txt", (TEXTS / "duyun.txt").read_text(encoding="utf-8"))
     ran = cli("import", "contract", str(source), "--code", "duyun-2025")
     assert ran.exit_code == 0, ran
+    assert "site: 合同文本未写明现场地址和路程，site 留空" in ran.stderr  # the text gives none: said, left empty
+    assert json.loads(cli("export", "contract", "duyun-2025", "--format", "json").stdout).get("site") is None
     assert exported(cli, "duyun-2025") == replace(read_contract_file(TEXTS / "duyun.toml"), code="duyun-2025")
 
 
@@ -376,6 +378,8 @@ def test_dry_run_shows_each_section_and_writes_nothing(cli, db_path, before, tmp
         "服务窗口：5 个",
         "问题分级：4 级",
         "联系方式：12 个",
+        "现场：未写明",
+        "合同文本未写明现场地址和路程，site 留空",
         "未归入任何字段的文字：1 处",
         "试运行，未写入",
     ):

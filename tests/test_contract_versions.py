@@ -72,9 +72,12 @@ def test_a_store_from_before_versions_keeps_its_tickets_deadlines(cli, db_path):
 
 def _back_to_v6(db) -> None:
     """The store as v6 left it: no version table, no terms on tickets, v3's board index (and no roster digest,
-    v8's, nor the names' pinyin, v9's, nor the phone keys and people, v11's)."""
+    v8's, nor the names' pinyin, v9's, nor the phone keys and people, v11's, nor the site, v12's)."""
     conn = sqlite3.connect(db)
     conn.executescript("""
+        ALTER TABLE contract DROP COLUMN site_address;
+        ALTER TABLE contract DROP COLUMN site_travel_minutes;
+        ALTER TABLE contract DROP COLUMN site_travel_minutes_night;
         DROP INDEX ix_ticket_phone_key;
         DROP INDEX ix_ticket_phone_local;
         ALTER TABLE ticket DROP COLUMN phone_key;

@@ -206,13 +206,13 @@ def test_an_older_store_gets_its_tickets_phone_keys_when_upgraded(known, cli):
         conn.execute("UPDATE meta SET value = '10' WHERE key = 'schema_version'")
     conn.close()
     ran = cli("who", "0855-8231234", "--json")
-    assert ran.exit_code == 0 and "从第 10 版升级到第 11 版" in ran.stderr
+    assert ran.exit_code == 0 and f"从第 10 版升级到第 {LATEST} 版" in ran.stderr
     assert [(k["source"], k["name"]) for k in json.loads(ran.stdout)] == [("ticket", "王芳"), ("ticket", "陈静")]
     conn = sqlite3.connect(known)
     keys = conn.execute("SELECT phone, phone_key, phone_local FROM ticket ORDER BY id").fetchall()
     version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     conn.close()
-    assert version == (str(LATEST),) == ("11",)
+    assert version == (str(LATEST),) and LATEST >= 11
     assert keys == [(p, phones.key(p), phones.local(p)) for p, *_ in keys] and keys[3][1] == "13900001111"
 
 

@@ -18,7 +18,7 @@ from .sla import Deadline, Policy, merged_pauses
 class Step:
     """One line of an explanation: what was counted or skipped, and why."""
 
-    kind: str  # rule | start | counted | skipped | closed | pause | due | warning
+    kind: str  # rule | start | counted | skipped | closed | pause | due | warning; leave (tickets.view: 出发)
     text: str
     start: datetime | None = None
     end: datetime | None = None

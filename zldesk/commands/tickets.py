@@ -314,7 +314,16 @@ def list_(
 def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
     """工单的全部字段、时限及其推算、历史。"""
     from ..store.ticket_rows import load_ticket, ticket_events
-    from ..tickets import STATE_NAMES, detail_rows, event_line, kind_name, permission_text, ticket_json
+    from ..tickets import (
+        LATE_STYLE,
+        STATE_NAMES,
+        detail_rows,
+        event_line,
+        kind_name,
+        leave_row,
+        permission_text,
+        ticket_json,
+    )
 
     now = _now()
     with ctx.obj.read() as conn:  # store.tickets' load_ticket and history read through these too
@@ -332,6 +341,8 @@ def show(ctx: typer.Context, tid: TicketId, json: Json = False) -> None:
         else:
             output.say(f"  {label}：", value)
     output.say("  剩余营业时间：", _clock_line(data), "  ", data["sentence"])
+    if (leave := leave_row(data, now)) is not None:
+        output.say("  ", (leave[0], LATE_STYLE if leave[1] else ""))
     output.say("  远程许可：", permission_text(data["remote_permission"]))
     output.say(("  历史", "bold"))
     for e in events:  # one line each; a note's further lines indented under its first

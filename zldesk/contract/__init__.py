@@ -9,6 +9,7 @@ from importlib import import_module
 _WHERE = {
     "diff_contracts": "diff",
     "diff_modules": "diff",
+    "site_text": "diff",
     "FORMATS": "files",
     "decode_utf8": "files",
     "detect_format": "files",
@@ -42,6 +43,7 @@ _WHERE = {
     "period_at": "period",
     "period_json": "period",
     "Service": "model",
+    "Site": "model",
     "Severity": "model",
     "Target": "model",
     "Window": "model",

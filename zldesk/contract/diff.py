@@ -7,9 +7,9 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from .model import UNIT_NAMES, Contract, Module, Period, Target
+from .model import UNIT_NAMES, Contract, Module, Period, Site, Target
 
-_SCALARS = ("customer", "vendor", "product", "timezone", "title", "period")
+_SCALARS = ("customer", "vendor", "product", "timezone", "title", "period", "site")
 _TABLES: dict[str, tuple[str, Callable[[Any], Any], Callable[[Any], str]]] = {
     "windows": ("窗口", lambda w: w.name, lambda w: f"{w.name}（{w.label}）"),
     "severities": ("级别", lambda s: s.level, lambda s: f"{s.level} 级 {s.name}"),
@@ -25,6 +25,7 @@ FIELD_NAMES = {
     "timezone": "时区",
     "title": "合同名称",
     "period": "服务期",
+    "site": "现场",
     "name": "名称",
     "label": "显示名",
     "days": "日子",
@@ -122,8 +123,16 @@ def _show(value: Any) -> str:
         return "、".join(_show(v) for v in value)
     if isinstance(value, Target):
         return f"{value.amount:g} {UNIT_NAMES.get(value.unit, value.unit)}（按 {value.window} 窗口）"
+    if isinstance(value, Site):
+        return site_text(value)
     if isinstance(value, Period):
         return f"{_show(value.start)} 至 {_show(value.end)}"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def site_text(site: Site) -> str:
+    """`雷山县城关镇… 路程 150 分钟（夜间 180 分钟）`: the site as the diff and the screens say it."""
+    night = "" if site.travel_minutes_night is None else f"（夜间 {site.travel_minutes_night} 分钟）"
+    return f"{site.address} 路程 {site.travel_minutes} 分钟{night}"

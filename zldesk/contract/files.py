@@ -131,6 +131,8 @@ def dumps_toml(contract: Contract) -> str:
             out.append(f"{key} = {_toml_value(value)}")
     if data["period"]:
         out += ["", "[period]"] + [f"{k} = {_toml_value(v)}" for k, v in data["period"].items()]
+    if data.get("site"):  # only a contract that has one (model._site_dict)
+        out += ["", "[site]"] + [f"{k} = {_toml_value(v)}" for k, v in data["site"].items() if v is not None]
     for table in ("windows", "severities", "services", "modules", "contacts"):
         for row in data[table]:
             out += ["", f"[[{table}]]"]

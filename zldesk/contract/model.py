@@ -100,6 +100,16 @@ class Period:
 
 
 @dataclass(frozen=True)
+class Site:
+    """Where the hospital is and how long the drive takes (issue 16): the day's minutes, and the night's
+    (21:00-07:00 in the contract's zone) when the contract gives them; without them the day's hold."""
+
+    address: str
+    travel_minutes: int
+    travel_minutes_night: int | None = None
+
+
+@dataclass(frozen=True)
 class Contract:
     code: str
     customer: str
@@ -113,6 +123,7 @@ class Contract:
     services: tuple[Service, ...] = ()
     modules: tuple[Module, ...] = ()
     contacts: tuple[Contact, ...] = ()
+    site: Site | None = None  # None: the contract gives no address or travel time
     # Findings that do not stop an import (a repeated module name, a label that disagrees with its days).
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
@@ -157,7 +168,7 @@ def parse_hhmm(text: str) -> time:
 
 
 def contract_to_dict(c: Contract) -> dict[str, Any]:
-    return {
+    head = {
         "code": c.code,
         "customer": c.customer,
         "vendor": c.vendor,
@@ -165,46 +176,67 @@ def contract_to_dict(c: Contract) -> dict[str, Any]:
         "timezone": c.timezone,
         "title": c.title,
         "period": None if c.period is None else {"start": c.period.start, "end": c.period.end},
-        "windows": [
-            {
-                "name": w.name,
-                "label": w.label,
-                "days": w.days,
-                "start": w.start,
-                "end": w.end,
-                "outside": w.outside,
-                "note": w.note,
-            }
-            for w in c.windows
-        ],
-        "severities": [
-            {
-                "level": s.level,
-                "name": s.name,
-                "description": s.description,
-                "examples": list(s.examples),
-                "target": {"amount": s.target.amount, "unit": s.target.unit, "window": s.target.window},
-                "negotiable": s.negotiable,
-            }
-            for s in c.severities
-        ],
-        "services": [
-            {
-                "category": s.category,
-                "name": s.name,
-                "description": s.description,
-                "channels": list(s.channels),
-                "frequency": s.frequency,
-                "exclusions": list(s.exclusions),
-                "note": s.note,
-            }
-            for s in c.services
-        ],
-        "modules": [
-            {"no": m.no, "name": m.name, "selected": m.selected, "sites": m.sites, "remark": m.remark}
-            for m in c.modules
-        ],
-        "contacts": [
-            {"kind": k.kind, "label": k.label, "value": k.value, "window": k.window, "note": k.note} for k in c.contacts
-        ],
+    }
+    return (
+        head
+        | _site_dict(c.site)
+        | {
+            "windows": [
+                {
+                    "name": w.name,
+                    "label": w.label,
+                    "days": w.days,
+                    "start": w.start,
+                    "end": w.end,
+                    "outside": w.outside,
+                    "note": w.note,
+                }
+                for w in c.windows
+            ],
+            "severities": [
+                {
+                    "level": s.level,
+                    "name": s.name,
+                    "description": s.description,
+                    "examples": list(s.examples),
+                    "target": {"amount": s.target.amount, "unit": s.target.unit, "window": s.target.window},
+                    "negotiable": s.negotiable,
+                }
+                for s in c.severities
+            ],
+            "services": [
+                {
+                    "category": s.category,
+                    "name": s.name,
+                    "description": s.description,
+                    "channels": list(s.channels),
+                    "frequency": s.frequency,
+                    "exclusions": list(s.exclusions),
+                    "note": s.note,
+                }
+                for s in c.services
+            ],
+            "modules": [
+                {"no": m.no, "name": m.name, "selected": m.selected, "sites": m.sites, "remark": m.remark}
+                for m in c.modules
+            ],
+            "contacts": [
+                {"kind": k.kind, "label": k.label, "value": k.value, "window": k.window, "note": k.note}
+                for k in c.contacts
+            ],
+        }
+    )
+
+
+def _site_dict(site: Site | None) -> dict[str, Any]:
+    """The site, only when the contract has one: a contract without one reads (and hashes, in the store's
+    recorded terms) as it did before sites were kept."""
+    if site is None:
+        return {}
+    return {
+        "site": {
+            "address": site.address,
+            "travel_minutes": site.travel_minutes,
+            "travel_minutes_night": site.travel_minutes_night,
+        }
     }

@@ -21,6 +21,7 @@ from .model import (
     Period,
     Service,
     Severity,
+    Site,
     Target,
     Window,
     hhmm_minutes,
@@ -55,7 +56,7 @@ def contract_from_dict(data: Any, *, stored: bool = False) -> tuple[Contract | N
         data,
         "",
         {"code", "customer", "vendor", "product", "timezone"},
-        {"title", "period", "windows", "severities", "services", "modules", "contacts"},
+        {"title", "period", "site", "windows", "severities", "services", "modules", "contacts"},
     )
     if top is None:
         return None, r.problems, r.warnings
@@ -70,6 +71,7 @@ def contract_from_dict(data: Any, *, stored: bool = False) -> tuple[Contract | N
         for key in ("customer", "vendor", "product", "title")
     }
     period = _period(r, top.get("period"), bounded=not stored)
+    site = _site(r, top.get("site"))
     window_rows = r.rows(top, "windows", MAX_ROWS["windows"])
     windows = [(path, w) for path, item in window_rows if (w := _window(r, path, item))]
     # A window dropped for its own error is still a name: referring to it is not a second error.
@@ -103,6 +105,7 @@ def contract_from_dict(data: Any, *, stored: bool = False) -> tuple[Contract | N
         services=tuple(services),
         modules=tuple(m for _, m in modules),
         contacts=tuple(contacts),
+        site=site,
         warnings=tuple(r.warnings),
     )
     return contract, [], r.warnings
@@ -126,6 +129,30 @@ def _period(r: Reader, value: Any, bounded: bool) -> Period | None:
         r.error("period.end", f"结束日期 {end} 早于开始日期 {start}")
         return None
     return Period(start, end) if start and end else None
+
+
+MAX_TRAVEL = 24 * 60  # minutes: a drive longer than a day is no arrival promise anyone keeps
+
+
+def _site(r: Reader, value: Any) -> Site | None:
+    """`site = {address, travel_minutes, travel_minutes_night?}`: whole minutes, 1 to a day."""
+    if value is None:
+        return None
+    before = len(r.problems)
+    d = r.table(value, "site", {"address", "travel_minutes"}, {"travel_minutes_night"})
+    if d is None:
+        return None
+    address = r.get(d, "site", "address", "str")
+    if address == "":
+        r.error("site.address", "现场地址为空")
+    minutes = {}
+    for key in ("travel_minutes", "travel_minutes_night"):
+        m = minutes[key] = r.get(d, "site", key, "int", None if key == "travel_minutes_night" else MISSING)
+        if m is not None and not 0 < m <= MAX_TRAVEL:
+            r.error(f"site.{key}", f"路程应为 1 到 {MAX_TRAVEL} 分钟的整数，实际是 {m}")
+    if len(r.problems) != before:
+        return None
+    return Site(address, minutes["travel_minutes"], minutes["travel_minutes_night"])
 
 
 def _window(r: Reader, path: str, item: Any) -> Window | None:

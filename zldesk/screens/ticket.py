@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from rich.console import Group
 from rich.table import Table
@@ -14,7 +15,7 @@ from textual.widgets import Footer, Static
 
 from ..actions import bindings
 from ..text import visible
-from ..tickets import STATE_NAMES, detail_rows, event_line, kind_name, permission_text
+from ..tickets import LATE_STYLE, STATE_NAMES, detail_rows, event_line, kind_name, leave_row, permission_text
 from .keys import ListKeys
 from .prompt import Field, PromptScreen
 
@@ -47,6 +48,9 @@ def ticket_renderable(data: dict, events: list, zone, watch: str = "", now=None)
     if data["provisional"]:
         due.append("  临时（节假日安排未公布）", style="yellow")
     explain = Text(visible(data["sentence"]))
+    if (leave := leave_row(data, now or datetime.now(UTC))) is not None:  # when to set out for the site
+        explain.append("\n")
+        explain.append(visible(leave[0]), style=LATE_STYLE if leave[1] else "bold")
     if watch:  # whose watch the deadline falls in: the person to call if it is about to be missed
         explain.append("\n到期时值班：", style="bold")
         explain.append(visible(watch))
@@ -129,7 +133,6 @@ class TicketScreen(ListKeys, Screen):
         self.app.gateway.read(self._read, self._show, group="ticket", what="读取工单失败", node=self)
 
     def _read(self) -> tuple:
-        from datetime import datetime
 
         from ..store import reading
         from ..store.tickets import history, load_ticket

@@ -70,6 +70,10 @@ def save_contract(session: Session, contract: Contract, *, source: str, who: str
     row.timezone, row.title, row.updated_at = contract.timezone, contract.title, now
     row.period_start = contract.period.start if contract.period else None
     row.period_end = contract.period.end if contract.period else None
+    site = contract.site
+    row.site_address = site.address if site else None
+    row.site_travel_minutes = site.travel_minutes if site else None
+    row.site_travel_minutes_night = site.travel_minutes_night if site else None
     session.add(row)
     session.flush()
     for model in _CHILDREN:

@@ -32,6 +32,9 @@ class ContractRow(SQLModel, table=True):
     title: str = ""
     period_start: date | None = None
     period_end: date | None = None
+    site_address: str | None = None  # the site (schema v12): all three NULL when the contract gives none
+    site_travel_minutes: int | None = None
+    site_travel_minutes_night: int | None = None
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 

@@ -20,6 +20,7 @@ from ..contract import (
     Period,
     Service,
     Severity,
+    Site,
     Target,
     UnknownZone,
     Window,
@@ -155,8 +156,9 @@ def pinyin_keys(conn, contract_ids: list[int]) -> dict[str, str]:
     return out
 
 
-def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
-    """The contracts with these row ids (all when None), whole, keyed by id."""
+def read_contracts(conn, ids: list[int] | None = None, *, site: bool = True) -> dict[int, Contract]:
+    """The contracts with these row ids (all when None), whole, keyed by id. `site=False`: a store before
+    schema v12 (its migration v7 reads them), which has no site columns."""
     where, params = "", ()
     if ids is not None:
         if not ids:
@@ -179,9 +181,10 @@ def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
     modules = children("module", "no, name, selected, sites, remark")
     contacts = children("contact", 'kind, label, value, "window", note')
     out = {}
-    for cid, code, customer, vendor, product, zone, title, p_start, p_end in _all(
+    sites = "site_address, site_travel_minutes, site_travel_minutes_night" if site else "NULL"
+    for cid, code, customer, vendor, product, zone, title, p_start, p_end, *place in _all(
         conn,
-        "SELECT id, code, customer, vendor, product, timezone, title, period_start, period_end "
+        f"SELECT id, code, customer, vendor, product, timezone, title, period_start, period_end, {sites} "
         f"FROM contract{head_where}",
         params,
     ):
@@ -194,6 +197,7 @@ def read_contracts(conn, ids: list[int] | None = None) -> dict[int, Contract]:
             timezone=zone,
             title=title,
             period=Period(start, end) if start and end else None,
+            site=Site(*place) if place[0] is not None else None,
             windows=tuple(Window(*w) for w in windows.get(cid, ())),
             severities=tuple(
                 Severity(level, name, desc, Target(_json(amount), unit, window), bool(neg), tuple(_json(examples)))

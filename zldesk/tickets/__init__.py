@@ -15,6 +15,7 @@ from .clock import (
     ticket_deadline,
     ticket_deadlines,
 )
+from .leave import LATE_STYLE, departure, leave_json, leave_text
 from .lifecycle import apply, create, replay
 from .model import (
     ACKNOWLEDGED,
@@ -50,11 +51,17 @@ from .view import (
     event_line,
     hotline_open,
     kind_name,
+    leave_row,
     permission_text,
     ticket_json,
 )
 
 __all__ = [
+    "LATE_STYLE",
+    "departure",
+    "leave_json",
+    "leave_row",
+    "leave_text",
     "ACKNOWLEDGED",
     "Plan",
     "check_maps",

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from ..text import day_time
 from .clock import breaches, ticket_clock
+from .leave import departure, leave_json
 from .model import CHANNELS, FIELD_NAMES, KIND_NAMES, STATE_NAMES
 from .terms import reapply_line
 
@@ -30,6 +31,7 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
     the board draws from the stored key. `d` None (load_ticket: a time beyond the years the engine computes):
     the same keys, the clock out of range and saying which time, nothing computed."""
     clock = ticket_clock(policy, t, d, now)
+    leave = departure(policy, t.severity, clock)
     zone = policy.out_zone  # every time in the contract's zone, as the screens say them; the stored ones are UTC
 
     def iso(value: datetime | None) -> str | None:
@@ -64,6 +66,7 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
         "negotiated_with": t.negotiated_with,
         "pauses": [{"start": iso(a), "end": iso(b), "reason": r} for a, b, r in t.pauses] if t.pauses else [],
         "due": iso(due),
+        "leave_by": leave_json(leave, zone),  # when to set out for the site (tickets.leave); null: no need
         "computed_due": iso(d.computed_due) if d else None,
         "window": window,
         "provisional": d.provisional if d else False,
@@ -77,8 +80,11 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
         from ..explain import Step, explain, sentence
 
         steps = [*(explain(policy, d) if d else ()), *(Step("warning", p) for p in problems)]
+        said = sentence(steps)  # the deadline's; the departure has its own line (leave_row)
+        if leave is not None:
+            steps.append(Step("leave", leave.explain(zone), start=leave.leave_by.astimezone(zone)))
         out["explain"] = [s.to_json() for s in steps]
-        out["sentence"] = sentence(steps)
+        out["sentence"] = said
         out["history"] = [
             {
                 "seq": e.seq,
@@ -93,6 +99,19 @@ def ticket_json(policy, t, d, tid: int, now: datetime, events=None) -> dict:
             for e in events
         ]
     return out
+
+
+def leave_row(data: dict, now: datetime) -> tuple[str, bool] | None:
+    """The departure line of a full `ticket_json` (with its explanation), as `ticket show` and the ticket
+    screen both say it, and whether it has passed with no arrival recorded (then red): None without one."""
+    if not data.get("leave_by"):
+        return None
+    leave = datetime.fromisoformat(data["leave_by"])
+    line = next(s["text"] for s in data["explain"] if s["kind"] == "leave")
+    if leave.date() != now.astimezone(leave.tzinfo).date():
+        line = line.replace("出发 ", f"出发 {day_time(leave, leave.tzinfo, now, hour=False)} ", 1)
+    late = now > leave
+    return line + ("（已过，尚未到场）" if late else ""), late
 
 
 def _remote_json(t, now: datetime, zone) -> dict | None:

@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..text import fit
-from ..tickets import Clock
+from ..tickets import LATE_STYLE, Clock, departure, leave_text
 from ..tickets import board_clock as row_clock
 from .board_columns import COLUMNS, TICKING, cells, header_line, layout, module_label, module_labels
 
@@ -45,18 +45,23 @@ class TicketBoard(ScrollView, can_focus=True):
         self.names: dict = {}  # contract id -> (code, customer)
         self.clock = time.time  # replaced in tests
         self.hospitals = False  # the rows are of more than one hospital: the hospital column is shown
+        self.sites = False  # some row's terms give a site (set_rows)
         # (row id, width, highlight) -> the segments of the columns that do not tick
         self._static: dict[tuple, list[Segment]] = {}
         self._layouts: dict[tuple, list] = {}  # (width, hospitals) -> board_columns.layout
         self._labels: dict[tuple, dict[str, str]] = {}  # (terms id, width) -> module name -> label
+        self._leaves: dict[tuple, tuple | None] = {}  # (row id, due, state, day) -> (出发 text, leave_by)
 
     def set_rows(self, rows: list, policies: dict, names: dict) -> None:
         """New rows from the store; the cursor stays on the same ticket if it is still there."""
         current = self.rows[self.cursor].id if self.rows and self.cursor < len(self.rows) else None
         self.rows, self.policies, self.names = rows, policies, names
         self.hospitals = len({names.get(r.contract_id, ("", ""))[1] for r in rows}) > 1
+        # Some terms give a site: those rows' 到期 cell says when to set out (出发 13:40) and ticks too.
+        self.sites = any(p.contract.site is not None for p in policies.values())
         self._static.clear()
         self._labels.clear()
+        self._leaves.clear()
         index = next((i for i, r in enumerate(rows) if r.id == current), None)
         self.virtual_size = Size(self.size.width, len(rows))
         self.cursor = min(index if index is not None else self.cursor, max(0, len(rows) - 1))
@@ -120,13 +125,48 @@ class TicketBoard(ScrollView, can_focus=True):
         """The texts of row `index` (every column's, shown or not) and the style of its countdown."""
         row = self.rows[index]
         clock = self._clock(row, now)
-        return self._cells(row, clock), clock.style
+        texts = self._cells(row, clock)
+        leave = self._leave(row, clock)
+        if leave is not None:
+            texts["due"] = leave[0]
+        return texts, clock.style
 
-    def ticking_regions(self) -> tuple[Region, Region]:
-        """Where the marks and the countdowns are drawn: a tick repaints only these two strips."""
+    def _leave(self, row, clock: Clock) -> tuple[str, str] | None:
+        """(出发 13:40, its style) when the row's engineer must set out for the site (tickets.departure),
+        kept per row, deadline and day: a tick compares one instant."""
+        if not self.sites:
+            return None
+        key = (row.id, clock.due, clock.state, clock.at.date())
+        held = self._leaves.get(key, self)
+        if held is self:
+            if len(self._leaves) > 4 * len(self.rows) + 64:
+                self._leaves.clear()
+            policy = self.policies[row.terms_id]
+            d = departure(policy, row.severity, clock)
+            held = self._leaves[key] = None if d is None else (leave_text(d, policy.out_zone, clock.at), d.leave_by)
+        if held is None:
+            return None
+        return held[0], LATE_STYLE if clock.at > held[1] else ""
+
+    def ticking_regions(self) -> tuple[Region, ...]:
+        """Where the marks and the countdowns are drawn: a tick repaints only these two strips (and the 到期
+        one when a row's terms give a site: its 出发 turns red when passed)."""
         shown, height = self.columns(), self.size.height
         start = sum(w for _, w in shown[:-1]) + len(shown) - 1
-        return Region(0, 0, shown[0][1], height), Region(start, 0, shown[-1][1], height)
+        regions = [Region(0, 0, shown[0][1], height), Region(start, 0, shown[-1][1], height)]
+        if self.sites and (due := self._due_at(shown)) is not None:
+            regions.append(Region(due[0], 0, due[1], height))
+        return tuple(regions)
+
+    @staticmethod
+    def _due_at(shown: list) -> tuple[int, int] | None:
+        """(x, width) of the 到期 column, when shown."""
+        x = 0
+        for column, width in shown:
+            if column.key == "due":
+                return x, width
+            x += width + 1
+        return None
 
     def tick(self) -> None:
         self.refresh(*self.ticking_regions())
@@ -162,6 +202,13 @@ class TicketBoard(ScrollView, can_focus=True):
                 if column.key not in TICKING
             ]
             self._static[key] = segments
+        leave = self._leave(row, clock)
+        if leave is not None:  # the 到期 cell says when to set out instead (drawn afresh, not kept)
+            kept = [(c.key, w) for c, w in shown if c.key not in TICKING]
+            at = next((i for i, (k, _) in enumerate(kept) if k == "due"), None)
+            if at is not None:
+                cell = line_style + Style.parse(leave[1]) if leave[1] else line_style
+                segments = [*segments[:at], Segment(fit(leave[0], kept[at][1]) + " ", cell), *segments[at + 1 :]]
         style = line_style + Style.parse(clock.style) if clock.style else line_style
         text = clock.text(self.policies[row.terms_id].out_zone)
         mark = Segment(fit(clock.mark, shown[0][1]) + " ", style if clock.mark else line_style)

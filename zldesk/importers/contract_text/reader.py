@@ -46,6 +46,10 @@ _SECTIONS = (
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+|\d+)\s*[、.．]\s*")
 
 
+# The signed texts give no address and no travel time: the site is left for a person to fill in (issue 16).
+NO_SITE = "合同文本未写明现场地址和路程，site 留空（出发时间要等补上 site 才有）"
+
+
 @dataclass
 class TextImport:
     """What the text gave: the contract's dict (and Contract, if valid), the problems, the unplaced text."""
@@ -165,7 +169,7 @@ def parse_text(text: str, source: str, code: str) -> TextImport:
         result.problems += [Problem(p.path, p.message, p.line or locate(p.path)) for p in problems]
         if contract is not None:
             located = tuple(Problem(w.path, w.message, w.line or locate(w.path)) for w in warnings)
-            result.contract = Contract(**{**contract.__dict__, "warnings": located})
+            result.contract = Contract(**{**contract.__dict__, "warnings": (*located, Problem("site", NO_SITE))})
     return result
 
 

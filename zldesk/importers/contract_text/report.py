@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .reader import MATTERS, TextImport
+from .reader import MATTERS, NO_SITE, TextImport
 
 _DAYS = {"all": "每天", "weekdays": "星期一至星期五", "workdays": "法定工作日"}
 _UNITS = {"hours": "小时", "working_days": "个工作日"}
@@ -31,6 +31,7 @@ def sections(result: TextImport) -> list[tuple[str, list[str]]]:
     out.append((f"服务窗口：{len(d.get('windows', []))} 个", [_window(w) for w in d.get("windows", [])]))
     out.append((f"问题分级：{len(d.get('severities', []))} 级", [_severity(s) for s in d.get("severities", [])]))
     out.append((f"联系方式：{len(d.get('contacts', []))} 个", [_contact(c) for c in d.get("contacts", [])]))
+    out.append(("现场：未写明", [NO_SITE]))
     left = [
         f"第 {x.line} 行 [{x.part}] {x.why}：{_short(x.text)}" + ("（阻止导入）" if x.part in MATTERS else "")
         for x in sorted(result.leftovers, key=lambda x: x.line)

@@ -46,7 +46,7 @@ def step(conn: Connection) -> None:
     )
     versions.create(conn)
     now = datetime.now(UTC)
-    for cid, contract in read_contracts(conn.connection.dbapi_connection).items():
+    for cid, contract in read_contracts(conn.connection.dbapi_connection, site=False).items():
         terms = terms_json(contract_to_dict(contract))
         conn.execute(
             insert(versions),
