@@ -114,6 +114,7 @@ class FormHints:
         if box.value.strip() not in (self._filled.get("hospital", self._first_hospital), ""):
             return  # the engineer chose one: the number does not overrule them
         box.value = self._filled["hospital"] = code
+        self._hospital_changed(code)  # now, not when the field's Changed arrives: the hint says this hospital
 
     def _hospital_changed(self, value: str) -> None:
         hint = self.query_one("#hospital-hint", Static)
