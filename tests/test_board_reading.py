@@ -62,6 +62,18 @@ def test_the_hospital_column_only_when_the_rows_are_of_more_than_one():
     assert "hospital" not in [c.key for c, _ in layout(80, hospitals=False)]
 
 
+def test_at_80_columns_a_board_of_several_hospitals_names_each_row_s():
+    """The hospital in two CJK cells (雷山县人民医院 is 雷山), kept at 80 columns; the assignee gives way first."""
+    from zldesk.widgets.board_columns import hospital_label
+
+    keys = [c.key for c, _ in layout(80, hospitals=True)]
+    assert "hospital" in keys and "assignee" not in keys and "module" in keys
+    assert dict((c.key, w) for c, w in layout(80, hospitals=True))["title"] >= 12
+    assert [hospital_label(n) for n in ("雷山县人民医院", "凯里市第一人民医院", "医院", "丹寨\x1b[2J县医院")] == [
+        "雷山", "凯里市第一", "医院", "丹寨\\x1b[2J",
+    ]  # fmt: skip
+
+
 def test_modules_that_begin_alike_are_told_apart():
     names = ["门急诊挂号系统", "门急诊收费系统", "门急诊医生工作站", "住院医生工作站", "一卡通管理系统"]
     for width in (10, 8, 6):
