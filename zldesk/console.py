@@ -30,7 +30,7 @@ def run_demo() -> None:
     folder = Path(tempfile.mkdtemp(prefix="zldesk-demo-"))
     try:
         url = f"sqlite:///{folder / 'demo.db'}"
-        fill_demo(open_store(url))
+        fill_demo(open_store(url), hospitals=True)
         app = make_app(url)
         app.run()
     finally:

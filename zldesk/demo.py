@@ -100,8 +100,10 @@ def _opening(policy, level: int, left_minutes: int, now: datetime) -> datetime:
     return datetime.fromtimestamp(timeline.instant_at(max(business, 1.0)), policy.out_zone)
 
 
-def fill_demo(engine, now: datetime | None = None) -> int:
-    """Add the demo tickets to the store's first contract. Returns how many."""
+def fill_demo(engine, now: datetime | None = None, hospitals: bool = False) -> int:
+    """Add the demo tickets to the store's first contract; with `hospitals`, first the three hospitals of
+    data/demo/hospitals.toml, the tickets that file names going to theirs. Returns how many tickets."""
+    from .demo_hospitals import add_hospitals
     from .store import writing
     from .store.contracts import list_contracts
     from .store.tickets import act, open_ticket, policy_for
@@ -109,9 +111,15 @@ def fill_demo(engine, now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
     count = 0
     with writing(engine) as session:
-        code = list_contracts(session)[0].code
-        policy = policy_for(session, code)
+        first = list_contracts(session)[0].code
+        known = (
+            add_hospitals(session, now.astimezone(policy_for(session, first).out_zone).date()) if hospitals else None
+        )
+        codes = known.codes if known else [first]
+        policies = {code: policy_for(session, code) for code in codes}
         for level, title, module_no, caller, dept, left, actions in _TICKETS:
+            code = known.where.get(title, codes[0]) if known else first
+            policy = policies[code]
             opened = _opening(policy, level, left, now)
             if opened > now - timedelta(minutes=5):
                 opened = now - timedelta(minutes=5)
@@ -121,7 +129,7 @@ def fill_demo(engine, now: datetime | None = None) -> int:
                 "title": title,
                 "caller": caller,
                 "dept": dept,
-                "phone": f"0855-33{module_no:05d}",
+                "phone": (known.phones.get((code, caller)) if known else None) or f"0855-33{module_no:05d}",
                 "module_no": module.no,
                 "module_name": module.name,
                 "in_scope": module.selected,
@@ -136,7 +144,8 @@ def fill_demo(engine, now: datetime | None = None) -> int:
                     payload = {"due": now + timedelta(days=payload.pop("days")), **payload}
                 act(session, tid, Action(kind, at, payload, reason), "演示", now=now)
             count += 1
-        _add_roster(session, code, policy.contract, now)
+        for code in codes:
+            _add_roster(session, code, policies[code].contract, now)
     return count
 
 
