@@ -20,7 +20,7 @@ h1 { font-size: 17pt; margin: 0 0 4pt; } h2 { font-size: 13pt; margin: 14pt 0 6p
 p.sub { color: #555; margin: 0 0 10pt; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 8pt; font-size: 9pt; }
 th, td { border: 1px solid #bbb; padding: 2pt 4pt; vertical-align: top; }
-th { background: #eef2f7; } td.n { text-align: right; white-space: nowrap; }
+th { background: #eef2f7; } td.n { text-align: right; white-space: nowrap; } td.s { white-space: nowrap; }
 thead { display: table-header-group; } tr { break-inside: avoid; page-break-inside: avoid; }
 section { break-inside: auto; } section.page { break-before: page; page-break-before: always; }
 .charts svg { display: block; margin: 6pt 0; max-width: 100%; height: auto; break-inside: avoid; }
@@ -30,6 +30,9 @@ section { break-inside: auto; } section.page { break-before: page; page-break-be
 
 def _e(text) -> str:
     return escape(plain(str(text)), quote=True)
+
+
+LONG = ("title", "explanation", "reason", "module", "name", "agreed_with")  # may wrap; other cells stay whole
 
 
 def _table(report: dict, s) -> str:
@@ -42,7 +45,7 @@ def _table(report: dict, s) -> str:
     for r in rows:
         tds = []
         for c in s.columns:
-            n = ' class="n"' if c.kind in ("int", "rate", "hours") else ""
+            n = ' class="n"' if c.kind in ("int", "rate", "hours") else "" if c.key in LONG else ' class="s"'
             tds.append(f"<td{n}>{_e(cell(r.get(c.key), c.kind))}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
     return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -59,8 +62,8 @@ def charts(report: dict) -> str:
         lambda v: f"{v:.0f}%",
     )
     levels = [lv["level"] for lv in report["levels"]]
-    per_level = [(f"{lv} 级", [m["by_level"].get(str(lv), 0) for m in months]) for lv in levels]
-    top = max([v for _, vs in per_level for v in vs], default=0) or 1
+    per_level = [(f"{lv} 级", [m["by_level"].get(str(lv), 0) or None for m in months]) for lv in levels]
+    top = max([v or 0 for _, vs in per_level for v in vs], default=0) or 1
     count = columns("每月各级别工单数", labels, per_level, top, lambda v: f"{v:.0f}")
     modules = bars("各模块工单数", [(m["module"], m["count"]) for m in report["modules"]], lambda v: f"{v:.0f}")
     return f'<div class="charts">{rate}{count}{modules}</div>'
@@ -77,7 +80,10 @@ def render_html(report: dict) -> str:
     ]
     for i, s in enumerate(sections(report)):
         klass = ' class="page"' if s.page_break else ""
-        parts.append(f'<section id="{_e(s.key)}"{klass}><h2>{_e(s.title)}</h2>{_table(report, s)}')
+        parts.append(f'<section id="{_e(s.key)}"{klass}><h2>{_e(s.title)}</h2>')
+        if s.note:
+            parts.append(f'<p class="sub">{_e(s.note)}</p>')
+        parts.append(_table(report, s))
         if i == 0:
             parts.append(charts(report))
         parts.append("</section>")

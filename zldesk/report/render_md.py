@@ -14,7 +14,7 @@ def render_md(report: dict) -> str:
     out = [f"# {_md(heading(report))}", "", _md(subheading(report)), ""]
     for s in sections(report):
         rows = s.rows(report)
-        out += [f"## {s.title}", ""]
+        out += [f"## {s.title}", ""] + ([s.note, ""] if s.note else [])
         if not rows:
             out += ["（无）", ""]
             continue

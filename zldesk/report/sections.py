@@ -23,11 +23,12 @@ class Column:
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # the JSON key its rows come from, and the csv section / xlsx sheet name
+    key: str  # the csv section's name (the JSON key its rows come from, but `times`: from `levels`)
     title: str
     columns: tuple[Column, ...]
     rows: Callable[[dict], list[dict]]
     page_break: bool = False  # HTML: starts a new printed page
+    note: str = ""  # a line under the title: how to read the table
 
 
 def _level_rows(report: dict) -> list[dict]:
@@ -90,22 +91,36 @@ LEVELS = Section(
         Column("negotiated.count", "协商", "int"),
         Column("negotiated.on_time", "协商按时", "int"),
         Column("negotiated.late", "协商超时", "int"),
-        Column("arrival.median_business_seconds", "到场中位（营业时）", "hours"),
-        Column("arrival.p90_business_seconds", "到场90%（营业时）", "hours"),
-        Column("arrival.median_seconds", "到场中位（时）", "hours"),
-        Column("arrival.p90_seconds", "到场90%（时）", "hours"),
-        Column("resolution.median_business_seconds", "解决中位（营业时）", "hours"),
-        Column("resolution.p90_business_seconds", "解决90%（营业时）", "hours"),
-        Column("resolution.median_seconds", "解决中位（时）", "hours"),
-        Column("resolution.p90_seconds", "解决90%（时）", "hours"),
+        Column("paused_tickets", "挂起工单", "int"),
         Column("pause_seconds", "挂起（时）", "hours"),
         Column("pause_business_seconds", "挂起（营业时）", "hours"),
     ),
     _level_rows,
 )
 
+TIMES = Section(
+    "times",
+    "到场和解决用时",
+    (
+        Column("level", "级别"),
+        Column("arrival.count", "到场", "int"),
+        Column("arrival.median_business_seconds", "到场中位（营业时）", "hours"),
+        Column("arrival.p90_business_seconds", "到场90%（营业时）", "hours"),
+        Column("arrival.median_seconds", "到场中位（时）", "hours"),
+        Column("arrival.p90_seconds", "到场90%（时）", "hours"),
+        Column("resolution.count", "解决", "int"),
+        Column("resolution.median_business_seconds", "解决中位（营业时）", "hours"),
+        Column("resolution.p90_business_seconds", "解决90%（营业时）", "hours"),
+        Column("resolution.median_seconds", "解决中位（时）", "hours"),
+        Column("resolution.p90_seconds", "解决90%（时）", "hours"),
+    ),
+    _level_rows,
+    note="单位小时；营业时按该级别的窗口计、不计挂起，墙钟时间（时）是日历时间；中位数，90% 为最近秩百分位。",
+)
+
 SECTIONS: list[Section | Callable[[dict], Section]] = [
     LEVELS,
+    TIMES,
     lambda report: Section("months", "各月", _month_columns(report), _months),
     Section(
         "breaches",
