@@ -1,6 +1,6 @@
 """`zldesk report --contract CODE (--month YYYY-MM | --year YYYY | --from DATE --to DATE) [--format] [-o]`:
 the service report the contract promises, for a month, a year (the December review) or any span of days.
-The tickets are read through the driver connection (store/whole.py), the numbers are report/numbers.py's,
+The tickets are read through the driver connection (store/reports.py), the numbers are report/numbers.py's,
 each format is report/render_*.py's."""
 
 from __future__ import annotations
@@ -60,25 +60,6 @@ def period_of(month: str | None, year: int | None, start: str | None, end: str |
     return Period("range", days[0], days[1])
 
 
-def build(conn, code: str | None, period, at: datetime) -> dict:
-    """The report's dict for the contract `code` (the only one when None), read through `conn`."""
-    from ..report import Item, compute
-    from ..store.rows import contract_id, latest_terms, policies, read_contracts, resolve_code
-    from ..store.whole import period_tickets
-    from ..tickets import ticket_deadlines
-
-    code = resolve_code(conn, code)
-    cid = contract_id(conn, code)
-    contract = read_contracts(conn, [cid])[cid]
-    start, end = period.bounds(contract.zone)
-    rows = period_tickets(conn, cid, code, start, end)
-    rules = policies(conn, [*latest_terms(conn, [cid]).values(), *(terms for _, terms, _ in rows)])
-    held = [(rules[terms], t) for _, terms, t in rows]
-    dues = ticket_deadlines(held)
-    items = [Item(tid, t, policy, d) for (tid, _, t), (policy, _), d in zip(rows, held, dues)]
-    return compute(contract, period, items, at)
-
-
 def report(
     ctx: typer.Context,
     contract: Annotated[Optional[str], typer.Option("--contract", help="合同代号；库中只有一个时可省略。")] = None,
@@ -101,13 +82,12 @@ def report(
     if format not in FORMATS:
         raise Refused("--format", f"{format!r}；可用：{'、'.join(FORMATS)}")
     period = period_of(month, year, start, end)
-    with ctx.obj.read() as conn:
-        from ..store.rows import contract_id, read_contracts, resolve_code
+    from ..store.reports import contract_zone, read_report
 
-        code = resolve_code(conn, contract)
-        zone = read_contracts(conn, [contract_id(conn, code)])[contract_id(conn, code)].zone
+    with ctx.obj.read() as conn:
+        code, zone = contract_zone(conn, contract)
         moment = parse_instant(at, zone, "--at") if at else _now()
-        data = build(conn, code, period, moment)
+        data = read_report(conn, code, period, moment)
     content = render(data, format)
     if isinstance(content, bytes):
         if out is None:
