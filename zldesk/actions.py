@@ -21,6 +21,7 @@ SCREENS = {
     "roster": "值班表",
     "recent": "最近解决",
     "handover": "交接单",
+    "report": "服务报告",
     "prompt": "小表单",
     "confirm": "到场、解决的确认",
     "help": "帮助",
@@ -40,6 +41,7 @@ LISTS = (
     "roster",
     "recent",
     "handover",
+    "report",
 )  # screens with j k g G: a list or a long page
 
 
@@ -88,6 +90,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("board.recent", "R", "recent", "最近解决、关闭的工单", ("board",)),
     Action("board.engineer", "u", "app.choose_engineer", "换操作人", ("board",)),
     Action("board.handover", "h", "handover", "交接单", ("board",)),
+    Action("board.report", "S", "report", "本月按时率（服务报告）", ("board",)),
     Action("ticket.ack", "a", "do('ack')", "受理", ("ticket",), footer=True),
     Action("ticket.arrive", "v", "do('arrive')", "到场", ("ticket",), footer=True),
     Action("ticket.resolve", "r", "do('resolve')", "解决", ("ticket",), footer=True),
@@ -117,6 +120,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("recent.back", "escape,q", "app.back", "返回看板", ("recent",), footer=True, palette=False),
     Action("handover.ack", "a", "ack", "确认接班（接班人）", ("handover",), footer=True),
     Action("handover.back", "escape,q", "app.back", "返回看板", ("handover",), footer=True, palette=False),
+    Action("report.back", "escape,q", "app.back", "返回看板", ("report",), footer=True, palette=False),
     Action("prompt.cancel", "escape", "cancel", "取消", ("prompt",), palette=False),
     # Only y confirms: enter (which opens a ticket and ends every form) pressed once too often must not.
     Action("confirm.yes", "y", "yes", "确认", ("confirm",), palette=False),

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "ticket": ("commands.tickets:ticket_app", "commands.search"),  # search adds `ticket search`
     "roster": ("commands.roster:roster_app", "commands.duty"),  # duty adds now, gaps, notice, hours
     "handover": ("commands.handover:handover_app",),
+    "report": ("commands.report:report",),
     "audit": ("commands.audit:audit_app",),
 }
 

@@ -161,16 +161,22 @@ def error(e: ZlDeskError) -> None:
         say("  ", line, stderr=True)
 
 
-def write_file(path: Path, content: str) -> None:
+def write_file(path: Path, content: str | bytes) -> None:
     """Write all of it or nothing: a temporary file beside the target (owner-only), then a rename. Never
-    over the store, its companions or its backups (store.files.refuse_overwrite)."""
+    over the store, its companions or its backups (store.files.refuse_overwrite). Text as UTF-8; bytes
+    (an xlsx) as they are."""
     from ..store.files import refuse_overwrite
 
     path = path.expanduser()
     refuse_overwrite(path, _store())
+    binary = isinstance(content, bytes)
+    mode, encoding = ("wb", None) if binary else ("w", "utf-8")
+    newline = None if binary else ""
+    if path.is_dir():
+        raise Refused("无法写入", f"{path} 是一个目录：-o 要给文件名")
     if path.exists() and not path.is_file():  # /dev/null, /dev/stdout, a pipe: write into it, never replace it
         try:
-            with open(path, "w", encoding="utf-8", newline="") as f:
+            with open(path, mode, encoding=encoding, newline=newline) as f:
                 f.write(content)
         except OSError as e:
             raise ZlDeskError("无法写入", f"{path}: {e.strerror}") from None
@@ -180,7 +186,7 @@ def write_file(path: Path, content: str) -> None:
     except OSError as e:
         raise ZlDeskError("无法写入", f"{path}: {e.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as f:
             f.write(content)
             f.flush()
             os.fsync(f.fileno())

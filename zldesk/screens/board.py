@@ -154,6 +154,12 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
 
         self.app.push_screen(HandoverScreen())
 
+    def action_report(self) -> None:
+        """S: this month's on-time rate per hospital (screens/report.py)."""
+        from .report import ReportScreen
+
+        self.app.push_screen(ReportScreen())
+
     # ---- filter ------------------------------------------------------------------------------------
 
     def action_filter(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import OutOfRange
 from ..text import check_computable
 from ..tickets import Grant, Ticket, filled
-from .rows import BOARD_COLUMNS, ListRow, _board_sql, _json, _utc
+from .rows import BOARD_COLUMNS, ListRow, _all, _board_sql, _json, _utc, placeholder
 
 # What a whole ticket needs beyond its board row, in this order.
 _WHOLE = (
@@ -207,3 +207,24 @@ def _grant(g: list) -> Grant:
     # Permissions stored before channel, scope and engineer were recorded have three fields.
     who, at, until, *rest = g
     return Grant(who, _dt(at), _dt(until), *(rest + ["", "", ""])[:3])
+
+
+def period_tickets(conn, contract_id: int, code: str, start: datetime, end: datetime) -> list[tuple[int, int, Ticket]]:
+    """(id, terms id, ticket whole) of every ticket of the contract called in [start, end), in the order
+    they were called: what a service report counts (report/numbers.py)."""
+    from datetime import UTC, timedelta
+
+    ph = placeholder(conn)
+    low, high = start.astimezone(UTC), end.astimezone(UTC)
+    if ph == "?":  # SQLite keeps a ticket's times as microseconds since 1970 (types.UtcMicros)
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        low, high = (low - epoch) // timedelta(microseconds=1), (high - epoch) // timedelta(microseconds=1)
+    sql = (
+        f"SELECT {BOARD_COLUMNS}, {_WHOLE} FROM ticket WHERE contract_id = {ph} "
+        f"AND received_at >= {ph} AND received_at < {ph} ORDER BY received_at, id"
+    )
+    out = []
+    for raw in _all(conn, sql, (contract_id, low, high)):
+        row = ListRow._make(raw[:_BOARD])
+        out.append((row.id, row.terms_id, _plain_ticket(raw, {contract_id: code})))
+    return out
