@@ -151,6 +151,7 @@ def test_a_new_store_verifies_with_empty_chains(cli):
     assert {t: (c["rows"], c["last_id"], c["head"]) for t, c in chains.items()} == {
         "ticket_event": (0, 0, ""),
         "roster_event": (0, 0, ""),
+        "obligation_event": (0, 0, ""),
     }
 
 

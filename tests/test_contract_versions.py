@@ -5,6 +5,7 @@ the terms they have now."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import sqlite3
 
 import pytest
@@ -66,15 +67,23 @@ def test_a_store_from_before_versions_keeps_its_tickets_deadlines(cli, db_path):
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT DISTINCT terms_id FROM ticket").fetchall() == [(1,)]
     ((terms,),) = conn.execute("SELECT terms FROM contract_version").fetchall()
-    assert contract_from_dict(json.loads(terms))[0] == read_contract_file(LEISHAN)
+    # a v6 store kept no schedules (v13's): its terms are the file's without them
+    unscheduled = tuple(replace(s, schedule=None) for s in read_contract_file(LEISHAN).services)
+    assert contract_from_dict(json.loads(terms))[0] == replace(read_contract_file(LEISHAN), services=unscheduled)
     conn.close()
 
 
 def _back_to_v6(db) -> None:
     """The store as v6 left it: no version table, no terms on tickets, v3's board index (and no roster digest,
-    v8's, nor the names' pinyin, v9's, nor the phone keys and people, v11's, nor the site, v12's)."""
+    v8's, nor the names' pinyin, v9's, nor the phone keys and people, v11's, nor the site, v12's, nor the
+    services' schedules and the obligations' tables, v13's)."""
     conn = sqlite3.connect(db)
     conn.executescript("""
+        ALTER TABLE service DROP COLUMN schedule_every;
+        ALTER TABLE service DROP COLUMN schedule_month;
+        DROP TABLE obligation_event;
+        DROP TABLE obligation_evidence;
+        DELETE FROM chain_head WHERE name = 'obligation_event';
         ALTER TABLE contract DROP COLUMN site_address;
         ALTER TABLE contract DROP COLUMN site_travel_minutes;
         ALTER TABLE contract DROP COLUMN site_travel_minutes_night;

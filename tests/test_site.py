@@ -262,7 +262,7 @@ def test_a_v11_store_upgrades_to_v12_and_verifies(cli, db_path, monkeypatch):
     before = show(cli, 1)
     _back_to_v11(db_path)
     ran = cli("ticket", "show", "1", "--json")
-    assert ran.exit_code == 0 and "从第 11 版升级到第 12 版" in ran.stderr, ran.stderr
+    assert ran.exit_code == 0 and "从第 11 版升级到第 13 版" in ran.stderr, ran.stderr
     assert json.loads(ran.stdout) == before
     assert cli("audit", "verify").exit_code == 0
     conn = sqlite3.connect(db_path)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ..store.audit import Break, Finding
     from ..store.verify import Report
 
-CHAIN_NAMES = {"ticket_event": "工单历史", "roster_event": "值班表历史"}
+CHAIN_NAMES = {"ticket_event": "工单历史", "roster_event": "值班表历史", "obligation_event": "履约记录"}
 TABLE_NAMES = {
     "contract": "合同",
     "contract_window": "服务窗口",
@@ -132,6 +132,8 @@ def where(b: Break) -> str:
         return ""
     if b.table == "ticket_event":
         return f"工单 #{b.row['ticket_id']} 第 {b.row['seq']} 版"
+    if b.table == "obligation_event":
+        return f"履约记录（{b.row['category']}/{b.row['service']}，合同 id {b.row['contract_id']}）"
     return f"值班表变更（{b.row['kind']}，合同 id {b.row['contract_id']}）"
 
 

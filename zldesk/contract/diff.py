@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from .model import UNIT_NAMES, Contract, Module, Period, Site, Target
+from .model import UNIT_NAMES, Contract, Module, Period, Schedule, Site, Target
 
 _SCALARS = ("customer", "vendor", "product", "timezone", "title", "period", "site")
 _TABLES: dict[str, tuple[str, Callable[[Any], Any], Callable[[Any], str]]] = {
@@ -41,6 +41,7 @@ FIELD_NAMES = {
     "category": "类别",
     "channels": "渠道",
     "frequency": "频次",
+    "schedule": "履约周期",
     "exclusions": "不含",
     "no": "编号",
     "selected": "已选",
@@ -123,6 +124,8 @@ def _show(value: Any) -> str:
         return "、".join(_show(v) for v in value)
     if isinstance(value, Target):
         return f"{value.amount:g} {UNIT_NAMES.get(value.unit, value.unit)}（按 {value.window} 窗口）"
+    if isinstance(value, Schedule):
+        return value.text
     if isinstance(value, Site):
         return site_text(value)
     if isinstance(value, Period):

@@ -23,6 +23,10 @@ UNIT_NAMES = {"hours": "小时", "working_days": "个工作日"}
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 HHMM_RE = re.compile(r"^(\d{2}):(\d{2})$")
+# A service's schedule (issue 17): `every = "6 months"`, a count and a unit, singular or plural.
+SCHEDULE_UNITS = {"day": "天", "week": "周", "month": "个月", "year": "年"}
+EVERY_RE = re.compile(r"^([1-9][0-9]{0,2}) (day|week|month|year)s?$")
+MAX_EVERY = 120  # far past any contract's (每 10 年 at most), far below a date's overflow
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,38 @@ class Severity:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """How often a service is owed (issue 17): every `count` `unit`s (`every = "6 months"`, as the file
+    writes it); `month` (1-12, with a unit of years) pins the month it falls due in (`每年一次（12 月）`).
+    The service's `frequency` keeps the signed wording next to it."""
+
+    every: str  # "6 months", "1 year": normalised, count and unit (singular for 1)
+    month: int | None = None
+
+    @property
+    def count(self) -> int:
+        return int(self.every.split()[0])
+
+    @property
+    def unit(self) -> str:
+        return self.every.split()[1].removesuffix("s")
+
+    @property
+    def text(self) -> str:
+        """`每 6 个月`, `每 1 年（12 月）`, `每 1 周`: as people read it."""
+        pinned = f"（{self.month} 月）" if self.month else ""
+        return f"每 {self.count} {SCHEDULE_UNITS[self.unit]}{pinned}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"every": self.every} | ({"month": self.month} if self.month else {})
+
+
+def every_text(count: int, unit: str) -> str:
+    """`every`'s normal form: `1 month`, `6 months`."""
+    return f"{count} {unit}{'s' if count > 1 else ''}"
+
+
+@dataclass(frozen=True)
 class Service:
     category: str
     name: str
@@ -73,6 +109,7 @@ class Service:
     frequency: str | None = None
     exclusions: tuple[str, ...] = ()
     note: str = ""
+    schedule: Schedule | None = None  # None: no schedule (不定期, or nothing owed at set times)
 
 
 @dataclass(frozen=True)
@@ -204,18 +241,7 @@ def contract_to_dict(c: Contract) -> dict[str, Any]:
                 }
                 for s in c.severities
             ],
-            "services": [
-                {
-                    "category": s.category,
-                    "name": s.name,
-                    "description": s.description,
-                    "channels": list(s.channels),
-                    "frequency": s.frequency,
-                    "exclusions": list(s.exclusions),
-                    "note": s.note,
-                }
-                for s in c.services
-            ],
+            "services": [_service_dict(s) for s in c.services],
             "modules": [
                 {"no": m.no, "name": m.name, "selected": m.selected, "sites": m.sites, "remark": m.remark}
                 for m in c.modules
@@ -226,6 +252,21 @@ def contract_to_dict(c: Contract) -> dict[str, Any]:
             ],
         }
     )
+
+
+def _service_dict(s: Service) -> dict[str, Any]:
+    """A service; its schedule only when it has one, next to the wording it comes from: a contract without
+    schedules reads (and hashes, in the store's recorded terms) as it did before schedules were kept."""
+    out = {
+        "category": s.category,
+        "name": s.name,
+        "description": s.description,
+        "channels": list(s.channels),
+        "frequency": s.frequency,
+    }
+    if s.schedule is not None:
+        out["schedule"] = s.schedule.to_dict()
+    return out | {"exclusions": list(s.exclusions), "note": s.note}
 
 
 def _site_dict(site: Site | None) -> dict[str, Any]:

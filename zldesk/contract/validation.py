@@ -12,18 +12,22 @@ from .limits import MAX_ROWS
 from .model import (
     CODE_RE,
     DAYS,
+    EVERY_RE,
     HHMM_RE,
     KIND_RE,
+    MAX_EVERY,
     UNITS,
     Contact,
     Contract,
     Module,
     Period,
+    Schedule,
     Service,
     Severity,
     Site,
     Target,
     Window,
+    every_text,
     hhmm_minutes,
 )
 from .reader import MISSING, Reader
@@ -248,9 +252,12 @@ def _check_levels(r: Reader, levels: list[int]) -> None:
 
 def _service(r: Reader, path: str, item: Any) -> Service | None:
     before = len(r.problems)  # a missing required field (found by table) keeps the row out too
-    d = r.table(item, path, {"category", "name", "description"}, {"channels", "frequency", "exclusions", "note"})
+    d = r.table(
+        item, path, {"category", "name", "description"}, {"channels", "frequency", "schedule", "exclusions", "note"}
+    )
     if d is None:
         return None
+    schedule = _schedule(r, f"{path}.schedule", d.get("schedule"))
     s = Service(
         category=r.get(d, path, "category", "str"),
         name=r.get(d, path, "name", "str"),
@@ -259,8 +266,36 @@ def _service(r: Reader, path: str, item: Any) -> Service | None:
         frequency=r.get(d, path, "frequency", "str", None) or None,
         exclusions=r.get(d, path, "exclusions", "strlist", ()),
         note=r.get(d, path, "note", "text", ""),
+        schedule=schedule,
     )
     return s if len(r.problems) == before else None
+
+
+def _schedule(r: Reader, path: str, value: Any) -> Schedule | None:
+    """`{every = "6 months"}`, `{every = "1 year", month = 12}`: every errors named by field
+    (`services[3].schedule.every`)."""
+    if value is None:
+        return None
+    d = r.table(value, path, {"every"}, {"month"})
+    if d is None:
+        return None
+    every = r.get(d, path, "every", "str")
+    month = r.get(d, path, "month", "int", None)
+    m = EVERY_RE.match(every) if isinstance(every, str) else None
+    if every is not None and m is None:
+        r.error(f"{path}.every", f'应写作“数字 单位”，单位为 day、week、month、year（如 "6 months"），实际是 {every!r}')
+    elif m is not None and int(m.group(1)) > MAX_EVERY:
+        r.error(f"{path}.every", f"间隔最多 {MAX_EVERY}，实际是 {m.group(1)}")
+        m = None
+    if month is not None and not 1 <= month <= 12:
+        r.error(f"{path}.month", f"月份应为 1 到 12，实际是 {month}")
+        return None
+    if m is None:
+        return None
+    if month is not None and m.group(2) != "year":
+        r.error(f"{path}.month", f'只有按年的周期可以指定月份（every = "{every}"）')
+        return None
+    return Schedule(every_text(int(m.group(1)), m.group(2)), month)
 
 
 def _module(r: Reader, path: str, item: Any) -> Module | None:

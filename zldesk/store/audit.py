@@ -1,4 +1,4 @@
-"""The history's hash chains. Every ticket_event and roster_event row carries its hash (`row_hash`), made of
+"""The history's hash chains. Every ticket_event, roster_event and obligation_event row carries its hash (`row_hash`), made of
 its values and the hash of the row before it in id order; `chain_head` keeps each chain's last row. An edited,
 removed or slipped-in row, or a head that no longer matches, shows up in `verify`, which names the first such
 row. (Until schema v10 each row also kept the previous row's hash, `prev_hash`: always the row_hash just
@@ -355,9 +355,9 @@ def verify_chain(conn: Connection, table: Table) -> ChainReport:
 
 
 def chained_tables() -> list[Table]:
-    from .models import RosterEvent, TicketEvent
+    from .models import ObligationEvent, RosterEvent, TicketEvent
 
-    return [TicketEvent.__table__, RosterEvent.__table__]
+    return [TicketEvent.__table__, RosterEvent.__table__, ObligationEvent.__table__]
 
 
 def verify(conn: Connection) -> list[ChainReport]:

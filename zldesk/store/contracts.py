@@ -121,6 +121,8 @@ def save_contract(session: Session, contract: Contract, *, source: str, who: str
                 exclusions=list(s.exclusions),
                 note=s.note,
                 pinyin=pinyin_key(s.name),
+                schedule_every=s.schedule.every if s.schedule else None,
+                schedule_month=s.schedule.month if s.schedule else None,
             )
             for i, s in enumerate(contract.services)
         ]

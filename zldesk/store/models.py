@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .types import Sha256, UtcDateTime, UtcMicros
@@ -83,6 +83,8 @@ class ServiceRow(SQLModel, table=True):
     exclusions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     note: str = ""
     pinyin: str | None = None  # coverage.pinyin_key(name), so a lookup imports no pypinyin (schema 9)
+    schedule_every: str | None = None  # the schedule (schema v13): "6 months"; NULL without one
+    schedule_month: int | None = None
 
 
 class ModuleRow(SQLModel, table=True):
@@ -306,4 +308,39 @@ class RosterEvent(SQLModel, table=True):
     # Every roster table's digest after this change (store/audit.py, migration v8); NULL on older rows.
     roster_digest: str | None = Field(default=None, sa_column=Column(Text))
     # The hash chain (store/audit.py): this row's hash, made with the previous row's (32 bytes, v10).
+    row_hash: str | None = Field(default=None, sa_column=Column(Sha256()))
+
+
+# ---- the obligations (migration v13) ------------------------------------------------------------------
+
+
+class EvidenceRow(SQLModel, table=True):
+    """An evidence file of a fulfilment (the inspection report's PDF), its bytes in the store. Append-only."""
+
+    __tablename__ = "obligation_evidence"
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = _roster_contract_fk()
+    name: str
+    size: int
+    sha256: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _utc()
+
+
+class ObligationEvent(SQLModel, table=True):
+    """One fulfilment of a scheduled service, append-only and hash-chained (store/audit.py)."""
+
+    __tablename__ = "obligation_event"
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = _roster_contract_fk()
+    category: str
+    service: str
+    done_at: datetime = _utc()
+    entered_at: datetime = _utc()
+    who: str
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    evidence_id: int | None = Field(default=None, foreign_key="obligation_evidence.id")
+    evidence_name: str | None = None
+    evidence_size: int | None = None
+    evidence_sha256: str | None = None
     row_hash: str | None = Field(default=None, sa_column=Column(Sha256()))

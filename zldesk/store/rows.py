@@ -18,6 +18,7 @@ from ..contract import (
     Contract,
     Module,
     Period,
+    Schedule,
     Service,
     Severity,
     Site,
@@ -29,7 +30,6 @@ from ..contract import (
 from ..errors import AmbiguousContract, NoContracts, TermsDamaged, UnknownContract
 
 if TYPE_CHECKING:  # imported where used: `contracts` and `covered` need neither the roster nor the engine
-    from ..roster import Roster
     from ..sla import Policy
 
 BOARD_COLUMNS = (
@@ -158,7 +158,7 @@ def pinyin_keys(conn, contract_ids: list[int]) -> dict[str, str]:
 
 def read_contracts(conn, ids: list[int] | None = None, *, site: bool = True) -> dict[int, Contract]:
     """The contracts with these row ids (all when None), whole, keyed by id. `site=False`: a store before
-    schema v12 (its migration v7 reads them), which has no site columns."""
+    schema v12 (its migration v7 reads them), which has no site columns (nor v13's schedules)."""
     where, params = "", ()
     if ids is not None:
         if not ids:
@@ -177,7 +177,11 @@ def read_contracts(conn, ids: list[int] | None = None, *, site: bool = True) -> 
 
     windows = children("contract_window", 'name, label, days, start, "end", note, outside')
     severities = children("severity", 'level, name, description, amount, unit, "window", negotiable, examples')
-    services = children("service", "category, name, description, channels, frequency, exclusions, note")
+    services = children(
+        "service",
+        "category, name, description, channels, frequency, exclusions, note"
+        + (", schedule_every, schedule_month" if site else ", NULL, NULL"),
+    )
     modules = children("module", "no, name, selected, sites, remark")
     contacts = children("contact", 'kind, label, value, "window", note')
     out = {}
@@ -204,8 +208,8 @@ def read_contracts(conn, ids: list[int] | None = None, *, site: bool = True) -> 
                 for level, name, desc, amount, unit, window, neg, examples in severities.get(cid, ())
             ),
             services=tuple(
-                Service(cat, name, desc, tuple(_json(ch)), freq, tuple(_json(ex)), note)
-                for cat, name, desc, ch, freq, ex, note in services.get(cid, ())
+                Service(cat, name, desc, tuple(_json(ch)), freq, tuple(_json(ex)), note, _schedule(every, month))
+                for cat, name, desc, ch, freq, ex, note, every, month in services.get(cid, ())
             ),
             modules=tuple(
                 Module(no, name, bool(sel), sites, remark) for no, name, sel, sites, remark in modules.get(cid, ())
@@ -213,6 +217,10 @@ def read_contracts(conn, ids: list[int] | None = None, *, site: bool = True) -> 
             contacts=tuple(Contact(*c) for c in contacts.get(cid, ())),
         )
     return out
+
+
+def _schedule(every: str | None, month: int | None) -> Schedule | None:
+    return None if every is None else Schedule(every, month)
 
 
 def _utc(value: Any) -> datetime:
@@ -226,46 +234,6 @@ def _utc(value: Any) -> datetime:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def read_roster(conn, contract: Contract, contract_id: int) -> Roster:
-    """The contract's roster: its duty lines, every engineer, its rotations, fixed shifts and overrides
-    (times in the contract's zone)."""
-    from ..roster import Engineer, Override, Roster, Rotation, Shift, duty_lines
-
-    ph, zone = placeholder(conn), contract.zone
-    engineers = tuple(
-        Engineer(name, phone, tuple(_json(skills)), bool(active))
-        for name, phone, skills, active in _all(conn, "SELECT name, phone, skills, active FROM engineer ORDER BY id")
-    )
-    rotations = tuple(
-        Rotation(line, tuple(_json(names)), unit, handoff, _date(start), _date(end), name)
-        for name, line, unit, handoff, start, end, names in _all(
-            conn,
-            f'SELECT name, line, unit, handoff, start, "end", engineers FROM roster_rotation '
-            f"WHERE contract_id = {ph} ORDER BY position",
-            (contract_id,),
-        )
-    )
-    shifts = tuple(
-        Shift(line, engineer, _utc(start).astimezone(zone), _utc(end).astimezone(zone), source)
-        for line, engineer, start, end, source in _all(
-            conn,
-            f'SELECT line, engineer, start, "end", source FROM roster_shift WHERE contract_id = {ph} '
-            "ORDER BY start, id",
-            (contract_id,),
-        )
-    )
-    overrides = tuple(
-        Override(oid, line, engineer, _utc(start).astimezone(zone), _utc(end).astimezone(zone), reason, covers)
-        for oid, line, engineer, start, end, reason, covers in _all(
-            conn,
-            f'SELECT id, line, engineer, start, "end", reason, covers FROM roster_override '
-            f"WHERE contract_id = {ph} ORDER BY id",
-            (contract_id,),
-        )
-    )
-    return Roster(duty_lines(contract), engineers, rotations, shifts, overrides)
 
 
 def _board_sql(conn, columns: str, open_only: bool, contract_id: int | None) -> tuple[str, tuple]:
@@ -401,3 +369,6 @@ def read_acks(conn, contract_id: int) -> list:
         except ValueError:  # not written by acknowledge_handover: no handoff of ours
             continue
     return out
+
+
+from .roster_rows import read_roster  # noqa: E402, F401 - kept there, named here as ever

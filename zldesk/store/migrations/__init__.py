@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
-from . import v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12
+from . import v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13
 from .v7 import BOARD_INDEX_COLUMNS, terms_json
 
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
@@ -21,6 +21,7 @@ MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (10, v10.step),
     (11, v11.step),
     (12, v12.step),
+    (13, v13.step),
 ]
 
 __all__ = ["BOARD_INDEX_COLUMNS", "MIGRATIONS", "terms_json"]
