@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "roster": ("commands.roster:roster_app", "commands.duty"),  # duty adds now, gaps, notice, hours
     "handover": ("commands.handover:handover_app",),
     "report": ("commands.report:report",),
+    "obligations": ("commands.obligations:obligations",),
+    "obligation": ("commands.obligations:obligation_app",),
     "audit": ("commands.audit:audit_app",),
 }
 
