@@ -406,3 +406,50 @@ def test_obligations_and_the_upgrade_on_postgres(pg_url, tmp_path, monkeypatch):
     assert run("audit", "verify").exit_code == 0
     ok("obligation", "evidence", "1", "-o", str(tmp_path / "back.pdf"))
     assert (tmp_path / "back.pdf").read_bytes() == b"\x00report\xff"
+
+
+# ---- the contract-text importer --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "phrase, schedule",
+    [
+        ("每半年一次", {"every": "6 months"}),
+        ("每年 1次", {"every": "1 year"}),
+        ("每年一次", {"every": "1 year"}),
+        ("至少一年一次", {"every": "1 year"}),
+        ("每年一人次", {"every": "1 year"}),
+        ("每年一次（12 月）", {"every": "1 year", "month": 12}),
+        ("每月", {"every": "1 month"}),
+        ("每周/季度", {"every": "1 week"}),  # the shorter of the two
+        ("每季度/周", {"every": "1 week"}),
+        ("每季度", {"every": "3 months"}),
+        ("不定期", False),  # nothing owed at set times, and nothing to report
+        ("每年两次", None),
+        ("每年一次（13 月）", None),
+        ("每月一次（12 月）", None),
+    ],
+)
+def test_each_template_phrase_gives_its_schedule(phrase, schedule):
+    from zldesk.importers.contract_text.services import schedule_of
+
+    assert schedule_of(phrase) == schedule
+
+
+def test_the_seed_text_gives_the_schedules_and_an_unreadable_phrase_is_reported(cli, db_path, tmp_path):
+    from zldesk.importers.contract_text import parse_text
+
+    from .test_contract_text import SEED
+
+    text = SEED.read_text(encoding="utf-8")
+    seeded = parse_text(text, "contract.txt", "leishan").accept()
+    assert {s.name: s.schedule for s in seeded.services} == {
+        s.name: s.schedule for s in read_contract_file(LEISHAN).services
+    }
+    assert text.count("每半年\n\n一次") == 1  # broken across lines by the PDF's extraction
+    changed = tmp_path / "leishan.txt"
+    changed.write_text(text.replace("每半年\n\n一次", "每半年\n\n两次"), encoding="utf-8")
+    ran = cli("import", "contract", str(changed), "--dry-run")
+    assert ran.exit_code == 0, ran.stderr
+    assert "服务“生产环境健康巡检服务”的频次读不出周期" in ran.stdout and "每半年两次" in ran.stdout
+    assert "周期 every 1 year（12 月）" in ran.stdout  # the ones read are shown

@@ -46,9 +46,15 @@ def _service(s: dict) -> str:
     extra = [
         f"渠道 {'、'.join(s['channels'])}" if s.get("channels") else "",
         f"频次 {s['frequency']}" if s.get("frequency") else "",
+        f"周期 {_schedule(s['schedule'])}" if s.get("schedule") else "",
         f"不含 {'；'.join(s['exclusions'])}" if s.get("exclusions") else "",
     ]
     return f"{s['category']} / {s['name']}" + "".join(f"  {e}" for e in extra if e)
+
+
+def _schedule(schedule: dict) -> str:
+    month = f"（{schedule['month']} 月）" if schedule.get("month") else ""
+    return f"every {schedule['every']}{month}"
 
 
 def _module(m: dict) -> str:

@@ -35,6 +35,42 @@ _FREQUENCY = re.compile(
 )
 
 
+# The template's phrases and the schedule each states. 每周/季度 (weekly or quarterly bulletins) is taken as
+# its shorter interval, one week: the stricter promise, the one a reminder must keep (README).
+_NUMERALS = {"一": 1, "1": 1, "两": 2, "二": 2, "三": 3, "四": 4, "六": 6}
+_UNIT_OF = {"年": (1, "year"), "半年": (6, "month"), "季度": (3, "month"), "季": (3, "month"), "月": (1, "month")}
+_UNIT_OF |= {"周": (1, "week"), "天": (1, "day"), "日": (1, "day")}
+_SCHEDULE = re.compile(
+    r"^(?:至少)?(?:每|一|1)\s*(半年|年|季度|季|月|周|天|日)(?:/(半年|年|季度|季|月|周|天|日))?"
+    r"(?:\s*([一两二三四六1])\s*人?次)?(?:（\s*(\d{1,2})\s*月\s*）)?$"
+)
+
+
+def schedule_of(frequency: str) -> dict | bool | None:
+    """The schedule a frequency phrase states: `{"every": "6 months"}` for 每半年一次, `{"every": "1 year",
+    "month": 12}` for 每年一次（12 月）; False for 不定期 (none is owed); None for a phrase not read."""
+    text = frequency.strip()
+    if text == "不定期":
+        return False
+    m = _SCHEDULE.match(text)
+    if m is None:
+        return None
+    count, unit = min((_UNIT_OF[u] for u in m.group(1, 2) if u), key=_days)  # 每周/季度: the shorter
+    if m.group(3) and _NUMERALS[m.group(3)] != 1:
+        return None  # 每年两次: twice a year is not one interval the schedule can say
+    out: dict = {"every": f"{count} {unit}{'s' if count > 1 else ''}"}
+    if m.group(4):
+        month = int(m.group(4))
+        if unit != "year" or not 1 <= month <= 12:
+            return None
+        out["month"] = month
+    return out
+
+
+def _days(every: tuple[int, str]) -> int:
+    return every[0] * {"day": 1, "week": 7, "month": 30, "year": 365}[every[1]]
+
+
 @dataclass
 class _Row:
     category: str
@@ -229,6 +265,12 @@ def _service(row: _Row, leftovers: list[Leftover], tight: frozenset[str]) -> dic
     m = _FREQUENCY.search(description)
     if m:
         service["frequency"] = m.group().strip()
+        schedule = schedule_of(service["frequency"])
+        if schedule:
+            service["schedule"] = schedule
+        elif schedule is None:
+            why = f"服务“{name}”的频次读不出周期（schedule 未填，请在合同文件里补上）"
+            leftovers.append(Leftover(PART, row.name[0].no, service["frequency"], why))
     if row.remark:
         service["exclusions"] = [join([x.text for x in row.remark], tight)]
     return service
