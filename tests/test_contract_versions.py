@@ -5,8 +5,8 @@ the terms they have now."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import sqlite3
+from dataclasses import replace
 
 import pytest
 

@@ -453,3 +453,33 @@ def test_the_seed_text_gives_the_schedules_and_an_unreadable_phrase_is_reported(
     assert ran.exit_code == 0, ran.stderr
     assert "服务“生产环境健康巡检服务”的频次读不出周期" in ran.stdout and "每半年两次" in ran.stdout
     assert "周期 every 1 year（12 月）" in ran.stdout  # the ones read are shown
+
+
+# ---- the service report ------------------------------------------------------------------------------
+
+
+def test_the_report_lists_obligations_due_done_and_overdue_in_the_period(signed, monkeypatch):
+    import zldesk.commands.report as report_commands
+
+    monkeypatch.setattr(report_commands, "_now", lambda: at("2026-12-01T10:00"))
+    # 知识库分享 (every month from 2026-01-31): due 02-28; met 02-20 (on time), then due 03-20, met 04-02 (late),
+    # then due 05-02, never met: overdue
+    for when in ("2026-02-20T09:00", "2026-04-02T09:00"):
+        assert signed("obligation", "done", "知识库", "--at", when).exit_code == 0
+    ran = signed("report", "--contract", "leishan", "--from", "2026-02-01", "--to", "2026-05-31", "--format", "json")
+    assert ran.exit_code == 0, ran.stderr
+    data = json.loads(ran.stdout)
+    shared = [(r["due"], r["done"], r["outcome"]) for r in data["obligations"] if r["service"] == "知识库分享"]
+    assert shared == [
+        ("2026-02-28", "2026-02-20", "on_time"),
+        ("2026-03-20", "2026-04-02", "late"),
+        ("2026-05-02", None, "overdue"),
+    ]
+    weekly = [r for r in data["obligations"] if r["service"] == "ZLHIS 产品常见问题处理共享服务"]
+    assert [(r["due"], r["outcome"]) for r in weekly] == [("2026-02-07", "overdue")]  # not met: one overdue, not 17
+    assert data["obligation_counts"] == {"due": 4, "done": 2, "overdue": 2}
+    md = signed("report", "--contract", "leishan", "--from", "2026-02-01", "--to", "2026-05-31", "--format", "md")
+    assert (
+        "## 合同约定的定期服务" in md.stdout
+        and "| 信息通报服务 | 知识库分享 | 每月 | 2026-03-20 | 2026-04-02 | 迟了 |" in md.stdout
+    )

@@ -54,6 +54,7 @@ def test_csv_sections_and_no_formula(scene):
         "# negotiated",
         "# out_of_scope",
         "# modules",
+        "# obligations",  # issue 17's obligations: the section added in its one place
     ]
     titles = [r[2] for r in rows if len(r) > 2 and "住院结算失败" in r[2]]
     assert titles == ["'" + NASTY]  # = starts a formula: kept as text
@@ -77,6 +78,7 @@ def test_xlsx_one_sheet_per_table(scene, tmp_path):
         "协商时限",
         "不在合同范围",
         "工单最多的模块",
+        "合同约定的定期服务",
     ]
     levels = list(wb["各级别"].iter_rows(values_only=True))
     assert levels[0][:8] == ("级别", "名称", "时限", "工单", "按时", "超时", "未定", "按时率")

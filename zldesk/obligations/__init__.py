@@ -172,6 +172,47 @@ def obligations(contract: Contract, done: dict[tuple[str, str], list[tuple[datet
     return out
 
 
+OUTCOME_NAMES = {"on_time": "按时", "late": "迟了", "overdue": "逾期", "pending": "未到期"}
+
+
+def period_rows(contract: Contract, done: dict, first: date, last: date, at: datetime) -> list[dict]:
+    """The service report's obligations (issue 17): every due date in the days `first`..`last`, and every
+    one met by a fulfilment in them, by the same rule: due, done (the day), and the outcome - on_time, late,
+    overdue (not met, and past), pending (not met, not yet due). Due dates after the contract's period are
+    not owed and are left out."""
+    zone, today, out = contract.zone, at.astimezone(contract.zone).date(), []
+    end = contract.period.end if contract.period else None
+    for no, s in enumerate(scheduled(contract), 1):
+        days = sorted(when.astimezone(zone).date() for when, _ in done.get((s.category, s.name), ()))
+        anchor = contract.period.start if contract.period else (days[0] if days else None)
+        if anchor is None:
+            continue
+        if contract.period is None:
+            days = days[1:]
+        for d in timeline(s.schedule, anchor, [x for x in days if x >= anchor]):
+            in_it = first <= d.due <= last or (d.done is not None and first <= d.done <= last)
+            if not in_it or (end is not None and d.due > end):
+                continue
+            if d.done is not None:
+                outcome = "on_time" if d.done <= d.due else "late"
+            else:
+                outcome = "overdue" if d.due < today else "pending"
+            out.append(
+                {
+                    "no": no,
+                    "category": s.category,
+                    "service": s.name,
+                    "frequency": s.frequency or s.schedule.text,
+                    "due": d.due.isoformat(),
+                    "done": None if d.done is None else d.done.isoformat(),
+                    "outcome": outcome,
+                    "outcome_name": OUTCOME_NAMES[outcome],
+                }
+            )
+    out.sort(key=lambda r: (r["due"], r["no"]))
+    return out
+
+
 def resolve(contract: Contract, text: str) -> tuple[int, Service]:
     """The one scheduled service a person means: its number (as `zldesk obligations` lists it), its exact
     name, or a part of its name or its pinyin that names only one; else NotFound or Refused listing the

@@ -185,7 +185,20 @@ SECTIONS: list[Section | Callable[[dict], Section]] = [
     Section(
         "modules", "工单最多的模块", (Column("module", "模块"), Column("count", "工单", "int")), lambda r: r["modules"]
     ),
-    # (O)'s obligations due, done and overdue in the period go here: one Section and its rows.
+    Section(
+        "obligations",
+        "合同约定的定期服务",
+        (
+            Column("category", "类别"),
+            Column("service", "服务"),
+            Column("frequency", "频次"),
+            Column("due", "到期日"),
+            Column("done", "履约日"),
+            Column("outcome_name", "结果"),
+        ),
+        lambda r: r.get("obligations", []),
+        note="期内到期或期内履约的每一次：按时、迟了、逾期（过了到期日仍未履约）、未到期",
+    ),
 ]
 
 

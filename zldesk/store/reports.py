@@ -22,7 +22,24 @@ def read_report(conn, code: str | None, period, at: datetime) -> dict:
     held = [(rules[terms], t) for _, terms, t in rows]
     dues = ticket_deadlines(held)
     items = [Item(tid, t, policy, d) for (tid, _, t), (policy, _), d in zip(rows, held, dues)]
-    return compute(contract, period, items, at)
+    report = compute(contract, period, items, at)
+    rows = _obligations(conn, cid, contract, period, at)
+    counts = {
+        "due": sum(period.start.isoformat() <= r["due"] <= period.end.isoformat() for r in rows),
+        "done": sum(
+            r["done"] is not None and period.start.isoformat() <= r["done"] <= period.end.isoformat() for r in rows
+        ),
+        "overdue": sum(r["outcome"] == "overdue" for r in rows),
+    }
+    return report | {"obligations": rows, "obligation_counts": counts}
+
+
+def _obligations(conn, cid: int, contract, period, at: datetime) -> list[dict]:
+    """The report's obligations due, done and overdue in the period (zldesk.obligations.period_rows)."""
+    from ..obligations import period_rows
+    from .obligations import done_by_service
+
+    return period_rows(contract, done_by_service(conn, cid), period.start, period.end, at)
 
 
 def contract_zone(conn, code: str | None):
