@@ -483,3 +483,79 @@ def test_the_report_lists_obligations_due_done_and_overdue_in_the_period(signed,
         "## 合同约定的定期服务" in md.stdout
         and "| 信息通报服务 | 知识库分享 | 每月 | 2026-03-20 | 2026-04-02 | 迟了 |" in md.stdout
     )
+
+
+# ---- the console: the board's header and the `p` screen, 80x24 ---------------------------------------------
+
+MOMENT = datetime(2026, 12, 1, 10, 0, tzinfo=SH)
+
+
+def _app(db_path):
+    from zldesk.app import make_app
+
+    return make_app(f"sqlite:///{db_path}", clock=lambda: MOMENT)
+
+
+async def _header(pilot) -> str:
+    from textual.widgets import Static
+
+    from .conftest import until
+
+    now = lambda: str(pilot.app.get_screen("board").query_one("#now", Static).render())  # noqa: E731
+    await until(pilot, lambda: "履约逾期" in now(), what="the overdue count")
+    return now()
+
+
+async def _obligations(pilot):
+    from textual.widgets import DataTable
+
+    from .conftest import until
+
+    await pilot.press("p")
+    await until(pilot, lambda: pilot.app.screen.SCREEN_KEY == "obligations")
+    await until(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count == 7, what="the obligations read")
+
+
+async def test_the_header_counts_overdue_obligations_and_p_records_one(signed, db_path):
+    from rich.cells import cell_len
+
+    from .conftest import say_who, until
+
+    app = _app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        header = await _header(pilot)
+        assert "履约逾期 3" in header and cell_len(header) <= 78  # 巡检, 知识库, the weekly bulletin
+        await _obligations(pilot)
+        screen = app.screen
+        first = screen.rows[0]
+        assert (first.service.name, first.state) == ("ZLHIS 产品常见问题处理共享服务", "overdue")  # the soonest due
+        assert [o.next_due for o in screen.rows] == sorted(o.next_due for o in screen.rows)
+        await pilot.press("d")
+        await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen", what="the note form")
+        from textual.widgets import Input
+
+        app.screen.query_one(Input).value = "周报第48期"
+        await pilot.press("enter")
+        await say_who(pilot)  # the first write asks who is at the keyboard
+        weekly = lambda: next(o for o in screen.rows if o.no == first.no)  # noqa: E731
+        await until(pilot, lambda: app.screen is screen and weekly().state == "due_soon", what="the new due date")
+        assert str(weekly().next_due) == "2026-12-08" and weekly().last_id == 1
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen.SCREEN_KEY == "board")
+        from textual.widgets import Static
+
+        board = app.get_screen("board")
+        await until(pilot, lambda: "履约逾期 2" in str(board.query_one("#now", Static).render()), what="2 left")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT service, who, note FROM obligation_event").fetchall() == [
+        ("ZLHIS 产品常见问题处理共享服务", "值班工程师", "周报第48期")
+    ]
+    conn.close()
+
+
+def test_obligations_screen_snapshot(signed, db_path, snap_compare):
+    """At 80x24: the board's `p` screen - 合同约定的定期服务 by due date: three 逾期 in red (the weekly
+    bulletin due 2026-02-07, 知识库分享 02-28, the inspection 07-31), 将到期 the December review due
+    2026-12-31, three 正常 due 2027-01-31; the clause of the first under the table, and the footer
+    with d 记一次履约."""
+    assert snap_compare(_app(db_path), terminal_size=(80, 24), run_before=_obligations)

@@ -22,6 +22,7 @@ SCREENS = {
     "recent": "最近解决",
     "handover": "交接单",
     "report": "服务报告",
+    "obligations": "定期服务",
     "prompt": "小表单",
     "confirm": "到场、解决的确认",
     "help": "帮助",
@@ -42,6 +43,7 @@ LISTS = (
     "recent",
     "handover",
     "report",
+    "obligations",
 )  # screens with j k g G: a list or a long page
 
 
@@ -91,6 +93,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("board.engineer", "u", "app.choose_engineer", "换操作人", ("board",)),
     Action("board.handover", "h", "handover", "交接单", ("board",)),
     Action("board.report", "S", "report", "本月按时率（服务报告）", ("board",)),
+    Action("board.obligations", "p", "obligations", "定期服务：到期、逾期、记履约", ("board",)),
     Action("ticket.ack", "a", "do('ack')", "受理", ("ticket",), footer=True),
     Action("ticket.arrive", "v", "do('arrive')", "到场", ("ticket",), footer=True),
     Action("ticket.resolve", "r", "do('resolve')", "解决", ("ticket",), footer=True),
@@ -121,6 +124,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("handover.ack", "a", "ack", "确认接班（接班人）", ("handover",), footer=True),
     Action("handover.back", "escape,q", "app.back", "返回看板", ("handover",), footer=True, palette=False),
     Action("report.back", "escape,q", "app.back", "返回看板", ("report",), footer=True, palette=False),
+    Action("obligations.done", "d", "done", "记一次履约（问说明）", ("obligations",), footer=True),
+    Action("obligations.back", "escape,q", "app.back", "返回看板", ("obligations",), footer=True, palette=False),
     Action("prompt.cancel", "escape", "cancel", "取消", ("prompt",), palette=False),
     # Only y confirms: enter (which opens a ticket and ends every form) pressed once too often must not.
     Action("confirm.yes", "y", "yes", "确认", ("confirm",), palette=False),

@@ -118,9 +118,10 @@ def done(
 def _read_evidence(path: Path) -> tuple[str, bytes]:
     """The evidence file's name and bytes; refused, naming the file, if it is not a readable regular file
     or is past the limit (its size is looked at before a byte is read)."""
-    from ..errors import Refused
-    from ..store.obligations import MAX_EVIDENCE_BYTES
+    from ..errors import EvidenceTooBig, Refused
+    from ..store import obligations as store
 
+    MAX_EVIDENCE_BYTES = store.MAX_EVIDENCE_BYTES  # read when called: tests lower it
     path = path.expanduser()
     try:
         info = path.stat()
@@ -131,14 +132,14 @@ def _read_evidence(path: Path) -> tuple[str, bytes]:
     if not stat.S_ISREG(info.st_mode):
         raise Refused("--evidence 不是文件", f"{path} 是目录或设备：要给一个文件")
     if info.st_size > MAX_EVIDENCE_BYTES:
-        raise Refused("证据文件太大", f"{path}：{info.st_size:,} 字节，最多 {MAX_EVIDENCE_BYTES:,} 字节（50 MiB）")
+        raise EvidenceTooBig(str(path), info.st_size, MAX_EVIDENCE_BYTES)
     try:
         with open(path, "rb") as f:
             content = f.read(MAX_EVIDENCE_BYTES + 1)
     except OSError as e:
         raise Refused("--evidence 读不了", f"{path}: {e.strerror}") from None
     if len(content) > MAX_EVIDENCE_BYTES:  # it grew meanwhile
-        raise Refused("证据文件太大", f"{path}：超过 {MAX_EVIDENCE_BYTES:,} 字节（50 MiB）")
+        raise EvidenceTooBig(str(path), None, MAX_EVIDENCE_BYTES)
     return path.name, content
 
 

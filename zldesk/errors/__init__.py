@@ -5,7 +5,16 @@ classes below with the facts (codes, paths, versions) and never words: each clas
 """
 
 from .base import ConfigError, InvalidInput, NotFound, OutOfRange, Problem, Refused, StoreError, ZlDeskError
-from .records import AmbiguousContract, NoContracts, OverrideRefused, TermsDamaged, UnknownContract, UnknownTicket
+from .records import (
+    AmbiguousContract,
+    EvidenceTooBig,
+    NoContracts,
+    OverrideRefused,
+    TermsDamaged,
+    UnknownContract,
+    UnknownEvidence,
+    UnknownTicket,
+)
 from .store import (
     BackupFailed,
     BackupFileRefused,
@@ -40,10 +49,12 @@ __all__ = [
     "InvalidInput",
     "ConfigError",
     "UnknownContract",
+    "UnknownEvidence",
     "UnknownTicket",
     "TermsDamaged",
     "NoContracts",
     "AmbiguousContract",
+    "EvidenceTooBig",
     "OverrideRefused",
     "InvalidStoreUrl",
     "NotAStore",

@@ -70,3 +70,20 @@ class OverrideRefused(Refused):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("调班未登记", "；".join(dict.fromkeys(p.message for p in self.problems)))
+
+
+class UnknownEvidence(NotFound):
+    """No evidence file has this id (store/obligations.py)."""
+
+    def __init__(self, evidence_id: int) -> None:
+        self.evidence_id = evidence_id
+        super().__init__("没有这份证据", f"#{evidence_id}；zldesk obligation done 记履约时给出证据的编号")
+
+
+class EvidenceTooBig(Refused):
+    """An evidence file past the store's limit: nothing was written."""
+
+    def __init__(self, name: str, size: int | None, limit: int) -> None:
+        self.name, self.size, self.limit = name, size, limit
+        shown = "超过上限" if size is None else f"{size:,} 字节"
+        super().__init__("证据文件太大", f"{name}：{shown}，最多 {limit:,} 字节（{limit / 1024 / 1024:g} MiB）")

@@ -44,6 +44,7 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         self._now_line: str | None = None
         self._expiry_line: str | None = None
         self._expiry_key: tuple | None = None
+        self.overdue = 0  # obligations overdue in every contract in force (store/obligations.py)
 
     def compose(self) -> ComposeResult:
         yield Static(id="now")
@@ -68,6 +69,19 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         self.all_rows, self.policies, self.names = rows, policies, names
         self.total = len(rows) if total is None else total
         self._apply_filter()
+        self.app.gateway.read(self._read_overdue, self._show_overdue, group="overdue", what="读取履约失败", node=self)
+
+    def _read_overdue(self) -> int:
+        """With each board load (every change in the store): how many obligations are overdue now."""
+        from ..store.obligations import overdue_count
+
+        with self.app.reading() as conn:
+            return overdue_count(conn, self.app.clock())
+
+    def _show_overdue(self, count: int) -> None:
+        if count != self.overdue:
+            self.overdue = count
+            self.update_now(*self.app.status())
 
     def _apply_filter(self) -> None:
         q = self.filter_text.strip().casefold()
@@ -90,6 +104,8 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         # To the minute: the line changes (and is repainted) once a minute, not every tick. What matters
         # most comes first, so at 80 columns only the end of the duty names can be cut (with ~).
         line = f"{now:%m-%d %H:%M} {weekday_name(now.date())[-1]} {status}  未结 {self.total}"
+        if self.overdue:
+            line += f"  履约逾期 {self.overdue}"
         if self.filter_text:
             line += f"  筛选「{visible(self.filter_text)}」"
         if duty:
@@ -153,6 +169,12 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         from .handover import HandoverScreen
 
         self.app.push_screen(HandoverScreen())
+
+    def action_obligations(self) -> None:
+        """p: the contracts' scheduled services, by due date; d there records a fulfilment."""
+        from .obligations import ObligationsScreen
+
+        self.app.push_screen(ObligationsScreen())
 
     def action_report(self) -> None:
         """S: this month's on-time rate per hospital (screens/report.py)."""

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..errors import NotFound, Refused
+from ..errors import EvidenceTooBig, UnknownEvidence
 from .rows import _all, _utc, contract_heads, contract_id, placeholder, read_contracts, resolve_code
 
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024  # an inspection report's PDF is a few MiB; a video is not evidence here
@@ -92,7 +92,7 @@ def read_evidence(conn, evidence_id: int) -> Evidence:
         (evidence_id,),
     )
     if not rows:
-        raise NotFound("没有这份证据", f"#{evidence_id}；zldesk obligations --json 列出各项的最近一次履约")
+        raise UnknownEvidence(evidence_id)
     eid, code, name, size, digest, content, recorded = rows[0]
     return Evidence(eid, code, name, size, digest, recorded, bytes(content))
 
@@ -129,7 +129,7 @@ def record_done(
     if evidence is not None:
         name, content = evidence
         if len(content) > MAX_EVIDENCE_BYTES:
-            raise Refused("证据文件太大", f"{name}：{len(content):,} 字节，最多 {MAX_EVIDENCE_BYTES:,} 字节（50 MiB）")
+            raise EvidenceTooBig(name, len(content), MAX_EVIDENCE_BYTES)
         size, digest = len(content), hashlib.sha256(content).hexdigest()
         evidence_id = conn.execute(
             insert(EvidenceRow.__table__),
