@@ -559,3 +559,11 @@ def test_obligations_screen_snapshot(signed, db_path, snap_compare):
     2026-12-31, three 正常 due 2027-01-31; the clause of the first under the table, and the footer
     with d 记一次履约."""
     assert snap_compare(_app(db_path), terminal_size=(80, 24), run_before=_obligations)
+
+
+def test_the_readme_documents_the_json_keys():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for key in ("`obligations[]`", "`obligation_counts`", "`next_due`", "`after_end`", "`last_id`", "`clause`"):
+        assert key in readme, key
