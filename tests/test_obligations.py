@@ -318,6 +318,8 @@ def test_evidence_is_never_written_over_the_store_nor_a_directory_and_is_checked
     conn.close()
     ran = signed("obligation", "evidence", "1", "-o", str(tmp_path / "bad.pdf"))
     assert ran.exit_code == 5 and "证据文件已损坏" in ran.stderr and not (tmp_path / "bad.pdf").exists()
+    ran = signed("audit", "verify")  # the chain holds (the fulfilment is untouched), the file does not
+    assert ran.exit_code == 1 and "证据 #1：内容与记下的 sha256 对不上" in ran.stderr, ran.stderr
 
 
 def test_a_tampered_fulfilment_is_named_by_audit_verify(signed, db_path):

@@ -171,6 +171,8 @@ def describe(f: Finding, version: int) -> str:
         return _schema(f, TYPE_NAMES[thing], how, version)
     words = TABLE_NAMES.get(table, table)
     match kind:
+        case "evidence_damaged":
+            return f"证据 #{name}：内容与记下的 sha256 对不上（记下的 {f.expected}，现在的 {f.found}）：证据文件被改过"
         case "ticket_differs":
             from ..tickets import FIELD_NAMES
 

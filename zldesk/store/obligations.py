@@ -97,6 +97,24 @@ def read_evidence(conn, evidence_id: int) -> Evidence:
     return Evidence(eid, code, name, size, digest, recorded, bytes(content))
 
 
+def evidence_findings(conn) -> list:
+    """`audit verify`'s look at the evidence files (a SQLAlchemy connection): each one's bytes against the
+    sha256 and size its row keeps and its fulfilment recorded (the chain vouches for that one)."""
+    from .audit import Finding
+
+    out = []
+    rows = conn.exec_driver_sql(
+        "SELECT e.id, e.size, e.sha256, e.content, o.evidence_size, o.evidence_sha256 FROM obligation_evidence e "
+        "LEFT JOIN obligation_event o ON o.evidence_id = e.id ORDER BY e.id"
+    )
+    for eid, size, digest, content, said_size, said in rows:
+        content = bytes(content)
+        now = hashlib.sha256(content).hexdigest()
+        if (now, len(content)) != (digest, size) or (said is not None and (said, said_size) != (digest, size)):
+            out.append(Finding("evidence_damaged", "obligation_evidence", str(eid), expected=said or digest, found=now))
+    return out
+
+
 def record_done(
     session,
     code: str | None,

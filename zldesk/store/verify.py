@@ -65,7 +65,9 @@ def check(conn: Connection, saved: Heads | None = None) -> Report:
     contracts, versions, of_contracts = contract_findings(conn)
     roster, of_roster = roster_findings(conn)
     of_heads = against(conn, saved) if saved is not None else []
-    findings = [*schema, *of_tickets, *of_contracts, *of_roster, *of_heads]
+    from .obligations import evidence_findings
+
+    findings = [*schema, *of_tickets, *of_contracts, *of_roster, *evidence_findings(conn), *of_heads]
     return Report(version, chains, findings, tickets, contracts, versions, roster)
 
 
