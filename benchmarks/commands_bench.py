@@ -2,7 +2,7 @@
 
     python benchmarks/commands_bench.py [--db PATH] [--runs 15] [--quick]
 
-For each of `covered mzsf`, `ticket show 1`, `roster now`, `sla deadline`, `contracts`: the median wall
+For each of `covered mzsf`, `ticket show 1`, `roster now`, `sla deadline`, `contracts`, `who`, `handover`: the median wall
 time of `--runs` fresh processes (spawn to exit, time.perf_counter), their median CPU time (user + system,
 from os.wait4: less moved than wall by other work on the machine) and the highest peak resident memory
 among them (each child's ru_maxrss), against the medians of `python -c pass` run in between, in the same
@@ -39,6 +39,9 @@ COMMANDS = [
     ("roster now", ["roster", "now"], 0),
     ("sla deadline", ["sla", "deadline", "--severity", "2", "--opened", "2025-11-21T17:30"], 0),
     ("contracts", ["contracts"], 0),
+    # The phone rings (issue 16): who is it (a number nobody has: the whole look-up, exit 1), and the sheet.
+    ("who 0855-3300002", ["who", "0855-3300002"], 1),
+    ("handover backup", ["handover", "--line", "backup"], 0),
 ]
 
 

@@ -148,3 +148,38 @@ async def test_the_three_most_similar_past_tickets_show_as_the_title_is_typed(cl
             f"相似 #{past} 11-20 已解决 门诊收费处无法结算：重启收费服务后恢复"
         )
         assert "药库" not in str(box.render())
+
+
+async def test_the_number_typed_right_after_n_lands_in_the_phone_field(cli, tmp_path):
+    """`n` and the number in one burst, before the form is up (the phone is ringing): the digits reach 电话,
+    not the board and not nowhere."""
+    from .test_night_form import _settle
+
+    app = await _open_form(cli, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await _burst(pilot, "n", *"08553331234")
+        await until(pilot, lambda: type(app.screen).__name__ == "NewTicketScreen", what="the form")
+        phone = app.screen.query_one("#phone", Input)
+        await until(pilot, lambda: phone.value == "08553331234", what=f"the number in 电话 (has {phone.value!r})")
+
+
+async def test_after_saving_the_board_s_cursor_is_on_the_new_ticket(cli, tmp_path):
+    """An enter too many after saving opens the call just logged, not whatever row was on top."""
+    for i in range(3):
+        ran = cli("ticket", "new", "--contract", "leishan", "--severity", "1", "--title", f"早先的 {i}", "--json")
+        assert ran.exit_code == 0
+    app = make_app(resolve_url())
+    app.engineer = "值班工程师"
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _form(pilot)
+        screen.query_one("#title", Input).value = "药房发药机报错"
+        screen.query_one("#severity", Input).value = "4"  # due last: at the bottom of the board
+        await _burst(pilot, "f2")
+        await until(pilot, lambda: type(app.screen).__name__ == "BoardScreen", what="saved")
+        board = app.screen.query_one("TicketBoard")
+        await until(pilot, lambda: len(board.rows) == 4, what="the new row read")
+        await until(pilot, lambda: board.current_id == max(r.id for r in board.rows), what="cursor on it")
+        await _burst(pilot, "enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "TicketScreen", what="opened")
+        assert app.screen.ticket_id == max(r.id for r in board.rows)

@@ -569,3 +569,13 @@ def test_the_readme_documents_the_json_keys():
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     for key in ("`obligations[]`", "`obligation_counts`", "`next_due`", "`after_end`", "`last_id`", "`clause`"):
         assert key in readme, key
+
+
+def test_a_fulfilment_of_an_ended_contract_is_recorded_and_owes_nothing_more(cli, tmp_path, monkeypatch):
+    path = tmp_path / "old.toml"
+    path.write_text(with_period("2025-01-01", "2025-12-31"), encoding="utf-8")
+    assert cli("import", "contract", str(path)).exit_code == 0
+    monkeypatch.setattr(obligation_commands, "_now", lambda: at("2026-12-01T10:00"))
+    ran = cli("obligation", "done", "1", "--at", "2025-12-20T10:00")
+    assert ran.exit_code == 0 and "合同不在服务期内，不再到期" in ran.stdout, ran.stderr
+    assert listed(cli, "--at", "2026-12-01T10:00") == {}

@@ -60,12 +60,13 @@ async def test_header_says_who_holds_the_open_line(store):
         await _ready(pilot)
         app.tick()
         header = str(app.screen.query_one("#now", Static).render())
+        warnings = str(app.screen.query_one("#expiry", Static).render())
         backup = next(r for r in app.duty["leishan"].at(NIGHT) if r.line == "backup").engineer
         assert backup in {e.name for e in roster.engineers}
-        # The backup line changed hands at 18:00 and nobody acknowledged it: the header leads with that, naming
-        # the holder, and the duty names follow as far as 80 columns go (zldesk handover ack clears it).
-        assert f"备勤交接未确认：{backup} 18:00" in header
-        assert "热线" not in header.split("未结")[1]
+        # The backup line changed hands at 18:00 and nobody acknowledged it: the line under the header says so,
+        # naming the holder (zldesk handover ack clears it); the header names who holds the open line.
+        assert f"备勤交接未确认：{backup} 18:00" in warnings
+        assert f"值班：备勤 {backup}" in header and "热线" not in header.split("值班：")[1]
 
 
 async def test_roster_screen_shows_the_week_and_the_next_holiday(store):

@@ -278,7 +278,7 @@ class ZlDeskApp(App, inherit_bindings=False):
         duty = self.duty.get(contract.code)
         duty_text = f"操作人 {visible(self.engineer)}  " if self.engineer else ""
         if duty is not None:
-            duty_text = duty.flag(now) + duty_text + duty.status(now)  # an unacknowledged handover first
+            duty_text += duty.status(now)  # an unacknowledged handover is on the warnings line (board.py)
             if duty.stale(now):  # the computed days run out: a quiet night with no change still moves on
                 self.load_board()
         return local, " ".join(parts), duty_text
@@ -292,7 +292,8 @@ class ZlDeskApp(App, inherit_bindings=False):
 
     def _read_board(self, limit: int | None = None) -> tuple:
         from .roster import OnDuty
-        from .store.rows import board_rows, contract_heads, latest_terms, open_count, policies, read_acks, read_roster
+        from .store.handover import read_acks
+        from .store.rows import board_rows, contract_heads, latest_terms, open_count, policies, read_roster
 
         with self.reading() as conn:
             heads = contract_heads(conn)

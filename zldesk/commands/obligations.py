@@ -104,14 +104,14 @@ def done(
             raise Refused("--at 在将来", f"{when.astimezone(zone):%Y-%m-%d %H:%M} 还没到：履约只记已经做了的")
         done_ = record_done(session, code, service, done_at=when, now=now, who=person, note=note.strip(), evidence=blob)
     with ctx.obj.read() as conn:
-        after = next(o for o in read_obligations(conn, code, now) if o.no == done_["no"])
+        after = next((o for o in read_obligations(conn, code, now) if o.no == done_["no"]), None)
     ev = done_["evidence"]
     extra = "" if ev is None else f"  证据 #{ev['id']} {visible(ev['name'])} {ev['size']:,} 字节 sha256 {ev['sha256']}"
     output.say(
         ("已记录履约 ", "green"),
         f"#{done_['id']} {visible(done_['category'])}/{visible(done_['service'])} {when.astimezone(zone):%Y-%m-%d %H:%M}",
         extra,
-        f"；下次到期 {after.due_text}",
+        f"；下次到期 {after.due_text}" if after else "；合同不在服务期内，不再到期",
     )
 
 

@@ -117,26 +117,37 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         self._expiry(now)
 
     def _expiry(self, now: datetime) -> None:
-        """Under the top line, on the warning colour, while a contract in the store ends within 30 days or
-        has ended (issue 16): `雷山县人民医院 合同 12 天后到期（最后一天 …）`, the soonest first. A contract
-        without a period is not warned of here (`contracts` and the lookups say 服务期未填写)."""
+        """Under the top line, on the warning colour, what must not wait (issue 16): each hospital's handoff
+        nobody acknowledged 15 minutes on (`备勤交接未确认：李强 02:00（雷山、榕江）`), then a contract in the store
+        that ends within 30 days or has ended (`雷山县人民医院 合同 12 天后到期（最后一天 …）`), the soonest
+        first. A contract without a period is not warned of here (`contracts` and the lookups say 服务期未填写)."""
         from ..contract import period_at
+        from ..widgets.board_columns import hospital_label
 
-        # once a minute, or when a contract's period or name changes (an import)
-        key = (f"{now:%Y-%m-%d %H:%M%z}", [(c.customer, c.timezone, c.period) for c in self.app.contracts])
+        contracts = self.app.contracts
+        names = {c.code: c.customer for c in contracts}
+        # One roster often serves several hospitals: the same handoff is said once, with whose it is.
+        whose: dict[str, list[str]] = {}
+        for code, duty in sorted(self.app.duty.items()):
+            if flag := duty.flag(now).strip():
+                whose.setdefault(flag, []).append(hospital_label(names.get(code, code)))
+        many = len(contracts) > 1
+        flags = [f + (f"（{'、'.join(h)}）" if many else "") for f, h in whose.items()]
+        # once a minute, or when a flag, a contract's period or its name changes (an import, an ack)
+        key = (f"{now:%Y-%m-%d %H:%M%z}", flags, [(c.customer, c.timezone, c.period) for c in contracts])
         if key == self._expiry_key:
             return
         self._expiry_key = key
         soon = []
-        for c in self.app.contracts:
+        for c in contracts:
             answer = period_at(c, now)
             if answer.ends_soon:
                 soon.append((answer.days_to_expiry, c.code, answer.warning(visible(c.customer))))
         soon.sort()
-        line = ""
+        said = list(flags)
         if soon:
-            line = soon[0][2] + (f"；另 {len(soon) - 1} 个合同见 zldesk contracts" if len(soon) > 1 else "")
-            line = fit(line, max(self.size.width - 2, 20)).rstrip()
+            said.append(soon[0][2] + (f"；另 {len(soon) - 1} 个合同见 zldesk contracts" if len(soon) > 1 else ""))
+        line = fit("；".join(said), max(self.size.width - 2, 20)).rstrip() if said else ""
         if line != self._expiry_line:
             self._expiry_line = line
             box = self.query_one("#expiry", Static)

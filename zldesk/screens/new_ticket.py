@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 from rich.text import Text
+from textual import events
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -18,29 +19,14 @@ from ..coverage import lookup, resolve_module
 from ..errors import ZlDeskError
 from ..text import day_time, fit, visible
 from ..tickets import CHANNELS, channel_code, create, default_channel, ticket_clock, ticket_deadline
-from ..widgets.triage_box import TriageBox
+from ..widgets.triage_box import TRIAGE, TriageBox, propose_level
+from .keys import TypeAhead
 from .new_ticket_hints import FormHints, PhoneInput
-
-# The triage: the contract's own words for levels 1 and 2, and the request kind that makes level 4; each
-# with the few words the proposal is said in.
-TRIAGE = (
-    ("whole", "全院系统瘫痪，业务不能开展？", 1, "全院系统瘫痪"),
-    ("windows", "所有窗口部门（挂号、药房、收费、结帐）都不能做基本业务？", 2, "所有窗口部门不能做基本业务"),
-    ("request", "只是需求类请求（参数调整、装程序、操作指导）？", 4, "只是需求类请求"),
-)
-
-
-def propose_level(whole: bool, windows: bool, request: bool) -> tuple[int, str] | None:
-    """The level the ticked answers point to and why (the first ticked, in the order asked: 1 and 2 by
-    the contract's definitions, 4 for a request); None when nothing is ticked: no answer is no level."""
-    ticked = {"whole": whole, "windows": windows, "request": request}
-    return next(((level, why) for key, _, level, why in TRIAGE if ticked[key]), None)
-
 
 _CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}")  # a time of day alone, as said on the phone
 
 
-class NewTicketScreen(FormHints, Screen):
+class NewTicketScreen(FormHints, TypeAhead, Screen):
     SCREEN_KEY = "new"
     BINDINGS = bindings(SCREEN_KEY)
     DEFAULT_CSS = """
@@ -64,6 +50,7 @@ class NewTicketScreen(FormHints, Screen):
         self.contract, self.policy = contract, policy
         self.opened, self._opened_text = None, ""  # when the form opened, as its call-time box first says it
         self._first_hospital = contract.code
+        self._early: list = []  # keys typed before the form had a field in focus (take_typed)
         self._hints_init()
 
     def _row(self, key: str, label: str, placeholder: str = "", select: bool = False) -> ComposeResult:
@@ -127,6 +114,8 @@ class NewTicketScreen(FormHints, Screen):
         # At once: Widget.focus would set it only after the keys already queued, and a tab among them
         # would move on from nothing, then be undone by that late focus.
         self.set_focus(self.query_one("#phone", Input))
+        for key in self._early:
+            self.focused._forward_event(key)
         self._preview()
 
     def _switch_contract(self, contract) -> None:
@@ -376,8 +365,27 @@ class NewTicketScreen(FormHints, Screen):
             said=lambda r: f"已登记 #{r[0]}" + ("" if r[1] else "（不在合同范围）") + outside,
         )
 
-    def _saved(self, _) -> None:
+    def _saved(self, result) -> None:
+        from ..widgets.ticket_board import TicketBoard
+
         # The form goes, from under the help screen too: saving it twice would log the call twice.
         while self in self.app.screen_stack:
             self.app.pop_screen()
+        # The cursor on the call just logged: an enter too many opens it, not the top row.
+        self.app.get_screen("board").query_one(TicketBoard).wanted = result[0]
         self.app.load_board()
+
+    def take_typed(self, event) -> bool:
+        """A key typed after `n` in the same burst (the number as the phone rings) reaches the app after
+        the board, which had the focus, let it go: it goes to the form's field in focus, or once the form
+        has one. The app hands every such key here (screens/keys.py TypeAhead)."""
+        if not event.is_printable or not event.character:
+            return False
+        key = events.Key(event.key, event.character)
+        if self.focused is None:
+            self._early.append(key)
+        elif isinstance(self.focused, Input):
+            self.focused._forward_event(key)
+        else:
+            return False
+        return True

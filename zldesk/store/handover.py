@@ -2,7 +2,7 @@
 roster/handover.py: the handoff (the current one until acknowledged, else the next), the open tickets'
 deadlines in the shift, the windows opening and closing that start or stop their clocks, remote permissions
 ending, paused tickets, and the roster's gaps in the next 24 hours. Acknowledgements are roster_event rows
-of kind `handover` (rows.py `read_acks`, store/roster.py `take_over`).
+of kind `handover` (`read_acks` here, store/roster.py `take_over`).
 
 Read through the driver's own connection (as rows.py): the roster, the open tickets whole, their clocks.
 No SQLAlchemy here."""
@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from ..calendar import ChinaCalendar
 from ..roster import Roster, compute, gaps, handover
 from ..roster.handover import Item, Sheet
-from .rows import read_acks
+from .rows import _all, _utc, placeholder
 
 BEFORE, AHEAD = timedelta(days=8), timedelta(days=32)  # segments read around `at`: a weekly shift each side
 SPAN = timedelta(hours=24)  # a sheet covers its shift up to this long after the handoff
@@ -112,4 +112,25 @@ def _window_items(policy, window: str, count: int, start: datetime, end: datetim
             )
         if a <= ends[j] < b and not (j + 1 < len(starts) and starts[j + 1] == ends[j]):
             out.append(Item("clock", datetime.fromtimestamp(ends[j], zone), what=window, label=label, count=count))
+    return out
+
+
+def read_acks(conn, contract_id: int) -> list:
+    """The contract's acknowledged handoffs (roster.handover.Ack), oldest first: roster_event rows of kind
+    `handover`, whose source is "<line> <handoff, ISO>" (store/roster.py acknowledge_handover)."""
+    from ..roster.handover import Ack
+
+    ph = placeholder(conn)
+    rows = _all(
+        conn,
+        f"SELECT source, who, at FROM roster_event WHERE contract_id = {ph} AND kind = {ph} ORDER BY id",
+        (contract_id, "handover"),
+    )
+    out = []
+    for source, who, at in rows:
+        line, _, when = source.partition(" ")
+        try:
+            out.append(Ack(line, datetime.fromisoformat(when), who, _utc(at)))
+        except ValueError:  # not written by acknowledge_handover: no handoff of ours
+            continue
     return out

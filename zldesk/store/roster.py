@@ -173,8 +173,7 @@ def take_over(session: Session, code: str, line: str, engineer: str | None, *, n
     (handoff, engineer)."""
     from ..roster import handover
     from .db import driver_connection, driver_errors
-    from .handover import KIND, ack_source, line_segments
-    from .rows import read_acks
+    from .handover import KIND, ack_source, line_segments, read_acks
 
     contract, roster = load_roster(session, code)
     cid, zone = _row(session, code).id, contract.zone

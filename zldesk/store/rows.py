@@ -350,25 +350,4 @@ def resolved_since(conn, since: datetime) -> list[TicketHead]:
     return [_head(r) for r in _all(conn, sql, (value,))]
 
 
-def read_acks(conn, contract_id: int) -> list:
-    """The contract's acknowledged handoffs (roster.handover.Ack), oldest first: roster_event rows of kind
-    `handover`, whose source is "<line> <handoff, ISO>" (store/roster.py acknowledge_handover)."""
-    from ..roster.handover import Ack
-
-    ph = placeholder(conn)
-    rows = _all(
-        conn,
-        f"SELECT source, who, at FROM roster_event WHERE contract_id = {ph} AND kind = {ph} ORDER BY id",
-        (contract_id, "handover"),
-    )
-    out = []
-    for source, who, at in rows:
-        line, _, when = source.partition(" ")
-        try:
-            out.append(Ack(line, datetime.fromisoformat(when), who, _utc(at)))
-        except ValueError:  # not written by acknowledge_handover: no handoff of ours
-            continue
-    return out
-
-
 from .roster_rows import read_roster  # noqa: E402, F401 - kept there, named here as ever

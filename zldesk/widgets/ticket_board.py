@@ -46,6 +46,7 @@ class TicketBoard(ScrollView, can_focus=True):
         self.clock = time.time  # replaced in tests
         self.hospitals = False  # the rows are of more than one hospital: the hospital column is shown
         self.sites = False  # some row's terms give a site (set_rows)
+        self.wanted: int | None = None  # a ticket just logged: the cursor goes to it once the rows have it
         # (row id, width, highlight) -> the segments of the columns that do not tick
         self._static: dict[tuple, list[Segment]] = {}
         self._layouts: dict[tuple, list] = {}  # (width, hospitals) -> board_columns.layout
@@ -55,6 +56,8 @@ class TicketBoard(ScrollView, can_focus=True):
     def set_rows(self, rows: list, policies: dict, names: dict) -> None:
         """New rows from the store; the cursor stays on the same ticket if it is still there."""
         current = self.rows[self.cursor].id if self.rows and self.cursor < len(self.rows) else None
+        if self.wanted is not None and any(r.id == self.wanted for r in rows):
+            current, self.wanted = self.wanted, None
         self.rows, self.policies, self.names = rows, policies, names
         self.hospitals = len({names.get(r.contract_id, ("", ""))[1] for r in rows}) > 1
         # Some terms give a site: those rows' 到期 cell says when to set out (出发 13:40) and ticks too.

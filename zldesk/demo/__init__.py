@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from .tickets import Action
+from ..tickets import Action
 
 # (level, title, module, caller, dept, business minutes left (negative: breached), then actions)
 # Actions: (kind, minutes after opening or None for "a little before now", data, reason)
@@ -103,10 +103,10 @@ def _opening(policy, level: int, left_minutes: int, now: datetime) -> datetime:
 def fill_demo(engine, now: datetime | None = None, hospitals: bool = False) -> int:
     """Add the demo tickets to the store's first contract; with `hospitals`, first the three hospitals of
     data/demo/hospitals.toml, the tickets that file names going to theirs. Returns how many tickets."""
-    from .demo_hospitals import add_hospitals
-    from .store import writing
-    from .store.contracts import list_contracts
-    from .store.tickets import act, open_ticket, policy_for
+    from ..store import writing
+    from ..store.contracts import list_contracts
+    from ..store.tickets import act, open_ticket, policy_for
+    from .hospitals import add_hospitals
 
     now = now or datetime.now(UTC)
     count = 0
@@ -151,8 +151,8 @@ def fill_demo(engine, now: datetime | None = None, hospitals: bool = False) -> i
 
 def _add_roster(session, code: str, contract, now: datetime) -> None:
     """The demo roster (data/roster/demo.toml), moved to this week, so the header and `o` show it at work."""
-    from .roster import demo_roster
-    from .store.roster import replace_roster
+    from ..roster import demo_roster
+    from ..store.roster import replace_roster
 
     roster = demo_roster(contract, now.astimezone(contract.zone).date())
     replace_roster(session, code, roster, source="demo:data/roster/demo.toml", who="演示", now=now)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from .data import bundled_contracts, data_dir
+from ..data import bundled_contracts, data_dir
 
 
 class Hospitals(NamedTuple):
@@ -47,10 +47,10 @@ def _value(v) -> str:
 
 def add_hospitals(session, today: date) -> Hospitals:
     """Save the three contracts and their people in the caller's transaction."""
-    from .contract.files import parse_contract_text
-    from .importers.contacts import Person
-    from .store.contracts import save_contract
-    from .store.people import replace_people
+    from ..contract.files import parse_contract_text
+    from ..importers.contacts import Person
+    from ..store.contracts import save_contract
+    from ..store.people import replace_people
 
     path = hospitals_path()
     entries = tomllib.loads(path.read_text(encoding="utf-8"))["hospitals"]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from zldesk.demo import _TICKETS, fill_demo
-from zldesk.demo_hospitals import hospitals_path
+from zldesk.demo.hospitals import hospitals_path
 from zldesk.store import open_store
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -73,3 +73,53 @@ def test_a_caller_of_the_demo_is_known_by_the_number_on_their_ticket(demo):
         ("rongjiang", "吴药师", "contacts"),
         ("rongjiang", "吴药师", "ticket"),
     }
+
+
+def test_zldesk_demo_shows_the_three_hospitals_on_one_board_at_80x24(tmp_path):
+    """`zldesk --demo` in tmux at 80x24 (at whatever hour it runs): rows of 雷山, 榕江 and 丹寨 on the one board,
+    each named; rows of levels 1 and 2 say when to set out (出发); `n` and a demo caller's number fill the form
+    with their hospital and name."""
+    import re
+    import shutil
+
+    from .conftest import missing
+    from .test_terminal_escapes import Console
+
+    if shutil.which("tmux") is None:
+        missing("tmux", "ZLDESK_REQUIRE_TMUX", "tmux is not on PATH")
+    console = Console(tmp_path / "unused.db", tmp_path, "--demo")
+    try:
+        screen = console.wait_for("单号", "出发", "剩余")
+        assert {"雷山", "榕江", "丹寨"} <= set(re.findall(r"#\d+\s+(\S+)", screen)), screen
+        console.visit("n", "新工单 ·")
+        console.keys("0855-6600016")
+        screen = console.wait_for("榕江县人民医院 · 吴药师（药库）")
+        assert "新工单 · 榕江县人民医院" in screen, screen
+    finally:
+        console.close()
+
+
+@pytest.mark.parametrize(
+    "hour, said",
+    [
+        # 08:40: the hotline changed hands at 08:30, ten minutes ago; the backup line at 18:00 yesterday, over
+        # twelve hours ago: nothing to acknowledge, and the contract ending is the whole line.
+        ((8, 40), "榕江县人民医院 合同 18 天后到期（最后一天 2026-12-13）"),
+        # 12:10: the 08:30 handoff unacknowledged on all three hospitals' rosters, said once, before the ending.
+        ((12, 10), "热线交接未确认：刘洋 08:30（丹寨、雷山、榕江）；榕江县人民医院 合同 18 天后到"),
+    ],
+)
+async def test_the_line_under_the_header_says_what_must_not_wait(db_path, hour, said):
+    from textual.widgets import Static
+
+    from zldesk.app import make_app
+    from zldesk.store.db import resolve_url
+
+    from .conftest import until
+
+    now = datetime(2026, 11, 25, *hour, tzinfo=ZONE)
+    fill_demo(open_store(f"sqlite:///{db_path}"), now=now, hospitals=True)
+    app = make_app(resolve_url(), clock=lambda: now)
+    async with app.run_test(size=(80, 24)) as pilot:
+        box = app.get_screen("board").query_one("#expiry", Static)
+        await until(pilot, lambda: said in str(box.render()), what=f"{said} (shows {box.render()!s})")
