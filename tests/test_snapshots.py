@@ -33,8 +33,9 @@ async def _loaded(pilot) -> None:
 
 def test_board_at_night(snap_compare, night_app):
     """The board at 02:30 on a Wednesday: the status line says 工作日, that the hotline is closed (call
-    the backup line) and who holds the backup line now (值班：备勤 and a name from the demo roster). The
-    breached level-2 ticket leads, saying 超时 0:40:00 in red; every other clock waits for its window and
+    the backup line) and who holds the backup line now (值班：备勤 and a name from the demo roster); the line
+    under it, on the warning colour, says the backup line changed hands at 18:00 and nobody acknowledged it
+    (备勤交接未确认：杨帆 18:00). The breached level-2 ticket leads, saying 超时 0:40:00 in red; every other clock waits for its window and
     says when it starts: the level-1 and level-2 tickets `09:00起` with under an hour left (red), levels 3
     and 4 `08:30起`; the clocks stopped by an arrival (到场) or a pause (暂停) come last, in cyan. Those
     three red rows start with a red `!` in the first column, the others with a blank. There is no hospital
