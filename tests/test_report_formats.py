@@ -188,3 +188,17 @@ def test_output_file_is_written_whole_and_not_over_the_store(scene, tmp_path, db
     assert ran.exit_code == 2 and db_path.read_bytes() == before
     ran = report(scene, "--month", "2026-11", "-o", str(tmp_path))
     assert ran.exit_code == 2 and "目录" in ran.stderr
+
+
+def test_a_chart_is_wide_enough_for_its_legend():
+    """Two months, four levels: every bar, label and legend entry starts inside the picture (the legend of
+    3 级 and 4 级 fell outside a two-month chart)."""
+    import re
+
+    from zldesk.report.svg import columns
+
+    series = [(f"{level} 级", [1.0, 2.0]) for level in (1, 2, 3, 4)]
+    svg = columns("每月各级别工单数", ["26-11", "26-12"], series, 2.0, lambda v: f"{v:g}")
+    width = float(re.search(r'<svg[^>]* width="(\d+)"', svg).group(1))
+    starts = [float(x) for x in re.findall(r'<(?:text|rect) x="([\d.]+)"', svg)]
+    assert "4 级" in svg and starts and max(starts) + 30 <= width, (max(starts), width)

@@ -33,8 +33,9 @@ def columns(title: str, labels: list[str], series: list[tuple[str, list[float | 
     left, bottom, height = 40, 40, 160
     group = max(24, min(60, 600 // n))
     bar = max(4, (group - 8) // k)
-    width = left + n * group + 10
     legend = len(series) > 1
+    # wide enough for its legend too: a short period's two groups would cut 3 级 and 4 级 off it
+    width = max(left + n * group + 10, left + k * 70 + 10 if legend else 0)
     h = 30 + height + bottom + (18 if legend else 0)
     out = [
         f'<svg role="img" width="{width}" height="{h}" viewBox="0 0 {width} {h}" {FONT}><title>{_t(title)}</title>',
