@@ -3,9 +3,11 @@ outcomes (tests/report_scene.py says each one), and the command's refusals."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from .report_scene import NASTY, build, report, report_json
+from .report_scene import AT_TEXT, NASTY, build, report, report_json
 
 H = 3600
 
@@ -135,3 +137,26 @@ def test_bad_periods_are_refused(scene, args, says):
     ran = report(scene, *args)
     assert ran.exit_code == 2, (args, ran.stdout, ran.stderr)
     assert says in ran.stderr
+
+
+def test_the_same_report_on_postgresql(pg_url, monkeypatch, tmp_path):
+    """The whole scene built on the team server the tests start: the JSON report equals the SQLite one."""
+    from typer.testing import CliRunner
+
+    from zldesk.cli import app
+
+    def run(url: str):
+        monkeypatch.setenv("ZLDESK_DB", url)
+
+        def on(*args: str, input: str | None = None):
+            result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+            return type("Ran", (), {"exit_code": result.exit_code, "stdout": result.stdout, "stderr": result.stderr})
+
+        build(on, monkeypatch)
+        ran = on("report", "--contract", "leishan", "--month", "2026-11", "--format", "json", "--at", AT_TEXT)
+        assert ran.exit_code == 0, ran.stderr
+        return json.loads(ran.stdout)
+
+    on_pg = run(pg_url)
+    on_sqlite = run(f"sqlite:///{tmp_path / 'z.db'}")
+    assert on_pg == on_sqlite and on_pg["levels"]
