@@ -123,3 +123,34 @@ async def test_the_line_under_the_header_says_what_must_not_wait(db_path, hour, 
     async with app.run_test(size=(80, 24)) as pilot:
         box = app.get_screen("board").query_one("#expiry", Static)
         await until(pilot, lambda: said in str(box.render()), what=f"{said} (shows {box.render()!s})")
+
+
+async def test_h_shows_the_handoff_of_every_hospital_and_a_takes_it_over_on_each(db_path, cli):
+    """12:10: the hotline changed hands at 08:30 on the three hospitals' rosters. `h` shows the three sheets,
+    one after another (ready to paste), and one `a` acknowledges it on each, in one write: the warning goes,
+    and each hospital's roster history has the acknowledgement."""
+    from textual.widgets import Static
+
+    from zldesk.app import make_app
+    from zldesk.store.db import resolve_url
+
+    from .conftest import until
+
+    now = datetime(2026, 11, 25, 12, 10, tzinfo=ZONE)
+    fill_demo(open_store(f"sqlite:///{db_path}"), now=now, hospitals=True)
+    app = make_app(resolve_url(), clock=lambda: now)
+    app.engineer = "刘洋"
+    async with app.run_test(size=(80, 24)) as pilot:
+        warnings = app.get_screen("board").query_one("#expiry", Static)
+        await until(pilot, lambda: "交接未确认" in str(warnings.render()), what="the flag")
+        await pilot.press("h")
+        await until(pilot, lambda: type(app.screen).__name__ == "HandoverScreen" and app.screen.sheets, what="sheets")
+        text = str(app.screen.query_one("#handover-text", Static).render())
+        assert [line.split()[0] for line in text.splitlines() if line.startswith("【交接单】")] == [
+            "【交接单】丹寨县人民医院", "【交接单】雷山县人民医院", "【交接单】榕江县人民医院",
+        ]  # fmt: skip
+        await pilot.press("a")
+        await until(pilot, lambda: "交接未确认" not in str(warnings.render()), what="the flag gone")
+    for code in ("danzhai", "leishan", "rongjiang"):
+        log = cli("roster", "log", "--contract", code).stdout
+        assert "交接确认" in log and "刘洋 接班" in log, (code, log)

@@ -236,13 +236,13 @@ async def test_h_shows_the_sheet_and_a_acknowledges(desk, db_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await _ready(pilot)
         await pilot.press("h")
-        await until(pilot, lambda: app.screen.SCREEN_KEY == "handover" and app.screen.sheet is not None)
+        await until(pilot, lambda: app.screen.SCREEN_KEY == "handover" and app.screen.sheets)
         text = str(app.screen.query_one("#handover-text", Static).render())
         assert "交接未确认" in text and f"11:30 到期 #{ids['urgent']}" in text and "\x1b" not in text
         await pilot.press("a")
         await say_who(pilot, "王芳")
         # acknowledged: the sheet read again is the next handoff's (the backup line's at 18:00)
-        await until(pilot, lambda: (app.screen.sheet.line, app.screen.sheet.handoff.at.hour) == ("backup", 18))
+        await until(pilot, lambda: (app.screen.sheets[0].line, app.screen.sheets[0].handoff.at.hour) == ("backup", 18))
         await pilot.press("escape")
         await until(pilot, lambda: app.screen.SCREEN_KEY == "board")
         await until(pilot, lambda: "交接未确认" not in _header(app), what="the flag gone after the ack")
@@ -259,8 +259,8 @@ async def test_a_before_the_handoff_writes_nothing(desk, db_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await _ready(pilot)
         await pilot.press("h")
-        await until(pilot, lambda: app.screen.SCREEN_KEY == "handover" and app.screen.sheet is not None)
-        assert (app.screen.sheet.line, app.screen.sheet.handoff.at.hour) == ("onsite", 9)
+        await until(pilot, lambda: app.screen.SCREEN_KEY == "handover" and app.screen.sheets)
+        assert (app.screen.sheets[0].line, app.screen.sheets[0].handoff.at.hour) == ("onsite", 9)
         await pilot.press("a")
         await until(pilot, lambda: any("还没到交接时间（09:00）" in n.message for n in app._notifications))
     assert store_checksum(db_path) == before
