@@ -558,8 +558,8 @@ async def test_the_header_counts_overdue_obligations_and_p_records_one(signed, d
 def test_obligations_screen_snapshot(signed, db_path, snap_compare):
     """At 80x24: the board's `p` screen - 合同约定的定期服务 by due date: three 逾期 in red (the weekly
     bulletin due 2026-02-07, 知识库分享 02-28, the inspection 07-31), 将到期 the December review due
-    2026-12-31, three 正常 due 2027-01-31; the clause of the first under the table, and the footer
-    with d 记一次履约."""
+    2026-12-31, three 正常 due 2027-01-31, each row's hospital as the board names it (雷山); the clause of
+    the first under the table, and the footer with d 记一次履约."""
     assert snap_compare(_app(db_path), terminal_size=(80, 24), run_before=_obligations)
 
 

@@ -39,7 +39,7 @@ class ObligationsScreen(ListKeys, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("状态", "到期", "合同", "服务", "最近履约")
+        self.query_one(DataTable).add_columns("状态", "到期", "医院", "服务", "最近履约")
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -56,6 +56,7 @@ class ObligationsScreen(ListKeys, Screen):
 
     def _show(self, rows: list) -> None:
         from ..obligations import STATE_NAMES
+        from ..widgets.board_columns import hospital_label
 
         table = self.query_one(DataTable)
         keep = self._current()
@@ -69,7 +70,7 @@ class ObligationsScreen(ListKeys, Screen):
             table.add_row(
                 Text(STATE_NAMES[o.state], style=STYLES[o.state]),
                 Text(due),
-                Text(fit(o.contract, 8).rstrip()),
+                Text(fit(hospital_label(o.customer), 8).rstrip()),  # 榕江, as the board names it
                 Text(fit(o.service.name, width).rstrip()),
                 Text(last),
             )
