@@ -69,7 +69,11 @@ def _check(kind: str, path: str, query: dict, headers, raw: bytes, body: dict | 
         ts = body.get("timestamp", "")
         want = base64.b64encode(hmac.new(f"{ts}\n{SECRET}".encode(), b"", hashlib.sha256).digest()).decode()
         if body.get("sign") != want:
-            return 200, {"code": 19021, "data": {}, "msg": "sign match fail or timestamp is not within one hour from current time"}
+            return 200, {
+                "code": 19021,
+                "data": {},
+                "msg": "sign match fail or timestamp is not within one hour from current time",
+            }
         post = body.get("content", {}).get("post", {}).get("zh_cn", {})
         if body.get("msg_type") != "post" or not post.get("title") or not isinstance(post.get("content"), list):
             return 200, {"code": 9499, "data": {}, "msg": "Bad Request"}
@@ -104,8 +108,16 @@ class Robots:
                 except ValueError:
                     body = None
                 kind = _kind(split.path)
-                robots.seen.append({"kind": kind, "path": split.path, "query": query, "body": body, "raw": raw,
-                                    "headers": dict(self.headers)})
+                robots.seen.append(
+                    {
+                        "kind": kind,
+                        "path": split.path,
+                        "query": query,
+                        "body": body,
+                        "raw": raw,
+                        "headers": dict(self.headers),
+                    }
+                )
                 mode = robots.mode
                 if mode == "hang":
                     robots.release.wait(30)
@@ -121,8 +133,15 @@ class Robots:
                 if mode == "redirect":
                     return self._send(302, b"", "text/plain", {"Location": f"http://elsewhere.invalid/?key={TOKEN}"})
                 if mode == "echo":  # an error reply that quotes the token back
-                    return self._json(200, {"errcode": 93000, "errmsg": f"invalid webhook url, key={TOKEN}",
-                                            "code": 19001, "msg": f"token {TOKEN} invalid"})
+                    return self._json(
+                        200,
+                        {
+                            "errcode": 93000,
+                            "errmsg": f"invalid webhook url, key={TOKEN}",
+                            "code": 19001,
+                            "msg": f"token {TOKEN} invalid",
+                        },
+                    )
                 status, reply = _check(kind, split.path, query, self.headers, raw, body)
                 if reply is None:
                     return self._send(status, b"", "text/plain")

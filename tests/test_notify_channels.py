@@ -11,9 +11,10 @@ import threading
 
 import pytest
 
-from tests.notify_servers import KEYWORD, SECRET, TOKEN, Robots
 from zldesk.notify.channels import KINDS, check, deliver
 from zldesk.notify.message import Delivery, Message
+
+from .notify_servers import KEYWORD, SECRET, TOKEN, Robots
 
 MSG = Message("一级工单即将超时", f"医院：市一院\n级别：1 级\n剩余：25 分钟 {KEYWORD}")
 ROBOTS = ["wecom", "dingtalk", "feishu", "webhook"]
@@ -78,9 +79,7 @@ def test_an_http_200_with_an_error_code_is_not_sent(robots):
     assert (d.ok, d.retry, d.status) == (False, False, "errcode_93000") and "invalid webhook url" in d.error
 
 
-@pytest.mark.parametrize(
-    ("kind", "after"), [("wecom", 60.0), ("dingtalk", 600.0), ("feishu", 60.0), ("webhook", 7.0)]
-)
+@pytest.mark.parametrize(("kind", "after"), [("wecom", 60.0), ("dingtalk", 600.0), ("feishu", 60.0), ("webhook", 7.0)])
 def test_a_rate_limit_is_retried_after_the_wait_the_api_names(robots, kind, after):
     robots.mode = "rate"
     d = deliver(channel(robots, kind), MSG, timeout=5)
@@ -241,3 +240,63 @@ def test_an_smtp_server_that_is_not_there_is_retried():
     d = deliver(email_channel(_free_port(), "unused.pem"), MSG, timeout=5)
     assert (d.ok, d.retry, d.status) == (False, True, "refused"), d
     assert PASSWORD not in repr(d)
+
+
+# --- check: the config's channel tables ------------------------------------------------------------------
+
+
+def test_check_passes_a_good_table_of_each_kind(robots):
+    tables = [channel(robots, k) for k in ROBOTS] + [email_channel(587, "ca.pem")]
+    assert {t["kind"] for t in tables} == KINDS
+    assert [check(t, f"notify.channels[{i}]") for i, t in enumerate(tables)] == [[]] * len(tables)
+
+
+@pytest.mark.parametrize(
+    ("table", "paths"),
+    [
+        ({"name": "群", "kind": "slack", "url": "https://x"}, ["notify.channels[2].kind"]),
+        ({"name": "群", "url": "https://x"}, ["notify.channels[2].kind"]),
+        ({"kind": "wecom", "url": "https://x"}, ["notify.channels[2].name"]),
+        ({"name": "群", "kind": "wecom"}, ["notify.channels[2].url"]),
+        ({"name": "群", "kind": "wecom", "url": f"ftp://h/?key={TOKEN}"}, ["notify.channels[2].url"]),
+        ({"name": "群", "kind": "dingtalk", "url": "https://h", "secert": "x"}, ["notify.channels[2].secert"]),
+        ({"name": "群", "kind": "webhook", "url": "https://h"}, ["notify.channels[2].secret"]),
+        ({"name": "群", "kind": "feishu", "url": "https://h", "secret": 5}, ["notify.channels[2].secret"]),
+        ("wecom", ["notify.channels[2]"]),
+    ],
+)
+def test_check_names_the_field(table, paths):
+    problems = check(table, "notify.channels[2]")
+    assert [p.path for p in problems] == paths, problems
+    assert all(TOKEN not in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("change", "paths"),
+    [
+        ({"port": 0}, ["port"]),
+        ({"port": 70000}, ["port"]),
+        ({"port": "25"}, ["port"]),
+        ({"security": "ssl"}, ["security"]),
+        ({"to": []}, ["to"]),
+        ({"to": "lead@example.cn"}, ["to"]),
+        ({"to": ["lead@example.cn", "组长"]}, ["to[1]"]),
+        ({"sender": "oncall"}, ["sender"]),
+        ({"password": ""}, ["password"]),
+    ],
+)
+def test_check_an_email_table(change, paths):
+    table = {**email_channel(465, "ca.pem", security="tls"), **change}
+    assert [p.path for p in check(table, "notify.channels[0]")] == [f"notify.channels[0].{p}" for p in paths]
+
+
+def test_the_readme_examples_pass_check():
+    import tomllib
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### 渠道", 1)[1]
+    block = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    tables = tomllib.loads(block)["notify"]["channels"]
+    assert {t["kind"] for t in tables} == KINDS
+    assert [p for i, t in enumerate(tables) for p in check(t, f"notify.channels[{i}]")] == []
