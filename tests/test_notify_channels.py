@@ -259,6 +259,7 @@ def test_check_passes_a_good_table_of_each_kind(robots):
         ({"kind": "wecom", "url": "https://x"}, ["notify.channels[2].name"]),
         ({"name": "群", "kind": "wecom"}, ["notify.channels[2].url"]),
         ({"name": "群", "kind": "wecom", "url": f"ftp://h/?key={TOKEN}"}, ["notify.channels[2].url"]),
+        ({"name": "群", "kind": "wecom", "url": f"https://h:99999/?key={TOKEN}"}, ["notify.channels[2].url"]),
         ({"name": "群", "kind": "dingtalk", "url": "https://h", "secert": "x"}, ["notify.channels[2].secert"]),
         ({"name": "群", "kind": "webhook", "url": "https://h"}, ["notify.channels[2].secret"]),
         ({"name": "群", "kind": "feishu", "url": "https://h", "secret": 5}, ["notify.channels[2].secret"]),
@@ -300,3 +301,11 @@ def test_the_readme_examples_pass_check():
     tables = tomllib.loads(block)["notify"]["channels"]
     assert {t["kind"] for t in tables} == KINDS
     assert [p for i, t in enumerate(tables) for p in check(t, f"notify.channels[{i}]")] == []
+
+
+def test_an_unchecked_url_that_cannot_be_sent_to_names_no_token():
+    """deliver never raises, and an exception's text (which quotes the URL) is not passed on."""
+    d = deliver({"name": "x", "kind": "dingtalk", "url": f"http://127.0.0.1:notaport/robot/send?access_token={TOKEN}",
+                 "secret": SECRET}, MSG, timeout=5)  # fmt: skip
+    assert (d.ok, d.status) == (False, "error"), d
+    assert_no_secret(d)

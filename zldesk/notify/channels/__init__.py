@@ -24,6 +24,10 @@ def _check_url(value: object, where: str) -> list[Problem]:
     parts = urllib.parse.urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [Problem(f"{where}.url", "应以 http:// 或 https:// 开头并含主机名")]
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked
+    except ValueError:
+        return [Problem(f"{where}.url", "地址里的端口应是 1 至 65535 之间的整数")]
     return []
 
 
