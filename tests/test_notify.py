@@ -70,7 +70,9 @@ def sent(monkeypatch):
 
 
 def new(cli, severity: int, when: str, title: str = "住院结算失败") -> int:
-    ran = cli("ticket", "new", "--contract", "leishan", "--severity", str(severity), "--title", title, "--at", when, "--json")
+    ran = cli(
+        "ticket", "new", "--contract", "leishan", "--severity", str(severity), "--title", title, "--at", when, "--json"
+    )
     assert ran.exit_code == 0, ran.stderr
     return json.loads(ran.stdout)["id"]
 
@@ -182,7 +184,9 @@ def test_a_config_others_can_read_is_refused(cli, config, sent):
 )
 def test_a_wrong_rule_names_its_field(cli, tmp_path, monkeypatch, rule, field):
     path = tmp_path / "bad.toml"
-    path.write_text(f'[[notify.channels]]\nname = "值班群"\nkind = "webhook"\nurl = "{SECRET}"\n\n[[notify.rules]]\n{rule}\n')
+    path.write_text(
+        f'[[notify.channels]]\nname = "值班群"\nkind = "webhook"\nurl = "{SECRET}"\n\n[[notify.rules]]\n{rule}\n'
+    )
     path.chmod(0o600)
     monkeypatch.setenv("ZLDESK_CONFIG", str(path))
     ran = cli("watch", "--once")

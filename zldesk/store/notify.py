@@ -119,7 +119,9 @@ def make_due(conn: Connection, outbox_id: int, now: datetime) -> Row | None:
     if found is None:
         return None
     if found.state != SENT:
-        conn.execute(update(OUTBOX).where(OUTBOX.c.id == outbox_id).values(state=PENDING, next_at=min(now, found.created_at)))
+        conn.execute(
+            update(OUTBOX).where(OUTBOX.c.id == outbox_id).values(state=PENDING, next_at=min(now, found.created_at))
+        )
     return Row(**conn.execute(select(OUTBOX).where(OUTBOX.c.id == outbox_id)).one()._mapping)
 
 
