@@ -286,3 +286,38 @@ def test_a_v13_store_upgrades_to_v14(cli, db_path, config, sent):
     assert ran.exit_code == 0 and "从第 13 版升级到第 14 版" in ran.stderr, ran.stderr
     assert [r["state"] for r in log(cli)] == ["sent"]
     assert cli("audit", "verify").exit_code == 0
+
+
+def test_the_watcher_and_the_upgrade_on_postgres(pg_url, config, sent):
+    import psycopg
+
+    from .test_postgres import ok, run
+
+    calls, answers = sent
+    json.loads(
+        ok(
+            "ticket",
+            "new",
+            "--contract",
+            "leishan",
+            "--severity",
+            "1",
+            "--title",
+            "HIS宕机",
+            "--at",
+            "2026-12-01T10:00",
+            "--json",
+        )
+    )
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as conn:
+        for sql in V14_BACK:
+            conn.execute(sql)
+    answers.append(Delivery(False, True, "timeout", "超时"))
+    assert run("watch", "--once", "--at", iso("2026-12-01T10:10")).exit_code == 0  # upgrades, writes, fails once
+    ok("watch", "--once", "--at", iso("2026-12-01T10:11"))
+    ok("watch", "--once", "--at", iso("2026-12-01T10:12"))
+    (row,) = json.loads(ok("notify", "log", "--json"))
+    assert row["state"] == "sent" and [a["status"] for a in row["attempt_log"]] == ["timeout", "sent"]
+    assert len(calls) == 2 and SECRET not in ok("notify", "log", "--json")
+    ok("audit", "verify")
