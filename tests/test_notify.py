@@ -132,7 +132,7 @@ def test_a_failed_delivery_is_retried_after_its_backoff_and_retry_makes_it_due(c
     watch(cli, "2026-12-01T10:12")
     (row,) = log(cli)
     assert row["state"] == "sent" and [a["status"] for a in row["attempt_log"]] == ["http_500", "errcode_93000", "sent"]
-    assert cli("notify", "retry", "99").exit_code != 0
+    assert cli("notify", "retry", "99").exit_code == 3
 
 
 def test_retry_after_of_the_api_is_honoured(cli, config, sent):
@@ -161,7 +161,7 @@ def test_notify_test_sends_through_deliver(cli, config, sent):
     calls, _ = sent
     assert cli("notify", "test", "值班群").exit_code == 0
     assert calls[0][0] == "值班群" and "测试" in calls[0][1]
-    assert cli("notify", "test", "没有的群").exit_code != 0
+    assert cli("notify", "test", "没有的群").exit_code == 3
 
 
 def test_a_config_others_can_read_is_refused(cli, config, sent):

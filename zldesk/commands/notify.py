@@ -122,14 +122,14 @@ def _row_json(r, tries: list[dict]) -> dict:
 @notify_app.command("test")
 def test(channel: Annotated[str, typer.Argument(help="渠道名（[[notify.channels]] 的 name）。")]) -> None:
     """发一条测试消息到这个渠道（不经发件箱）；发不出去时退出码 1。"""
-    from ..errors import Refused
+    from ..errors import NotFound
     from ..notify import channels, watcher
     from ..notify.message import Message
 
     config = _config()
     table = config.channels.get(channel)
     if table is None:
-        raise Refused(f"没有渠道 {channel!r}", f"配置里的渠道：{'、'.join(config.channels) or '（没有）'}")
+        raise NotFound(f"没有渠道 {channel!r}", f"配置里的渠道：{'、'.join(config.channels) or '（没有）'}")
     result = watcher.attempt(
         channels.deliver, table, Message("zldesk 测试消息", f"这是 zldesk 发到「{channel}」的测试消息。")
     )
@@ -143,12 +143,12 @@ def test(channel: Annotated[str, typer.Argument(help="渠道名（[[notify.chann
 @notify_app.command("retry")
 def retry(ctx: typer.Context, id: Annotated[int, typer.Argument(help="发件箱里的编号（notify log 的 #）。")]) -> None:
     """让一条未发出（pending 或 failed）的通知立即重发：下一轮 watch 就发。已发出的不变。"""
-    from ..errors import Refused
+    from ..errors import NotFound
     from ..store import notify as outbox
     from ..store.db import writing
 
     with writing(ctx.obj.engine()) as session:
         row = outbox.make_due(session.connection(), id, _now())
     if row is None:
-        raise Refused(f"发件箱里没有 #{id}", "看 zldesk notify log")
+        raise NotFound(f"发件箱里没有 #{id}", "看 zldesk notify log")
     output.say(f"#{id} 已发出，不再重发" if row.state == outbox.SENT else f"#{id} 下一轮 watch 就发")
