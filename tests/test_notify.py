@@ -321,3 +321,32 @@ def test_the_watcher_and_the_upgrade_on_postgres(pg_url, config, sent):
     assert row["state"] == "sent" and [a["status"] for a in row["attempt_log"]] == ["timeout", "sent"]
     assert len(calls) == 2 and SECRET not in ok("notify", "log", "--json")
     ok("audit", "verify")
+
+
+# ---- the console ---------------------------------------------------------------------------------------
+
+
+async def test_the_board_rings_and_shows_a_banner_when_a_rule_fires_for_its_ticket(cli, db_path, config, sent):
+    from zldesk.app import make_app
+
+    from .test_handover import _ready
+
+    new(cli, 1, "2026-12-01T10:00", "门诊挂号")
+    new(cli, 1, "2026-12-01T10:30", "药房")
+    watch(cli, "2026-12-01T10:10")  # #1's first message: written before the console opened, no alarm for it
+    moment = at("2026-12-01T10:41")
+    app = make_app(f"sqlite:///{db_path}", clock=lambda: moment)
+    rang, banners = [], []
+    app.bell = lambda: rang.append(1)
+    app.notify = lambda message, **kw: banners.append((message, kw))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        assert rang == [] and banners == []
+        watch(cli, "2026-12-01T10:41")  # #2 unacknowledged 11 minutes, #1 escalated to the lead
+        app.tick()
+        await _ready(pilot)
+        assert len(rang) == 2 and {m for m, _ in banners} == {
+            "【1级·未受理】雷山县人民医院 #2",
+            "【1级·未受理（升级）】雷山县人民医院 #1",
+        }
+        assert all(kw["markup"] is False and kw["title"] == "值守通知" for _, kw in banners)

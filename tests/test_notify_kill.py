@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -126,9 +127,11 @@ def test_two_foreground_watchers_one_holds_the_lease(scene, cli):
         wait_for(lambda: len(json.loads(cli("notify", "log", "--json").stdout)) == 6, "six rows")
     finally:
         for p in runs:
-            p.send_signal(signal.SIGINT)
-        for p in runs:
-            p.wait(WAIT)
+            p.send_signal(signal.SIGTERM)  # systemd's stop
+        codes = [p.wait(WAIT) for p in runs]
+    assert codes == [0, 0]
+    lease = sqlite3.connect(os.environ["ZLDESK_DB"]).execute("SELECT expires_at FROM notify_lease").fetchall()
+    assert [str(x[0])[:4] for x in lease] == ["2000"]  # given up on the way out: the next watcher takes it at once
     assert len({d["pid"] for d in delivered(tmp_path)}) == 1 and len(delivered(tmp_path)) == 6
     assert len({d["title"] for d in delivered(tmp_path)}) == 6
     assert refused() == 1  # the same one all along: the holder renews its lease each round

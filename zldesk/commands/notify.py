@@ -58,13 +58,23 @@ def watch(
         _say(r)
         return
     output.say(f"zldesk watch：每 {interval} 一轮（{holder}）；Ctrl-C 停止", stderr=True)
+    import signal
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
         watcher.run(engine, config, holder, _now, seconds, _say)
     except KeyboardInterrupt:
         pass
 
 
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt  # systemd's SIGTERM: stop as Ctrl-C does, the lease given up on the way out
+
+
 def _say(r) -> None:
+    if isinstance(r, Exception):
+        output.warn(f"本轮出错，下一轮再试：{r}")
+        return
     if not r.leased:
         output.say("另一个 watch 持有租约，本轮不发送", stderr=True)
     elif r.written or r.sent or r.failed:

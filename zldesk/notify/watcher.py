@@ -177,10 +177,14 @@ def release(engine, holder: str) -> None:
 
 def run(engine, config: NotifyConfig, holder: str, now: Callable[[], datetime], interval: float, say) -> None:
     """Foreground: a round every `interval` seconds until interrupted; the lease given up on the way out."""
+    from ..errors import StoreError
+
     try:
         while True:
-            r = run_once(engine, config, holder, now, interval)
-            say(r)
+            try:
+                say(run_once(engine, config, holder, now, interval))
+            except StoreError as e:  # the store busy or away for a moment: the next round tries again
+                say(e)
             time.sleep(interval)
     finally:
         release(engine, holder)

@@ -155,3 +155,18 @@ def release(conn: Connection, holder: str, name: str = "watch") -> None:
 def lease(conn: Connection, name: str = "watch") -> tuple[str, datetime] | None:
     found = conn.execute(select(LEASE).where(LEASE.c.name == name)).first()
     return None if found is None else (found.holder, found.expires_at)
+
+
+def fired(drv, after: int | None) -> tuple[int, list[tuple[int, int, str]]]:
+    """The console's alarm (through the driver connection, as the board reads): the newest outbox id, and
+    the (id, ticket, title) of each first-stage-or-later row written after `after` (None: only the id)."""
+    from .rows import _all, placeholder
+
+    newest = _all(drv, "SELECT MAX(id) FROM notify_outbox")[0][0] or 0
+    if after is None:
+        return newest, []
+    mark = placeholder(drv)
+    found = _all(
+        drv, f"SELECT id, ticket_id, title FROM notify_outbox WHERE id > {mark} AND ticket_id IS NOT NULL ORDER BY id", (after,)
+    )
+    return newest, [tuple(r) for r in found]
