@@ -167,6 +167,8 @@ def fired(drv, after: int | None) -> tuple[int, list[tuple[int, int, str]]]:
         return newest, []
     mark = placeholder(drv)
     found = _all(
-        drv, f"SELECT id, ticket_id, title FROM notify_outbox WHERE id > {mark} AND ticket_id IS NOT NULL ORDER BY id", (after,)
+        drv,
+        f"SELECT id, ticket_id, title FROM notify_outbox WHERE id > {mark} AND ticket_id IS NOT NULL ORDER BY id",
+        (after,),
     )
     return newest, [tuple(r) for r in found]
