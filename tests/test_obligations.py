@@ -371,7 +371,7 @@ def test_a_v12_store_upgrades_to_v13_and_verifies(cli, db_path, tmp_path, monkey
             conn.execute(sql)
     conn.close()
     ran = signed("obligations", "--json", "--at", "2026-12-01T10:00")
-    assert ran.exit_code == 0 and "从第 12 版升级到第 13 版" in ran.stderr, ran.stderr
+    assert ran.exit_code == 0 and "从第 12 版升级到第 14 版" in ran.stderr, ran.stderr
     assert json.loads(ran.stdout)["obligations"] == []  # the services stored before have no schedule
     assert signed("audit", "verify").exit_code == 0
     path = tmp_path / "again.toml"

@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "obligations": ("commands.obligations:obligations",),
     "obligation": ("commands.obligations:obligation_app",),
     "audit": ("commands.audit:audit_app",),
+    "watch": ("commands.notify:watch",),
+    "notify": ("commands.notify:notify_app",),
 }
 
 

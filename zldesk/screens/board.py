@@ -40,6 +40,7 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         self.total = 0  # open tickets: len(all_rows), or more while only the first rows are read
         self.policies: dict = {}
         self.names: dict = {}
+        self.alarm_seen: int | None = None  # the newest notification seen (store/notify.fired); None: not read
         self.filter_text = ""
         self._now_line: str | None = None
         self._expiry_line: str | None = None
@@ -70,6 +71,22 @@ class BoardScreen(ListKeys, TypeAhead, Screen):
         self.total = len(rows) if total is None else total
         self._apply_filter()
         self.app.gateway.read(self._read_overdue, self._show_overdue, group="overdue", what="读取履约失败", node=self)
+        self.app.gateway.read(self._read_alarms, self._show_alarms, group="alarms", what="读取通知失败", node=self)
+
+    def _read_alarms(self) -> tuple:
+        """`zldesk watch` wrote a notification since the last board load: its title, for the open tickets."""
+        from ..store.notify import fired
+
+        with self.app.reading() as conn:
+            return fired(conn, self.alarm_seen)
+
+    def _show_alarms(self, found: tuple) -> None:
+        self.alarm_seen, rows = found
+        shown = {r.id for r in self.all_rows}
+        for _, ticket, title in rows:
+            if ticket in shown:  # a banner and the terminal's bell; the title is data, never markup
+                self.app.bell()
+                self.app.notify(visible(title), title="值守通知", severity="warning", timeout=30, markup=False)
 
     def _read_overdue(self) -> int:
         """With each board load (every change in the store): how many obligations are overdue now."""

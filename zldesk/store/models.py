@@ -344,3 +344,41 @@ class ObligationEvent(SQLModel, table=True):
     evidence_size: int | None = None
     evidence_sha256: str | None = None
     row_hash: str | None = Field(default=None, sa_column=Column(Sha256()))
+
+
+# ---- notifications (migration v14) --------------------------------------------------------------------
+
+
+class NotifyOutbox(SQLModel, table=True):
+    """One message to send, written with the decision to send it; `key` makes the same event one row."""
+
+    __tablename__ = "notify_outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    rule: str
+    channel: str
+    subject: str
+    ticket_id: int | None = Field(default=None, index=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _utc()
+    state: str
+    attempts: int
+    next_at: datetime = _utc()
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+
+
+class NotifyAttempt(SQLModel, table=True):
+    __tablename__ = "notify_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="notify_outbox.id", index=True)
+    at: datetime = _utc()
+    status: str
+    error: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class NotifyLease(SQLModel, table=True):
+    __tablename__ = "notify_lease"
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime = _utc()

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
-from . import v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13
+from . import v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14
 from .v7 import BOARD_INDEX_COLUMNS, terms_json
 
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
@@ -22,6 +22,7 @@ MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (11, v11.step),
     (12, v12.step),
     (13, v13.step),
+    (14, v14.step),
 ]
 
 __all__ = ["BOARD_INDEX_COLUMNS", "MIGRATIONS", "terms_json"]

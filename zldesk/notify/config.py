@@ -1,0 +1,178 @@
+"""`[notify]` of the config file: `[[notify.channels]]` and `[[notify.rules]]`, typed and checked. Every
+problem names its field (notify.rules[0].after); a channel's values are never echoed (they hold secrets).
+
+A config file whose channels hold secrets must be readable by its owner alone, as the store is."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from ..errors import ConfigError, Problem
+
+KINDS_DONE = ("unacknowledged", "leave_by", "breach", "breached")
+KINDS_LATER = ("roster_gap", "handover_unacked", "obligation_due")  # issue 18's, not evaluated yet
+# which duration each kind takes: after the call / the breach, or before the departure / the deadline
+WHEN_KEY = {"unacknowledged": "after", "breached": "after", "leave_by": "before", "breach": "before"}
+SECRET_KEYS = ("url", "secret", "password", "token", "keyword", "user")
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+RULE_KEYS = {"when", "severity", "after", "before", "to", "then", "name"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    index: int
+    when: str
+    severity: tuple[int, ...]
+    offset: timedelta  # after (unacknowledged, breached) or before (leave_by, breach)
+    to: tuple[str, ...]
+    then_after: timedelta | None = None
+    then_to: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.index}:{self.when}"
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    channels: dict[str, dict] = field(default_factory=dict)  # name -> its table, as written
+    rules: tuple[Rule, ...] = ()
+
+
+def duration(value: object) -> timedelta | None:
+    """ "10m", "1h30m", "45s", "2d" -> timedelta; None when it is not one."""
+    if not isinstance(value, str) or not re.fullmatch(r"(\d+[smhd])+", value.strip()):
+        return None
+    return timedelta(seconds=sum(int(n) * UNITS[u] for n, u in re.findall(r"(\d+)([smhd])", value.strip())))
+
+
+def parse(section: object, source: str) -> NotifyConfig:
+    """The [notify] table (settings.sections["notify"]) typed, or ConfigError with every problem."""
+    from . import channels as kinds
+
+    if not section:
+        return NotifyConfig()
+    problems: list[Problem] = []
+    say = problems.append
+    if not isinstance(section, dict):
+        raise ConfigError(source, [Problem("notify", "应为表 [notify]")])
+    for key in set(section) - {"channels", "rules"}:
+        say(Problem(f"notify.{key}", "未知的键（可用：channels、rules）"))
+    named: dict[str, dict] = {}
+    for i, ch in enumerate(_tables(section.get("channels", []), "notify.channels", say)):
+        where = f"notify.channels[{i}]"
+        name, kind = ch.get("name"), ch.get("kind")
+        if not isinstance(name, str) or not name.strip():
+            say(Problem(f"{where}.name", '缺少渠道名（name = "值班群"）'))
+            continue
+        if name in named:
+            say(Problem(f"{where}.name", f"渠道名 {name!r} 重复"))
+        if kind not in kinds.KINDS:
+            say(Problem(f"{where}.kind", f"应为 {'、'.join(sorted(kinds.KINDS))} 之一"))
+            continue
+        problems.extend(kinds.check(ch, where))
+        named[name] = ch
+    rules = []
+    for i, r in enumerate(_tables(section.get("rules", []), "notify.rules", say)):
+        rule = _rule(i, r, named, say)
+        if rule is not None:
+            rules.append(rule)
+    if problems:
+        raise ConfigError(source, problems)
+    return NotifyConfig(named, tuple(rules))
+
+
+def _tables(value: object, where: str, say) -> list[dict]:
+    if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
+        say(Problem(where, f"应写成 [[{where}]] 表的数组"))
+        return []
+    return value
+
+
+def _rule(i: int, r: dict, channels: dict, say) -> Rule | None:
+    where = f"notify.rules[{i}]"
+    ok = True
+    for key in set(r) - RULE_KEYS:
+        say(Problem(f"{where}.{key}", f"未知的键（可用：{'、'.join(sorted(RULE_KEYS))}）"))
+        ok = False
+    when = r.get("when")
+    if when in KINDS_LATER:
+        say(Problem(f"{where}.when", f"{when} 规则这一版还不会判断（可用：{'、'.join(KINDS_DONE)}）"))
+        return None
+    if when not in KINDS_DONE:
+        say(Problem(f"{where}.when", f"应为 {'、'.join(KINDS_DONE + KINDS_LATER)} 之一"))
+        return None
+    levels = r.get("severity", [1, 2, 3, 4])
+    if not isinstance(levels, list) or not levels or not all(type(x) is int and 1 <= x <= 4 for x in levels):
+        say(Problem(f"{where}.severity", "应为级别的数组，如 [1, 2]（1 到 4）"))
+        ok = False
+    key = WHEN_KEY[when]
+    other = "before" if key == "after" else "after"
+    if other in r:
+        say(Problem(f"{where}.{other}", f"{when} 规则用 {key}，不用 {other}"))
+        ok = False
+    offset = duration(r.get(key, "0s"))
+    if offset is None:
+        say(Problem(f"{where}.{key}", '应为时长，如 "10m"、"2h"、"30s"'))
+        ok = False
+    to = _to(r.get("to"), f"{where}.to", channels, say)
+    then_after, then_to = None, ()
+    if "then" in r:
+        then = r["then"]
+        if not isinstance(then, dict) or set(then) - {"after", "to"}:
+            say(Problem(f"{where}.then", '应为 {after = "15m", to = ["值班组长"]}'))
+            return None
+        then_after = duration(then.get("after"))
+        if then_after is None:
+            say(Problem(f"{where}.then.after", '应为时长，如 "15m"'))
+            ok = False
+        then_to = _to(then.get("to"), f"{where}.then.to", channels, say)
+        ok = ok and bool(then_to)
+    if not ok or not to:
+        return None
+    return Rule(i, when, tuple(sorted(set(levels))), offset, to, then_after, then_to)
+
+
+def _to(value: object, where: str, channels: dict, say) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(x, str) for x in value):
+        say(Problem(where, '应为渠道名的数组，如 ["值班群"]'))
+        return ()
+    unknown = [x for x in value if x not in channels]
+    if unknown:
+        say(Problem(where, f"没有这个渠道：{'、'.join(unknown)}（[[notify.channels]] 里的 name）"))
+        return ()
+    return tuple(value)
+
+
+def owner_only(path: Path, section: object) -> None:
+    """Refuse a config file whose channels hold secrets when anyone but its owner may read it."""
+    channels = section.get("channels", []) if isinstance(section, dict) else []
+    secret = any(isinstance(c, dict) and any(k in c for k in SECRET_KEYS) for c in channels or [])
+    if not secret or not hasattr(os, "getuid"):
+        return
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return
+    if mode & 0o077:
+        raise ConfigError(
+            str(path),
+            [
+                Problem(
+                    "notify.channels",
+                    f"别人也能读这个文件，拒绝读取（其中有通知渠道的密钥）：权限是 {mode:04o}。请执行 chmod 600 {path}",
+                )
+            ],
+        )
+
+
+def load(settings) -> NotifyConfig:
+    """The settings' [notify], checked: the file owner-only first, then every field."""
+    section = settings.sections.get("notify", {})
+    owner_only(settings.config, section)
+    return parse(section, str(settings.config))
