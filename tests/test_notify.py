@@ -24,11 +24,13 @@ CONFIG = f"""
 name = "值班群"
 kind = "webhook"
 url = "https://example.invalid/hook?token={SECRET}"
+secret = "{SECRET}-sign"
 
 [[notify.channels]]
 name = "值班组长"
 kind = "webhook"
 url = "https://example.invalid/lead?token={SECRET}"
+secret = "{SECRET}-sign"
 
 [[notify.rules]]
 when = "unacknowledged"
@@ -185,7 +187,8 @@ def test_a_config_others_can_read_is_refused(cli, config, sent):
 def test_a_wrong_rule_names_its_field(cli, tmp_path, monkeypatch, rule, field):
     path = tmp_path / "bad.toml"
     path.write_text(
-        f'[[notify.channels]]\nname = "值班群"\nkind = "webhook"\nurl = "{SECRET}"\n\n[[notify.rules]]\n{rule}\n'
+        f'[[notify.channels]]\nname = "值班群"\nkind = "webhook"\nurl = "https://example.invalid/h?token={SECRET}"\n'
+        f'secret = "{SECRET}"\n\n[[notify.rules]]\n{rule}\n'
     )
     path.chmod(0o600)
     monkeypatch.setenv("ZLDESK_CONFIG", str(path))
@@ -212,7 +215,8 @@ def facts(**kw) -> TicketFacts:
 def rules(text: str):
     import tomllib
 
-    head = '[[notify.channels]]\nname = "群"\nkind = "webhook"\n[[notify.channels]]\nname = "组长"\nkind = "webhook"\n'
+    hook = 'kind = "webhook"\nurl = "https://example.invalid/h"\nsecret = "s"\n'
+    head = f'[[notify.channels]]\nname = "群"\n{hook}[[notify.channels]]\nname = "组长"\n{hook}'
     return parse(tomllib.loads(head + text)["notify"], "test").rules
 
 
