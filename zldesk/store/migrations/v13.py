@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 
 from ..types import UtcDateTime
+from .v7 import _append_only  # frozen like every migration: the triggers v7 writes for its history
 
 SCHEDULE_COLUMNS = (("schedule_every", "VARCHAR"), ("schedule_month", "INTEGER"))
 HISTORY = ("obligation_evidence", "obligation_event")  # the evidence first: the event refers to it
@@ -74,17 +75,3 @@ def step(conn: Connection) -> None:
     head = conn.execute(text("SELECT 1 FROM chain_head WHERE name = 'obligation_event'")).first()
     if head is None:
         conn.execute(text("INSERT INTO chain_head (name, last_id, hash) VALUES ('obligation_event', 0, '')"))
-
-
-def _append_only(conn: Connection, table: str) -> None:
-    if conn.dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-    else:  # zldesk_append_only() is v6's
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION zldesk_append_only()"
-        )
