@@ -19,7 +19,7 @@ from zldesk.app import make_app
 from zldesk.contract import Period, period_at, read_contract_file
 from zldesk.store.db import resolve_url
 
-from .conftest import LEISHAN
+from .conftest import LEISHAN, until
 
 SH = ZoneInfo("Asia/Shanghai")
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
@@ -190,14 +190,6 @@ def test_contracts_show_days_to_expiry(cli, tmp_path, frozen):
 # ---- the console at 80x24 -------------------------------------------------------------------------------
 
 
-async def _until(pilot, wanted, what: str, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if wanted():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for: {what}")
-
-
 def _text(widget: Static) -> str:
     return str(widget.render())
 
@@ -207,8 +199,8 @@ async def test_the_board_header_warns_of_a_contract_ending_within_30_days(cli, t
     app = make_app(resolve_url(), clock=lambda: sh(2026, 12, 8, 23, 30))  # 2026-12-08 15:30 UTC
     async with app.run_test(size=(80, 24)) as pilot:
         box = app.screen.query_one("#expiry", Static)
-        await _until(pilot, lambda: box.has_class("shown"), "the expiry line")
-        await _until(pilot, lambda: box.region.height == 1, "the line laid out")
+        await until(pilot, lambda: box.has_class("shown"), what="the expiry line")
+        await until(pilot, lambda: box.region.height == 1, what="the line laid out")
         line = _text(box).strip()
         assert line == "雷山县人民医院 合同 12 天后到期（最后一天 2026-12-20）"
         assert cell_len(line) <= 78 and box.region.y == 1  # right under the top line, within 80 columns
@@ -236,14 +228,14 @@ async def test_the_form_warns_before_saving_a_call_outside_the_period(cli, tmp_p
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("n")
-        await _until(pilot, lambda: type(app.screen).__name__ == "NewTicketScreen", "the form")
+        await until(pilot, lambda: type(app.screen).__name__ == "NewTicketScreen", what="the form")
         head = app.screen.query_one("#head", Static)
-        await _until(pilot, lambda: "合同期外" in _text(head), "the warning")
+        await until(pilot, lambda: "合同期外" in _text(head), what="the warning")
         line = _text(head).strip()
         assert line == "新工单 · 雷山县人民医院  合同期外（服务期 2026-01-01 至 2026-12-07）"  # the code gives way
         assert cell_len(line) <= 78 and head.region.y < 2
         app.screen.query_one("#at", Input).value = "23:50"  # last night, the 7th: in force
-        await _until(pilot, lambda: "合同期外" not in _text(head), "the warning gone")
+        await until(pilot, lambda: "合同期外" not in _text(head), what="the warning gone")
         assert _text(head).strip() == "新工单 · 雷山县人民医院（leishan）"
 
 
@@ -252,13 +244,13 @@ async def test_the_form_and_the_lookup_say_when_no_period_is_given(db_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("m")
-        await _until(pilot, lambda: type(app.screen).__name__ == "CoverageScreen", "the lookup")
+        await until(pilot, lambda: type(app.screen).__name__ == "CoverageScreen", what="the lookup")
         period = app.screen.query_one("#period", Static)
         assert period.has_class("shown") and _text(period).strip() == "服务期未填写"
         await pilot.press("escape", "n")
-        await _until(pilot, lambda: type(app.screen).__name__ == "NewTicketScreen", "the form")
+        await until(pilot, lambda: type(app.screen).__name__ == "NewTicketScreen", what="the form")
         head = app.screen.query_one("#head", Static)
-        await _until(pilot, lambda: "服务期未填写" in _text(head), "the form's line")
+        await until(pilot, lambda: "服务期未填写" in _text(head), what="the form's line")
 
 
 async def test_the_lookup_screen_says_outside_the_period(cli, tmp_path):
@@ -267,9 +259,9 @@ async def test_the_lookup_screen_says_outside_the_period(cli, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("m", *"mzsf")
-        await _until(pilot, lambda: type(app.screen).__name__ == "CoverageScreen", "the lookup")
+        await until(pilot, lambda: type(app.screen).__name__ == "CoverageScreen", what="the lookup")
         period = app.screen.query_one("#period", Static)
-        await _until(pilot, lambda: period.has_class("shown"), "the period line")
+        await until(pilot, lambda: period.has_class("shown"), what="the period line")
         assert _text(period).strip() == "合同期外（服务期 2026-01-01 至 2026-12-07）"
 
 
@@ -282,12 +274,12 @@ async def test_a_call_saved_from_the_form_outside_the_period_is_logged(cli, tmp_
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("n")
-        await _until(pilot, lambda: type(app.screen).__name__ == "NewTicketScreen", "the form")
+        await until(pilot, lambda: type(app.screen).__name__ == "NewTicketScreen", what="the form")
         app.screen.query_one("#title", Input).value = "收费处无法收费"
         app.screen.query_one("#severity", Input).value = "2"
         await pilot.press("f2")
         await say_who(pilot)
-        await _until(pilot, lambda: type(app.screen).__name__ == "BoardScreen", "saved")
-        await _until(pilot, lambda: any("合同期外" in n.message for n in app._notifications), "the toast")
+        await until(pilot, lambda: type(app.screen).__name__ == "BoardScreen", what="saved")
+        await until(pilot, lambda: any("合同期外" in n.message for n in app._notifications), what="the toast")
     (ticket,) = json.loads(cli("ticket", "list", "--json").stdout)
     assert ticket["title"] == "收费处无法收费"
