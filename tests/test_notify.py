@@ -182,7 +182,12 @@ def test_a_config_others_can_read_is_refused(cli, config, sent):
         ('when = "breached"\nto = ["别的群"]', "notify.rules[0].to"),
         ('when = "breached"\nseverity = [0]\nto = ["值班群"]', "notify.rules[0].severity"),
         ('when = "breached"\nto = ["值班群"]\nthen = {after = "x", to = ["值班群"]}', "notify.rules[0].then.after"),
-        ('when = "roster_gap"\nto = ["值班群"]', "notify.rules[0].when"),
+        ('when = "breached"\nname = "a|b"\nto = ["值班群"]', "notify.rules[0].name"),
+        ('when = "breached"\nname = "夜\\u001b[2J"\nto = ["值班群"]', "notify.rules[0].name"),
+        ('when = "roster_gap"\nseverity = [1]\nto = ["值班群"]', "notify.rules[0].severity"),
+        ('when = "roster_gap"\nbefore = "8d"\nto = ["值班群"]', "notify.rules[0].before"),
+        ('when = "handover_unacked"\nafter = "12h"\nto = ["值班群"]', "notify.rules[0].after"),
+        ('when = "obligation_due"\nafter = "1d"\nto = ["值班群"]', "notify.rules[0].after"),
     ],
 )
 def test_a_wrong_rule_names_its_field(cli, tmp_path, monkeypatch, rule, field):

@@ -13,11 +13,28 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..errors import ConfigError, Problem
+from ..text import control_problem
 
-KINDS_DONE = ("unacknowledged", "leave_by", "breach", "breached")
-KINDS_LATER = ("roster_gap", "handover_unacked", "obligation_due")  # issue 18's, not evaluated yet
-# which duration each kind takes: after the call / the breach, or before the departure / the deadline
-WHEN_KEY = {"unacknowledged": "after", "breached": "after", "leave_by": "before", "breach": "before"}
+TICKET_KINDS = ("unacknowledged", "leave_by", "breach", "breached")
+DUTY_KINDS = ("roster_gap", "handover_unacked", "obligation_due")  # about a line or a contract (duty_rules.py)
+KINDS = TICKET_KINDS + DUTY_KINDS
+# which duration each kind takes: after the call / the breach / the handoff, or before the departure / the
+# deadline / the gap's start / the obligation's due day's end
+WHEN_KEY = {
+    "unacknowledged": "after",
+    "breached": "after",
+    "leave_by": "before",
+    "breach": "before",
+    "roster_gap": "before",
+    "handover_unacked": "after",
+    "obligation_due": "before",
+}
+# the longest each duty kind can look: the segments reach 8 days ahead (roster/duty.py); a handoff is
+# "this one" for 12 hours (as the header's 交接未确认)
+LONGEST = {
+    "roster_gap": (timedelta(days=7), "7 天（值班表只往后推算 8 天）"),
+    "handover_unacked": (timedelta(hours=12), "12 小时（交接 12 小时后就不再是“这一次交接”）"),
+}
 SECRET_KEYS = ("url", "secret", "password", "token", "keyword", "user")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RULE_KEYS = {"when", "severity", "after", "before", "to", "then", "name"}
@@ -32,10 +49,11 @@ class Rule:
     to: tuple[str, ...]
     then_after: timedelta | None = None
     then_to: tuple[str, ...] = ()
+    label: str = ""  # the rule's `name`, when given: its events keep their keys when rules are reordered
 
     @property
     def name(self) -> str:
-        return f"{self.index}:{self.when}"
+        return f"{self.label}:{self.when}" if self.label else f"{self.index}:{self.when}"
 
 
 @dataclass(frozen=True)
@@ -101,14 +119,14 @@ def _rule(i: int, r: dict, channels: dict, say) -> Rule | None:
         say(Problem(f"{where}.{key}", f"未知的键（可用：{'、'.join(sorted(RULE_KEYS))}）"))
         ok = False
     when = r.get("when")
-    if when in KINDS_LATER:
-        say(Problem(f"{where}.when", f"{when} 规则这一版还不会判断（可用：{'、'.join(KINDS_DONE)}）"))
-        return None
-    if when not in KINDS_DONE:
-        say(Problem(f"{where}.when", f"应为 {'、'.join(KINDS_DONE + KINDS_LATER)} 之一"))
+    if when not in KINDS:
+        say(Problem(f"{where}.when", f"应为 {'、'.join(KINDS)} 之一"))
         return None
     levels = r.get("severity", [1, 2, 3, 4])
-    if not isinstance(levels, list) or not levels or not all(type(x) is int and 1 <= x <= 4 for x in levels):
+    if when in DUTY_KINDS and "severity" in r:
+        say(Problem(f"{where}.severity", f"{when} 规则不针对工单，不用 severity"))
+        ok = False
+    elif not isinstance(levels, list) or not levels or not all(type(x) is int and 1 <= x <= 4 for x in levels):
         say(Problem(f"{where}.severity", "应为级别的数组，如 [1, 2]（1 到 4）"))
         ok = False
     key = WHEN_KEY[when]
@@ -119,6 +137,9 @@ def _rule(i: int, r: dict, channels: dict, say) -> Rule | None:
     offset = duration(r.get(key, "0s"))
     if offset is None:
         say(Problem(f"{where}.{key}", '应为时长，如 "10m"、"2h"、"30s"'))
+        ok = False
+    elif when in LONGEST and (offset > LONGEST[when][0] if when == "roster_gap" else offset >= LONGEST[when][0]):
+        say(Problem(f"{where}.{key}", f"{when} 规则的 {key} 最长 {LONGEST[when][1]}"))
         ok = False
     to = _to(r.get("to"), f"{where}.to", channels, say)
     then_after, then_to = None, ()
@@ -133,9 +154,14 @@ def _rule(i: int, r: dict, channels: dict, say) -> Rule | None:
             ok = False
         then_to = _to(then.get("to"), f"{where}.then.to", channels, say)
         ok = ok and bool(then_to)
+    label = r.get("name", "")
+    wrong = "应为文字" if not isinstance(label, str) else control_problem(label) or ("不能含 |" if "|" in label else "")
+    if wrong:
+        say(Problem(f"{where}.name", f"规则名{wrong}"))
+        ok = False
     if not ok or not to:
         return None
-    return Rule(i, when, tuple(sorted(set(levels))), offset, to, then_after, then_to)
+    return Rule(i, when, tuple(sorted(set(levels))), offset, to, then_after, then_to, label.strip())
 
 
 def _to(value: object, where: str, channels: dict, say) -> tuple[str, ...]:

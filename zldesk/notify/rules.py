@@ -43,7 +43,7 @@ class Event:
     key: str
     rule: str
     channel: str
-    ticket_id: int
+    ticket_id: int | None  # None: about a contract or a duty line (duty_rules.py)
     subject: str
     stage: int
     message: Message
@@ -80,21 +80,26 @@ def evaluate(rules: tuple[Rule, ...], tickets: list[TicketFacts], now: datetime)
     events = []
     for t in tickets:
         for rule in rules:
-            if t.severity not in rule.severity:
+            if rule.when not in WORDS or t.severity not in rule.severity:
                 continue
             found = _trigger(rule, t)
             if found is None or now < found[0]:
                 continue
             since, state = found
-            stages = [(1, rule.to)]
-            if rule.then_after is not None and now >= since + rule.then_after:
-                stages.append((2, rule.then_to))
-            for stage, channels in stages:
+            for stage, channels in stages(rule, since, now):
                 message = compose(rule, t, now, stage)
                 for channel in channels:
                     key = f"{rule.name}|ticket {t.id}|{state}|{stage}|{channel}"
                     events.append(Event(key, rule.when, channel, t.id, f"ticket {t.id}", stage, message))
     return events
+
+
+def stages(rule: Rule, since: datetime, now: datetime) -> list[tuple[int, tuple[str, ...]]]:
+    """Stage 1 to the rule's channels; stage 2 (`then`) too once the condition has held `then.after`."""
+    out = [(1, rule.to)]
+    if rule.then_after is not None and now >= since + rule.then_after:
+        out.append((2, rule.then_to))
+    return out
 
 
 def left_words(seconds: float) -> str:

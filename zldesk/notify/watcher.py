@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from . import facts
 from .config import NotifyConfig
 from .message import Delivery, Message
-from .rules import TicketFacts, evaluate
 
 TIMEOUT = 10.0
 
@@ -55,50 +55,6 @@ class Round:
     failed: int = 0
 
 
-def facts(drv, now: datetime) -> list[TicketFacts]:
-    """Every open ticket's facts at `now`: the clock every surface reads, the departure, who is on duty."""
-    from ..roster.duty import SHORT, OnDuty
-    from ..store.handover import read_acks
-    from ..store.rows import contract_heads, latest_terms, policies, read_roster
-    from ..store.whole import board_tickets
-    from ..tickets.clock import ticket_clock, ticket_deadlines
-    from ..tickets.leave import departure
-
-    heads = contract_heads(drv)
-    codes = {cid: code for cid, code, _, _ in heads}
-    customers = {cid: customer for cid, _, customer, _ in heads}
-    rules: dict = {}
-    found = []
-    duty: dict[int, tuple] = {}
-    for batch in board_tickets(drv, codes, open_only=True):
-        wanted = {row.terms_id for row, _ in batch} - rules.keys()
-        if wanted:
-            rules |= policies(drv, wanted)
-        held = [(rules[row.terms_id], t) for row, t in batch]
-        for (row, t), d in zip(batch, ticket_deadlines(held)):
-            policy = rules[row.terms_id]
-            clock = ticket_clock(policy, t, d, now)
-            leave = departure(policy, t.severity, clock)
-            if row.contract_id not in duty:
-                current = latest_terms(drv, [row.contract_id])[row.contract_id]
-                contract = (rules | policies(drv, {current}))[current].contract
-                on = OnDuty.build(
-                    read_roster(drv, contract, row.contract_id), contract, now, read_acks(drv, row.contract_id)
-                )
-                duty[row.contract_id] = tuple(
-                    (SHORT.get(x.line, x.label), x.engineer, on.phone(x.engineer))
-                    for x in on.at(now)
-                    if x.open and x.engineer
-                )
-            found.append(
-                TicketFacts(
-                    row.id, customers[row.contract_id], t.severity, t.title, t.received_at, t.acknowledged_at,
-                    t.arrived_at, clock, leave.leave_by if leave else None, policy.out_zone, duty[row.contract_id],
-                )
-            )  # fmt: skip
-    return found
-
-
 def decide(engine, config: NotifyConfig, holder: str, now: datetime, ttl: timedelta) -> tuple[bool, int]:
     """One write transaction: the lease taken or renewed, the rules read, the outbox written."""
     from ..store import notify as outbox
@@ -108,7 +64,7 @@ def decide(engine, config: NotifyConfig, holder: str, now: datetime, ttl: timede
         conn = session.connection()
         if not outbox.take_lease(conn, holder, now, ttl, gone):
             return False, 0
-        events = evaluate(config.rules, facts(driver_connection(session), now), now)
+        events = facts.events(config.rules, driver_connection(session), now)
         return True, outbox.write(conn, events, now)
 
 
