@@ -183,6 +183,10 @@ def test_a_config_others_can_read_is_refused(cli, config, sent):
         ('when = "breached"\nseverity = [0]\nto = ["值班群"]', "notify.rules[0].severity"),
         ('when = "breached"\nto = ["值班群"]\nthen = {after = "x", to = ["值班群"]}', "notify.rules[0].then.after"),
         ('when = "breached"\nname = "a|b"\nto = ["值班群"]', "notify.rules[0].name"),
+        (
+            'when = "breached"\nto = ["值班群"]\n\n[[notify.channels]]\nname = "群\\u202e"\nkind = "webhook"',
+            "notify.channels[1].name",
+        ),
         ('when = "breached"\nname = "夜\\u001b[2J"\nto = ["值班群"]', "notify.rules[0].name"),
         ('when = "roster_gap"\nseverity = [1]\nto = ["值班群"]', "notify.rules[0].severity"),
         ('when = "roster_gap"\nbefore = "8d"\nto = ["值班群"]', "notify.rules[0].before"),

@@ -88,6 +88,9 @@ def parse(section: object, source: str) -> NotifyConfig:
         if not isinstance(name, str) or not name.strip():
             say(Problem(f"{where}.name", '缺少渠道名（name = "值班群"）'))
             continue
+        if wrong := control_problem(name) or ("不能含 |" if "|" in name else ""):
+            say(Problem(f"{where}.name", f"渠道名{wrong}"))
+            continue
         if name in named:
             say(Problem(f"{where}.name", f"渠道名 {name!r} 重复"))
         if kind not in kinds.KINDS:
