@@ -233,3 +233,23 @@ to = ["值班群"]
         found = parse(tomllib.loads(text)["notify"], "config.toml").rules
         keys += [e.key for e in evaluate(found, [c], at("2026-12-02T01:00"))]
     assert len(keys) == 2 and keys[0] == keys[1] and keys[0].startswith("缺口:roster_gap|")
+
+
+def test_duty_rules_on_postgres(pg_url, tmp_path, monkeypatch, sent):  # noqa: F811 - the fixture imported above
+    from .test_postgres import ok, run
+
+    calls = sent[0]
+    config = tmp_path / "config.toml"
+    config.write_text(CHANNELS + RULES, encoding="utf-8")
+    config.chmod(0o600)
+    monkeypatch.setenv("ZLDESK_CONFIG", str(config))
+    (tmp_path / "leishan.toml").write_text(with_period(), encoding="utf-8")
+    (tmp_path / "roster.toml").write_text(ROSTER, encoding="utf-8")
+    ok("import", "contract", str(tmp_path / "leishan.toml"))
+    ok("roster", "import", str(tmp_path / "roster.toml"))
+    for when in ("2026-12-01T18:20", "2026-12-01T18:30"):
+        assert run("watch", "--once", "--at", at(when).isoformat()).exit_code == 0
+    titles = [t for _, t, _ in calls]
+    assert titles.count("【交接未确认】备勤 18:00 张伟") == 1
+    assert titles.count("【履约到期】雷山县人民医院 巡检服务·生产环境健康巡检服务") == 1
+    assert {r["rule"] for r in json.loads(ok("notify", "log", "--json"))} == {"handover_unacked", "obligation_due"}
