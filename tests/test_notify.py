@@ -179,6 +179,8 @@ def test_a_config_others_can_read_is_refused(cli, config, sent):
         ('when = "soon"\nto = ["值班群"]', "notify.rules[0].when"),
         ('when = "breach"\nbefore = "ten"\nto = ["值班群"]', "notify.rules[0].before"),
         ('when = "breach"\nafter = "1m"\nto = ["值班群"]', "notify.rules[0].after"),
+        ('when = "breached"\nafter = "999999999999d"\nto = ["值班群"]', "notify.rules[0].after"),
+        ('when = "breached"\nto = ["值班群"]\nthen = {after = "367d", to = ["值班群"]}', "notify.rules[0].then.after"),
         ('when = "breached"\nto = ["别的群"]', "notify.rules[0].to"),
         ('when = "breached"\nseverity = [0]\nto = ["值班群"]', "notify.rules[0].severity"),
         ('when = "breached"\nto = ["值班群"]\nthen = {after = "x", to = ["值班群"]}', "notify.rules[0].then.after"),

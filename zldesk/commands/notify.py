@@ -46,7 +46,7 @@ def watch(
     config = _config()
     step = duration(interval)
     if step is None or step.total_seconds() < 1:
-        raise Refused(f"--interval {interval!r} 不是时长", "写成 30s、1m 这样，至少 1 秒。")
+        raise Refused(f"--interval {interval!r} 不是时长", "写成 30s、1m 这样，至少 1 秒，最长 366d。")
     if not config.rules:
         output.warn("配置文件里没有 [[notify.rules]]：没有要检查的规则")
     engine = ctx.obj.engine()

@@ -62,11 +62,15 @@ class NotifyConfig:
     rules: tuple[Rule, ...] = ()
 
 
+LONGEST_DURATION = timedelta(days=366)  # past a year no rule means anything, and instants would overflow
+
+
 def duration(value: object) -> timedelta | None:
-    """ "10m", "1h30m", "45s", "2d" -> timedelta; None when it is not one."""
-    if not isinstance(value, str) or not re.fullmatch(r"(\d+[smhd])+", value.strip()):
+    """ "10m", "1h30m", "45s", "2d" -> timedelta; None when it is not one or is longer than a year."""
+    if not isinstance(value, str) or len(value) > 40 or not re.fullmatch(r"(\d+[smhd])+", value.strip()):
         return None
-    return timedelta(seconds=sum(int(n) * UNITS[u] for n, u in re.findall(r"(\d+)([smhd])", value.strip())))
+    seconds = sum(int(n) * UNITS[u] for n, u in re.findall(r"(\d+)([smhd])", value.strip()))
+    return timedelta(seconds=seconds) if seconds <= LONGEST_DURATION.total_seconds() else None
 
 
 def parse(section: object, source: str) -> NotifyConfig:
@@ -139,7 +143,7 @@ def _rule(i: int, r: dict, channels: dict, say) -> Rule | None:
         ok = False
     offset = duration(r.get(key, "0s"))
     if offset is None:
-        say(Problem(f"{where}.{key}", '应为时长，如 "10m"、"2h"、"30s"'))
+        say(Problem(f"{where}.{key}", '应为时长，如 "10m"、"2h"、"30s"（最长 366d）'))
         ok = False
     elif when in LONGEST and (offset > LONGEST[when][0] if when == "roster_gap" else offset >= LONGEST[when][0]):
         say(Problem(f"{where}.{key}", f"{when} 规则的 {key} 最长 {LONGEST[when][1]}"))
@@ -153,7 +157,7 @@ def _rule(i: int, r: dict, channels: dict, say) -> Rule | None:
             return None
         then_after = duration(then.get("after"))
         if then_after is None:
-            say(Problem(f"{where}.then.after", '应为时长，如 "15m"'))
+            say(Problem(f"{where}.then.after", '应为时长，如 "15m"（最长 366d）'))
             ok = False
         then_to = _to(then.get("to"), f"{where}.then.to", channels, say)
         ok = ok and bool(then_to)
