@@ -253,3 +253,29 @@ def test_duty_rules_on_postgres(pg_url, tmp_path, monkeypatch, sent):  # noqa: F
     assert titles.count("【交接未确认】备勤 18:00 张伟") == 1
     assert titles.count("【履约到期】雷山县人民医院 巡检服务·生产环境健康巡检服务") == 1
     assert {r["rule"] for r in json.loads(ok("notify", "log", "--json"))} == {"handover_unacked", "obligation_due"}
+
+
+def test_no_roster_or_a_broken_one_is_a_gap_told_once_for_the_hospitals_it_concerns():
+    two = [
+        contract(problem="值班表未建"),
+        contract(id=2, code="rongjiang", customer="榕江县人民医院", problem="值班表未建"),
+    ]
+    first = of(evaluate(rules(), two, at("2026-12-02T01:00")), "roster_gap")
+    later = of(evaluate(rules(), two, at("2026-12-02T05:00")), "roster_gap")
+    assert len(first) == 1 and [e.key for e in later] == [first[0].key]
+    assert (
+        first[0].message.title == "【值班缺口】值班表未建" and "雷山县人民医院、榕江县人民医院" in first[0].message.text
+    )
+
+
+def test_watch_says_a_contract_has_no_roster(cli, tmp_path, monkeypatch, sent):  # noqa: F811
+    config = tmp_path / "config.toml"
+    config.write_text(CHANNELS + RULES, encoding="utf-8")
+    config.chmod(0o600)
+    monkeypatch.setenv("ZLDESK_CONFIG", str(config))
+    signed = tmp_path / "leishan.toml"
+    signed.write_text(with_period(), encoding="utf-8")
+    assert cli("import", "contract", str(signed)).exit_code == 0
+    watch(cli, "2026-12-01T18:20")
+    watch(cli, "2026-12-01T19:20")
+    assert [t for _, t, _ in sent[0]].count("【值班缺口】值班表未建") == 1

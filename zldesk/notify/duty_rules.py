@@ -64,7 +64,7 @@ class ContractFacts:
     changes: tuple[Change, ...] = ()
     owed: tuple[Owed, ...] = ()
     on_duty: tuple[tuple[str, str, str], ...] = ()  # (line's label, engineer, phone) of each open line now
-    problem: str = ""  # the roster does not compute: said instead of gaps
+    problem: str = ""  # no roster (值班表未建), or one that does not compute: said instead of gaps
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ class Found:
 def _found(rule: Rule, c: ContractFacts, now: datetime) -> list[Found]:
     out = []
     if rule.when == "roster_gap":
+        if c.problem:  # no roster, or one that does not compute: every line is as good as unheld
+            out.append(Found(now, f"roster={c.problem}", Gap("", now, now, False, False), c))
         for g in c.gaps:
             if g.end <= now or now < g.start - rule.offset:
                 continue
@@ -121,7 +123,8 @@ def evaluate(rules: tuple[Rule, ...], contracts: list[ContractFacts], now: datet
         for state, f in merged.items():
             for stage, channels in stages(rule, f.since, now):
                 message = compose(rule, f, now, stage)
-                subject = f"contract {f.facts.code}" if rule.when == "obligation_due" else f"line {f.what.line}"
+                line = getattr(f.what, "line", "")
+                subject = f"line {line}" if rule.when != "obligation_due" and line else f"contract {f.facts.code}"
                 for channel in channels:
                     key = f"{rule.name}|{state}|{stage}|{channel}"
                     events.append(Event(key, rule.when, channel, None, subject, stage, message))
@@ -143,7 +146,10 @@ def compose(rule: Rule, f: Found, now: datetime, stage: int) -> Message:
     c, zone = f.facts, f.facts.zone
     where = "、".join(dict.fromkeys(visible(h) for h in f.hospitals))
     word = WORDS[rule.when] + ("（升级）" if stage == 2 else "")
-    if rule.when == "roster_gap":
+    if rule.when == "roster_gap" and c.problem:
+        title = f"【{word}】{visible(c.problem)}"
+        lines = [f"**{title}**", f"医院：{where}", "不知道谁在值班：请导入或改正值班表（zldesk roster import）"]
+    elif rule.when == "roster_gap":
         g = f.what
         title = f"【{word}】{visible(g.line)} {_clock(max(g.start, now), zone, now)} 起无人值守"
         ahead = _ahead((g.start - now).total_seconds())

@@ -105,7 +105,9 @@ def contracts(drv, now: datetime) -> list[ContractFacts]:
             for o in obligations(contract, done_by_service(drv, cid), now)
             if o.next_due is not None
         )
-        out.append(ContractFacts(cid, code, customer, contract.zone, _gaps(on, label), changes, owed, holders(on, now)))
+        problem = on.problem or ("值班表未建" if on.roster.empty else "")
+        gaps = _gaps(on, label)
+        out.append(ContractFacts(cid, code, customer, contract.zone, gaps, changes, owed, holders(on, now), problem))
     return out
 
 
